@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Kindred",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kindred", targets: ["kindred"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Pure math and deterministic generators: no SQLite, no HTTP, no clock.
+        .target(name: "KindredLearning"),
+        // The only code that speaks SQL: migrations, records, importers, pseudonymization.
+        .target(
+            name: "KindredStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Use cases that wire Store and Learning together.
+        .target(
+            name: "KindredEngine",
+            dependencies: [
+                "KindredStore",
+                "KindredLearning",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line face; a library so that tests can drive it in process.
+        .target(
+            name: "KindredCLI",
+            dependencies: [
+                "KindredEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "kindred", dependencies: ["KindredCLI"]),
+        // Temporary directories and database snapshots shared by the test targets.
+        .target(
+            name: "KindredTestSupport",
+            dependencies: ["KindredStore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/KindredTestSupport"
+        ),
+        .testTarget(name: "KindredLearningTests", dependencies: ["KindredLearning"]),
+        .testTarget(
+            name: "KindredStoreTests",
+            dependencies: ["KindredStore", "KindredTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "KindredEngineTests", dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport"]),
+        .testTarget(
+            name: "KindredCLITests",
+            dependencies: ["KindredCLI", "KindredEngine", "KindredStore", "KindredTestSupport", "kindred"]
+        ),
+    ]
+)

@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The root command: lists the subcommands and holds nothing else.
+public struct KindredCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kindred",
+        abstract: "A personalization appliance for small shops: one binary, one SQLite file.",
+        discussion: """
+            Kindred keeps a shop's catalog, events, consent records, pseudonymous user profiles, models and audit log in one SQLite database. Raw user ids never reach the database: they are replaced by keyed hashes under a key kept in a separate file (<db>.key).
+
+            Exit status: 0 success, 2 usage error, 65 bad input data, 1 anything else. Environment: KINDRED_DB (database path), KINDRED_KEY_FILE (key file path).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self, GenerateCommand.self,
+            PseudonymCommand.self,
+        ]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,45 @@
+import Foundation
+import KindredStore
+
+/// Kindred's use cases over one database. The CLI and (later) the HTTP server both call these
+/// functions, so that a command and a route that do the same thing share one implementation.
+public final class Engine: Sendable {
+    public let database: KindredDatabase
+    public let clock: WallClock
+    /// Who acts, for the audit log ("cli", "scheduler", "api:<key>").
+    public let actor: String
+
+    init(database: KindredDatabase, clock: WallClock, actor: String) {
+        self.database = database
+        self.clock = clock
+        self.actor = actor
+    }
+
+    /// Creates a new database and key file. Fails if the database exists; reuses a key file
+    /// that exists already (a restored backup), which `createdKey` reports.
+    public static func create(
+        at location: DatabaseLocation, clock: WallClock = .system, actor: String = "cli"
+    ) throws -> (engine: Engine, createdKey: Bool) {
+        let now = clock.now()
+        let (database, createdKey) = try KindredDatabase.create(
+            at: location.databasePath, keyPath: location.keyPath, nowMs: now)
+        try database.writer.write { db in
+            try AuditLog.append(
+                action: "init", actor: actor,
+                details: ["database": location.databasePath, "key_file": location.keyPath, "new_key": createdKey],
+                in: db, nowMs: now)
+        }
+        return (Engine(database: database, clock: clock, actor: actor), createdKey)
+    }
+
+    /// Opens an existing database (applying pending migrations).
+    public static func open(at location: DatabaseLocation, clock: WallClock = .system, actor: String = "cli") throws -> Engine {
+        let database = try KindredDatabase.open(at: location.databasePath, keyPath: location.keyPath, nowMs: clock.now())
+        return Engine(database: database, clock: clock, actor: actor)
+    }
+
+    /// The pseudonym a raw user id is stored under, for looking a person up at the sqlite3 prompt.
+    public func pseudonym(of rawUserID: String) -> String {
+        database.pseudonymizer.pseudonym(of: rawUserID)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KindredStore
+
+/// What an import did, as `kindred import` prints it and scripts read it.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var kind: String
+    public var file: String
+    public var format: String
+    public var counts: ImportCounts
+    public var seconds: Double
+    public var rejectsFile: String?
+
+    public var rowsPerSecond: Double { seconds > 0 ? Double(counts.rowsRead) / seconds : 0 }
+}
+
+extension Engine {
+    /// Imports one file in a single transaction: all of it or (without `skipBad`) none of it.
+    /// The job and audit rows are written in the same transaction, so a refused import leaves
+    /// the database exactly as it was.
+    public func importFile(
+        at path: String, request: ImportRequest, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw DataError(file: path, message: "cannot read the file (\(Self.reason(error)))")
+        }
+        let started = WallClock.monotonicSeconds()
+        let startedMs = clock.now()
+        let summary = try database.writer.write { db -> ImportSummary in
+            let counts = try Importer.run(
+                request, data: data, in: db, pseudonymizer: database.pseudonymizer, nowMs: startedMs, progress: progress)
+            let seconds = WallClock.monotonicSeconds() - started
+            let summary = ImportSummary(
+                kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: counts,
+                seconds: seconds, rejectsFile: counts.rejected > 0 ? request.rejectsPath : nil)
+            let details = Self.details(of: summary)
+            try JobStore.insert(
+                .init(
+                    kind: "import_\(request.kind.rawValue)", status: "succeeded", startedMs: startedMs,
+                    finishedMs: clock.now(), details: details),
+                in: db)
+            try AuditLog.append(action: "import_\(request.kind.rawValue)", actor: actor, details: details, in: db, nowMs: clock.now())
+            return summary
+        }
+        return summary
+    }
+
+    static func details(of summary: ImportSummary) -> [String: any Sendable] {
+        var details: [String: any Sendable] = [
+            "file": summary.file, "format": summary.format, "rows_read": summary.counts.rowsRead,
+            "imported": summary.counts.imported, "duplicates": summary.counts.duplicates,
+            "rejected": summary.counts.rejected, "new_users": summary.counts.newUsers,
+            "new_items": summary.counts.newItems, "updated_items": summary.counts.updatedItems,
+            "seconds": (summary.seconds * 1000).rounded() / 1000,
+        ]
+        if let rejects = summary.rejectsFile { details["rejects_file"] = rejects }
+        if let maxEvent = summary.counts.maxEventPK { details["max_event_pk"] = maxEvent }
+        return details
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+
+/// An open Kindred database: the SQLite file (WAL, foreign keys, busy timeout,
+/// synchronous=NORMAL) together with the pseudonymizer built from its key file.
+public final class KindredDatabase: Sendable {
+    public let path: String
+    public let keyPath: String
+    public let writer: any DatabaseWriter
+    public let pseudonymizer: Pseudonymizer
+
+    /// How the file is opened: a pool (one writer, concurrent readers) for the server and CLI,
+    /// a queue (one connection) where a single serialized connection is simpler.
+    public enum Access: Sendable { case pool, queue }
+
+    private init(path: String, keyPath: String, writer: any DatabaseWriter, pseudonymizer: Pseudonymizer) {
+        self.path = path
+        self.keyPath = keyPath
+        self.writer = writer
+        self.pseudonymizer = pseudonymizer
+    }
+
+    /// Creates a new database and, unless one exists already, a new key file beside it.
+    /// Returns whether a new key was written.
+    public static func create(
+        at path: String, keyPath: String, access: Access = .pool, nowMs: Int64
+    ) throws -> (database: KindredDatabase, createdKey: Bool) {
+        if FileManager.default.fileExists(atPath: path) { throw StoreError.databaseExists(path: path) }
+        let keyExisted = FileManager.default.fileExists(atPath: keyPath)
+        let key = keyExisted ? try PseudonymKeyFile.read(at: keyPath) : try PseudonymKeyFile.create(at: keyPath)
+        let pseudonymizer = Pseudonymizer(keyBytes: key)
+        let writer = try connect(path: path, access: access)
+        try Migrator().migrate(writer, nowMs: nowMs)
+        try writer.write { db in
+            try SettingsStore.set("pseudonym_key_check", to: pseudonymizer.keyCheck, in: db, nowMs: nowMs)
+            try SettingsStore.set("created_ms", to: String(nowMs), in: db, nowMs: nowMs)
+        }
+        let database = KindredDatabase(path: path, keyPath: keyPath, writer: writer, pseudonymizer: pseudonymizer)
+        return (database, !keyExisted)
+    }
+
+    /// Opens an existing database, applies pending migrations and checks that the key file is
+    /// the one the database was created with.
+    public static func open(
+        at path: String, keyPath: String, access: Access = .pool, nowMs: Int64
+    ) throws -> KindredDatabase {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.databaseMissing(path: path) }
+        let writer = try connect(path: path, access: access)
+        let isKindred = try writer.read { db in
+            try db.tableExists("schema_migrations")
+                || (try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE type = 'table'") ?? 0) == 0
+        }
+        guard isKindred else { throw StoreError.notAKindredDatabase(path: path) }
+        try Migrator().migrate(writer, nowMs: nowMs)
+        let pseudonymizer = Pseudonymizer(keyBytes: try PseudonymKeyFile.read(at: keyPath))
+        let recorded = try writer.read { db in try SettingsStore.value("pseudonym_key_check", in: db) }
+        if let recorded, recorded != pseudonymizer.keyCheck { throw StoreError.keyMismatch(path: keyPath) }
+        return KindredDatabase(path: path, keyPath: keyPath, writer: writer, pseudonymizer: pseudonymizer)
+    }
+
+    /// The connection settings every Kindred connection shares.
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return config
+    }
+
+    private static func connect(path: String, access: Access) throws -> any DatabaseWriter {
+        do {
+            switch access {
+            case .pool:
+                return try DatabasePool(path: path, configuration: configuration())
+            case .queue:
+                let queue = try DatabaseQueue(path: path, configuration: configuration())
+                try queue.writeWithoutTransaction { db in
+                    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                }
+                return queue
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.wrap(error)
+        }
+    }
+
+    /// Flushes the WAL into the main file, so that the file alone holds everything.
+    public func checkpoint() throws {
+        try writer.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// A consent decision as read from a file or a request; the person is already a pseudonym.
+public struct ConsentDraft: Sendable, Equatable {
+    public var userPseudonym: String
+    public var purpose: String
+    public var granted: Bool
+    public var decidedMs: Int64
+    public var source: String?
+    public var policyVersion: String?
+}
+
+/// Turns consent rows into `ConsentDraft`s, accepting only the purposes the shop configured.
+struct ConsentRowParser {
+    let file: String
+    let purposes: [String]
+    let pseudonymizer: Pseudonymizer
+
+    func parse(_ row: SourceRow) throws(DataError) -> ConsentDraft {
+        let fields = FieldReader(row: row, file: file)
+        let rawUser = try fields.required("user_id", maxLength: 256)
+        let purpose = try fields.required("purpose", maxLength: 64).lowercased()
+        guard purposes.contains(purpose) else {
+            throw fields.error("purpose", "unknown purpose '\(purpose.prefix(40))' (configured: \(purposes.joined(separator: ", ")))")
+        }
+        guard let granted = try fields.boolean("granted") else { throw fields.error("granted", "missing value") }
+        return ConsentDraft(
+            userPseudonym: pseudonymizer.pseudonym(of: rawUser),
+            purpose: purpose,
+            granted: granted,
+            decidedMs: try fields.timestamp("ts").milliseconds,
+            source: try fields.text("source", maxLength: 128),
+            policyVersion: try fields.text("policy_version", maxLength: 64))
+    }
+}

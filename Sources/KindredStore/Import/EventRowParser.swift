@@ -1,0 +1,112 @@
+/// An event as read from a file or a request, before it is stored. The person is already a
+/// pseudonym here: the raw id never leaves `EventRowParser`.
+public struct EventDraft: Sendable, Equatable {
+    public var sourceEventID: String?
+    public var type: EventType
+    public var userPseudonym: String?
+    public var itemID: String?
+    public var sessionID: String?
+    public var timestampMs: Int64
+    public var value: Double?
+    public var price: Double?
+    public var device: Device?
+    public var country: String?
+    public var region: String?
+    public var localHour: Int?
+    public var referrer: String?
+    public var experiment: String?
+    public var variant: String?
+    public var requestID: String?
+}
+
+/// Turns rows into `EventDraft`s: validates every field, pseudonymizes the user, and applies the
+/// shop-log conventions (a purchase with a negative quantity is a return).
+struct EventRowParser {
+    let file: String
+    let constantType: EventType?
+    let pseudonymizer: Pseudonymizer
+    /// Raw id -> pseudonym, so that each person is hashed once per import.
+    private var pseudonyms: [String: String] = [:]
+
+    init(file: String, constantType: EventType?, pseudonymizer: Pseudonymizer) {
+        self.file = file
+        self.constantType = constantType
+        self.pseudonymizer = pseudonymizer
+    }
+
+    mutating func parse(_ row: SourceRow) throws(DataError) -> EventDraft {
+        let fields = FieldReader(row: row, file: file)
+        var type: EventType
+        if let constantType {
+            type = constantType
+        } else {
+            let text = try fields.required("type", maxLength: 64)
+            guard let parsed = EventType(rawValue: text.lowercased()) else {
+                throw fields.error(
+                    "type", "unknown event type '\(text.prefix(40))' (known: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            type = parsed
+        }
+        let time = try fields.timestamp("ts")
+        var value = try fields.number("value")
+        let price = try fields.number("price")
+        let itemID = try fields.text("item_id", maxLength: 256)
+        if itemID == nil, type != .search { throw fields.error("item_id", "missing value (every \(type.rawValue) event names an item)") }
+
+        switch type {
+        case .purchase, .addToCart, .removeFromCart, .return:
+            if let quantity = value, quantity < 0 {
+                // Shop logs write cancellations and returns as negative quantities.
+                if type == .purchase { type = .return }
+                value = -quantity
+            }
+        case .dwell:
+            if let seconds = value, seconds < 0 { throw fields.error("value", "dwell time cannot be negative") }
+        case .scroll:
+            if let depth = value, !(0...1).contains(depth) { throw fields.error("value", "scroll depth \(depth) is outside 0..1") }
+        case .rating:
+            guard value != nil else { throw fields.error("value", "missing rating") }
+        default:
+            break
+        }
+
+        var device: Device?
+        if let text = try fields.text("device", maxLength: 64) {
+            guard let parsed = Device(loosely: text) else {
+                throw fields.error(
+                    "device", "unknown device '\(text.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            device = parsed
+        }
+
+        var pseudonym: String?
+        if let rawUser = try fields.text("user_id", maxLength: 256) {
+            if let known = pseudonyms[rawUser] {
+                pseudonym = known
+            } else {
+                let computed = pseudonymizer.pseudonym(of: rawUser)
+                pseudonyms[rawUser] = computed
+                pseudonym = computed
+            }
+        }
+
+        return EventDraft(
+            sourceEventID: try fields.text("event_id", maxLength: 256),
+            type: type,
+            userPseudonym: pseudonym,
+            itemID: itemID,
+            sessionID: try fields.text("session_id", maxLength: 256),
+            timestampMs: time.milliseconds,
+            value: value,
+            price: price,
+            device: device,
+            country: try fields.text("country", maxLength: 64),
+            region: try fields.text("region", maxLength: 128),
+            localHour: try fields.integer("hour", in: 0...23) ?? time.localHour,
+            referrer: try fields.text("referrer", maxLength: 2048),
+            experiment: try fields.text("experiment", maxLength: 128),
+            variant: try fields.text("variant", maxLength: 128),
+            requestID: try fields.text("request_id", maxLength: 128))
+    }
+}

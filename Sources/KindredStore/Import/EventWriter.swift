@@ -1,0 +1,106 @@
+import GRDB
+
+/// Stores events inside the caller's transaction, skipping ones already stored, and keeps each
+/// touched user's profile current (counts per type, first and last seen, last device and
+/// country, revenue, favourite categories).
+final class EventWriter {
+    private let db: Database
+    private let nowMs: Int64
+    private let identities: IdentityResolver
+    private let insert: Statement
+    private var keyer = EventKeyer()
+    private var profiles: [Int64: ProfileDelta] = [:]
+
+    init(db: Database, identities: IdentityResolver, nowMs: Int64) throws {
+        self.db = db
+        self.nowMs = nowMs
+        self.identities = identities
+        insert = try db.makeStatement(
+            sql: """
+                INSERT INTO events (event_key, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
+                                    country, region, local_hour, referrer, experiment, variant, request_id, received_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_key) DO NOTHING
+                """)
+    }
+
+    /// Stores one event; returns false when it was already stored.
+    func write(_ draft: EventDraft) throws -> (inserted: Bool, eventPK: Int64?) {
+        let key = keyer.key(for: draft)
+        let userPK = try draft.userPseudonym.map { try identities.userPK(pseudonym: $0) }
+        let itemPK = try draft.itemID.map { try identities.itemPK(itemID: $0) }
+        try insert.execute(arguments: [
+            key, draft.type.rawValue, userPK, itemPK, draft.sessionID, draft.timestampMs, draft.value, draft.price,
+            draft.device?.rawValue, draft.country, draft.region, draft.localHour, draft.referrer, draft.experiment,
+            draft.variant, draft.requestID, nowMs,
+        ])
+        guard db.changesCount > 0 else { return (false, nil) }
+        if let userPK { profiles[userPK, default: ProfileDelta()].add(draft) }
+        return (true, db.lastInsertedRowID)
+    }
+
+    /// Applies the accumulated profile changes; call once before the transaction commits.
+    func finish() throws {
+        guard !profiles.isEmpty else { return }
+        let update = try db.makeStatement(sql: ProfileDelta.updateSQL)
+        for (userPK, delta) in profiles {
+            try update.execute(arguments: delta.arguments(userPK: userPK, nowMs: nowMs))
+        }
+        try ProfileStore.refreshFavouriteCategories(of: Array(profiles.keys), in: db)
+        profiles.removeAll()
+    }
+}
+
+/// What a batch of new events adds to one user's profile.
+struct ProfileDelta {
+    var counts = [Int](repeating: 0, count: EventType.allCases.count)
+    var firstSeen = Int64.max
+    var lastSeen = Int64.min
+    var lastDevice: (ts: Int64, value: String)?
+    var lastCountry: (ts: Int64, value: String)?
+    var revenue = 0.0
+
+    private static let typeIndex: [EventType: Int] = Dictionary(
+        uniqueKeysWithValues: EventType.allCases.enumerated().map { ($1, $0) })
+
+    mutating func add(_ draft: EventDraft) {
+        counts[Self.typeIndex[draft.type]!] += 1
+        firstSeen = min(firstSeen, draft.timestampMs)
+        lastSeen = max(lastSeen, draft.timestampMs)
+        if let device = draft.device, draft.timestampMs >= (lastDevice?.ts ?? .min) {
+            lastDevice = (draft.timestampMs, device.rawValue)
+        }
+        if let country = draft.country, draft.timestampMs >= (lastCountry?.ts ?? .min) {
+            lastCountry = (draft.timestampMs, country)
+        }
+        if let price = draft.price {
+            let quantity = draft.value ?? 1
+            if draft.type == .purchase { revenue += price * quantity }
+            if draft.type == .return { revenue -= price * quantity }
+        }
+    }
+
+    static let updateSQL: String = {
+        let counters = EventType.allCases.map { "\($0.profileColumn) = \($0.profileColumn) + ?" }.joined(separator: ", ")
+        return """
+            UPDATE users SET
+                events = events + ?, \(counters), revenue = revenue + ?,
+                last_device = CASE WHEN ? IS NOT NULL AND ? >= coalesce(last_seen_ms, 0) THEN ? ELSE last_device END,
+                last_country = CASE WHEN ? IS NOT NULL AND ? >= coalesce(last_seen_ms, 0) THEN ? ELSE last_country END,
+                first_seen_ms = min(coalesce(first_seen_ms, ?), ?),
+                last_seen_ms = max(coalesce(last_seen_ms, ?), ?),
+                updated_ms = ?
+            WHERE user_pk = ?
+            """
+    }()
+
+    func arguments(userPK: Int64, nowMs: Int64) -> StatementArguments {
+        var values: [(any DatabaseValueConvertible)?] = [counts.reduce(0, +)]
+        values += counts.map { $0 as (any DatabaseValueConvertible)? }
+        values.append(revenue)
+        values += [lastDevice?.value, lastDevice?.ts, lastDevice?.value]
+        values += [lastCountry?.value, lastCountry?.ts, lastCountry?.value]
+        values += [firstSeen, firstSeen, lastSeen, lastSeen, nowMs, userPK]
+        return StatementArguments(values)
+    }
+}

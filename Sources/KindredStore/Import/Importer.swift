@@ -1,0 +1,206 @@
+import Foundation
+import GRDB
+
+/// What to import and how strictly.
+public struct ImportRequest: Sendable {
+    public var kind: ImportKind
+    /// The name used in messages (`FILE:LINE: field: ...`).
+    public var fileName: String
+    public var format: FileFormat
+    public var mapping: FieldMapping
+    /// `--type`: every row is an event of this type.
+    public var constantType: EventType?
+    /// Import the good rows and set the bad ones aside instead of refusing the whole file.
+    public var skipBad: Bool
+    /// Where `skipBad` writes rejected rows (CSV: line, field, error, record).
+    public var rejectsPath: String?
+    /// How many errors an all-or-nothing import reports before it stops reading.
+    public var maxReportedErrors: Int
+    public var maxRecordBytes: Int
+
+    public init(
+        kind: ImportKind, fileName: String, format: FileFormat, mapping: FieldMapping = FieldMapping(),
+        constantType: EventType? = nil, skipBad: Bool = false, rejectsPath: String? = nil,
+        maxReportedErrors: Int = 10, maxRecordBytes: Int = 1 << 20
+    ) {
+        self.kind = kind
+        self.fileName = fileName
+        self.format = format
+        self.mapping = mapping
+        self.constantType = constantType
+        self.skipBad = skipBad
+        self.rejectsPath = rejectsPath
+        self.maxReportedErrors = maxReportedErrors
+        self.maxRecordBytes = maxRecordBytes
+    }
+}
+
+/// What an import did, row by row.
+public struct ImportCounts: Sendable, Equatable, Codable {
+    public var rowsRead = 0
+    /// Rows stored: new events or consent decisions, or catalog rows applied.
+    public var imported = 0
+    /// Rows already stored by an earlier import (events and consents).
+    public var duplicates = 0
+    public var rejected = 0
+    public var newUsers = 0
+    /// Items created: added to the catalog, or first seen in events.
+    public var newItems = 0
+    /// Catalog items that existed and were updated.
+    public var updatedItems = 0
+    /// The newest event stored, for training windows.
+    public var maxEventPK: Int64?
+
+    public init() {}
+}
+
+/// An all-or-nothing import that found bad rows and therefore changed nothing.
+public struct ImportRefused: Error, CustomStringConvertible, Sendable {
+    public let errors: [DataError]
+    /// True when reading stopped at the error limit, so more may follow.
+    public let stoppedEarly: Bool
+
+    public var description: String {
+        var lines = errors.map(\.description)
+        if stoppedEarly { lines.append("(stopped after \(errors.count) errors)") }
+        lines.append("nothing was imported; fix the file, or use --skip-bad to import the good rows and set the bad ones aside")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Reads an import file and stores its rows inside the caller's transaction.
+public enum Importer {
+    /// Imports `data` within `db`'s current transaction. Throws `DataError` for an unusable
+    /// file, `ImportRefused` for bad rows when `skipBad` is off (the caller's transaction must
+    /// then roll back), and the underlying error for anything else.
+    public static func run(
+        _ request: ImportRequest, data: Data, in db: Database, pseudonymizer: Pseudonymizer, nowMs: Int64,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> ImportCounts {
+        var source = try RecordSource(
+            data: data, fileName: request.fileName, format: request.format, kind: request.kind,
+            mapping: request.mapping, requiredFields: requiredFields(request), maxRecordBytes: request.maxRecordBytes)
+        var rejects = request.skipBad ? RejectsFile(path: request.rejectsPath) : nil
+        let identities = try IdentityResolver(db: db, nowMs: nowMs)
+        var sink = try RowSink(request: request, db: db, identities: identities, pseudonymizer: pseudonymizer, nowMs: nowMs)
+        var counts = ImportCounts()
+        var errors: [DataError] = []
+
+        while let item = source.next() {
+            counts.rowsRead += 1
+            if counts.rowsRead % 8192 == 0 { progress?(source.progress.done, source.progress.total) }
+            let failure: (DataError, String)
+            switch item {
+            case .malformed(let error, let raw):
+                failure = (error, raw)
+            case .row(let row):
+                do {
+                    if errors.isEmpty {
+                        try sink.write(row, counts: &counts)
+                    } else {
+                        try sink.validate(row)  // refused already: only look for more errors
+                    }
+                    continue
+                } catch let error as DataError {
+                    failure = (error, source.text(of: row))
+                }
+            }
+            counts.rejected += 1
+            if rejects != nil {
+                try rejects!.append(failure.0, raw: failure.1)
+            } else {
+                errors.append(failure.0)
+                if errors.count >= request.maxReportedErrors {
+                    throw ImportRefused(errors: errors, stoppedEarly: true)
+                }
+            }
+        }
+        if !errors.isEmpty { throw ImportRefused(errors: errors, stoppedEarly: false) }
+        try rejects?.close()
+        try sink.finish(counts: &counts)
+        counts.newUsers = identities.newUsers
+        counts.newItems += identities.newItems
+        progress?(source.progress.total, source.progress.total)
+        return counts
+    }
+
+    static func requiredFields(_ request: ImportRequest) -> Set<String> {
+        switch request.kind {
+        case .catalog: return ["item_id"]
+        case .events: return request.constantType == nil ? ["type", "ts"] : ["ts"]
+        case .consents: return ["user_id", "purpose", "granted", "ts"]
+        }
+    }
+}
+
+/// Parses rows of one kind and hands them to that kind's writer.
+private struct RowSink {
+    private enum Writer {
+        case events(EventRowParser, EventWriter)
+        case catalog(CatalogRowParser, CatalogWriter)
+        case consents(ConsentRowParser, ConsentWriter)
+    }
+
+    private var writer: Writer
+
+    init(request: ImportRequest, db: Database, identities: IdentityResolver, pseudonymizer: Pseudonymizer, nowMs: Int64) throws {
+        switch request.kind {
+        case .events:
+            writer = .events(
+                EventRowParser(file: request.fileName, constantType: request.constantType, pseudonymizer: pseudonymizer),
+                try EventWriter(db: db, identities: identities, nowMs: nowMs))
+        case .catalog:
+            writer = .catalog(CatalogRowParser(file: request.fileName), try CatalogWriter(db: db, nowMs: nowMs))
+        case .consents:
+            let purposes = try ConsentSettings.purposes(in: db)
+            writer = .consents(
+                ConsentRowParser(file: request.fileName, purposes: purposes, pseudonymizer: pseudonymizer),
+                try ConsentWriter(db: db, identities: identities, nowMs: nowMs))
+        }
+    }
+
+    mutating func validate(_ row: SourceRow) throws {
+        switch writer {
+        case .events(var parser, let store):
+            _ = try parser.parse(row)
+            writer = .events(parser, store)
+        case .catalog(let parser, _):
+            _ = try parser.parse(row)
+        case .consents(let parser, _):
+            _ = try parser.parse(row)
+        }
+    }
+
+    mutating func write(_ row: SourceRow, counts: inout ImportCounts) throws {
+        switch writer {
+        case .events(var parser, let store):
+            let draft = try parser.parse(row)
+            writer = .events(parser, store)
+            let result = try store.write(draft)
+            if result.inserted {
+                counts.imported += 1
+                counts.maxEventPK = result.eventPK
+            } else {
+                counts.duplicates += 1
+            }
+        case .catalog(let parser, let store):
+            try store.write(try parser.parse(row))
+            counts.imported += 1
+        case .consents(let parser, let store):
+            if try store.write(try parser.parse(row)) { counts.imported += 1 } else { counts.duplicates += 1 }
+        }
+    }
+
+    func finish(counts: inout ImportCounts) throws {
+        switch writer {
+        case .events(_, let store):
+            try store.finish()
+        case .catalog(_, let store):
+            try store.finish()
+            counts.newItems = store.counts.added
+            counts.updatedItems = store.counts.updated
+        case .consents:
+            break
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import KindredCLI
+
+exit(KindredMain.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import KindredTestSupport
+import Testing
+
+@testable import KindredStore
+
+@Suite struct MigrationTests {
+    @Test func theBinaryCarriesExactlyTheMigrationsFolder() throws {
+        let folder = (Repository.root as NSString).appendingPathComponent("migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.count == Migration.embedded.count, "run scripts/embed-migrations.sh after adding a migration")
+        for (file, migration) in zip(files, Migration.embedded) {
+            let sql = try String(contentsOfFile: (folder as NSString).appendingPathComponent(file), encoding: .utf8)
+            #expect(file == String(format: "%04d_%@.sql", migration.version, migration.name))
+            #expect(Migration.normalized(sql) == Migration.normalized(migration.sql), "\(file) differs from the embedded copy")
+        }
+        #expect(Migration.embedded.map(\.version) == Array(1...Migration.embedded.count))
+    }
+
+    @Test(arguments: [KindredDatabase.Access.pool, .queue])
+    func aNewDatabaseHasTheWholeSchemaAndItsSettings(access: KindredDatabase.Access) throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory, access: access)
+        try database.writer.read { (db: Database) throws -> Void in
+            for table in [
+                "settings", "items", "users", "events", "consents", "segments", "segment_members",
+                "model_versions", "model_item_vectors", "model_user_vectors", "model_artifacts",
+                "experiments", "assignments", "audit_log", "jobs", "schema_migrations",
+            ] {
+                #expect(try db.tableExists(table), "missing table \(table)")
+            }
+            for view in ["current_consents", "daily_event_counts", "active_model", "events_readable", "segment_sizes", "top_items"] {
+                #expect(try db.viewExists(view), "missing view \(view)")
+            }
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
+            #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA synchronous") == 1)  // NORMAL
+            #expect(try Migrator.currentVersion(db) == Migrator().latestVersion)
+        }
+    }
+
+    @Test func reopeningAppliesNothingAgain() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        #expect(try Migrator().migrate(database.writer, nowMs: 1).isEmpty)
+    }
+
+    @Test func aDatabaseNewerThanTheBinaryIsRefused() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        try database.writer.write { db in
+            try db.execute(sql: "INSERT INTO schema_migrations VALUES (999, 'from_the_future', 'x', 0)")
+        }
+        #expect(throws: StoreError.schemaTooNew(databaseVersion: 999, binaryVersion: Migrator().latestVersion)) {
+            _ = try KindredDatabase.open(at: database.path, keyPath: database.keyPath, nowMs: 1)
+        }
+    }
+
+    @Test func anEditedMigrationIsRefused() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        let edited = Migration.embedded.map { Migration(version: $0.version, name: $0.name, sql: $0.sql + "\nCREATE TABLE sneaky (x);") }
+        #expect(throws: StoreError.migrationChanged(version: 1, name: "initial_schema")) {
+            try Migrator(migrations: edited).migrate(database.writer, nowMs: 1)
+        }
+    }
+
+    @Test func aForeignSQLiteFileIsNotTakenForAKindredDatabase() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("other.sqlite")
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE customers (id)") }
+        #expect(throws: StoreError.notAKindredDatabase(path: path)) {
+            _ = try KindredDatabase.open(at: path, keyPath: directory.file("k"), nowMs: 1)
+        }
+    }
+
+    @Test func auditLogAndConsentsAreAppendOnly() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        try database.writer.write { db in
+            try AuditLog.append(action: "test", actor: "tests", details: [:], in: db, nowMs: 1)
+            try db.execute(sql: "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES ('p', 1, 1)")
+            try db.execute(
+                sql: "INSERT INTO consents (user_pk, purpose, granted, decided_ms, recorded_ms) VALUES (1, 'analytics', 1, 1, 1)")
+        }
+        for sql in ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "UPDATE consents SET granted = 0"] {
+            #expect(throws: DatabaseError.self) { try database.writer.write { db in try db.execute(sql: sql) } }
+        }
+    }
+}
