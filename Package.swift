@@ -21,6 +21,8 @@ let package = Package(
             name: "KindredStore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API, for binding the import's hot INSERT without per-row allocations.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

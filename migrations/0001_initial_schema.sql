@@ -63,23 +63,58 @@ CREATE TABLE users (
 ) STRICT;
 CREATE INDEX users_by_last_seen ON users (last_seen_ms);
 
+-- The kinds of event Kindred understands, for reading and for the events.type foreign key.
+-- (A lookup table rather than CHECK (type IN (...)): SQLite builds a temporary b-tree for an
+-- IN list on every row it checks, which made imports a third slower.)
+CREATE TABLE event_types (
+    type        TEXT PRIMARY KEY,
+    description TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO event_types (type, description) VALUES
+    ('view', 'a product page was seen'),
+    ('click', 'a product link or recommendation was clicked'),
+    ('dwell', 'time spent on a product page; value = seconds'),
+    ('scroll', 'how far down a product page the person scrolled; value = depth 0..1'),
+    ('add_to_cart', 'put in the cart; value = quantity'),
+    ('remove_from_cart', 'taken out of the cart; value = quantity'),
+    ('purchase', 'bought; value = quantity, price = unit price'),
+    ('return', 'returned or cancelled; value = quantity'),
+    ('impression', 'shown in a list or a recommendation slot, not necessarily noticed'),
+    ('search', 'a search; item optional'),
+    ('rating', 'an explicit rating; value = stars');
+
+-- Device classes events are folded into.
+CREATE TABLE device_classes (
+    device      TEXT PRIMARY KEY,
+    description TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO device_classes (device, description) VALUES
+    ('desktop', 'desktop or laptop browser'),
+    ('mobile', 'phone'),
+    ('tablet', 'tablet'),
+    ('tv', 'television or console'),
+    ('bot', 'crawler or automated client'),
+    ('other', 'anything else');
+
 -- Everything people did: one row per event, context in proper columns. Anonymous events
--- (user_pk NULL) still count for popularity and co-occurrence. event_key makes imports
--- idempotent: a 64-bit digest of the event's content (or of its source id) and of its
--- occurrence number among identical rows, so that re-importing a file stores nothing twice
--- while genuinely repeated rows in one file are all kept.
+-- (user_pk NULL) still count for popularity and co-occurrence. (ts_ms, event_key) makes
+-- imports idempotent: event_key is a 64-bit digest of the event's content (or of its source
+-- id) and of its occurrence number among identical rows, so that re-importing a file stores
+-- nothing twice while genuinely repeated rows in one file are all kept. Leading with the time
+-- keeps inserts near the end of the index and serves time-range scans as well. An event that
+-- carries its source's id is stored once per id, even if a later export corrects its time.
 CREATE TABLE events (
     event_pk    INTEGER PRIMARY KEY,               -- grows with arrival; training windows cite it
-    event_key   INTEGER NOT NULL UNIQUE,
-    type        TEXT NOT NULL CHECK (type IN ('view', 'click', 'dwell', 'scroll', 'add_to_cart',
-                    'remove_from_cart', 'purchase', 'return', 'impression', 'search', 'rating')),
+    event_key   INTEGER NOT NULL,
+    source_event_id TEXT,                          -- the exporting system's own id, when it has one
+    type        TEXT NOT NULL REFERENCES event_types (type),
     user_pk     INTEGER REFERENCES users (user_pk) ON DELETE CASCADE,
     item_pk     INTEGER REFERENCES items (item_pk),
     session_id  TEXT,
     ts_ms       INTEGER NOT NULL,
     value       REAL,                              -- dwell seconds, scroll depth 0..1, quantity, rating
     price       REAL,                              -- unit price at the time of the event
-    device      TEXT CHECK (device IN ('desktop', 'mobile', 'tablet', 'tv', 'bot', 'other')),
+    device      TEXT REFERENCES device_classes (device),
     country     TEXT,
     region      TEXT,
     local_hour  INTEGER CHECK (local_hour BETWEEN 0 AND 23),
@@ -87,11 +122,12 @@ CREATE TABLE events (
     experiment  TEXT,
     variant     TEXT,
     request_id  TEXT,                              -- the recommendation response this event follows
-    received_ms INTEGER NOT NULL
+    received_ms INTEGER NOT NULL,
+    UNIQUE (ts_ms, event_key)
 ) STRICT;
+CREATE UNIQUE INDEX events_by_source_id ON events (source_event_id) WHERE source_event_id IS NOT NULL;
 CREATE INDEX events_by_user_time ON events (user_pk, ts_ms) WHERE user_pk IS NOT NULL;
 CREATE INDEX events_by_item_time ON events (item_pk, ts_ms);
-CREATE INDEX events_by_time ON events (ts_ms);
 
 -- Consent decisions, append-only: one row per decision, never edited. The current state is the
 -- latest decision per user and purpose (view current_consents).

@@ -111,8 +111,10 @@ public struct CSVReader {
             } else {
                 // Unquoted field: runs to the delimiter or the end of the line.
                 let fieldStart = position
+                var highBits: UInt8 = 0
                 while position < end {
                     let byte = bytes[position]
+                    highBits |= byte
                     if byte == delimiter || byte == UInt8(ascii: "\n") { break }
                     if byte == UInt8(ascii: "\r"), position + 1 == end || bytes[position + 1] == UInt8(ascii: "\n") { break }
                     if byte == UInt8(ascii: "\"") {
@@ -122,10 +124,15 @@ public struct CSVReader {
                     position += 1
                 }
                 if position - start > maxRecordBytes { return fail("record longer than \(maxRecordBytes) bytes") }
-                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[fieldStart..<position]), as: UTF8.self) else {
-                    return fail("field \(fieldNumber): not UTF-8 text")
+                let fieldBytes = UnsafeBufferPointer(rebasing: bytes[fieldStart..<position])
+                if highBits < 0x80 {
+                    fields.append(String(decoding: fieldBytes, as: UTF8.self))  // ASCII: valid by construction
+                } else {
+                    guard let text = String(validating: fieldBytes, as: UTF8.self) else {
+                        return fail("field \(fieldNumber): not UTF-8 text")
+                    }
+                    fields.append(text)
                 }
-                fields.append(text)
             }
             // After a field: delimiter, end of line or end of file.
             contentEnd = position

@@ -9,15 +9,21 @@ public struct ItemDraft: Sendable, Equatable {
     public var tags: String?
     public var price: Double?
     public var inStock: Bool?
-    /// JSON object text of the columns that are not Kindred fields.
-    public var attributes: String?
+    /// The columns that are not Kindred fields, by column name.
+    public var attributes: [String: String]
 }
 
 /// Turns catalog rows into `ItemDraft`s. Extra columns become attributes, except columns whose
 /// names say they identify people (a catalog cut from an order log carries customer ids),
 /// which are dropped so that no raw identifier reaches the database.
-struct CatalogRowParser {
+final class CatalogRowParser {
     let file: String
+    /// Column name -> whether it is kept as an attribute; decided once per column.
+    private var keptColumns: [String: Bool] = [:]
+
+    init(file: String) {
+        self.file = file
+    }
 
     static func identifiesPeople(_ column: String) -> Bool {
         let name = column.lowercased()
@@ -31,12 +37,16 @@ struct CatalogRowParser {
         if let text = try fields.text("tags", maxLength: 4096) {
             tags = try Self.tagsJSON(text, fields: fields)
         }
-        let extras = row.extras().filter { !Self.identifiesPeople($0.name) && !$0.name.isEmpty }
-        var attributes: String?
-        if !extras.isEmpty {
-            var object: [String: String] = [:]
-            for extra in extras { object[extra.name] = extra.value }
-            attributes = Self.json(object)
+        var attributes: [String: String] = [:]
+        for extra in row.extras() {
+            let kept =
+                keptColumns[extra.name]
+                ?? {
+                    let keep = !extra.name.isEmpty && !Self.identifiesPeople(extra.name)
+                    keptColumns[extra.name] = keep
+                    return keep
+                }()
+            if kept { attributes[extra.name] = extra.value }
         }
         return ItemDraft(
             itemID: itemID,

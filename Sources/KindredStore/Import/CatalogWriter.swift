@@ -2,18 +2,41 @@ import GRDB
 
 /// Upserts catalog rows inside the caller's transaction. An empty cell leaves the stored value
 /// as it was; attributes are merged key by key; the last row for an item wins.
+///
+/// Rows are merged in memory and written once per item when the import finishes: a catalog cut
+/// from an order log repeats each product thousands of times, and one upsert per product
+/// instead of per row is what makes such a file import in seconds.
 final class CatalogWriter {
     private let db: Database
     private let nowMs: Int64
-    private let upsert: Statement
-    private let lookup: Statement
-    /// Items seen in this import, with whether they were already in the catalog before it.
-    private var seen: [String: Bool] = [:]
+    private var merged: [String: ItemDraft] = [:]
+    private var order: [String] = []
+    private(set) var counts = (added: 0, updated: 0)
 
-    init(db: Database, nowMs: Int64) throws {
+    init(db: Database, nowMs: Int64) {
         self.db = db
         self.nowMs = nowMs
-        upsert = try db.makeStatement(
+    }
+
+    func write(_ draft: ItemDraft) {
+        guard var item = merged[draft.itemID] else {
+            merged[draft.itemID] = draft
+            order.append(draft.itemID)
+            return
+        }
+        item.title = draft.title ?? item.title
+        item.category = draft.category ?? item.category
+        item.tags = draft.tags ?? item.tags
+        item.price = draft.price ?? item.price
+        item.inStock = draft.inStock ?? item.inStock
+        item.attributes.merge(draft.attributes) { _, new in new }
+        merged[draft.itemID] = item
+    }
+
+    func finish() throws {
+        guard !order.isEmpty else { return }
+        let lookup = try db.makeStatement(sql: "SELECT catalog_ms IS NOT NULL FROM items WHERE item_id = ?")
+        let upsert = try db.makeStatement(
             sql: """
                 INSERT INTO items (item_id, title, category, tags, price, in_stock, attributes, catalog_ms, created_ms, updated_ms)
                 VALUES (:id, :title, :category, coalesce(:tags, '[]'), :price, coalesce(:in_stock, 1),
@@ -28,27 +51,17 @@ final class CatalogWriter {
                     catalog_ms = :now,
                     updated_ms = :now
                 """)
-        lookup = try db.makeStatement(sql: "SELECT catalog_ms IS NOT NULL FROM items WHERE item_id = ?")
-    }
-
-    func write(_ draft: ItemDraft) throws {
-        if seen[draft.itemID] == nil {
-            seen[draft.itemID] = try Bool.fetchOne(lookup, arguments: [draft.itemID]) ?? false
+        for itemID in order {
+            let item = merged[itemID]!
+            if try Bool.fetchOne(lookup, arguments: [itemID]) == true { counts.updated += 1 } else { counts.added += 1 }
+            try upsert.execute(arguments: [
+                "id": itemID, "title": item.title, "category": item.category, "tags": item.tags, "price": item.price,
+                "in_stock": item.inStock,
+                "attributes": item.attributes.isEmpty ? nil : CatalogRowParser.json(item.attributes),
+                "now": nowMs,
+            ])
         }
-        try upsert.execute(arguments: [
-            "id": draft.itemID, "title": draft.title, "category": draft.category, "tags": draft.tags,
-            "price": draft.price, "in_stock": draft.inStock, "attributes": draft.attributes, "now": nowMs,
-        ])
-    }
-
-    /// Items added to the catalog by this import, and items it updated.
-    var counts: (added: Int, updated: Int) {
-        let updated = seen.values.filter { $0 }.count
-        return (seen.count - updated, updated)
-    }
-
-    func finish() throws {
         // Categories may have changed: favourite categories depend on them.
-        if !seen.isEmpty { try ProfileStore.refreshFavouriteCategories(of: nil, in: db) }
+        try ProfileStore.refreshFavouriteCategories(of: nil, in: db)
     }
 }

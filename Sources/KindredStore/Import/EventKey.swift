@@ -5,8 +5,9 @@ import Crypto
 /// identical rows of the same import, so that re-importing a file (or an overlapping export)
 /// stores nothing twice while rows that genuinely repeat within a file are all kept.
 ///
-/// 64 bits keep the unique index small; two different events collide with probability about
-/// n^2 / 2^65 (under 1e-7 at a million events).
+/// The key is unique together with the event's millisecond timestamp, so two different events
+/// collide only if they share the millisecond and the 64-bit digest: with n events in one
+/// millisecond, probability about n^2 / 2^65.
 struct EventKeyer {
     private var occurrences: [Int64: Int32] = [:]
     private var buffer: [UInt8] = []

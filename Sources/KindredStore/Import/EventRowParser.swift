@@ -21,7 +21,7 @@ public struct EventDraft: Sendable, Equatable {
 
 /// Turns rows into `EventDraft`s: validates every field, pseudonymizes the user, and applies the
 /// shop-log conventions (a purchase with a negative quantity is a return).
-struct EventRowParser {
+final class EventRowParser {
     let file: String
     let constantType: EventType?
     let pseudonymizer: Pseudonymizer
@@ -34,7 +34,7 @@ struct EventRowParser {
         self.pseudonymizer = pseudonymizer
     }
 
-    mutating func parse(_ row: SourceRow) throws(DataError) -> EventDraft {
+    func parse(_ row: SourceRow) throws(DataError) -> EventDraft {
         let fields = FieldReader(row: row, file: file)
         var type: EventType
         if let constantType {

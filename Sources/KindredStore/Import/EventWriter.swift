@@ -7,7 +7,7 @@ final class EventWriter {
     private let db: Database
     private let nowMs: Int64
     private let identities: IdentityResolver
-    private let insert: Statement
+    private let insert: FastStatement
     private var keyer = EventKeyer()
     private var profiles: [Int64: ProfileDelta] = [:]
 
@@ -15,13 +15,13 @@ final class EventWriter {
         self.db = db
         self.nowMs = nowMs
         self.identities = identities
-        insert = try db.makeStatement(
-            sql: """
-                INSERT INTO events (event_key, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
-                                    country, region, local_hour, referrer, experiment, variant, request_id, received_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (event_key) DO NOTHING
-                """)
+        insert = try FastStatement(
+            """
+            INSERT INTO events (event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
+                                country, region, local_hour, referrer, experiment, variant, request_id, received_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """, in: db)
     }
 
     /// Stores one event; returns false when it was already stored.
@@ -29,12 +29,27 @@ final class EventWriter {
         let key = keyer.key(for: draft)
         let userPK = try draft.userPseudonym.map { try identities.userPK(pseudonym: $0) }
         let itemPK = try draft.itemID.map { try identities.itemPK(itemID: $0) }
-        try insert.execute(arguments: [
-            key, draft.type.rawValue, userPK, itemPK, draft.sessionID, draft.timestampMs, draft.value, draft.price,
-            draft.device?.rawValue, draft.country, draft.region, draft.localHour, draft.referrer, draft.experiment,
-            draft.variant, draft.requestID, nowMs,
-        ])
-        guard db.changesCount > 0 else { return (false, nil) }
+        let changed = try insert.run { row in
+            row.bind(key)
+            row.bind(draft.sourceEventID)
+            row.bind(draft.type.rawValue)
+            row.bind(userPK)
+            row.bind(itemPK)
+            row.bind(draft.sessionID)
+            row.bind(draft.timestampMs)
+            row.bind(draft.value)
+            row.bind(draft.price)
+            row.bind(draft.device?.rawValue)
+            row.bind(draft.country)
+            row.bind(draft.region)
+            row.bind(draft.localHour)
+            row.bind(draft.referrer)
+            row.bind(draft.experiment)
+            row.bind(draft.variant)
+            row.bind(draft.requestID)
+            row.bind(nowMs)
+        }
+        guard changed > 0 else { return (false, nil) }
         if let userPK { profiles[userPK, default: ProfileDelta()].add(draft) }
         return (true, db.lastInsertedRowID)
     }

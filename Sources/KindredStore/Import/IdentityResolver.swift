@@ -5,10 +5,10 @@ import GRDB
 final class IdentityResolver {
     private let db: Database
     private let nowMs: Int64
-    private let insertUser: Statement
-    private let selectUser: Statement
-    private let insertItem: Statement
-    private let selectItem: Statement
+    private let insertUser: FastStatement
+    private let selectUser: FastStatement
+    private let insertItem: FastStatement
+    private let selectItem: FastStatement
     private var users: [String: Int64] = [:]
     private var items: [String: Int64] = [:]
     private(set) var newUsers = 0
@@ -17,23 +17,24 @@ final class IdentityResolver {
     init(db: Database, nowMs: Int64) throws {
         self.db = db
         self.nowMs = nowMs
-        insertUser = try db.makeStatement(
-            sql: "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO NOTHING")
-        selectUser = try db.makeStatement(sql: "SELECT user_pk FROM users WHERE pseudonym = ?")
-        insertItem = try db.makeStatement(
-            sql: "INSERT INTO items (item_id, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (item_id) DO NOTHING")
-        selectItem = try db.makeStatement(sql: "SELECT item_pk FROM items WHERE item_id = ?")
+        insertUser = try FastStatement(
+            "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO NOTHING", in: db)
+        selectUser = try FastStatement("SELECT user_pk FROM users WHERE pseudonym = ?", in: db)
+        insertItem = try FastStatement(
+            "INSERT INTO items (item_id, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (item_id) DO NOTHING", in: db)
+        selectItem = try FastStatement("SELECT item_pk FROM items WHERE item_id = ?", in: db)
     }
 
     func userPK(pseudonym: String) throws -> Int64 {
         if let known = users[pseudonym] { return known }
-        try insertUser.execute(arguments: [pseudonym, nowMs, nowMs])
         let pk: Int64
-        if db.changesCount > 0 {
+        if try insertUser.run({
+            $0.bind(pseudonym); $0.bind(nowMs); $0.bind(nowMs)
+        }) > 0 {
             pk = db.lastInsertedRowID
             newUsers += 1
         } else {
-            pk = try Int64.fetchOne(selectUser, arguments: [pseudonym])!
+            pk = try selectUser.fetchInt64 { $0.bind(pseudonym) }!
         }
         users[pseudonym] = pk
         return pk
@@ -43,13 +44,14 @@ final class IdentityResolver {
     /// has not named yet, so that no event is lost for want of a catalog row.
     func itemPK(itemID: String) throws -> Int64 {
         if let known = items[itemID] { return known }
-        try insertItem.execute(arguments: [itemID, nowMs, nowMs])
         let pk: Int64
-        if db.changesCount > 0 {
+        if try insertItem.run({
+            $0.bind(itemID); $0.bind(nowMs); $0.bind(nowMs)
+        }) > 0 {
             pk = db.lastInsertedRowID
             newItems += 1
         } else {
-            pk = try Int64.fetchOne(selectItem, arguments: [itemID])!
+            pk = try selectItem.fetchInt64 { $0.bind(itemID) }!
         }
         items[itemID] = pk
         return pk

@@ -82,7 +82,7 @@ public enum Importer {
             mapping: request.mapping, requiredFields: requiredFields(request), maxRecordBytes: request.maxRecordBytes)
         var rejects = request.skipBad ? RejectsFile(path: request.rejectsPath) : nil
         let identities = try IdentityResolver(db: db, nowMs: nowMs)
-        var sink = try RowSink(request: request, db: db, identities: identities, pseudonymizer: pseudonymizer, nowMs: nowMs)
+        let sink = try RowSink(request: request, db: db, identities: identities, pseudonymizer: pseudonymizer, nowMs: nowMs)
         var counts = ImportCounts()
         var errors: [DataError] = []
 
@@ -141,7 +141,7 @@ private struct RowSink {
         case consents(ConsentRowParser, ConsentWriter)
     }
 
-    private var writer: Writer
+    private let writer: Writer
 
     init(request: ImportRequest, db: Database, identities: IdentityResolver, pseudonymizer: Pseudonymizer, nowMs: Int64) throws {
         switch request.kind {
@@ -150,7 +150,7 @@ private struct RowSink {
                 EventRowParser(file: request.fileName, constantType: request.constantType, pseudonymizer: pseudonymizer),
                 try EventWriter(db: db, identities: identities, nowMs: nowMs))
         case .catalog:
-            writer = .catalog(CatalogRowParser(file: request.fileName), try CatalogWriter(db: db, nowMs: nowMs))
+            writer = .catalog(CatalogRowParser(file: request.fileName), CatalogWriter(db: db, nowMs: nowMs))
         case .consents:
             let purposes = try ConsentSettings.purposes(in: db)
             writer = .consents(
@@ -159,11 +159,10 @@ private struct RowSink {
         }
     }
 
-    mutating func validate(_ row: SourceRow) throws {
+    func validate(_ row: SourceRow) throws {
         switch writer {
-        case .events(var parser, let store):
+        case .events(let parser, _):
             _ = try parser.parse(row)
-            writer = .events(parser, store)
         case .catalog(let parser, _):
             _ = try parser.parse(row)
         case .consents(let parser, _):
@@ -171,12 +170,10 @@ private struct RowSink {
         }
     }
 
-    mutating func write(_ row: SourceRow, counts: inout ImportCounts) throws {
+    func write(_ row: SourceRow, counts: inout ImportCounts) throws {
         switch writer {
-        case .events(var parser, let store):
-            let draft = try parser.parse(row)
-            writer = .events(parser, store)
-            let result = try store.write(draft)
+        case .events(let parser, let store):
+            let result = try store.write(try parser.parse(row))
             if result.inserted {
                 counts.imported += 1
                 counts.maxEventPK = result.eventPK
@@ -184,7 +181,7 @@ private struct RowSink {
                 counts.duplicates += 1
             }
         case .catalog(let parser, let store):
-            try store.write(try parser.parse(row))
+            store.write(try parser.parse(row))
             counts.imported += 1
         case .consents(let parser, let store):
             if try store.write(try parser.parse(row)) { counts.imported += 1 } else { counts.duplicates += 1 }

@@ -41,8 +41,7 @@ public struct SourceRow {
             raw = nil
         }
         guard let raw else { return nil }
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        return trimmed.isEmpty ? nil : trimmed
+        return TextTrimming.trimmedOrNil(raw)
     }
 
     /// Columns (or keys) that are not Kindred fields, with non-empty values, in file order.
@@ -50,8 +49,7 @@ public struct SourceRow {
         switch (storage, layout) {
         case (.columns(let cells), .columns(_, let extras)):
             return extras.compactMap { extra in
-                let value = cells[extra.index].trimmingCharacters(in: .whitespaces)
-                return value.isEmpty ? nil : (extra.name, value)
+                TextTrimming.trimmedOrNil(cells[extra.index]).map { (extra.name, $0) }
             }
         case (.object(let values), .keys(_, let known)):
             return values.filter { !known.contains($0.key) && !$0.value.isEmpty }

@@ -19,7 +19,7 @@ public struct Pseudonymizer: Sendable {
     /// The pseudonym of a raw identifier: lower-case hex of HMAC-SHA256(key, trimmed id).
     /// Surrounding white space is not part of an identifier, so " a@b.c" and "a@b.c" agree.
     public func pseudonym(of rawID: some StringProtocol) -> String {
-        let trimmed = rawID.trimmingCharacters(in: .whitespaces)
+        let trimmed = TextTrimming.trimmedOrNil(String(rawID)) ?? ""
         let code = HMAC<SHA256>.authenticationCode(for: Data(trimmed.utf8), using: key)
         return Hex.encode(code)
     }

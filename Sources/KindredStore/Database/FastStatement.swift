@@ -1,0 +1,81 @@
+import GRDB
+import GRDBSQLite
+
+/// A prepared statement bound through SQLite's C API, for the few statements that run once per
+/// imported row: GRDB's `StatementArguments` allocate an array of boxed values per call, which
+/// cost more than the insert itself. Everything else goes through GRDB.
+final class FastStatement {
+    private let statement: Statement
+    private let db: Database
+    private var handle: OpaquePointer { statement.sqliteStatement }
+
+    init(_ sql: String, in db: Database) throws {
+        self.db = db
+        statement = try db.makeStatement(sql: sql)
+    }
+
+    /// Binds parameters 1... in order; call `bind` for each, then `run` or `fetchInt64`.
+    struct Binder {
+        fileprivate let handle: OpaquePointer
+        fileprivate var index: Int32 = 1
+
+        mutating func bind(_ value: Int64?) {
+            if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            index += 1
+        }
+
+        mutating func bind(_ value: Int?) { bind(value.map(Int64.init)) }
+
+        mutating func bind(_ value: Double?) {
+            if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            index += 1
+        }
+
+        mutating func bind(_ value: String?) {
+            if var value {
+                value.withUTF8 { buffer in
+                    _ = sqlite3_bind_text(handle, index, buffer.baseAddress, Int32(buffer.count), SQLITE_TRANSIENT)
+                }
+            } else {
+                sqlite3_bind_null(handle, index)
+            }
+            index += 1
+        }
+    }
+
+    /// Binds with `body`, steps to completion, and returns the number of rows changed.
+    @discardableResult
+    func run(_ body: (inout Binder) -> Void) throws -> Int {
+        var binder = Binder(handle: handle)
+        body(&binder)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
+        return Int(sqlite3_changes(db.sqliteConnection))
+    }
+
+    /// Binds with `body` and returns the first column of the first row, if any.
+    func fetchInt64(_ body: (inout Binder) -> Void) throws -> Int64? {
+        var binder = Binder(handle: handle)
+        body(&binder)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW { return sqlite3_column_int64(handle, 0) }
+        guard code == SQLITE_DONE else { throw error(code) }
+        return nil
+    }
+
+    private func error(_ code: Int32) -> StoreError {
+        let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) } ?? "unknown error"
+        return .sqlite(code: sqlite3_extended_errcode(db.sqliteConnection), message: "\(message) (\(statement.sql))")
+    }
+}
+
+/// SQLite's "copy this buffer now" destructor, which Swift cannot spell directly.
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
