@@ -41,6 +41,7 @@ let package = Package(
             name: "KindredCLI",
             dependencies: [
                 "KindredEngine",
+                "KindredLearning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

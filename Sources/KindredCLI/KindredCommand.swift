@@ -12,7 +12,7 @@ public struct KindredCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self, GenerateCommand.self,
+            InitCommand.self, ImportCommand.self, StatusCommand.self, EvaluateCommand.self, DemoCommand.self, GenerateCommand.self,
             PseudonymCommand.self,
         ]
     )

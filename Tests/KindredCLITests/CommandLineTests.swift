@@ -111,6 +111,8 @@ import Testing
                                           CSV or JSON Lines.
                   status                  Show what the database holds: rows per table, events
                                           per type, size, schema, last import, active model.
+                  evaluate                Train every algorithm on the past and measure it on
+                                          the last days, beside popularity.
                   demo                    Build a fresh demo database from the sample shop and
                                           show what it holds.
                   generate                Write a synthetic shop (catalog, events, consents) as
@@ -125,7 +127,7 @@ import Testing
     @Test func everyCommandHasHelp() throws {
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
-            ["status"], ["demo"], ["generate"], ["pseudonym"],
+            ["status"], ["evaluate"], ["demo"], ["generate"], ["pseudonym"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)
             #expect(help.status == 0)

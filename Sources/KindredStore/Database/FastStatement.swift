@@ -71,6 +71,35 @@ final class FastStatement {
         return nil
     }
 
+    /// Columns of the current row, read through the C API.
+    struct Row {
+        fileprivate let handle: OpaquePointer
+
+        func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+        func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+        func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+        func text(_ column: Int32) -> String? {
+            guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+            return String(cString: pointer)
+        }
+    }
+
+    /// Binds with `bind`, then calls `body` for every row of the result.
+    func forEachRow(bind: (inout Binder) -> Void = { _ in }, _ body: (Row) throws -> Void) throws {
+        var binder = Binder(handle: handle)
+        bind(&binder)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw error(code) }
+            try body(Row(handle: handle))
+        }
+    }
+
     private func error(_ code: Int32) -> StoreError {
         let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) } ?? "unknown error"
         return .sqlite(code: sqlite3_extended_errcode(db.sqliteConnection), message: "\(message) (\(statement.sql))")

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import KindredEngine
+import KindredLearning
+import KindredStore
+
+/// Options for choosing what counts as an interaction, shared by evaluate and train.
+struct LearningOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Event weights, e.g. purchase=1,return=0 (names: \(EventWeights.names.joined(separator: ", ")))", valueName: "name=value,..."))
+    var weights: String?
+
+    @Flag(inversion: .prefixedNo, help: "Count anonymous sessions as pseudo-users for popularity and co-occurrence.")
+    var anonymousSessions = true
+
+    @Option(help: "Worker threads.")
+    var threads = 2
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 42
+
+    func eventWeights() throws -> EventWeights {
+        var weights = EventWeights()
+        for pair in (self.weights ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]), weights.set(String(parts[0]), to: value) else {
+                throw ValidationError(
+                    "--weights: '\(pair)' is not name=number with a known name (\(EventWeights.names.joined(separator: ", ")))")
+            }
+        }
+        return weights
+    }
+}
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Train every algorithm on the past and measure it on the last days, beside popularity.",
+        discussion: """
+            The test period is the last --test-days before the newest event; models train on everything before it. Under the discovery protocol (the default) an item is relevant when the user interacted with it in the test period but not before, and the user's earlier items are left out of the ranking; under --protocol all, repeat interactions count. Reports recall@k (hits / min(relevant, k)), precision@k, NDCG@k, HR@k, MAP@k, MRR, catalog coverage and novelty.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var learning: LearningOptions
+
+    @Option(help: "Length of the test period in days.")
+    var testDays = 30
+
+    @Option(name: .customShort("k"), help: "Cut-off rank.")
+    var k = 20
+
+    @Option(name: .customLong("protocol"), help: "discovery or all.")
+    var testProtocol = "discovery"
+
+    @Option(help: ArgumentHelp("Event types that make an item relevant in the test period.", valueName: "type,..."))
+    var relevant = "purchase,add_to_cart"
+
+    @Option(
+        name: .customLong("algorithm"),
+        help: ArgumentHelp(
+            "Algorithms to compare (repeatable; default all: \(AlgorithmSpec.names.joined(separator: ", "))).", valueName: "name"))
+    var algorithms: [String] = []
+
+    @Option(
+        help: ArgumentHelp("Hyper-parameters for the chosen algorithms, e.g. factors=32,regularization=0.1.", valueName: "name=value,..."))
+    var params: String?
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard EvaluationOptions.TestProtocol(rawValue: testProtocol) != nil else {
+            throw ValidationError("--protocol must be discovery or all")
+        }
+        guard testDays > 0, k > 0 else { throw ValidationError("--test-days and -k must be positive") }
+        for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
+            throw ValidationError("--relevant: unknown event type '\(name)'")
+        }
+        _ = try learning.eventWeights()
+        do { _ = try specs() } catch let error as AlgorithmSpecError { throw ValidationError(error.description) }
+    }
+
+    /// The chosen algorithms; each takes the --params it knows (a parameter no chosen
+    /// algorithm knows is an error).
+    func specs() throws -> [AlgorithmSpec] {
+        let names = algorithms.isEmpty ? AlgorithmSpec.names : algorithms
+        let given = try AlgorithmSpec.parse(name: "popularity", parameters: nil, allowing: params)
+        var used = Set<String>()
+        let specs = try names.map { name in
+            guard let known = AlgorithmSpec.known.first(where: { $0.name == name }) else { throw AlgorithmSpecError.unknownAlgorithm(name) }
+            let mine = given.filter { known.parameters[$0.key] != nil }
+            used.formUnion(mine.keys)
+            return AlgorithmSpec(name: name, parameters: mine)
+        }
+        if let unused = given.keys.sorted().first(where: { !used.contains($0) }) {
+            throw ValidationError("--params: no chosen algorithm takes '\(unused)'")
+        }
+        return specs
+    }
+
+    func run() throws {
+        let engine = try Engine.open(at: global.location)
+        var options = EvaluationOptions()
+        options.testDays = testDays
+        options.k = k
+        options.testProtocol = EvaluationOptions.TestProtocol(rawValue: testProtocol)!
+        options.weights = try learning.eventWeights()
+        options.relevantKinds = Set(
+            relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map { TrainingDataKinds.kind(of: $0) })
+        options.includeAnonymousSessions = learning.anonymousSessions
+        options.algorithms = try specs()
+        options.threads = learning.threads
+        options.seed = learning.seed
+        let report = try engine.evaluate(
+            options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
+        print(json ? try JSONOutput.encode(report) : EvaluationText.render(report))
+    }
+}
+
+/// The evaluation table as people read it.
+enum EvaluationText {
+    static func render(_ report: EvaluationReport) -> String {
+        let k = report.results.first?.metrics.k ?? 0
+        var lines = [
+            "protocol \(report.testProtocol); test period after \(TimestampFormatter.iso8601(milliseconds: report.cutMs)); "
+                + "\(Grouped.int(report.trainUsers)) users, \(Grouped.int(report.items)) items, "
+                + "\(Grouped.int(report.trainInteractions)) training pairs; \(Grouped.int(report.evaluatedUsers)) users evaluated",
+            "",
+        ]
+        let header = ["algorithm", "recall@\(k)", "prec@\(k)", "ndcg@\(k)", "hr@\(k)", "map@\(k)", "mrr", "coverage", "novelty", "fit s"]
+        var rows = [header]
+        let baseline = report.results.first { $0.algorithm == "popularity" }?.metrics.recall
+        for result in report.results {
+            let m = result.metrics
+            var name = result.algorithm
+            if let baseline, baseline > 0, result.algorithm != "popularity" {
+                name += String(format: " (%+.0f%%)", (m.recall / baseline - 1) * 100)
+            }
+            rows.append([
+                name, f(m.recall), f(m.precision), f(m.ndcg), f(m.hitRate), f(m.map), f(m.mrr), f(m.coverage),
+                String(format: "%.2f", m.novelty), String(format: "%.2f", result.fitSeconds),
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
+        for row in rows {
+            lines.append(
+                row.enumerated().map {
+                    $0.offset == 0
+                        ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element
+                }.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func f(_ value: Double) -> String { String(format: "%.4f", value) }
+}

@@ -1,0 +1,108 @@
+import KindredLearning
+
+/// An algorithm by name with its hyper-parameters, as the CLI, the registry and the scheduler
+/// name them: `als` with `factors=64,regularization=0.1`, and so on.
+public struct AlgorithmSpec: Sendable, Codable, Equatable {
+    public var name: String
+    public var parameters: [String: Double]
+
+    public init(name: String, parameters: [String: Double] = [:]) {
+        self.name = name
+        self.parameters = parameters
+    }
+
+    /// Every algorithm Kindred has, with the parameters each accepts and their defaults.
+    public static let known: [(name: String, parameters: [String: Double], summary: String)] = [
+        ("popularity", [:], "distinct users per item (the baseline)"),
+        ("trending", [:], "recency-weighted activity, 7-day half-life"),
+        ("item-knn-cosine", ["neighbours": 50], "item-item cosine similarity of co-occurrence"),
+        ("item-knn-bm25", ["neighbours": 50, "k1": 1.2, "b": 0.75], "item-item similarity on BM25-weighted co-occurrence"),
+        ("als", ["factors": 64, "regularization": 0.1, "alpha": 1, "iterations": 15, "cg_steps": 3], "implicit ALS, conjugate gradient"),
+        (
+            "bpr", ["factors": 64, "learning_rate": 0.05, "regularization": 0.01, "epochs": 30, "popularity_sampling": 0],
+            "Bayesian personalized ranking"
+        ),
+        ("content", ["neighbours": 50], "TF-IDF similarity of title, category and tags"),
+        (
+            "hybrid", ["factors": 64, "regularization": 0.1, "alpha": 1, "iterations": 15, "content_shrink": 5],
+            "ALS blended with content for users and items with little history"
+        ),
+    ]
+
+    public static var names: [String] { known.map(\.name) }
+
+    /// Builds the algorithm; unknown names or parameters are errors that list what is known.
+    public func make(threads: Int = 2, seed: UInt64 = 42) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
+        guard let entry = Self.known.first(where: { $0.name == name }) else { throw .unknownAlgorithm(name) }
+        for key in parameters.keys where entry.parameters[key] == nil {
+            throw .unknownParameter(algorithm: name, parameter: key, known: entry.parameters.keys.sorted())
+        }
+        let p = entry.parameters.merging(parameters) { _, new in new }
+        func int(_ key: String) -> Int { Int(p[key]!.rounded()) }
+        func float(_ key: String) -> Float { Float(p[key]!) }
+        switch name {
+        case "popularity": return PopularityAlgorithm(kind: .distinctUsers)
+        case "trending": return PopularityAlgorithm(kind: .trending)
+        case "item-knn-cosine": return ItemKNNAlgorithm(similarity: .cosine, neighbours: int("neighbours"), threads: threads)
+        case "item-knn-bm25":
+            return ItemKNNAlgorithm(similarity: .bm25, neighbours: int("neighbours"), k1: p["k1"]!, b: p["b"]!, threads: threads)
+        case "als":
+            return ALSAlgorithm(
+                factors: int("factors"), regularization: float("regularization"), alpha: float("alpha"), iterations: int("iterations"),
+                cgSteps: int("cg_steps"), threads: threads, seed: seed)
+        case "bpr":
+            return BPRAlgorithm(
+                factors: int("factors"), learningRate: float("learning_rate"), regularization: float("regularization"),
+                epochs: int("epochs"), popularitySampling: p["popularity_sampling"]! != 0, seed: seed)
+        case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads)
+        case "hybrid":
+            return HybridAlgorithm(
+                collaborative: ALSAlgorithm(
+                    factors: int("factors"), regularization: float("regularization"), alpha: float("alpha"),
+                    iterations: int("iterations"), threads: threads, seed: seed),
+                content: ContentAlgorithm(threads: threads), contentShrink: float("content_shrink"))
+        default: throw .unknownAlgorithm(name)
+        }
+    }
+
+    /// Parses `key=value,...` into numbers, without checking names.
+    public static func parse(name: String, parameters text: String?, allowing: String?) throws(AlgorithmSpecError) -> [String: Double] {
+        var parameters: [String: Double] = [:]
+        for pair in (allowing ?? text ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]) else { throw .malformedParameter(String(pair)) }
+            parameters[String(parts[0])] = value
+        }
+        return parameters
+    }
+
+    /// Parses `name` and `key=value,...`.
+    public static func parse(name: String, parameters text: String?) throws(AlgorithmSpecError) -> AlgorithmSpec {
+        var parameters: [String: Double] = [:]
+        for pair in (text ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Double(parts[1]) else { throw .malformedParameter(String(pair)) }
+            parameters[String(parts[0])] = value
+        }
+        let spec = AlgorithmSpec(name: name, parameters: parameters)
+        _ = try spec.make()
+        return spec
+    }
+}
+
+public enum AlgorithmSpecError: Error, Equatable, CustomStringConvertible {
+    case unknownAlgorithm(String)
+    case unknownParameter(algorithm: String, parameter: String, known: [String])
+    case malformedParameter(String)
+
+    public var description: String {
+        switch self {
+        case .unknownAlgorithm(let name):
+            return "unknown algorithm '\(name)'; known: \(AlgorithmSpec.names.joined(separator: ", "))"
+        case .unknownParameter(let algorithm, let parameter, let known):
+            return "\(algorithm) has no parameter '\(parameter)'" + (known.isEmpty ? "" : "; it takes \(known.joined(separator: ", "))")
+        case .malformedParameter(let pair):
+            return "'\(pair)' is not of the form name=number"
+        }
+    }
+}

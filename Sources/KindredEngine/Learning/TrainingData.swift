@@ -1,0 +1,107 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// The database's events and catalog on dense indices, ready for Learning: items in catalog
+/// order (every item, so that models can rank items nobody has touched yet), users with events
+/// in user_pk order, then, optionally, one pseudo-user per anonymous session so that anonymous
+/// visits still count for popularity and co-occurrence.
+public struct TrainingData: Sendable {
+    public let catalog: CatalogSnapshot
+    public let itemIndex: [Int64: Int32]
+    public let userPKs: [Int64]
+    public let userIndex: [Int64: Int32]
+    /// Rows after the real users: one per anonymous session.
+    public let anonymousSessionRows: Int
+    public let log: InteractionLog
+    public let maxEventPK: Int64
+    public let firstEventMs: Int64?
+    public let lastEventMs: Int64?
+
+    public var userRows: Int { userPKs.count + anonymousSessionRows }
+
+    static let kindOfType: [InteractionKind] = EventType.allCases.map { type in
+        switch type {
+        case .view: return .view
+        case .click: return .click
+        case .dwell: return .dwell
+        case .scroll: return .scroll
+        case .addToCart: return .addToCart
+        case .removeFromCart: return .removeFromCart
+        case .purchase: return .purchase
+        case .return: return .return
+        case .impression: return .impression
+        case .search: return .search
+        case .rating: return .rating
+        }
+    }
+
+    public static func load(from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool) throws
+        -> TrainingData
+    {
+        let (columns, catalog) = try database.writer.read { db in
+            (try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db))
+        }
+        return TrainingData(columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions)
+    }
+
+    init(columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool) {
+        self.catalog = catalog
+        var itemIndex: [Int64: Int32] = [:]
+        for (index, pk) in catalog.itemPKs.enumerated() { itemIndex[pk] = Int32(index) }
+        let userPKs = Array(Set(columns.userPKs.filter { $0 != 0 })).sorted()
+        var userIndex: [Int64: Int32] = [:]
+        for (index, pk) in userPKs.enumerated() { userIndex[pk] = Int32(index) }
+        let sessions = includeAnonymousSessions ? Int(columns.anonymousSessions.max() ?? 0) : 0
+        var log = InteractionLog()
+        log.users.reserveCapacity(columns.count)
+        for index in 0..<columns.count {
+            let user: Int32
+            if columns.userPKs[index] != 0 {
+                user = userIndex[columns.userPKs[index]]!
+            } else if includeAnonymousSessions, columns.anonymousSessions[index] > 0 {
+                user = Int32(userPKs.count) + columns.anonymousSessions[index] - 1
+            } else {
+                continue
+            }
+            guard let item = itemIndex[columns.itemPKs[index]] else { continue }
+            log.append(
+                user: user, item: item, kind: Self.kindOfType[Int(columns.typeCodes[index])], value: columns.values[index],
+                time: columns.timestamps[index])
+        }
+        self.itemIndex = itemIndex
+        self.userPKs = userPKs
+        self.userIndex = userIndex
+        self.anonymousSessionRows = sessions
+        self.log = log
+        self.maxEventPK = columns.maxEventPK
+        self.firstEventMs = columns.timestamps.min()
+        self.lastEventMs = columns.timestamps.max()
+    }
+
+    /// The words describing each item, for content similarity.
+    public var itemText: [[String]] {
+        (0..<catalog.count).map { index in
+            ContentTokenizer.tokens(title: catalog.titles[index], category: catalog.categories[index], tags: catalog.tags[index])
+        }
+    }
+
+    /// A training set from the events that `include` keeps (by index into `log`), with time
+    /// decay and trending measured from `referenceTime`.
+    public func trainingSet(weights: EventWeights, referenceTime: Int64, include: (Int) -> Bool = { _ in true }) -> TrainingSet {
+        var kept = InteractionLog()
+        for index in 0..<log.count where include(index) {
+            kept.append(
+                user: log.users[index], item: log.items[index], kind: log.kinds[index], value: log.values[index], time: log.times[index])
+        }
+        let matrix = weights.matrix(of: kept, users: userRows, items: catalog.count, referenceTime: referenceTime)
+        var trending = weights
+        trending.halfLifeDays = 7
+        var recent = [Float](repeating: 0, count: catalog.count)
+        for index in 0..<kept.count {
+            let w = trending.weight(kept.kinds[index], value: kept.values[index])
+            if w > 0 { recent[Int(kept.items[index])] += w * trending.decay(at: kept.times[index], referenceTime: referenceTime) }
+        }
+        return TrainingSet(interactions: matrix, recentActivity: recent, itemText: itemText)
+    }
+}

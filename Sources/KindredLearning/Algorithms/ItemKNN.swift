@@ -1,0 +1,148 @@
+import Foundation
+
+/// Item-based nearest neighbours: item-item similarity from co-occurrence, keeping the K most
+/// similar items per item; a user's score for an item sums the similarities to what they
+/// interacted with, weighted by how much. Cosine uses unit-length item vectors; BM25 first
+/// reweights each item's vector over users as a BM25 document (idf per user, length
+/// normalization per item), as the `implicit` library does.
+public struct ItemKNNAlgorithm: RecommenderAlgorithm {
+    public enum Similarity: String, Sendable { case cosine, bm25 }
+
+    public var similarity: Similarity
+    public var neighbours: Int
+    public var k1: Double
+    public var b: Double
+    public var threads: Int
+
+    public init(similarity: Similarity = .bm25, neighbours: Int = 50, k1: Double = 1.2, b: Double = 0.75, threads: Int = 2) {
+        self.similarity = similarity
+        self.neighbours = neighbours
+        self.k1 = k1
+        self.b = b
+        self.threads = threads
+    }
+
+    public var name: String { "item-knn-\(similarity.rawValue)" }
+    public var hyperparameters: [String: Double] {
+        similarity == .bm25 ? ["neighbours": Double(neighbours), "k1": k1, "b": b] : ["neighbours": Double(neighbours)]
+    }
+
+    public func fit(_ data: TrainingSet) -> any RecommenderModel {
+        let weighted = weightedItemVectors(data.interactions)  // items x users
+        let byUser = weighted.transposed()  // users x items
+        let neighbourLists = NeighbourSearch.allPairs(itemsByUser: byUser, userItems: weighted, k: neighbours, threads: threads)
+        return ItemKNNModel(neighbours: neighbourLists)
+    }
+
+    /// Items x users matrix of the weights the similarity is computed on.
+    func weightedItemVectors(_ interactions: SparseMatrix) -> SparseMatrix {
+        let itemUsers = interactions.transposed()
+        switch similarity {
+        case .cosine:
+            var values = itemUsers.values
+            for item in 0..<itemUsers.rows {
+                let range = itemUsers.rowStarts[item]..<itemUsers.rowStarts[item + 1]
+                let norm = range.reduce(Float(0)) { $0 + values[$1] * values[$1] }.squareRoot()
+                if norm > 0 { for k in range { values[k] /= norm } }
+            }
+            return SparseMatrix(
+                rows: itemUsers.rows, columns: itemUsers.columns, rowStarts: itemUsers.rowStarts,
+                columnIndices: itemUsers.columnIndices, values: values)
+        case .bm25:
+            // Documents are items, terms are users.
+            let documents = Double(itemUsers.rows)
+            var documentFrequency = [Double](repeating: 0, count: itemUsers.columns)
+            for user in itemUsers.columnIndices { documentFrequency[Int(user)] += 1 }
+            let idf = documentFrequency.map { log(documents) - log1p($0) }
+            var lengths = [Double](repeating: 0, count: itemUsers.rows)
+            for item in 0..<itemUsers.rows {
+                lengths[item] = itemUsers.values[itemUsers.rowStarts[item]..<itemUsers.rowStarts[item + 1]].reduce(0) { $0 + Double($1) }
+            }
+            let averageLength = max(lengths.reduce(0, +) / max(documents, 1), 1e-9)
+            var values = itemUsers.values
+            for item in 0..<itemUsers.rows {
+                let lengthNorm = (1 - b) + b * lengths[item] / averageLength
+                for k in itemUsers.rowStarts[item]..<itemUsers.rowStarts[item + 1] {
+                    let x = Double(values[k])
+                    values[k] = Float(x * (k1 + 1) / (k1 * lengthNorm + x) * idf[Int(itemUsers.columnIndices[k])])
+                }
+            }
+            return SparseMatrix(
+                rows: itemUsers.rows, columns: itemUsers.columns, rowStarts: itemUsers.rowStarts,
+                columnIndices: itemUsers.columnIndices, values: values)
+        }
+    }
+}
+
+/// Per item, its most similar items and their similarities (self excluded).
+public struct ItemKNNModel: RecommenderModel {
+    public let neighbours: [[ScoredItem]]
+
+    public init(neighbours: [[ScoredItem]]) {
+        self.neighbours = neighbours
+    }
+
+    public var itemCount: Int { neighbours.count }
+
+    public func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
+        for index in scores.indices { scores[index] = 0 }
+        for (item, weight) in zip(history.indices, history.values) where Int(item) < neighbours.count {
+            for neighbour in neighbours[Int(item)] { scores[neighbour.item] += weight * neighbour.score }
+        }
+    }
+
+    public func similarItems(to item: Int, count: Int) -> [ScoredItem] {
+        guard item < neighbours.count else { return [] }
+        return Array(neighbours[item].prefix(count))
+    }
+}
+
+/// Exact all-pairs top-K by sparse dot products, parallel over items.
+enum NeighbourSearch {
+    /// `userItems`: items x users (each item's vector); `itemsByUser`: its transpose (users x
+    /// items). For content vectors (items x terms) pass `pivot`: terms x items.
+    static func allPairs(itemsByUser: SparseMatrix, userItems: SparseMatrix, k: Int, threads: Int, pivot: SparseMatrix? = nil)
+        -> [[ScoredItem]]
+    {
+        let itemsByUser = pivot ?? itemsByUser
+        let items = userItems.rows
+        var result = [[ScoredItem]](repeating: [], count: items)
+        let workers = max(1, threads)
+        result.withUnsafeMutableBufferPointer { output in
+            let out = SharedPointer(output.baseAddress!)
+            Parallel.run(workers: workers) { worker in
+                var accumulator = [Float](repeating: 0, count: items)
+                var touched: [Int32] = []
+                var item = worker
+                while item < items {
+                    for a in userItems.rowStarts[item]..<userItems.rowStarts[item + 1] {
+                        let user = Int(userItems.columnIndices[a])
+                        let weight = userItems.values[a]
+                        for c in itemsByUser.rowStarts[user]..<itemsByUser.rowStarts[user + 1] {
+                            let other = Int(itemsByUser.columnIndices[c])
+                            if accumulator[other] == 0 { touched.append(Int32(other)) }
+                            accumulator[other] += weight * itemsByUser.values[c]
+                        }
+                    }
+                    accumulator[item] = 0
+                    var candidates: [ScoredItem] = []
+                    candidates.reserveCapacity(touched.count)
+                    for other in touched where accumulator[Int(other)] > 0 {
+                        candidates.append(ScoredItem(item: Int(other), score: accumulator[Int(other)]))
+                    }
+                    for other in touched { accumulator[Int(other)] = 0 }
+                    touched.removeAll(keepingCapacity: true)
+                    if candidates.count > k {
+                        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+                        candidates.removeLast(candidates.count - k)
+                    } else {
+                        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+                    }
+                    out[item] = candidates
+                    item += workers
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,57 @@
+/// What every algorithm learns from: interaction weights on dense indices, plus what some
+/// algorithms use besides (item text for content similarity, recent activity for trending).
+public struct TrainingSet: Sendable {
+    /// users x items, non-negative weights (see `EventWeights`).
+    public var interactions: SparseMatrix
+    /// Per item, recency-weighted activity (for trending); defaults to total weight.
+    public var recentActivity: [Float]
+    /// Per item, the words that describe it (title, category, tags), for content models.
+    public var itemText: [[String]]
+
+    public init(interactions: SparseMatrix, recentActivity: [Float]? = nil, itemText: [[String]]? = nil) {
+        self.interactions = interactions
+        self.recentActivity =
+            recentActivity
+            ?? {
+                var activity = [Float](repeating: 0, count: interactions.columns)
+                for (column, value) in zip(interactions.columnIndices, interactions.values) { activity[Int(column)] += value }
+                return activity
+            }()
+        self.itemText = itemText ?? Array(repeating: [], count: interactions.columns)
+    }
+
+    public var users: Int { interactions.rows }
+    public var items: Int { interactions.columns }
+}
+
+/// A fitted model. Like the `implicit` library's models: it scores items for a user and finds
+/// similar items, on dense integer indices only.
+public protocol RecommenderModel: Sendable {
+    var itemCount: Int { get }
+
+    /// Writes a score for every item into `scores` (count `itemCount`). `user` is the user's
+    /// row at training time, or nil for someone the model has not seen (or whose recent events
+    /// should count: models with user vectors then fold the history in).
+    func score(user: Int?, history: SparseVector, into scores: inout [Float])
+
+    /// The items most like `item`, best first, excluding the item itself.
+    func similarItems(to item: Int, count: Int) -> [ScoredItem]
+}
+
+/// A learning algorithm with its hyper-parameters; `fit` is deterministic given the seed.
+public protocol RecommenderAlgorithm: Sendable {
+    /// A short identifier stored with model versions ("als", "item-knn-bm25", ...).
+    var name: String { get }
+    var hyperparameters: [String: Double] { get }
+    func fit(_ data: TrainingSet) -> any RecommenderModel
+}
+
+extension RecommenderModel {
+    /// The top `count` items for a user, leaving out `excluded` item indices.
+    public func recommend(user: Int?, history: SparseVector, count: Int, excluding excluded: Set<Int32> = []) -> [ScoredItem] {
+        var scores = [Float](repeating: 0, count: itemCount)
+        score(user: user, history: history, into: &scores)
+        for item in excluded where Int(item) < itemCount { scores[Int(item)] = -.infinity }
+        return TopK.select(scores, k: count)
+    }
+}
