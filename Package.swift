@@ -60,7 +60,8 @@ let package = Package(
         .testTarget(name: "KindredEngineTests", dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport"]),
         .testTarget(
             name: "KindredCLITests",
-            dependencies: ["KindredCLI", "KindredEngine", "KindredStore", "KindredTestSupport", "kindred"]
+            dependencies: ["KindredCLI", "KindredEngine", "KindredStore", "KindredTestSupport", "kindred"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -8,6 +8,8 @@ public final class Engine: Sendable {
     public let clock: WallClock
     /// Who acts, for the audit log ("cli", "scheduler", "api:<key>").
     public let actor: String
+    /// The active model as serving holds it.
+    let servingCache = ServingModelCache()
 
     init(database: KindredDatabase, clock: WallClock, actor: String) {
         self.database = database

@@ -83,51 +83,21 @@ import Testing
         #expect(pseudonym.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count == 64)
     }
 
+    /// The root help is pinned in Fixtures/root-help.txt; after changing a command, update it with
+    /// `COLUMNS=80 swift run kindred --help > Tests/KindredCLITests/Fixtures/root-help.txt`.
     @Test func theRootHelpListsEveryCommand() throws {
         let help = try kindred("--help")
         #expect(help.status == 0)
-        #expect(
-            help.stdout == """
-                OVERVIEW: A personalization appliance for small shops: one binary, one SQLite
-                file.
-
-                Kindred keeps a shop's catalog, events, consent records, pseudonymous user
-                profiles, models and audit log in one SQLite database. Raw user ids never reach
-                the database: they are replaced by keyed hashes under a key kept in a separate
-                file (<db>.key).
-
-                Exit status: 0 success, 2 usage error, 65 bad input data, 1 anything else.
-                Environment: KINDRED_DB (database path), KINDRED_KEY_FILE (key file path).
-
-                USAGE: kindred <subcommand>
-
-                OPTIONS:
-                  --version               Show the version.
-                  -h, --help              Show help information.
-
-                SUBCOMMANDS:
-                  init                    Create a new database and its pseudonymization key.
-                  import                  Import a catalog, event log or consent records from
-                                          CSV or JSON Lines.
-                  status                  Show what the database holds: rows per table, events
-                                          per type, size, schema, last import, active model.
-                  evaluate                Train every algorithm on the past and measure it on
-                                          the last days, beside popularity.
-                  demo                    Build a fresh demo database from the sample shop and
-                                          show what it holds.
-                  generate                Write a synthetic shop (catalog, events, consents) as
-                                          CSV and JSON Lines files.
-                  pseudonym               Print the pseudonym a user id is stored under.
-
-                  See 'kindred help <subcommand>' for detailed help.
-
-                """)
+        let pinned = try String(
+            contentsOfFile: Repository.root + "/Tests/KindredCLITests/Fixtures/root-help.txt", encoding: .utf8)
+        #expect(help.stdout == pinned)
     }
 
     @Test func everyCommandHasHelp() throws {
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
-            ["status"], ["evaluate"], ["demo"], ["generate"], ["pseudonym"],
+            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["demo"],
+            ["generate"], ["pseudonym"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)
             #expect(help.status == 0)

@@ -29,7 +29,7 @@ public struct ALSAlgorithm: RecommenderAlgorithm {
     public var name: String { "als" }
     public var hyperparameters: [String: Double] {
         [
-            "factors": Double(factors), "regularization": Double(regularization), "alpha": Double(alpha),
+            "factors": Double(factors), "regularization": Double(decimal: regularization), "alpha": Double(decimal: alpha),
             "iterations": Double(iterations), "cg_steps": Double(cgSteps), "seed": Double(seed),
         ]
     }

@@ -28,7 +28,7 @@ public struct BPRAlgorithm: RecommenderAlgorithm {
     public var name: String { "bpr" }
     public var hyperparameters: [String: Double] {
         [
-            "factors": Double(factors), "learning_rate": Double(learningRate), "regularization": Double(regularization),
+            "factors": Double(factors), "learning_rate": Double(decimal: learningRate), "regularization": Double(decimal: regularization),
             "epochs": Double(epochs), "popularity_sampling": popularitySampling ? 1 : 0, "seed": Double(seed),
         ]
     }

@@ -16,7 +16,7 @@ public struct HybridAlgorithm: RecommenderAlgorithm {
 
     public var name: String { "hybrid" }
     public var hyperparameters: [String: Double] {
-        collaborative.hyperparameters.merging(["content_shrink": Double(contentShrink)]) { a, _ in a }
+        collaborative.hyperparameters.merging(["content_shrink": Double(decimal: contentShrink)]) { a, _ in a }
     }
 
     public func fit(_ data: TrainingSet) -> any RecommenderModel {

@@ -4,7 +4,7 @@ public enum DenseSolve {
     /// `matrix` is n x n row-major and is overwritten; returns nil if A is not positive definite.
     public static func choleskySolve(_ matrix: inout [Float], _ rhs: [Float], n: Int) -> [Float]? {
         // Factor A = L L^T in place (lower triangle), in Double for stability.
-        var a = matrix.map(Double.init)
+        var a = matrix.map { Double($0) }
         for j in 0..<n {
             var diagonal = a[j * n + j]
             for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }

@@ -55,3 +55,10 @@ extension RecommenderModel {
         return TopK.select(scores, k: count)
     }
 }
+
+extension Double {
+    /// The Double a person would write for a Float hyper-parameter (0.1, not 0.10000000149).
+    public init(decimal value: Float) {
+        self = Double("\(value)") ?? Double(value)
+    }
+}

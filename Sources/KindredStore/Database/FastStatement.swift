@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -28,6 +29,13 @@ final class FastStatement {
 
         mutating func bind(_ value: Double?) {
             if let value { sqlite3_bind_double(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+            index += 1
+        }
+
+        mutating func bind(_ value: Data) {
+            value.withUnsafeBytes { buffer in
+                _ = sqlite3_bind_blob(handle, index, buffer.baseAddress, Int32(buffer.count), SQLITE_TRANSIENT)
+            }
             index += 1
         }
 

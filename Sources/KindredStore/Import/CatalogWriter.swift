@@ -63,5 +63,7 @@ final class CatalogWriter {
         }
         // Categories may have changed: favourite categories depend on them.
         try ProfileStore.refreshFavouriteCategories(of: nil, in: db)
+        // Serving reloads its catalog snapshot when this changes.
+        try SettingsStore.set("catalog.changed_ms", to: String(nowMs), in: db, nowMs: nowMs)
     }
 }

@@ -29,4 +29,8 @@ public enum JobStore {
             arguments: [job.kind, job.status, job.startedMs, job.finishedMs, JSONText.encode(job.details), job.error])
         return db.lastInsertedRowID
     }
+
+    public static func setModelVersion(job: Int64, version: Int64, in db: Database) throws {
+        try db.execute(sql: "UPDATE jobs SET model_version = ? WHERE job_pk = ?", arguments: [version, job])
+    }
 }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import KindredEngine
+
+struct RecommendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "Recommend items for a person (by the shop's own user id).",
+        discussion: """
+            People the model does not know, or who have no history, get the non-personalized ranking (popular in their country, trending, popular), marked "personalized: false". Recent events since the last training are folded in.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The person's id as the shop knows it.") var user: String
+    @Option(name: .customShort("k"), help: "How many items.") var k = 10
+    @Option(help: ArgumentHelp("Only these categories (and below).", valueName: "path,...")) var category: String?
+    @Option(help: ArgumentHelp("Not these categories.", valueName: "path,...")) var excludeCategory: String?
+    @Option(help: "Lowest price.") var minPrice: Double?
+    @Option(help: "Highest price.") var maxPrice: Double?
+    @Flag(inversion: .prefixedNo, help: "Only items in stock.") var inStock = true
+    @Option(help: ArgumentHelp("Item ids to leave out.", valueName: "id,...")) var exclude: String?
+    @Flag(inversion: .prefixedNo, help: "Leave out what the person already bought.") var excludePurchased = true
+    @Option(help: "Device class (desktop, mobile, tablet, ...).") var device: String?
+    @Option(help: "Country, for the non-personalized ranking.") var country: String?
+    @Option(help: "Local hour 0-23.") var hour: Int?
+    @Flag(help: "Print as JSON.") var json = false
+
+    func validate() throws {
+        guard (1...1000).contains(k) else { throw ValidationError("-k must be between 1 and 1000") }
+        if let hour, !(0...23).contains(hour) { throw ValidationError("--hour must be 0-23") }
+        if let minPrice, let maxPrice, minPrice > maxPrice { throw ValidationError("--min-price is above --max-price") }
+    }
+
+    func run() throws {
+        var request = RecommendationRequest(userID: user, k: k)
+        request.includeCategories = split(category)
+        request.excludeCategories = split(excludeCategory)
+        request.minPrice = minPrice
+        request.maxPrice = maxPrice
+        request.inStockOnly = inStock
+        request.excludeItemIDs = split(exclude)
+        request.excludePurchased = excludePurchased
+        request.device = device
+        request.country = country
+        request.hour = hour
+        let response = try Engine.open(at: global.location).recommend(request)
+        print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
+    }
+
+    private func split(_ text: String?) -> [String] {
+        text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+}
+
+struct SimilarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items similar to an item, by the active model.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The item's id.") var item: String
+    @Option(name: .customShort("k"), help: "How many items.") var k = 10
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let response = try Engine.open(at: global.location).similarItems(to: item, k: k)
+        print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
+    }
+}
+
+/// Recommendation lists as people read them.
+enum RecommendationText {
+    static func render(_ response: RecommendationResponse) -> String {
+        var lines = [
+            "\(response.personalized ? "personalized" : "not personalized"); model "
+                + (response.modelVersion.map { "version \($0) (\(response.algorithm))" } ?? "none yet")
+        ]
+        for (rank, item) in response.items.enumerated() {
+            let title = item.title.map { " \($0)" } ?? ""
+            lines.append("\(String(rank + 1).padding(toLength: 3, withPad: " ", startingAt: 0)) \(item.itemID)\(title): \(item.reason)")
+        }
+        if response.items.isEmpty { lines.append("(nothing matches the filters)") }
+        return lines.joined(separator: "\n")
+    }
+}

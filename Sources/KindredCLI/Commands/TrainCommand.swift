@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import KindredEngine
+import KindredLearning
+import KindredStore
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on all events, store it as a new version, and activate it if it is good enough.",
+        discussion: """
+            The model is first measured on a validation period carved from the end of the data (--validation-days); with --tune, a small grid of hyper-parameters is searched on that split. The final model is then fitted on all events and stored in model_versions with its weights, hyper-parameters, data window and validation metrics. It becomes active unless its validation NDCG is worse than the active model's (re-fitted on the same split) by more than the margin (settings key models.activation_margin, default 0.05); the reason is recorded either way.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var learning: LearningOptions
+
+    @Option(help: ArgumentHelp("The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))).", valueName: "name"))
+    var algorithm = "hybrid"
+
+    @Option(help: ArgumentHelp("Hyper-parameters, e.g. factors=64,regularization=0.1.", valueName: "name=value,..."))
+    var params: String?
+
+    @Flag(help: "Search a small grid of hyper-parameters on the validation split first.")
+    var tune = false
+
+    @Option(help: "Length of the validation period in days.")
+    var validationDays = 30
+
+    @Option(help: ArgumentHelp("Event types that make an item relevant in the validation period.", valueName: "type,..."))
+    var relevant = "purchase,add_to_cart"
+
+    @Option(help: "Relative validation-NDCG loss allowed against the active model (default from settings, else 0.05).")
+    var margin: Double?
+
+    @Flag(help: "Print as JSON.")
+    var json = false
+
+    func validate() throws {
+        do { _ = try AlgorithmSpec.parse(name: algorithm, parameters: params) } catch { throw ValidationError(error.description) }
+        _ = try learning.eventWeights()
+        guard validationDays > 0 else { throw ValidationError("--validation-days must be positive") }
+        for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
+            throw ValidationError("--relevant: unknown event type '\(name)'")
+        }
+    }
+
+    func run() throws {
+        let engine = try Engine.open(at: global.location)
+        var options = TrainOptions()
+        options.algorithm = try AlgorithmSpec.parse(name: algorithm, parameters: params)
+        options.weights = try learning.eventWeights()
+        options.includeAnonymousSessions = learning.anonymousSessions
+        options.validationDays = validationDays
+        options.relevantKinds = Set(
+            relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map(TrainingDataKinds.kind(of:)))
+        options.tune = tune
+        options.activationMargin = margin
+        options.threads = learning.threads
+        options.seed = learning.seed
+        let report = try engine.train(
+            options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
+        if json {
+            print(try JSONOutput.encode(report))
+            return
+        }
+        print(
+            "trained version \(report.version): \(report.algorithm) on \(Grouped.int(report.interactions)) user-item pairs "
+                + "(\(Grouped.int(report.users)) users, \(Grouped.int(report.items)) items) in \(String(format: "%.2f", report.trainingSeconds)) s"
+        )
+        print(
+            "parameters: "
+                + report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }.joined(separator: " "))
+        if let v = report.validation {
+            print(
+                String(
+                    format: "validation (last %d days, %d users): recall@%d %.4f  ndcg@%d %.4f  hr@%d %.4f", validationDays, v.users, v.k,
+                    v.recall, v.k, v.ndcg, v.k, v.hitRate))
+        } else {
+            print("validation: no user has relevant events in the validation period")
+        }
+        if report.tuning.count > 1 { print("tuning: \(report.tuning.count) candidates tried on the validation split") }
+        print((report.activated ? "activated: " : "not activated: ") + report.reason)
+    }
+}
+
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "List model versions.")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let models = try Engine.open(at: global.location).models()
+        if json {
+            print(try JSONOutput.encode(models))
+            return
+        }
+        guard !models.isEmpty else {
+            print("no models yet; train one with `kindred train`")
+            return
+        }
+        print(ModelText.table(models))
+    }
+}
+
+struct ActivateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "activate", abstract: "Make a model version the one that serves recommendations.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The version number (see `kindred models`).") var version: Int64
+
+    func run() throws {
+        let record = try Engine.open(at: global.location).activate(version: version)
+        print("version \(record.version) (\(record.algorithm)) is now active")
+    }
+}
+
+/// Model listings as people read them.
+enum ModelText {
+    static func number(_ value: Double) -> String { value.rounded() == value ? String(Int(value)) : String(value) }
+
+    static func table(_ models: [ModelVersionRecord]) -> String {
+        var lines = ["version  status    algorithm        trained               pairs      ndcg@k   reason"]
+        for model in models {
+            let metrics =
+                (try? JSONSerialization.jsonObject(with: Data(model.metrics.utf8)) as? [String: Any])?["validation"] as? [String: Any]
+            let ndcg = (metrics?["ndcg"] as? NSNumber).map { String(format: "%.4f", $0.doubleValue) } ?? "-"
+            lines.append(
+                [
+                    String(model.version).padding(toLength: 7, withPad: " ", startingAt: 0),
+                    model.status.padding(toLength: 8, withPad: " ", startingAt: 0),
+                    model.algorithm.padding(toLength: 15, withPad: " ", startingAt: 0),
+                    TimestampFormatter.iso8601(milliseconds: model.createdMs).padding(toLength: 20, withPad: " ", startingAt: 0),
+                    Grouped.int(model.interactions).padding(toLength: 9, withPad: " ", startingAt: 0),
+                    ndcg.padding(toLength: 7, withPad: " ", startingAt: 0),
+                    model.statusReason ?? "",
+                ].joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

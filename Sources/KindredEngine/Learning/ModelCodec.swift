@@ -1,0 +1,128 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// Saves fitted models into the registry and loads them back. Factor models keep one
+/// Float32 vector per item and per (real) user, so that erasing a person removes their
+/// vector; neighbour lists, popularity and biases are artifacts.
+enum ModelCodec {
+    /// Neighbour lists: per item, an Int32 count then that many (Int32 item, Float32 score).
+    static func encodeNeighbours(_ lists: [[ScoredItem]]) -> Data {
+        var ints: [Int32] = []
+        var data = Data()
+        for list in lists {
+            ints.append(Int32(list.count))
+            for entry in list {
+                ints.append(Int32(entry.item))
+                ints.append(Int32(bitPattern: entry.score.bitPattern))
+            }
+        }
+        data.append(FloatBlob.encode(ints))
+        return data
+    }
+
+    static func decodeNeighbours(_ data: Data, items: Int) -> [[ScoredItem]] {
+        let ints = FloatBlob.decodeInt32s(data)
+        var lists: [[ScoredItem]] = []
+        lists.reserveCapacity(items)
+        var cursor = 0
+        while cursor < ints.count, lists.count < items {
+            let count = Int(ints[cursor])
+            cursor += 1
+            var list: [ScoredItem] = []
+            list.reserveCapacity(count)
+            for _ in 0..<count {
+                list.append(ScoredItem(item: Int(ints[cursor]), score: Float(bitPattern: UInt32(bitPattern: ints[cursor + 1]))))
+                cursor += 2
+            }
+            lists.append(list)
+        }
+        return lists
+    }
+
+    /// Writes the model's parts for `version`. `userPKs` are the real users, in row order.
+    static func save(_ model: any RecommenderModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], in db: StoreConnection) throws {
+        switch model {
+        case let mf as MatrixFactorizationModel:
+            try saveFactors(mf, version: version, itemPKs: itemPKs, userPKs: userPKs, in: db)
+        case let knn as ItemKNNModel:
+            try ModelRegistry.writeArtifact(
+                version: version, name: "neighbours", encoding: "neighbours-int32-float32le", data: encodeNeighbours(knn.neighbours), in: db
+            )
+        case let hybrid as HybridModel:
+            try saveFactors(hybrid.collaborative, version: version, itemPKs: itemPKs, userPKs: userPKs, in: db)
+            try ModelRegistry.writeArtifact(
+                version: version, name: "content_neighbours", encoding: "neighbours-int32-float32le",
+                data: encodeNeighbours(hybrid.content.neighbours), in: db)
+        case is PopularityModel:
+            break  // the popularity artifact every version has is the model
+        default:
+            preconditionFailure("no codec for \(type(of: model))")
+        }
+    }
+
+    private static func saveFactors(
+        _ mf: MatrixFactorizationModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], in db: StoreConnection
+    ) throws {
+        try ModelRegistry.writeItemVectors(version: version, itemPKs: itemPKs, vectors: mf.itemFactors, dimension: mf.factors, in: db)
+        let realUsers = Array(mf.userFactors.prefix(userPKs.count * mf.factors))
+        try ModelRegistry.writeUserVectors(version: version, userPKs: userPKs, vectors: realUsers, dimension: mf.factors, in: db)
+        if !mf.itemBias.isEmpty {
+            try ModelRegistry.writeArtifact(
+                version: version, name: "item_bias", encoding: "float32le", data: FloatBlob.encode(mf.itemBias), in: db)
+        }
+    }
+
+    /// Rebuilds a model from the registry. Items are in `itemPKs` order; users who are no
+    /// longer in the database (erased) are simply absent.
+    static func load(
+        algorithm: String, parameters: [String: Double], version: Int64, itemPKs: [Int64], popularity: [Float], in db: StoreConnection
+    ) throws -> (model: any RecommenderModel, userIndex: [Int64: Int32]) {
+        switch algorithm {
+        case "popularity", "trending":
+            return (PopularityModel(popularity: popularity), [:])
+        case "item-knn-cosine", "item-knn-bm25", "content":
+            let data = try ModelRegistry.readArtifact(version: version, name: "neighbours", in: db) ?? Data()
+            return (ItemKNNModel(neighbours: decodeNeighbours(data, items: itemPKs.count)), [:])
+        case "als", "bpr":
+            let (mf, users) = try loadFactors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
+            return (mf, users)
+        case "hybrid":
+            let (mf, users) = try loadFactors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
+            let data = try ModelRegistry.readArtifact(version: version, name: "content_neighbours", in: db) ?? Data()
+            let content = ItemKNNModel(neighbours: decodeNeighbours(data, items: itemPKs.count))
+            return (
+                HybridModel(
+                    collaborative: mf, content: content, popularity: popularity, contentShrink: Float(parameters["content_shrink"] ?? 5)),
+                users
+            )
+        default:
+            throw DataError(
+                file: "model_versions", field: "algorithm", message: "version \(version) has an unknown algorithm '\(algorithm)'")
+        }
+    }
+
+    private static func loadFactors(
+        version: Int64, itemPKs: [Int64], parameters: [String: Double], in db: StoreConnection
+    ) throws -> (MatrixFactorizationModel, [Int64: Int32]) {
+        let items = try ModelRegistry.readItemVectors(version: version, in: db)
+        let factors = items.first?.vector.count ?? Int(parameters["factors"] ?? 64)
+        var itemFactors = [Float](repeating: 0, count: itemPKs.count * factors)
+        var position: [Int64: Int] = [:]
+        for (index, pk) in itemPKs.enumerated() { position[pk] = index }
+        for (pk, vector) in items {
+            if let index = position[pk] { itemFactors.replaceSubrange((index * factors)..<((index + 1) * factors), with: vector) }
+        }
+        var userFactors: [Float] = []
+        var userIndex: [Int64: Int32] = [:]
+        for (pk, vector) in try ModelRegistry.readUserVectors(version: version, in: db) {
+            userIndex[pk] = Int32(userIndex.count)
+            userFactors += vector
+        }
+        let bias = try ModelRegistry.readArtifact(version: version, name: "item_bias", in: db).map(FloatBlob.decodeFloats) ?? []
+        let mf = MatrixFactorizationModel(
+            userFactors: userFactors, itemFactors: itemFactors, itemBias: bias, factors: factors,
+            regularization: Float(parameters["regularization"] ?? 0.1), alpha: Float(parameters["alpha"] ?? 1))
+        return (mf, userIndex)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// A recommendation request: who, how many, which items are allowed, and the context.
+public struct RecommendationRequest: Sendable {
+    /// The shop's id for the person; nil or unknown gets the non-personalized ranking.
+    public var userID: String?
+    public var k = 10
+    /// Only items in these categories (or below them: "home" includes "home/kitchen").
+    public var includeCategories: [String] = []
+    public var excludeCategories: [String] = []
+    public var minPrice: Double?
+    public var maxPrice: Double?
+    public var inStockOnly = true
+    public var excludeItemIDs: [String] = []
+    /// Leave out what the person already bought (on for discovery slots).
+    public var excludePurchased = true
+    public var device: String?
+    public var country: String?
+    public var hour: Int?
+
+    public init(userID: String? = nil, k: Int = 10) {
+        self.userID = userID
+        self.k = k
+    }
+}
+
+/// One recommended item.
+public struct Recommendation: Sendable, Codable, Equatable {
+    public var itemID: String
+    public var title: String?
+    public var category: String?
+    public var price: Double?
+    public var score: Float
+    public var reason: String
+}
+
+public struct RecommendationResponse: Sendable, Codable, Equatable {
+    public var items: [Recommendation]
+    /// Whether the ranking used what this person did.
+    public var personalized: Bool
+    public var modelVersion: Int64?
+    public var algorithm: String
+}
+
+extension Engine {
+    /// Ranks items for a person. Unknown and anonymous people get the non-personalized
+    /// ranking (popular in their country, trending, popular), never an error. A person whose
+    /// events arrived after training is folded in from their current history.
+    public func recommend(_ request: RecommendationRequest) throws -> RecommendationResponse {
+        let serving = try servingCache.model(database: database)
+        let userPK = try request.userID.flatMap { id in
+            try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
+        }
+        let events = try userPK.map { pk in try database.writer.read { db in try EventColumnsReader.read(userPK: pk, in: db) } }
+        guard let serving else {
+            return try RecommendationFallback.withoutModel(request, database: database)
+        }
+        let history = UserHistory(events: events, serving: serving)
+        var scores = [Float](repeating: 0, count: serving.itemCount)
+        let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
+        var reasons: [Int: String] = [:]
+        if personalized {
+            let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
+            let isCurrent = (events?.maxEventPK ?? 0) <= (serving.record.dataMaxEventPK ?? 0)
+            serving.model.score(user: isCurrent ? knownRow : nil, history: history.vector, into: &scores)
+        } else {
+            reasons = NonPersonalizedRanking.fill(&scores, serving: serving, country: request.country)
+        }
+        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
+        let top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
+        let items = top.map { scored -> Recommendation in
+            let row = serving.catalogRow[scored.item]
+            let reason =
+                personalized
+                ? history.reason(for: scored.item, model: serving.model, serving: serving)
+                : reasons[scored.item] ?? "popular"
+            return Recommendation(
+                itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
+                title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
+                price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: reason)
+        }
+        return RecommendationResponse(
+            items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+    }
+
+    /// Items like a given one, by the active model's notion of similarity.
+    public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
+        guard let serving = try servingCache.model(database: database) else {
+            throw DataError(file: database.path, message: "no active model; train one with `kindred train`")
+        }
+        guard let pk = try database.writer.read({ db in try ServingQueries.itemPKs(itemIDs: [itemID], in: db) })[itemID],
+            let index = serving.itemIndex[pk]
+        else {
+            throw DataError(file: "request", field: "item", message: "unknown item '\(itemID)'")
+        }
+        let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
+        let items = serving.model.similarItems(to: Int(index), count: k).map { scored -> Recommendation in
+            let row = serving.catalogRow[scored.item]
+            return Recommendation(
+                itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
+                title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
+                price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: "similar to \(title)")
+        }
+        return RecommendationResponse(
+            items: items, personalized: false, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+    }
+}

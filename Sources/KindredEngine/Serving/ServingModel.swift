@@ -1,0 +1,84 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// The active model loaded for serving, with everything a query needs in memory: the model,
+/// its item and user indices, the non-personalized rankings, and the catalog for filters.
+/// Immutable: a new version is loaded beside it and swapped in whole.
+public final class ServingModel: Sendable {
+    public let record: ModelVersionRecord
+    let model: any RecommenderModel
+    let itemPKs: [Int64]
+    let itemIndex: [Int64: Int32]
+    let userIndex: [Int64: Int32]
+    let popularity: [Float]
+    let trending: [Float]
+    let popularByCountry: [String: [Int32]]
+    let weights: EventWeights
+    let catalog: CatalogSnapshot
+    /// Dense item index -> row in `catalog` (nil for an item since deleted).
+    let catalogRow: [Int?]
+    let catalogStamp: String?
+
+    init(record: ModelVersionRecord, in db: StoreConnection) throws {
+        self.record = record
+        let version = record.version
+        itemPKs = try ModelRegistry.readArtifact(version: version, name: "item_pks", in: db).map(FloatBlob.decodeInt64s) ?? []
+        var index: [Int64: Int32] = [:]
+        for (position, pk) in itemPKs.enumerated() { index[pk] = Int32(position) }
+        itemIndex = index
+        popularity = try ModelRegistry.readArtifact(version: version, name: "popularity", in: db).map(FloatBlob.decodeFloats) ?? []
+        trending = try ModelRegistry.readArtifact(version: version, name: "trending", in: db).map(FloatBlob.decodeFloats) ?? popularity
+        weights =
+            try ModelRegistry.readArtifact(version: version, name: "event_weights", in: db)
+            .flatMap { try? JSONDecoder().decode(EventWeights.self, from: $0) } ?? EventWeights()
+        let parameters = ((try? JSONSerialization.jsonObject(with: Data(record.hyperparameters.utf8))) as? [String: Any] ?? [:])
+            .compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        (model, userIndex) = try ModelCodec.load(
+            algorithm: record.algorithm, parameters: parameters, version: version, itemPKs: itemPKs, popularity: popularity, in: db)
+        catalog = try CatalogSnapshot.read(in: db)
+        var rows: [Int64: Int] = [:]
+        for (row, pk) in catalog.itemPKs.enumerated() { rows[pk] = row }
+        catalogRow = itemPKs.map { rows[$0] }
+        var byCountry: [String: [Int32]] = [:]
+        if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_country", in: db),
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: [NSNumber]]
+        {
+            for (country, pks) in object { byCountry[country.lowercased()] = pks.compactMap { index[$0.int64Value] } }
+        }
+        popularByCountry = byCountry
+        catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
+    }
+
+    var itemCount: Int { itemPKs.count }
+}
+
+/// Holds the loaded active model and swaps it atomically when the active version (or the
+/// catalog) changes: a query sees either the old model or the new one, never a mix.
+public final class ServingModelCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: ServingModel?
+
+    /// The model for the active version, loading it if the version or catalog changed.
+    func model(database: KindredDatabase) throws -> ServingModel? {
+        let (record, stamp) = try database.writer.read { db in
+            (try ModelRegistry.active(in: db), try SettingsStore.value("catalog.changed_ms", in: db))
+        }
+        guard let record else { return nil }
+        lock.lock()
+        let cached = current
+        lock.unlock()
+        if let cached, cached.record.version == record.version, cached.catalogStamp == stamp { return cached }
+        let loaded = try database.writer.read { db in try ServingModel(record: record, in: db) }
+        lock.lock()
+        current = loaded
+        lock.unlock()
+        return loaded
+    }
+
+    func invalidate() {
+        lock.lock()
+        current = nil
+        lock.unlock()
+    }
+}
