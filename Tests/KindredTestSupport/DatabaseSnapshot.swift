@@ -31,3 +31,10 @@ public enum TestDatabase {
         ).database
     }
 }
+
+extension String {
+    /// The first column of every row of a query, for assertions.
+    public static func fetchAllForTests(_ db: StoreConnection, _ sql: String) throws -> [String] {
+        try String.fetchAll(db, sql: sql)
+    }
+}

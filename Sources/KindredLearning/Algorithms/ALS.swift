@@ -142,26 +142,34 @@ enum ConjugateGradient {
     }
 }
 
-/// Gram matrices Yt Y of row-major factor matrices.
+/// Gram matrices Yt Y of row-major factor matrices. The rows are cut into a fixed number of
+/// chunks whose partial sums are added in order, so that the result (to the last bit) does
+/// not depend on how many threads computed it.
 enum Gram {
+    static let chunks = 8
+
     static func compute(_ matrix: [Float], rows: Int, factors f: Int, threads: Int) -> [Float] {
-        let workers = max(1, min(threads, rows))
-        var partials = [[Float]](repeating: [Float](repeating: 0, count: f * f), count: workers)
+        var partials = [[Float]](repeating: [Float](repeating: 0, count: f * f), count: chunks)
+        let workers = max(1, min(threads, chunks))
+        let chunkSize = (rows + chunks - 1) / chunks
         matrix.withUnsafeBufferPointer { buffer in
             partials.withUnsafeMutableBufferPointer { partialBuffer in
-                let source = SharedPointer(UnsafeMutablePointer(mutating: buffer.baseAddress!))
+                guard let base = buffer.baseAddress else { return }
+                let source = SharedPointer(UnsafeMutablePointer(mutating: base))
                 let outputs = SharedPointer(partialBuffer.baseAddress!)
                 Parallel.run(workers: workers) { worker in
-                    var local = [Float](repeating: 0, count: f * f)
-                    local.withUnsafeMutableBufferPointer { out in
-                        var row = worker
-                        while row < rows {
-                            let v = source.base + row * f
-                            for a in 0..<f where v[a] != 0 { VectorMath.axpy(v[a], v, out.baseAddress! + a * f, f) }
-                            row += workers
+                    var chunk = worker
+                    while chunk < chunks {
+                        var local = [Float](repeating: 0, count: f * f)
+                        local.withUnsafeMutableBufferPointer { out in
+                            for row in min(rows, chunk * chunkSize)..<min(rows, (chunk + 1) * chunkSize) {
+                                let v = source.base + row * f
+                                for a in 0..<f where v[a] != 0 { VectorMath.axpy(v[a], v, out.baseAddress! + a * f, f) }
+                            }
                         }
+                        outputs[chunk] = local
+                        chunk += workers
                     }
-                    outputs[worker] = local
                 }
             }
         }
