@@ -13,7 +13,7 @@ public struct KindredCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, ImportCommand.self, StatusCommand.self, TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
-            ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, DemoCommand.self, GenerateCommand.self,
+            ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, LatencyCommand.self, DemoCommand.self, GenerateCommand.self,
             PseudonymCommand.self,
         ]
     )

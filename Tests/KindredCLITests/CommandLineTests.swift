@@ -96,7 +96,7 @@ import Testing
     @Test func everyCommandHasHelp() throws {
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
-            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["demo"],
+            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"],
             ["generate"], ["pseudonym"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)

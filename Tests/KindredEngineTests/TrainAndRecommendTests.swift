@@ -117,7 +117,7 @@ import Testing
             try String.fetchAllForTests(db, "SELECT item_id FROM items WHERE category LIKE 'garden/%' ORDER BY item_id LIMIT 3")
         }
         var csv = "user_id,item_id,type,ts\n"
-        for (index, item) in garden.enumerated() { csv += "newcomer,\(item),purchase,2026-11-20T12:0\(index):00Z\n" }
+        for (index, item) in garden.enumerated() { csv += "newcomer,\(item),purchase,2026-11-21T12:0\(index):00Z\n" }
         let file = directory.write("new.csv", csv)
         _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
         let response = try engine.recommend(RecommendationRequest(userID: "newcomer", k: 5))

@@ -66,6 +66,9 @@ struct EvaluateCommand: ParsableCommand {
         help: ArgumentHelp("Hyper-parameters for the chosen algorithms, e.g. factors=32,regularization=0.1.", valueName: "name=value,..."))
     var params: String?
 
+    @Flag(help: "Choose each algorithm's hyper-parameters on a validation split carved from the training period.")
+    var tune = false
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -112,6 +115,7 @@ struct EvaluateCommand: ParsableCommand {
         options.algorithms = try specs()
         options.threads = learning.threads
         options.seed = learning.seed
+        options.tune = tune
         let report = try engine.evaluate(
             options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
         print(json ? try JSONOutput.encode(report) : EvaluationText.render(report))

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Search a small grid of hyper-parameters on the validation split first.")
     var tune = false
 
-    @Option(help: "Length of the validation period in days.")
+    @Option(help: "Length of the validation period in days (0: no validation; the model is activated).")
     var validationDays = 30
 
     @Option(help: ArgumentHelp("Event types that make an item relevant in the validation period.", valueName: "type,..."))
@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         do { _ = try AlgorithmSpec.parse(name: algorithm, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
-        guard validationDays > 0 else { throw ValidationError("--validation-days must be positive") }
+        guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
         for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
             throw ValidationError("--relevant: unknown event type '\(name)'")
         }

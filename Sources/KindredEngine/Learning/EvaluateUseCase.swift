@@ -22,6 +22,9 @@ public struct EvaluationOptions: Sendable {
     public var algorithms: [AlgorithmSpec] = AlgorithmSpec.names.map { AlgorithmSpec(name: $0) }
     public var threads = 2
     public var seed: UInt64 = 42
+    /// Choose each algorithm's hyper-parameters on a validation split carved from the end of
+    /// the training period (never the test period), then score the choice on the test period.
+    public var tune = false
 
     public init() {}
 }
@@ -88,8 +91,20 @@ extension Engine {
         guard let split = TimeSplit.make(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }
+        // The tuning split lives entirely before the test cut.
+        let tuningSplit = options.tune ? TimeSplit.make(data, options: options, endMs: split.cutMs) : nil
         var results: [EvaluationReport.Result] = []
-        for spec in options.algorithms {
+        for var spec in options.algorithms {
+            if let tuningSplit, !tuningSplit.evaluation.cases.isEmpty {
+                var best: (AlgorithmSpec, RankingMetrics)?
+                for candidate in TuningGrid.candidates(for: spec) {
+                    progress("tuning \(candidate.name) \(candidate.parameters)")
+                    let model = try candidate.make(threads: options.threads, seed: options.seed).fit(tuningSplit.evaluation.train)
+                    let metrics = Evaluator.evaluate(model, on: tuningSplit.evaluation, k: options.k, threads: options.threads)
+                    if best == nil || (metrics.ndcg, metrics.recall) > (best!.1.ndcg, best!.1.recall) { best = (candidate, metrics) }
+                }
+                spec = best!.0
+            }
             let algorithm = try spec.make(threads: options.threads, seed: options.seed)
             progress("fitting \(spec.name)")
             let started = WallClock.monotonicSeconds()

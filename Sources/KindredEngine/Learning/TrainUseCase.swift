@@ -7,7 +7,8 @@ public struct TrainOptions: Sendable {
     public var algorithm = AlgorithmSpec(name: "hybrid")
     public var weights = EventWeights()
     public var includeAnonymousSessions = true
-    /// The validation period carved from the end of the data.
+    /// The validation period carved from the end of the data; 0 skips validation (and with
+    /// it the comparison with the active model: the new model is activated).
     public var validationDays = 30
     public var k = 20
     public var relevantKinds: Set<InteractionKind> = [.purchase, .addToCart]
@@ -36,6 +37,8 @@ public struct TrainReport: Sendable, Codable {
     public var activated: Bool
     public var reason: String
     public var trainingSeconds: Double
+    /// The final fit alone (no reading, validation or writing).
+    public var fitSeconds: Double
     public var users: Int
     public var items: Int
     public var interactions: Int
@@ -58,7 +61,7 @@ extension Engine {
         evaluation.k = options.k
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
-        let split = TimeSplit.make(data, options: evaluation)
+        let split = options.validationDays > 0 ? TimeSplit.make(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
         // Choose hyper-parameters on the validation split only.
@@ -86,7 +89,9 @@ extension Engine {
         progress("fitting \(spec.name) on all events")
         let algorithm = try spec.make(threads: options.threads, seed: options.seed)
         let trainingSet = data.trainingSet(weights: options.weights, referenceTime: lastEvent)
+        let fitStarted = WallClock.monotonicSeconds()
         let model = algorithm.fit(trainingSet)
+        let fitSeconds = WallClock.monotonicSeconds() - fitStarted
 
         // The activation rule: compare with the active model's configuration on the same split.
         let margin =
@@ -109,6 +114,8 @@ extension Engine {
             } else {
                 reason = "no validation split to compare with the active version \(active.version); activated"
             }
+        } else if validation == nil {
+            reason = "first model (not validated: no relevant events in the validation period)"
         }
 
         let seconds = WallClock.monotonicSeconds() - started
@@ -161,7 +168,7 @@ extension Engine {
         servingCache.invalidate()
         return TrainReport(
             version: version, algorithm: spec.name, parameters: parameters, validation: validation, activated: activate, reason: reason,
-            trainingSeconds: seconds, users: data.userPKs.count, items: trainingSet.items,
+            trainingSeconds: seconds, fitSeconds: fitSeconds, users: data.userPKs.count, items: trainingSet.items,
             interactions: trainingSet.interactions.nonZeroCount, tuning: tuning)
     }
 }

@@ -49,22 +49,28 @@ extension Engine {
     /// ranking (popular in their country, trending, popular), never an error. A person whose
     /// events arrived after training is folded in from their current history.
     public func recommend(_ request: RecommendationRequest) throws -> RecommendationResponse {
-        let serving = try servingCache.model(database: database)
         let userPK = try request.userID.flatMap { id in
             try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
         }
-        let events = try userPK.map { pk in try database.writer.read { db in try EventColumnsReader.read(userPK: pk, in: db) } }
-        guard let serving else {
+        return try recommend(request, userPK: userPK)
+    }
+
+    /// The query once the person is resolved to a profile (or to nobody).
+    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> RecommendationResponse {
+        guard let serving = try servingCache.model(database: database) else {
             return try RecommendationFallback.withoutModel(request, database: database)
         }
-        let history = UserHistory(events: events, serving: serving)
+        // Only events newer than the model are read; the rest is in memory.
+        let newEvents = try userPK.map { pk in
+            try database.writer.read { db in try EventColumnsReader.read(userPK: pk, afterMs: serving.record.dataToMs, in: db) }
+        }
+        let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving)
         var scores = [Float](repeating: 0, count: serving.itemCount)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
         var reasons: [Int: String] = [:]
         if personalized {
             let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
-            let isCurrent = (events?.maxEventPK ?? 0) <= (serving.record.dataMaxEventPK ?? 0)
-            serving.model.score(user: isCurrent ? knownRow : nil, history: history.vector, into: &scores)
+            serving.model.score(user: history.hasNewEvents ? nil : knownRow, history: history.vector, into: &scores)
         } else {
             reasons = NonPersonalizedRanking.fill(&scores, serving: serving, country: request.country)
         }

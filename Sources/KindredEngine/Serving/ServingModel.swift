@@ -19,6 +19,11 @@ public final class ServingModel: Sendable {
     /// Dense item index -> row in `catalog` (nil for an item since deleted).
     let catalogRow: [Int?]
     let catalogStamp: String?
+    /// What each known person had done when the model was trained (weights, and net
+    /// purchases), so that a query reads only the events that came after.
+    let histories: SparseMatrix
+    let purchases: SparseMatrix
+    let historyRow: [Int64: Int32]
 
     init(record: ModelVersionRecord, in db: StoreConnection) throws {
         self.record = record
@@ -48,6 +53,38 @@ public final class ServingModel: Sendable {
         }
         popularByCountry = byCountry
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        (histories, purchases, historyRow) = try Self.histories(through: record, itemIndex: index, weights: weights, in: db)
+    }
+
+    /// Rebuilds the training-time user x item weights and net purchases.
+    private static func histories(
+        through record: ModelVersionRecord, itemIndex: [Int64: Int32], weights: EventWeights, in db: StoreConnection
+    ) throws -> (SparseMatrix, SparseMatrix, [Int64: Int32]) {
+        let columns = try EventColumnsReader.read(in: db, throughEventPK: record.dataMaxEventPK ?? 0)
+        var rows: [Int64: Int32] = [:]
+        var weighted: [(row: Int32, column: Int32, value: Float)] = []
+        var bought: [(row: Int32, column: Int32, value: Float)] = []
+        let reference = record.dataToMs ?? 0
+        for index in 0..<columns.count where columns.userPKs[index] != 0 {
+            guard let item = itemIndex[columns.itemPKs[index]] else { continue }
+            let row =
+                rows[columns.userPKs[index]]
+                ?? {
+                    let next = Int32(rows.count)
+                    rows[columns.userPKs[index]] = next
+                    return next
+                }()
+            let kind = TrainingData.kindOfType[Int(columns.typeCodes[index])]
+            let w =
+                weights.weight(kind, value: columns.values[index]) * weights.decay(at: columns.timestamps[index], referenceTime: reference)
+            if w != 0 { weighted.append((row, item, w)) }
+            if kind == .purchase { bought.append((row, item, 1)) }
+            if kind == .return { bought.append((row, item, -1)) }
+        }
+        return (
+            SparseMatrix(rows: rows.count, columns: itemIndex.count, entries: weighted, keepPositiveOnly: true),
+            SparseMatrix(rows: rows.count, columns: itemIndex.count, entries: bought, keepPositiveOnly: true), rows
+        )
     }
 
     var itemCount: Int { itemPKs.count }

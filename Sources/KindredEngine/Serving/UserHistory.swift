@@ -1,39 +1,60 @@
 import KindredLearning
 import KindredStore
 
-/// A person's events as the model sees them: weights per model item, what they bought, and
-/// how they came to each item (for reasons).
+/// A person's history as the model sees it: what they had done at training time (from the
+/// serving model's memory) plus the events that came after (from the database), as weights
+/// per model item, with what they bought and how they came to each item (for reasons).
 struct UserHistory {
     var vector = SparseVector()
     var purchased = Set<Int32>()
-    /// Item -> the strongest thing they did with it.
+    var hasNewEvents = false
+    /// Item -> the strongest thing they did with it, as far as we know.
     var strongest: [Int32: InteractionKind] = [:]
 
     static let strength: [InteractionKind: Int] = [
         .purchase: 6, .addToCart: 5, .rating: 4, .click: 3, .dwell: 2, .scroll: 1, .view: 1,
     ]
 
-    init(events: EventColumns?, serving: ServingModel) {
-        guard let events else { return }
+    /// Reasons compare the recommended item with at most this many history items (the
+    /// heaviest), which bounds the cost for people with thousands of events.
+    static let explanationCandidates = 200
+
+    init(userPK: Int64?, newEvents: EventColumns?, serving: ServingModel) {
         var weights: [Int32: Float] = [:]
-        let reference = events.timestamps.max() ?? 0
-        for index in 0..<events.count {
-            guard let item = serving.itemIndex[events.itemPKs[index]] else { continue }
-            let kind = TrainingData.kindOfType[Int(events.typeCodes[index])]
-            let weight =
-                serving.weights.weight(kind, value: events.values[index])
-                * serving.weights.decay(at: events.timestamps[index], referenceTime: reference)
-            weights[item, default: 0] += weight
-            if kind == .purchase { purchased.insert(item) }
-            if kind == .return { purchased.remove(item) }
-            if let rank = Self.strength[kind], rank > (strongest[item].flatMap { Self.strength[$0] } ?? 0) { strongest[item] = kind }
+        if let userPK, let row = serving.historyRow[userPK] {
+            let past = serving.histories.row(Int(row))
+            for (item, weight) in zip(past.columns, past.values) { weights[item] = weight }
+            for item in serving.purchases.row(Int(row)).columns {
+                purchased.insert(item)
+                strongest[item] = .purchase
+            }
+        }
+        if let newEvents, newEvents.count > 0 {
+            hasNewEvents = true
+            let reference = newEvents.timestamps.max() ?? 0
+            for index in 0..<newEvents.count {
+                guard let item = serving.itemIndex[newEvents.itemPKs[index]] else { continue }
+                let kind = TrainingData.kindOfType[Int(newEvents.typeCodes[index])]
+                weights[item, default: 0] +=
+                    serving.weights.weight(kind, value: newEvents.values[index])
+                    * serving.weights.decay(at: newEvents.timestamps[index], referenceTime: reference)
+                if kind == .purchase { purchased.insert(item) }
+                if kind == .return { purchased.remove(item) }
+                if let rank = Self.strength[kind], rank > (strongest[item].flatMap { Self.strength[$0] } ?? 0) { strongest[item] = kind }
+            }
         }
         let kept = weights.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         vector = SparseVector(indices: kept.map(\.key), values: kept.map(\.value))
     }
 
     func reason(for item: Int, model: any RecommenderModel, serving: ServingModel) -> String {
-        guard let explainable = model as? any ExplainableModel, let source = explainable.explain(item: item, history: vector),
+        var candidates = vector
+        if candidates.indices.count > Self.explanationCandidates {
+            let heaviest = zip(candidates.indices, candidates.values).sorted { $0.1 > $1.1 }.prefix(Self.explanationCandidates)
+                .sorted { $0.0 < $1.0 }
+            candidates = SparseVector(indices: heaviest.map(\.0), values: heaviest.map(\.1))
+        }
+        guard let explainable = model as? any ExplainableModel, let source = explainable.explain(item: item, history: candidates),
             let row = serving.catalogRow[source]
         else { return "recommended for you" }
         let name = serving.catalog.titles[row] ?? serving.catalog.itemIDs[row]
@@ -41,7 +62,7 @@ struct UserHistory {
         case .purchase: return "because you bought \(name)"
         case .addToCart: return "because you added \(name) to your cart"
         case .rating: return "because you rated \(name)"
-        default: return "because you viewed \(name)"
+        default: return "because you were interested in \(name)"
         }
     }
 }

@@ -35,4 +35,9 @@ public enum ServingQueries {
         }
         return result
     }
+
+    /// Profiles with at least one event, for sampling in latency checks.
+    public static func usersWithEvents(limit: Int, in db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT user_pk FROM users WHERE events > 0 ORDER BY user_pk LIMIT ?", arguments: [limit])
+    }
 }

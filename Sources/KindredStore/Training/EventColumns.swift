@@ -63,16 +63,19 @@ public enum EventColumnsReader {
         return columns
     }
 
-    /// One user's events (all of them), for fold-in at query time.
-    public static func read(userPK: Int64, in db: Database) throws -> EventColumns {
+    /// One user's events after `afterMs` (all of them when nil), for fold-in at query time.
+    public static func read(userPK: Int64, afterMs: Int64? = nil, in db: Database) throws -> EventColumns {
         let typeCase = EventType.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ")
         let statement = try FastStatement(
             """
             SELECT event_pk, item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms
-            FROM events WHERE user_pk = ? AND item_pk IS NOT NULL ORDER BY ts_ms
+            FROM events WHERE user_pk = ? AND ts_ms > ? AND item_pk IS NOT NULL ORDER BY ts_ms
             """, in: db)
         var columns = EventColumns()
-        try statement.forEachRow(bind: { $0.bind(userPK) }) { row in
+        try statement.forEachRow(bind: {
+            $0.bind(userPK)
+            $0.bind(afterMs ?? Int64.min)
+        }) { row in
             columns.maxEventPK = max(columns.maxEventPK, row.int64(0))
             columns.userPKs.append(userPK)
             columns.itemPKs.append(row.int64(1))
