@@ -14,8 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // Dense float kernels compiled for several instruction sets, chosen at load time.
+        .target(name: "KindredKernels"),
         // Pure math and deterministic generators: no SQLite, no HTTP, no clock.
-        .target(name: "KindredLearning"),
+        .target(name: "KindredLearning", dependencies: ["KindredKernels"]),
         // The only code that speaks SQL: migrations, records, importers, pseudonymization.
         .target(
             name: "KindredStore",

@@ -118,7 +118,6 @@ extension Engine {
             reason = "first model (not validated: no relevant events in the validation period)"
         }
 
-        let seconds = WallClock.monotonicSeconds() - started
         let parameters = algorithm.hyperparameters
         let metricsJSON =
             validation.map { v in
@@ -134,12 +133,12 @@ extension Engine {
             algorithm: spec.name, hyperparameters: JSONText.encode(parameters.mapValues { $0 as any Sendable }),
             dataMaxEventPK: data.maxEventPK, dataFromMs: data.firstEventMs, dataToMs: data.lastEventMs,
             users: data.userPKs.count, items: trainingSet.items, interactions: trainingSet.interactions.nonZeroCount,
-            metrics: metricsJSON, trainingSeconds: seconds, status: "ready", statusReason: nil, createdMs: startedMs)
+            metrics: metricsJSON, trainingSeconds: nil, status: "ready", statusReason: nil, createdMs: startedMs)
         let weightsJSON = try JSONEncoder().encode(options.weights)
-        let byCountry = try database.writer.read { db in try ServingQueries.popularByCountry(limit: 50, in: db) }
+        let byCountry = data.popularByCountry
         let byCountryJSON = try JSONSerialization.data(
             withJSONObject: byCountry.mapValues { $0.map(NSNumber.init(value:)) }, options: [.sortedKeys])
-        let version = try database.writer.write { db -> Int64 in
+        let (version, seconds) = try database.writer.write { db -> (Int64, Double) in
             let version = try ModelRegistry.insert(record, in: db)
             try ModelCodec.save(model, version: version, itemPKs: data.catalog.itemPKs, userPKs: data.userPKs, in: db)
             try ModelRegistry.writeArtifact(
@@ -150,6 +149,9 @@ extension Engine {
                 version: version, name: "trending", encoding: "float32le", data: FloatBlob.encode(trainingSet.recentActivity), in: db)
             try ModelRegistry.writeArtifact(version: version, name: "event_weights", encoding: "json", data: weightsJSON, in: db)
             try ModelRegistry.writeArtifact(version: version, name: "popular_by_country", encoding: "json", data: byCountryJSON, in: db)
+            // Reading, validating, fitting and writing the weights: the whole run.
+            let seconds = WallClock.monotonicSeconds() - started
+            try ModelRegistry.setTrainingSeconds(version: version, seconds: seconds, in: db)
             if activate {
                 try ModelRegistry.activate(version: version, reason: reason, nowMs: clock.now(), in: db)
             } else {
@@ -163,7 +165,7 @@ extension Engine {
                 .init(kind: "train", status: "succeeded", startedMs: startedMs, finishedMs: clock.now(), details: details), in: db)
             try JobStore.setModelVersion(job: job, version: version, in: db)
             try AuditLog.append(action: "train", actor: actor, details: details, in: db, nowMs: clock.now())
-            return version
+            return (version, seconds)
         }
         servingCache.invalidate()
         return TrainReport(

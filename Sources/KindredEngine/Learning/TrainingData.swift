@@ -15,6 +15,8 @@ public struct TrainingData: Sendable {
     public let anonymousSessionRows: Int
     public let log: InteractionLog
     public let maxEventPK: Int64
+    /// Per country, the items most interacted with there (views and stronger), best first.
+    public let popularByCountry: [String: [Int64]]
     public let firstEventMs: Int64?
     public let lastEventMs: Int64?
 
@@ -75,8 +77,25 @@ public struct TrainingData: Sendable {
         self.anonymousSessionRows = sessions
         self.log = log
         self.maxEventPK = columns.maxEventPK
+        self.popularByCountry = Self.popularByCountry(columns, limit: 50)
         self.firstEventMs = columns.timestamps.min()
         self.lastEventMs = columns.timestamps.max()
+    }
+
+    static let countedForCountries: Set<EventType> = [.view, .click, .addToCart, .purchase, .rating]
+
+    static func popularByCountry(_ columns: EventColumns, limit: Int) -> [String: [Int64]] {
+        let counted = EventType.allCases.map { countedForCountries.contains($0) }
+        var counts: [Int64: [Int64: Int]] = [:]
+        for index in 0..<columns.count where columns.countries[index] != 0 && counted[Int(columns.typeCodes[index])] {
+            counts[Int64(columns.countries[index]), default: [:]][columns.itemPKs[index], default: 0] += 1
+        }
+        var result: [String: [Int64]] = [:]
+        for (code, items) in counts {
+            result[columns.countryNames[Int(code) - 1]] = items.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(limit).map(
+                \.key)
+        }
+        return result
     }
 
     /// The words describing each item, for content similarity.

@@ -1,3 +1,5 @@
+import KindredKernels
+
 /// Implicit-feedback alternating least squares (Hu, Koren and Volinsky, 2008) with the
 /// conjugate-gradient solver of Takács, Pilászy and Tikk (2011): each user's (and item's)
 /// least-squares problem is not solved exactly but improved by a few CG steps from its
@@ -107,38 +109,15 @@ enum ConjugateGradient {
         }
     }
 
+    /// One row's CG steps; the kernel (C, compiled per instruction set) does the arithmetic:
+    /// r = b - A x with A = YtY + reg I + Yt (C - I) Y and b = Yt C p, then `steps` CG updates.
     @inline(__always)
     static func step(
         x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, yty: UnsafeMutablePointer<Float>,
         columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>, range: Range<Int>, f: Int, steps: Int,
         r: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>, ap: UnsafeMutablePointer<Float>
     ) {
-        // r = b - A x, with A = YtY + reg I + Yt (C - I) Y and b = Yt C p.
-        VectorMath.symmetricMultiply(yty, x, r, f)
-        for d in 0..<f { r[d] = -r[d] }
-        for k in range {
-            let yi = y + Int(columns[k]) * f
-            let c = values[k]
-            VectorMath.axpy(c - (c - 1) * VectorMath.dot(yi, x, f), yi, r, f)
-        }
-        p.update(from: r, count: f)
-        var rsOld = VectorMath.dot(r, r, f)
-        if rsOld < 1e-20 { return }
-        for _ in 0..<steps {
-            VectorMath.symmetricMultiply(yty, p, ap, f)
-            for k in range {
-                let yi = y + Int(columns[k]) * f
-                VectorMath.axpy((values[k] - 1) * VectorMath.dot(yi, p, f), yi, ap, f)
-            }
-            let alpha = rsOld / VectorMath.dot(p, ap, f)
-            VectorMath.axpy(alpha, p, x, f)
-            VectorMath.axpy(-alpha, ap, r, f)
-            let rsNew = VectorMath.dot(r, r, f)
-            if rsNew < 1e-20 { break }
-            let beta = rsNew / rsOld
-            for d in 0..<f { p[d] = r[d] + beta * p[d] }
-            rsOld = rsNew
-        }
+        kk_cg_row(x, y, yty, columns + range.lowerBound, values + range.lowerBound, range.count, f, steps, r, p, ap)
     }
 }
 

@@ -1,44 +1,22 @@
-/// Dense vector kernels on raw pointers with 8-wide SIMD: the inner loops of ALS, BPR and
-/// scoring. Callers guarantee the lengths.
+import KindredKernels
+
+/// Dense vector kernels on raw pointers: the inner loops of ALS, BPR and scoring. Callers
+/// guarantee the lengths.
 ///
-/// Multiply and add are written separately: `addProduct` asks for a fused multiply-add, which
-/// baseline x86-64 lacks, and then becomes one `fmaf` library call per lane (a third of ALS's
-/// time went there).
+/// They delegate to KindredKernels (C), whose functions are compiled for AVX-512, AVX2 and
+/// the baseline and picked for the CPU at load time. Swift code can only be compiled for one
+/// instruction set, and for portability that is baseline x86-64 (SSE2, no fused
+/// multiply-add): there `SIMD8.addProduct` even became one `fmaf` library call per lane.
 public enum VectorMath {
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var accumulator = SIMD8<Float>()
-        var index = 0
-        while index + 8 <= count {
-            let x = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self)
-            let y = UnsafeRawPointer(b + index).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator += x * y
-            index += 8
-        }
-        var sum = accumulator.sum()
-        while index < count {
-            sum += a[index] * b[index]
-            index += 1
-        }
-        return sum
+        kk_dot(a, b, count)
     }
 
     /// y += alpha * x
     @inline(__always)
     public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
-        let a = SIMD8<Float>(repeating: alpha)
-        var index = 0
-        while index + 8 <= count {
-            let xv = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self)
-            var yv = UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            yv += a * xv
-            UnsafeMutableRawPointer(y + index).storeBytes(of: yv, as: SIMD8<Float>.self)
-            index += 8
-        }
-        while index < count {
-            y[index] += alpha * x[index]
-            index += 1
-        }
+        kk_axpy(alpha, x, y, count)
     }
 
     /// out = M v for a dense row-major n x n matrix.
@@ -46,13 +24,13 @@ public enum VectorMath {
     public static func symmetricMultiply(
         _ matrix: UnsafePointer<Float>, _ vector: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int
     ) {
-        for row in 0..<n { out[row] = dot(matrix + row * n, vector, n) }
+        kk_symv(matrix, vector, out, n)
     }
 
     /// scores[i] = dot(rows[i], v) for `count` rows of `dimension` floats.
     public static func multiplyRows(
         _ rows: UnsafePointer<Float>, count: Int, dimension: Int, by vector: UnsafePointer<Float>, into scores: UnsafeMutablePointer<Float>
     ) {
-        for row in 0..<count { scores[row] = dot(rows + row * dimension, vector, dimension) }
+        kk_gemv(rows, count, dimension, vector, scores)
     }
 }

@@ -137,6 +137,10 @@ public enum ModelRegistry {
             arguments: [reason, nowMs, version])
     }
 
+    public static func setTrainingSeconds(version: Int64, seconds: Double, in db: Database) throws {
+        try db.execute(sql: "UPDATE model_versions SET training_seconds = ? WHERE version = ?", arguments: [seconds, version])
+    }
+
     public static func setStatus(version: Int64, status: String, reason: String, in db: Database) throws {
         try db.execute(
             sql: "UPDATE model_versions SET status = ?, status_reason = ? WHERE version = ?", arguments: [status, reason, version])

@@ -14,6 +14,9 @@ public struct EventColumns: Sendable {
     /// For anonymous events: a number per distinct session id (0 when there is none), so that
     /// anonymous visits can still count as co-occurrence.
     public var anonymousSessions: [Int32] = []
+    /// Index into `countryNames` plus one; 0 when the event has no country.
+    public var countries: [Int16] = []
+    public var countryNames: [String] = []
     public var maxEventPK: Int64 = 0
 
     public var count: Int { itemPKs.count }
@@ -27,7 +30,7 @@ public enum EventColumnsReader {
         let statement = try FastStatement(
             """
             SELECT event_pk, coalesce(user_pk, 0), item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms,
-                   CASE WHEN user_pk IS NULL THEN session_id END
+                   CASE WHEN user_pk IS NULL THEN session_id END, country
             FROM events
             WHERE item_pk IS NOT NULL AND event_pk <= ?
             ORDER BY event_pk
@@ -40,7 +43,10 @@ public enum EventColumnsReader {
         columns.values.reserveCapacity(expected)
         columns.timestamps.reserveCapacity(expected)
         columns.anonymousSessions.reserveCapacity(expected)
+        columns.countries.reserveCapacity(expected)
         var sessions: [String: Int32] = [:]
+        var countries: [String: Int16] = [:]
+        var lastCountry: (text: String, code: Int16)?
         try statement.forEachRow(bind: { $0.bind(throughEventPK ?? Int64.max) }) { row in
             columns.maxEventPK = row.int64(0)
             columns.userPKs.append(row.int64(1))
@@ -58,6 +64,24 @@ public enum EventColumnsReader {
                 }
             } else {
                 columns.anonymousSessions.append(0)
+            }
+            if let country = row.text(7) {
+                if let last = lastCountry, last.text == country {
+                    columns.countries.append(last.code)
+                } else {
+                    let code =
+                        countries[country]
+                        ?? {
+                            columns.countryNames.append(country)
+                            let code = Int16(truncatingIfNeeded: columns.countryNames.count)
+                            countries[country] = code
+                            return code
+                        }()
+                    lastCountry = (country, code)
+                    columns.countries.append(code)
+                }
+            } else {
+                columns.countries.append(0)
             }
         }
         return columns
@@ -83,6 +107,7 @@ public enum EventColumnsReader {
             columns.values.append(Float(row.double(3)))
             columns.timestamps.append(row.int64(4))
             columns.anonymousSessions.append(0)
+            columns.countries.append(0)
         }
         return columns
     }
