@@ -53,9 +53,7 @@ public enum DemoUseCase {
 
     private static func removePreviousDemo(at location: DatabaseLocation) throws {
         guard FileManager.default.fileExists(atPath: location.databasePath) else { return }
-        let engine = try Engine.open(at: location)
-        let isDemo = try engine.database.writer.read { db in try SettingsStore.value("demo", in: db) } == "1"
-        guard isDemo else {
+        guard KindredDatabase.peekSetting("demo", at: location.databasePath) == "1" else {
             throw StoreError.databaseExists(path: location.databasePath + " (not a demo database)")
         }
         for suffix in ["", "-wal", "-shm"] {

@@ -58,6 +58,17 @@ public final class KindredDatabase: Sendable {
         return KindredDatabase(path: path, keyPath: keyPath, writer: writer, pseudonymizer: pseudonymizer)
     }
 
+    /// Reads one setting without migrating or checking the key: for deciding what a file is
+    /// (the demo replaces only its own database) even when this binary could not open it.
+    public static func peekSetting(_ key: String, at path: String) -> String? {
+        var config = Configuration()
+        config.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
+        return try? queue.read { db in
+            try db.tableExists("settings") ? try SettingsStore.value(key, in: db) : nil
+        }
+    }
+
     /// The connection settings every Kindred connection shares.
     static func configuration() -> Configuration {
         var config = Configuration()
