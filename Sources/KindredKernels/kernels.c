@@ -91,3 +91,20 @@ void kk_cg_row(float *x, const float *y, const float *yty, const int *columns, c
         rs_old = rs_new;
     }
 }
+
+KK_CLONES
+void kk_block_gemv_i8(const signed char *codes, const float *scales, long blocks, long dim, const float *v, float *out) {
+#pragma clang fp contract(fast)
+    for (long b = 0; b < blocks; b++) {
+        float acc[16] = {0};
+        const signed char *base = codes + b * dim * 16;
+        for (long d = 0; d < dim; d++) {
+            const float vd = v[d];
+            const signed char *c = base + d * 16;
+#pragma clang loop vectorize(enable)
+            for (int j = 0; j < 16; j++) acc[j] += (float)c[j] * vd;
+        }
+#pragma clang loop vectorize(enable)
+        for (int j = 0; j < 16; j++) out[b * 16 + j] = acc[j] * scales[b * 16 + j];
+    }
+}

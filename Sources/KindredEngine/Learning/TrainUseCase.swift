@@ -115,7 +115,9 @@ extension Engine {
                 reason = "no validation split to compare with the active version \(active.version); activated"
             }
         } else if validation == nil {
-            reason = "first model (not validated: no relevant events in the validation period)"
+            reason =
+                options.validationDays == 0
+                ? "first model (validation skipped)" : "first model (not validated: no relevant events in the validation period)"
         }
 
         let parameters = algorithm.hyperparameters

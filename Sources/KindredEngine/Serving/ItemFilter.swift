@@ -1,20 +1,31 @@
-/// The business rules of a request, checked per candidate item while selecting the top k.
+/// The business rules of a request, checked per candidate item while selecting the top k, on
+/// the serving model's flat per-item arrays (categories are matched once per request).
 struct ItemFilter {
     private let serving: ServingModel
-    private let include: [String]
-    private let exclude: [String]
-    private let minPrice: Double?
-    private let maxPrice: Double?
+    private let minPrice: Double
+    private let maxPrice: Double
+    private let checksPrice: Bool
     private let inStockOnly: Bool
+    /// Per category number: allowed or not; nil when the request has no category rules.
+    private let allowedCategories: [Bool]?
     private let excluded: Set<Int32>
 
     init(request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>) {
         self.serving = serving
-        include = request.includeCategories.map { $0.lowercased() }
-        exclude = request.excludeCategories.map { $0.lowercased() }
-        minPrice = request.minPrice
-        maxPrice = request.maxPrice
+        minPrice = request.minPrice ?? -.infinity
+        maxPrice = request.maxPrice ?? .infinity
+        checksPrice = request.minPrice != nil || request.maxPrice != nil
         inStockOnly = request.inStockOnly
+        let include = request.includeCategories.map { $0.lowercased() }
+        let exclude = request.excludeCategories.map { $0.lowercased() }
+        if include.isEmpty && exclude.isEmpty {
+            allowedCategories = nil
+        } else {
+            allowedCategories = serving.categoryNames.map { name in
+                (include.isEmpty || include.contains { Self.category(name, isWithin: $0) })
+                    && !exclude.contains { Self.category(name, isWithin: $0) }
+            }
+        }
         var excluded = request.excludePurchased ? purchased : []
         let ids = Set(request.excludeItemIDs)
         if !ids.isEmpty {
@@ -30,18 +41,16 @@ struct ItemFilter {
     }
 
     func allows(_ item: Int) -> Bool {
-        guard !excluded.contains(Int32(item)), let row = serving.catalogRow[item] else { return false }
-        if inStockOnly, !serving.catalog.inStock[row] { return false }
-        if minPrice != nil || maxPrice != nil {
-            guard let price = serving.catalog.prices[row] else { return false }
-            if let minPrice, price < minPrice { return false }
-            if let maxPrice, price > maxPrice { return false }
+        if inStockOnly, !serving.itemInStock[item] { return false }
+        if checksPrice {
+            let price = serving.itemPrice[item]
+            guard price >= minPrice, price <= maxPrice else { return false }  // NaN fails both
         }
-        if !include.isEmpty || !exclude.isEmpty {
-            let category = serving.catalog.categories[row]?.lowercased() ?? ""
-            if !include.isEmpty, !include.contains(where: { Self.category(category, isWithin: $0) }) { return false }
-            if exclude.contains(where: { Self.category(category, isWithin: $0) }) { return false }
+        if let allowedCategories {
+            let category = serving.itemCategory[item]
+            guard category >= 0, allowedCategories[Int(category)] else { return false }
         }
-        return true
+        if serving.catalogRow[item] == nil { return false }
+        return excluded.isEmpty || !excluded.contains(Int32(item))
     }
 }

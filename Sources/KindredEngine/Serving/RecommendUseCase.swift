@@ -57,25 +57,36 @@ extension Engine {
 
     /// The query once the person is resolved to a profile (or to nobody).
     func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> RecommendationResponse {
-        guard let serving = try servingCache.model(database: database) else {
+        // One read transaction: the active model (cached) and the events newer than it; the
+        // rest of the person's history is in the serving model's memory.
+        let (loaded, newEvents) = try database.writer.read { db -> (ServingModel?, EventColumns?) in
+            guard let serving = try servingCache.model(in: db) else { return (nil, nil) }
+            let events = try userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: serving.record.dataToMs, in: db) }
+            return (serving, events)
+        }
+        guard let serving = loaded else {
             return try RecommendationFallback.withoutModel(request, database: database)
         }
-        // Only events newer than the model are read; the rest is in memory.
-        let newEvents = try userPK.map { pk in
-            try database.writer.read { db in try EventColumnsReader.read(userPK: pk, afterMs: serving.record.dataToMs, in: db) }
-        }
         let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving)
-        var scores = [Float](repeating: 0, count: serving.itemCount)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
+        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
         var reasons: [Int: String] = [:]
+        let top: [ScoredItem]
         if personalized {
             let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
-            serving.model.score(user: history.hasNewEvents ? nil : knownRow, history: history.vector, into: &scores)
+            let user = history.hasNewEvents ? nil : knownRow
+            if let ranking = serving.model as? any CandidateRanking {
+                top = ranking.top(user: user, history: history.vector, count: request.k) { filter.allows($0) }
+            } else {
+                var scores = [Float](repeating: 0, count: serving.itemCount)
+                serving.model.score(user: user, history: history.vector, into: &scores)
+                top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
+            }
         } else {
+            var scores = [Float](repeating: 0, count: serving.itemCount)
             reasons = NonPersonalizedRanking.fill(&scores, serving: serving, country: request.country)
+            top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
         }
-        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
-        let top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
         let items = top.map { scored -> Recommendation in
             let row = serving.catalogRow[scored.item]
             let reason =

@@ -24,6 +24,12 @@ public final class ServingModel: Sendable {
     let histories: SparseMatrix
     let purchases: SparseMatrix
     let historyRow: [Int64: Int32]
+    /// Per model item, what business rules test, flat for speed: in stock, price (NaN when
+    /// unknown), category number (-1 for none) into `categoryNames`.
+    let itemInStock: [Bool]
+    let itemPrice: [Double]
+    let itemCategory: [Int32]
+    let categoryNames: [String]
 
     init(record: ModelVersionRecord, in db: StoreConnection) throws {
         self.record = record
@@ -53,7 +59,23 @@ public final class ServingModel: Sendable {
         }
         popularByCountry = byCountry
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
         (histories, purchases, historyRow) = try Self.histories(through: record, itemIndex: index, weights: weights, in: db)
+    }
+
+    private static func flatCatalog(_ catalog: CatalogSnapshot, rows: [Int?]) -> ([Bool], [Double], [Int32], [String]) {
+        var categories: [String: Int32] = [:]
+        var names: [String] = []
+        let inStock = rows.map { $0.map { catalog.inStock[$0] } ?? false }
+        let prices = rows.map { $0.flatMap { catalog.prices[$0] } ?? .nan }
+        let numbers = rows.map { row -> Int32 in
+            guard let row, let category = catalog.categories[row]?.lowercased() else { return -1 }
+            if let known = categories[category] { return known }
+            names.append(category)
+            categories[category] = Int32(names.count - 1)
+            return Int32(names.count - 1)
+        }
+        return (inStock, prices, numbers, names)
     }
 
     /// Rebuilds the training-time user x item weights and net purchases.
@@ -98,15 +120,19 @@ public final class ServingModelCache: @unchecked Sendable {
 
     /// The model for the active version, loading it if the version or catalog changed.
     func model(database: KindredDatabase) throws -> ServingModel? {
-        let (record, stamp) = try database.writer.read { db in
-            (try ModelRegistry.active(in: db), try SettingsStore.value("catalog.changed_ms", in: db))
-        }
-        guard let record else { return nil }
+        try database.writer.read { db in try model(in: db) }
+    }
+
+    /// The same, inside the caller's read transaction (one per query).
+    func model(in db: StoreConnection) throws -> ServingModel? {
+        guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
+        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
         lock.lock()
         let cached = current
         lock.unlock()
-        if let cached, cached.record.version == record.version, cached.catalogStamp == stamp { return cached }
-        let loaded = try database.writer.read { db in try ServingModel(record: record, in: db) }
+        if let cached, cached.record.version == version, cached.catalogStamp == stamp { return cached }
+        guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
+        let loaded = try ServingModel(record: record, in: db)
         lock.lock()
         current = loaded
         lock.unlock()

@@ -25,4 +25,10 @@ void kk_gemv(const float *rows, long count, long dim, const float *v, float *out
 void kk_cg_row(float *x, const float *y, const float *yty, const int *columns, const float *confidence, long count,
                long f, long steps, float *r, float *p, float *ap);
 
+/// The quantized first pass of serving, reading a quarter of the memory Float32 rows need.
+/// Rows are stored in blocks of 16 interleaved by dimension (codes[(b * dim + d) * 16 + j] is
+/// dimension d of row 16 b + j), so that 16 scores accumulate in one vector with no
+/// horizontal sums: out[16 b + j] = scales[16 b + j] * sum_d codes[...] * v[d].
+void kk_block_gemv_i8(const signed char *codes, const float *scales, long blocks, long dim, const float *v, float *out);
+
 #endif

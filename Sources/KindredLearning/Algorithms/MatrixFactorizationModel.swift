@@ -13,6 +13,8 @@ public struct MatrixFactorizationModel: RecommenderModel {
     /// Yt Y + regularization I, precomputed for fold-in.
     private let regularizedGram: [Float]
     private let itemNorms: [Float]
+    /// Int8 copy of the item factors for the first pass of `top` (see `CandidateRanking`).
+    let quantizedItems: QuantizedRows
 
     public init(
         userFactors: [Float], itemFactors: [Float], itemBias: [Float] = [], factors: Int, regularization: Float, alpha: Float
@@ -26,6 +28,7 @@ public struct MatrixFactorizationModel: RecommenderModel {
         var gram = Gram.compute(itemFactors, rows: itemFactors.count / max(factors, 1), factors: factors, threads: 1)
         for d in 0..<factors { gram[d * factors + d] += max(regularization, 1e-3) }
         regularizedGram = gram
+        quantizedItems = QuantizedRows(itemFactors, dimension: factors)
         itemNorms = itemFactors.withUnsafeBufferPointer { y in
             (0..<(itemFactors.count / max(factors, 1))).map { item in
                 VectorMath.dot(y.baseAddress! + item * factors, y.baseAddress! + item * factors, factors).squareRoot()

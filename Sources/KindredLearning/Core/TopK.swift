@@ -30,14 +30,17 @@ public enum TopK {
                 parent = child
             }
         }
+        // Once the heap is full, anything scoring below its worst is out: one comparison.
+        var threshold = -Float.infinity
         for index in 0..<scores.count {
             let score = scores[index]
-            guard !score.isNaN, score > -Float.infinity else { continue }
+            if score < threshold || !(score > -Float.infinity) { continue }
             if heap.count == k {
                 let candidate = ScoredItem(item: index, score: score)
                 guard worse(heap[0], candidate), keep(index) else { continue }
                 heap[0] = candidate
                 siftDown(0)
+                threshold = heap[0].score
             } else {
                 guard keep(index) else { continue }
                 heap.append(ScoredItem(item: index, score: score))
@@ -48,6 +51,7 @@ public enum TopK {
                     heap.swapAt(child, parent)
                     child = parent
                 }
+                if heap.count == k { threshold = heap[0].score }
             }
         }
         return heap.sorted { worse($1, $0) }

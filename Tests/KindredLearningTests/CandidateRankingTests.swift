@@ -1,0 +1,57 @@
+import Testing
+
+@testable import KindredLearning
+
+@Suite struct CandidateRankingTests {
+    static func randomModel(items: Int, factors: Int, seed: UInt64) -> MatrixFactorizationModel {
+        var random = SeededGenerator(seed: seed)
+        let itemFactors = (0..<(items * factors)).map { _ in Float(random.nextGaussian()) * 0.3 }
+        let userFactors = (0..<(200 * factors)).map { _ in Float(random.nextGaussian()) * 0.3 }
+        return MatrixFactorizationModel(userFactors: userFactors, itemFactors: itemFactors, factors: factors, regularization: 0.1, alpha: 1)
+    }
+
+    @Test func quantizedScoresStayWithinTheRoundingBound() {
+        // Each code is off by at most half a step (scale / 2), so a dot product is off by at
+        // most scale / 2 * sum |v|.
+        var random = SeededGenerator(seed: 4)
+        let dimension = 24
+        let rows = 37  // not a multiple of the 16-row block
+        let values = (0..<(rows * dimension)).map { _ in Float(random.nextGaussian()) }
+        let vector = (0..<dimension).map { _ in Float(random.nextGaussian()) }
+        let quantized = QuantizedRows(values, dimension: dimension)
+        var approximate: [Float] = []
+        quantized.multiply(by: vector, into: &approximate)
+        #expect(approximate.count == 48, "whole blocks of 16")
+        let vectorMass = vector.reduce(0) { $0 + abs($1) }
+        for row in 0..<rows {
+            let exact = (0..<dimension).reduce(Float(0)) { $0 + values[row * dimension + $1] * vector[$1] }
+            #expect(abs(approximate[row] - exact) <= quantized.scales[row] / 2 * vectorMass + 1e-4)
+        }
+        #expect(approximate[rows..<48].allSatisfy { $0 == 0 }, "padding rows score zero")
+    }
+
+    @Test(arguments: [2_000, 40_000])
+    func theTwoStageTopKAgreesWithTheExactOne(items: Int) {
+        // Below and above the size at which the first pass runs on two threads.
+        let model = Self.randomModel(items: items, factors: 32, seed: 7)
+        var agreeing = 0
+        for user in 0..<200 {
+            let exact = model.recommend(user: user, history: SparseVector(), count: 10)
+            let twoStage = model.top(user: user, history: SparseVector(), count: 10) { _ in true }
+            if exact.map(\.item) == twoStage.map(\.item) { agreeing += 1 }
+            #expect(zip(exact, twoStage).allSatisfy { abs($0.score - $1.score) < 1e-4 || $0.item != $1.item })
+        }
+        #expect(agreeing >= 196, "\(agreeing) of 200 users got exactly the exact top 10")
+    }
+
+    @Test func businessRulesApplyInTheFirstPass() {
+        let model = Self.randomModel(items: 5_000, factors: 16, seed: 8)
+        let top = model.top(user: 3, history: SparseVector(), count: 10) { $0.isMultiple(of: 7) }
+        #expect(top.count == 10)
+        #expect(top.allSatisfy { $0.item.isMultiple(of: 7) })
+        var scores = [Float](repeating: 0, count: 5_000)
+        model.score(user: 3, history: SparseVector(), into: &scores)
+        let exact = TopK.select(scores, k: 10) { $0.isMultiple(of: 7) }
+        #expect(top.map(\.item) == exact.map(\.item))
+    }
+}
