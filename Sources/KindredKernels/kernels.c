@@ -8,46 +8,6 @@
 #define KK_CLONES
 #endif
 
-KK_CLONES
-float kk_dot(const float *a, const float *b, long n) {
-#pragma clang fp reassociate(on) contract(fast)
-    float sum = 0;
-#pragma clang loop vectorize(enable) interleave(enable)
-    for (long i = 0; i < n; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-KK_CLONES
-void kk_axpy(float alpha, const float *x, float *y, long n) {
-#pragma clang fp contract(fast)
-#pragma clang loop vectorize(enable)
-    for (long i = 0; i < n; i++) y[i] += alpha * x[i];
-}
-
-KK_CLONES
-void kk_symv(const float *m, const float *v, float *out, long n) {
-#pragma clang fp reassociate(on) contract(fast)
-    for (long r = 0; r < n; r++) {
-        const float *row = m + r * n;
-        float sum = 0;
-#pragma clang loop vectorize(enable) interleave(enable)
-        for (long i = 0; i < n; i++) sum += row[i] * v[i];
-        out[r] = sum;
-    }
-}
-
-KK_CLONES
-void kk_gemv(const float *rows, long count, long dim, const float *v, float *out) {
-#pragma clang fp reassociate(on) contract(fast)
-    for (long r = 0; r < count; r++) {
-        const float *row = rows + r * dim;
-        float sum = 0;
-#pragma clang loop vectorize(enable) interleave(enable)
-        for (long i = 0; i < dim; i++) sum += row[i] * v[i];
-        out[r] = sum;
-    }
-}
-
 static inline float kk_dot_inline(const float *a, const float *b, long n) {
 #pragma clang fp reassociate(on) contract(fast)
     float sum = 0;
@@ -60,6 +20,22 @@ static inline void kk_axpy_inline(float alpha, const float *x, float *y, long n)
 #pragma clang fp contract(fast)
 #pragma clang loop vectorize(enable)
     for (long i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+KK_CLONES
+float kk_dot(const float *a, const float *b, long n) { return kk_dot_inline(a, b, n); }
+
+KK_CLONES
+void kk_axpy(float alpha, const float *x, float *y, long n) { kk_axpy_inline(alpha, x, y, n); }
+
+KK_CLONES
+void kk_symv(const float *m, const float *v, float *out, long n) {
+    for (long r = 0; r < n; r++) out[r] = kk_dot_inline(m + r * n, v, n);
+}
+
+KK_CLONES
+void kk_gemv(const float *rows, long count, long dim, const float *v, float *out) {
+    for (long r = 0; r < count; r++) out[r] = kk_dot_inline(rows + r * dim, v, dim);
 }
 
 KK_CLONES

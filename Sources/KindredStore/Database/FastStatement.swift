@@ -54,19 +54,17 @@ final class FastStatement {
     /// Binds with `body`, steps to completion, and returns the number of rows changed.
     @discardableResult
     func run(_ body: (inout Binder) -> Void) throws -> Int {
-        var binder = Binder(handle: handle)
-        body(&binder)
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
+        _ = try stepOnce(body)
         return Int(sqlite3_changes(db.sqliteConnection))
     }
 
     /// Binds with `body` and returns the first column of the first row, if any.
     func fetchInt64(_ body: (inout Binder) -> Void) throws -> Int64? {
+        try stepOnce(body)
+    }
+
+    /// Binds, takes one step (reading the first column if a row came back) and resets.
+    private func stepOnce(_ body: (inout Binder) -> Void) throws -> Int64? {
         var binder = Binder(handle: handle)
         body(&binder)
         defer {

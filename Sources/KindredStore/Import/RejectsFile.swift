@@ -14,8 +14,7 @@ struct RejectsFile {
     mutating func append(_ error: DataError, raw: String) throws {
         guard let path else { return }
         if handle == nil {
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let opened = FileHandle(forWritingAtPath: path) else {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
             }
             handle = opened
