@@ -109,6 +109,21 @@ import Testing
         #expect(try engine.recommend(local).items.allSatisfy { $0.reason == "popular in DE" })
     }
 
+    @Test func deviceAndTimeOfDayShapeTheNonPersonalizedRanking() throws {
+        _ = try train("item-knn-bm25")
+        let plain = try engine.recommend(RecommendationRequest(userID: nil, k: 10))
+        var onMobile = RecommendationRequest(userID: nil, k: 10)
+        onMobile.device = "phone"
+        let mobile = try engine.recommend(onMobile)
+        #expect(mobile.items.contains { $0.reason == "popular on mobile" })
+        var atNight = RecommendationRequest(userID: nil, k: 10)
+        atNight.hour = 2
+        let night = try engine.recommend(atNight)
+        #expect(night.items.contains { $0.reason == "popular at night" })
+        #expect(plain.items.map(\.itemID) != mobile.items.map(\.itemID) || plain.items.map(\.itemID) != night.items.map(\.itemID))
+        #expect(plain.items.allSatisfy { $0.reason == "popular" || $0.reason == "trending" })
+    }
+
     @Test func newEventsChangeRecommendationsBeforeAnyRetrain() throws {
         _ = try train("als", ["factors": 16, "iterations": 5])
         // A newcomer looks at three garden products after training: fold-in makes the very

@@ -47,7 +47,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Length of the test period in days.")
     var testDays = 30
 
-    @Option(name: .customShort("k"), help: "Cut-off rank.")
+    @Option(name: [.customShort("k"), .customLong("k")], help: "Cut-off rank.")
     var k = 20
 
     @Option(name: .customLong("protocol"), help: "discovery or all.")

@@ -12,7 +12,7 @@ struct LatencyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "How many queries.") var requests = 2_000
-    @Option(name: .customShort("k"), help: "Items per query.") var k = 10
+    @Option(name: [.customShort("k"), .customLong("k")], help: "Items per query.") var k = 10
     @Flag(help: "Print as JSON.") var json = false
 
     func validate() throws {

@@ -12,7 +12,7 @@ struct RecommendCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The person's id as the shop knows it.") var user: String
-    @Option(name: .customShort("k"), help: "How many items.") var k = 10
+    @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
     @Option(help: ArgumentHelp("Only these categories (and below).", valueName: "path,...")) var category: String?
     @Option(help: ArgumentHelp("Not these categories.", valueName: "path,...")) var excludeCategory: String?
     @Option(help: "Lowest price.") var minPrice: Double?
@@ -57,7 +57,7 @@ struct SimilarCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The item's id.") var item: String
-    @Option(name: .customShort("k"), help: "How many items.") var k = 10
+    @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
     @Flag(help: "Print as JSON.") var json = false
 
     func run() throws {

@@ -137,9 +137,8 @@ extension Engine {
             users: data.userPKs.count, items: trainingSet.items, interactions: trainingSet.interactions.nonZeroCount,
             metrics: metricsJSON, trainingSeconds: nil, status: "ready", statusReason: nil, createdMs: startedMs)
         let weightsJSON = try JSONEncoder().encode(options.weights)
-        let byCountry = data.popularByCountry
-        let byCountryJSON = try JSONSerialization.data(
-            withJSONObject: byCountry.mapValues { $0.map(NSNumber.init(value:)) }, options: [.sortedKeys])
+        let byContextJSON = try JSONSerialization.data(
+            withJSONObject: data.popularByContext.mapValues { $0.map(NSNumber.init(value:)) }, options: [.sortedKeys])
         let (version, seconds) = try database.writer.write { db -> (Int64, Double) in
             let version = try ModelRegistry.insert(record, in: db)
             try ModelCodec.save(model, version: version, itemPKs: data.catalog.itemPKs, userPKs: data.userPKs, in: db)
@@ -150,7 +149,7 @@ extension Engine {
             try ModelRegistry.writeArtifact(
                 version: version, name: "trending", encoding: "float32le", data: FloatBlob.encode(trainingSet.recentActivity), in: db)
             try ModelRegistry.writeArtifact(version: version, name: "event_weights", encoding: "json", data: weightsJSON, in: db)
-            try ModelRegistry.writeArtifact(version: version, name: "popular_by_country", encoding: "json", data: byCountryJSON, in: db)
+            try ModelRegistry.writeArtifact(version: version, name: "popular_by_context", encoding: "json", data: byContextJSON, in: db)
             // Reading, validating, fitting and writing the weights: the whole run.
             let seconds = WallClock.monotonicSeconds() - started
             try ModelRegistry.setTrainingSeconds(version: version, seconds: seconds, in: db)

@@ -15,8 +15,9 @@ public struct TrainingData: Sendable {
     public let anonymousSessionRows: Int
     public let log: InteractionLog
     public let maxEventPK: Int64
-    /// Per country, the items most interacted with there (views and stronger), best first.
-    public let popularByCountry: [String: [Int64]]
+    /// Per context ("country:de", "device:mobile", "daypart:evening"), the items most
+    /// interacted with in it (views and stronger), best first.
+    public let popularByContext: [String: [Int64]]
     public let firstEventMs: Int64?
     public let lastEventMs: Int64?
 
@@ -77,23 +78,46 @@ public struct TrainingData: Sendable {
         self.anonymousSessionRows = sessions
         self.log = log
         self.maxEventPK = columns.maxEventPK
-        self.popularByCountry = Self.popularByCountry(columns, limit: 50)
+        self.popularByContext = Self.popularByContext(columns, limit: 50)
         self.firstEventMs = columns.timestamps.min()
         self.lastEventMs = columns.timestamps.max()
     }
 
     static let countedForCountries: Set<EventType> = [.view, .click, .addToCart, .purchase, .rating]
 
-    static func popularByCountry(_ columns: EventColumns, limit: Int) -> [String: [Int64]] {
+    /// The part of the day an hour falls in, as context keys name it.
+    public static func daypart(hour: Int) -> String {
+        switch hour {
+        case 0..<6: return "night"
+        case 6..<12: return "morning"
+        case 12..<18: return "afternoon"
+        default: return "evening"
+        }
+    }
+
+    static func popularByContext(_ columns: EventColumns, limit: Int) -> [String: [Int64]] {
         let counted = EventType.allCases.map { countedForCountries.contains($0) }
-        var counts: [Int64: [Int64: Int]] = [:]
-        for index in 0..<columns.count where columns.countries[index] != 0 && counted[Int(columns.typeCodes[index])] {
-            counts[Int64(columns.countries[index]), default: [:]][columns.itemPKs[index], default: 0] += 1
+        var keys: [String] = []
+        var keyIndex: [String: Int] = [:]
+        func key(_ text: String) -> Int {
+            if let known = keyIndex[text] { return known }
+            keys.append(text)
+            keyIndex[text] = keys.count - 1
+            return keys.count - 1
+        }
+        let countryKeys = columns.countryNames.map { key("country:" + $0.lowercased()) }
+        let deviceKeys = Device.allCases.map { key("device:" + $0.rawValue) }
+        let daypartKeys = (0..<24).map { key("daypart:" + daypart(hour: $0)) }
+        var counts = [[Int64: Int]](repeating: [:], count: keys.count)
+        for index in 0..<columns.count where counted[Int(columns.typeCodes[index])] {
+            let item = columns.itemPKs[index]
+            if columns.countries[index] != 0 { counts[countryKeys[Int(columns.countries[index]) - 1]][item, default: 0] += 1 }
+            if columns.devices[index] != 0 { counts[deviceKeys[Int(columns.devices[index]) - 1]][item, default: 0] += 1 }
+            if columns.localHours[index] >= 0 { counts[daypartKeys[Int(columns.localHours[index])]][item, default: 0] += 1 }
         }
         var result: [String: [Int64]] = [:]
-        for (code, items) in counts {
-            result[columns.countryNames[Int(code) - 1]] = items.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(limit).map(
-                \.key)
+        for (index, items) in counts.enumerated() where !items.isEmpty {
+            result[keys[index]] = items.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.prefix(limit).map(\.key)
         }
         return result
     }

@@ -16,6 +16,8 @@ public struct RecommendationRequest: Sendable {
     public var excludeItemIDs: [String] = []
     /// Leave out what the person already bought (on for discovery slots).
     public var excludePurchased = true
+    /// Context: for people the models do not know, what is popular in their country, on
+    /// their device class and at their time of day leads the ranking.
     public var device: String?
     public var country: String?
     public var hour: Int?
@@ -84,7 +86,7 @@ extension Engine {
             }
         } else {
             var scores = [Float](repeating: 0, count: serving.itemCount)
-            reasons = NonPersonalizedRanking.fill(&scores, serving: serving, country: request.country)
+            reasons = NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
             top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
         }
         let items = top.map { scored -> Recommendation in

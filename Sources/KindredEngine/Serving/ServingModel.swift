@@ -13,7 +13,8 @@ public final class ServingModel: Sendable {
     let userIndex: [Int64: Int32]
     let popularity: [Float]
     let trending: [Float]
-    let popularByCountry: [String: [Int32]]
+    /// Context key ("country:de", "device:mobile", "daypart:evening") -> items popular in it.
+    let popularByContext: [String: [Int32]]
     let weights: EventWeights
     let catalog: CatalogSnapshot
     /// Dense item index -> row in `catalog` (nil for an item since deleted).
@@ -51,13 +52,13 @@ public final class ServingModel: Sendable {
         var rows: [Int64: Int] = [:]
         for (row, pk) in catalog.itemPKs.enumerated() { rows[pk] = row }
         catalogRow = itemPKs.map { rows[$0] }
-        var byCountry: [String: [Int32]] = [:]
-        if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_country", in: db),
+        var byContext: [String: [Int32]] = [:]
+        if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_context", in: db),
             let object = try JSONSerialization.jsonObject(with: data) as? [String: [NSNumber]]
         {
-            for (country, pks) in object { byCountry[country.lowercased()] = pks.compactMap { index[$0.int64Value] } }
+            for (key, pks) in object { byContext[key] = pks.compactMap { index[$0.int64Value] } }
         }
-        popularByCountry = byCountry
+        popularByContext = byContext
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
         (histories, purchases, historyRow) = try Self.histories(through: record, itemIndex: index, weights: weights, in: db)

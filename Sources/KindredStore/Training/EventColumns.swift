@@ -17,20 +17,29 @@ public struct EventColumns: Sendable {
     /// Index into `countryNames` plus one; 0 when the event has no country.
     public var countries: [Int16] = []
     public var countryNames: [String] = []
+    /// Index into `Device.allCases` plus one; 0 when the event has no device.
+    public var devices: [UInt8] = []
+    /// The local hour 0-23, or -1 when unknown.
+    public var localHours: [Int8] = []
     public var maxEventPK: Int64 = 0
 
     public var count: Int { itemPKs.count }
 }
 
 public enum EventColumnsReader {
+    /// SQL CASE arms mapping type and device text to their numbers (computed in SQLite, so
+    /// no Swift string is made per row).
+    static let typeCase = EventType.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ")
+    static let deviceCase = Device.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0 + 1)" }.joined(separator: " ")
+
     /// Every event with an item, up to and including `throughEventPK` (all when nil), in
     /// arrival order.
     public static func read(in db: Database, throughEventPK: Int64? = nil) throws -> EventColumns {
-        let typeCase = EventType.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ")
         let statement = try FastStatement(
             """
             SELECT event_pk, coalesce(user_pk, 0), item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms,
-                   CASE WHEN user_pk IS NULL THEN session_id END, country
+                   CASE WHEN user_pk IS NULL THEN session_id END, country, CASE device \(deviceCase) ELSE 0 END,
+                   coalesce(local_hour, -1)
             FROM events
             WHERE item_pk IS NOT NULL AND event_pk <= ?
             ORDER BY event_pk
@@ -83,13 +92,14 @@ public enum EventColumnsReader {
             } else {
                 columns.countries.append(0)
             }
+            columns.devices.append(UInt8(truncatingIfNeeded: row.int64(8)))
+            columns.localHours.append(Int8(truncatingIfNeeded: row.int64(9)))
         }
         return columns
     }
 
     /// One user's events after `afterMs` (all of them when nil), for fold-in at query time.
     public static func read(userPK: Int64, afterMs: Int64? = nil, in db: Database) throws -> EventColumns {
-        let typeCase = EventType.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ")
         let statement = try FastStatement(
             """
             SELECT event_pk, item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms
@@ -108,6 +118,8 @@ public enum EventColumnsReader {
             columns.timestamps.append(row.int64(4))
             columns.anonymousSessions.append(0)
             columns.countries.append(0)
+            columns.devices.append(0)
+            columns.localHours.append(-1)
         }
         return columns
     }
