@@ -73,7 +73,8 @@ extension Engine {
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
         let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
         var reasons: [Int: String] = [:]
-        let top: [ScoredItem]
+        var top: [ScoredItem]
+        var backfilled = Set<Int>()
         if personalized {
             let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
             let user = history.hasNewEvents ? nil : knownRow
@@ -84,6 +85,21 @@ extension Engine {
                 serving.model.score(user: user, history: history.vector, into: &scores)
                 top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
             }
+            // Neighbour models score 0 where they have no evidence: fill those slots from the
+            // non-personalized ranking rather than with arbitrary items.
+            if !(serving.model is any CandidateRanking) {
+                top = top.filter { $0.score > 0 }
+                if top.count < request.k {
+                    var scores = [Float](repeating: 0, count: serving.itemCount)
+                    reasons = NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
+                    let chosen = Set(top.map(\.item))
+                    let fill = scores.withUnsafeBufferPointer {
+                        TopK.select($0, k: request.k - top.count) { !chosen.contains($0) && filter.allows($0) }
+                    }
+                    backfilled = Set(fill.map(\.item))
+                    top += fill.map { ScoredItem(item: $0.item, score: 0) }
+                }
+            }
         } else {
             var scores = [Float](repeating: 0, count: serving.itemCount)
             reasons = NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
@@ -92,7 +108,7 @@ extension Engine {
         let items = top.map { scored -> Recommendation in
             let row = serving.catalogRow[scored.item]
             let reason =
-                personalized
+                personalized && !backfilled.contains(scored.item)
                 ? history.reason(for: scored.item, model: serving.model, serving: serving)
                 : reasons[scored.item] ?? "popular"
             return Recommendation(
