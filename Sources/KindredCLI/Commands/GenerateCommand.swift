@@ -28,7 +28,9 @@ struct GenerateCommand: ParsableCommand {
         guard users > 0, items > 0, events > 0, days > 0 else {
             throw ValidationError("--users, --items, --events and --days must be positive")
         }
-        guard endDate.count == 10, KindredEngine.isCalendarDate(endDate) else { throw ValidationError("--end-date must be YYYY-MM-DD") }
+        guard endDate.count == 10, SampleShopGenerator.Configuration.isValidEndDate(endDate) else {
+            throw ValidationError("--end-date must be YYYY-MM-DD")
+        }
     }
 
     func run() throws {

@@ -51,33 +51,3 @@ struct RecommendCommand: ParsableCommand {
         text?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
     }
 }
-
-struct SimilarCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items similar to an item, by the active model.")
-
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The item's id.") var item: String
-    @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
-    @Flag(help: "Print as JSON.") var json = false
-
-    func run() throws {
-        let response = try Engine.open(at: global.location).similarItems(to: item, k: k)
-        print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
-    }
-}
-
-/// Recommendation lists as people read them.
-enum RecommendationText {
-    static func render(_ response: RecommendationResponse) -> String {
-        var lines = [
-            "\(response.personalized ? "personalized" : "not personalized"); model "
-                + (response.modelVersion.map { "version \($0) (\(response.algorithm))" } ?? "none yet")
-        ]
-        for (rank, item) in response.items.enumerated() {
-            let title = item.title.map { " \($0)" } ?? ""
-            lines.append("\(String(rank + 1).padding(toLength: 3, withPad: " ", startingAt: 0)) \(item.itemID)\(title): \(item.reason)")
-        }
-        if response.items.isEmpty { lines.append("(nothing matches the filters)") }
-        return lines.joined(separator: "\n")
-    }
-}

@@ -83,7 +83,7 @@ public struct TrainingData: Sendable {
         self.lastEventMs = columns.timestamps.max()
     }
 
-    static let countedForCountries: Set<EventType> = [.view, .click, .addToCart, .purchase, .rating]
+    static let countedForContext: Set<EventType> = [.view, .click, .addToCart, .purchase, .rating]
 
     /// The part of the day an hour falls in, as context keys name it.
     public static func daypart(hour: Int) -> String {
@@ -96,7 +96,7 @@ public struct TrainingData: Sendable {
     }
 
     static func popularByContext(_ columns: EventColumns, limit: Int) -> [String: [Int64]] {
-        let counted = EventType.allCases.map { countedForCountries.contains($0) }
+        let counted = EventType.allCases.map { countedForContext.contains($0) }
         var keys: [String] = []
         var keyIndex: [String: Int] = [:]
         func key(_ text: String) -> Int {

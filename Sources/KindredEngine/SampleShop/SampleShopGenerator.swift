@@ -19,6 +19,12 @@ public struct SampleShopGenerator: Sendable {
         public var personalizationDeclineRate = 0.12
 
         public init() {}
+
+        /// True for an end date the generator accepts: a valid `YYYY-MM-DD`.
+        public static func isValidEndDate(_ text: String) -> Bool {
+            guard text.count == 10, case .success = TimestampParser.parse(text) else { return false }
+            return true
+        }
     }
 
     public struct Item: Sendable {
@@ -281,10 +287,4 @@ public struct SampleShopGenerator: Sendable {
         }
         return choices[choices.count - 1].0
     }
-}
-
-/// True for a valid `YYYY-MM-DD` date.
-public func isCalendarDate(_ text: String) -> Bool {
-    guard text.count == 10, case .success = TimestampParser.parse(text) else { return false }
-    return true
 }

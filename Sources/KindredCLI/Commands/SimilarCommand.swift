@@ -1,0 +1,16 @@
+import ArgumentParser
+import KindredEngine
+
+struct SimilarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items similar to an item, by the active model.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The item's id.") var item: String
+    @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
+    @Flag(help: "Print as JSON.") var json = false
+
+    func run() throws {
+        let response = try Engine.open(at: global.location).similarItems(to: item, k: k)
+        print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
+    }
+}
