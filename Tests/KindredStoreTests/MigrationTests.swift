@@ -89,3 +89,13 @@ import Testing
         }
     }
 }
+
+@Suite struct FloatBlobTests {
+    @Test func weightsAreLittleEndianFloat32() {
+        // 1.0 is 0x3F800000: bytes 00 00 80 3F in little-endian order.
+        #expect(Array(FloatBlob.encode([Float(1), -2.5])) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x20, 0xC0])
+        #expect(FloatBlob.decodeFloats(FloatBlob.encode([Float(1), -2.5, .pi])) == [1, -2.5, .pi])
+        #expect(FloatBlob.decodeInt64s(FloatBlob.encode([Int64(-1), 1 << 40])) == [-1, 1 << 40])
+        #expect(FloatBlob.decodeInt32s(FloatBlob.encode([Int32(7), -7])) == [7, -7])
+    }
+}

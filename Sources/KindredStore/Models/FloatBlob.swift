@@ -1,48 +1,27 @@
 import Foundation
 
-/// Little-endian Float32 and Int64 arrays as BLOBs: the weight format the schema promises,
-/// readable from any language (`numpy.frombuffer(blob, '<f4')`).
+/// Little-endian Float32, Int32 and Int64 arrays as BLOBs: the weight format the schema
+/// promises, readable from any language (`numpy.frombuffer(blob, '<f4')`).
 public enum FloatBlob {
-    public static func encode(_ values: some Collection<Float>) -> Data {
-        var data = Data(capacity: values.count * 4)
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        return data
-    }
+    public static func encode(_ values: some Collection<Float>) -> Data { encodeWords(values.map(\.bitPattern)) }
+    public static func encode(_ values: some Collection<Int32>) -> Data { encodeWords(values) }
+    public static func encode(_ values: some Collection<Int64>) -> Data { encodeWords(values) }
 
-    public static func decodeFloats(_ data: Data) -> [Float] {
-        var out = [Float](repeating: 0, count: data.count / 4)
-        data.withUnsafeBytes { raw in
-            for index in out.indices {
-                out[index] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
-            }
-        }
-        return out
-    }
+    public static func decodeFloats(_ data: Data) -> [Float] { decodeWords(data, as: UInt32.self).map(Float.init(bitPattern:)) }
+    public static func decodeInt32s(_ data: Data) -> [Int32] { decodeWords(data, as: Int32.self) }
+    public static func decodeInt64s(_ data: Data) -> [Int64] { decodeWords(data, as: Int64.self) }
 
-    public static func encode(_ values: some Collection<Int64>) -> Data {
-        var data = Data(capacity: values.count * 8)
+    private static func encodeWords<Word: FixedWidthInteger>(_ values: some Collection<Word>) -> Data {
+        var data = Data(capacity: values.count * MemoryLayout<Word>.size)
         for value in values { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         return data
     }
 
-    public static func decodeInt64s(_ data: Data) -> [Int64] {
-        var out = [Int64](repeating: 0, count: data.count / 8)
+    private static func decodeWords<Word: FixedWidthInteger>(_ data: Data, as: Word.Type) -> [Word] {
+        let size = MemoryLayout<Word>.size
+        var out = [Word](repeating: 0, count: data.count / size)
         data.withUnsafeBytes { raw in
-            for index in out.indices { out[index] = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)) }
-        }
-        return out
-    }
-
-    public static func encode(_ values: some Collection<Int32>) -> Data {
-        var data = Data(capacity: values.count * 4)
-        for value in values { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        return data
-    }
-
-    public static func decodeInt32s(_ data: Data) -> [Int32] {
-        var out = [Int32](repeating: 0, count: data.count / 4)
-        data.withUnsafeBytes { raw in
-            for index in out.indices { out[index] = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)) }
+            for index in out.indices { out[index] = Word(littleEndian: raw.loadUnaligned(fromByteOffset: index * size, as: Word.self)) }
         }
         return out
     }
