@@ -10,7 +10,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -26,7 +25,6 @@ let package = Package(
                 // The C API, for binding the import's hot INSERT without per-row allocations.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Use cases that wire Store and Learning together.
@@ -35,7 +33,6 @@ let package = Package(
             dependencies: [
                 "KindredStore",
                 "KindredLearning",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The command-line face; a library so that tests can drive it in process.
