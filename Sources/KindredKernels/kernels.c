@@ -29,11 +29,6 @@ KK_CLONES
 void kk_axpy(float alpha, const float *x, float *y, long n) { kk_axpy_inline(alpha, x, y, n); }
 
 KK_CLONES
-void kk_symv(const float *m, const float *v, float *out, long n) {
-    for (long r = 0; r < n; r++) out[r] = kk_dot_inline(m + r * n, v, n);
-}
-
-KK_CLONES
 void kk_gemv(const float *rows, long count, long dim, const float *v, float *out) {
     for (long r = 0; r < count; r++) out[r] = kk_dot_inline(rows + r * dim, v, dim);
 }

@@ -59,7 +59,7 @@ struct EvaluateCommand: ParsableCommand {
     /// algorithm knows is an error).
     func specs() throws -> [AlgorithmSpec] {
         let names = algorithms.isEmpty ? AlgorithmSpec.names : algorithms
-        let given = try AlgorithmSpec.parse(name: "popularity", parameters: nil, allowing: params)
+        let given = try AlgorithmSpec.parameters(from: params)
         var used = Set<String>()
         let specs = try names.map { name in
             guard let known = AlgorithmSpec.known.first(where: { $0.name == name }) else { throw AlgorithmSpecError.unknownAlgorithm(name) }

@@ -65,10 +65,10 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
         }
     }
 
-    /// Parses `key=value,...` into numbers, without checking names.
-    public static func parse(name: String, parameters text: String?, allowing: String?) throws(AlgorithmSpecError) -> [String: Double] {
+    /// Parses `key=value,...` into numbers, without checking the names.
+    public static func parameters(from text: String?) throws(AlgorithmSpecError) -> [String: Double] {
         var parameters: [String: Double] = [:]
-        for pair in (allowing ?? text ?? "").split(separator: ",") {
+        for pair in (text ?? "").split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let value = Double(parts[1]) else { throw .malformedParameter(String(pair)) }
             parameters[String(parts[0])] = value
@@ -76,15 +76,9 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
         return parameters
     }
 
-    /// Parses `name` and `key=value,...`.
+    /// Parses `name` and `key=value,...`, checking both against what the algorithm takes.
     public static func parse(name: String, parameters text: String?) throws(AlgorithmSpecError) -> AlgorithmSpec {
-        var parameters: [String: Double] = [:]
-        for pair in (text ?? "").split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let value = Double(parts[1]) else { throw .malformedParameter(String(pair)) }
-            parameters[String(parts[0])] = value
-        }
-        let spec = AlgorithmSpec(name: name, parameters: parameters)
+        let spec = AlgorithmSpec(name: name, parameters: try parameters(from: text))
         _ = try spec.make()
         return spec
     }

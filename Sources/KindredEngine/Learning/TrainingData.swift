@@ -77,6 +77,9 @@ public struct TrainingData: Sendable {
         self.userIndex = userIndex
         self.anonymousSessionRows = sessions
         self.log = log
+        self.itemText = (0..<catalog.count).map { index in
+            ContentTokenizer.tokens(title: catalog.titles[index], category: catalog.categories[index], tags: catalog.tags[index])
+        }
         self.maxEventPK = columns.maxEventPK
         self.popularByContext = Self.popularByContext(columns, limit: 50)
         self.firstEventMs = columns.timestamps.min()
@@ -122,12 +125,8 @@ public struct TrainingData: Sendable {
         return result
     }
 
-    /// The words describing each item, for content similarity.
-    public var itemText: [[String]] {
-        (0..<catalog.count).map { index in
-            ContentTokenizer.tokens(title: catalog.titles[index], category: catalog.categories[index], tags: catalog.tags[index])
-        }
-    }
+    /// The words describing each item, for content similarity (tokenized once, at load).
+    public let itemText: [[String]]
 
     /// A training set from the events that `include` keeps (by index into `log`), with time
     /// decay and trending measured from `referenceTime`.

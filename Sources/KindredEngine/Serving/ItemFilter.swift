@@ -27,11 +27,8 @@ struct ItemFilter {
             }
         }
         var excluded = request.excludePurchased ? purchased : []
-        let ids = Set(request.excludeItemIDs)
-        if !ids.isEmpty {
-            for (index, row) in serving.catalogRow.enumerated() {
-                if let row, ids.contains(serving.catalog.itemIDs[row]) { excluded.insert(Int32(index)) }
-            }
+        for id in request.excludeItemIDs {
+            if let index = serving.itemIndexByID[id] { excluded.insert(index) }
         }
         self.excluded = excluded
     }

@@ -9,18 +9,29 @@ enum NonPersonalizedRanking {
     /// list to lead and for device and daypart lists to reorder the rest.
     static let contextWeights: [(prefix: String, weight: Float)] = [("country", 2), ("device", 0.6), ("daypart", 0.4)]
 
-    /// Fills `scores` and returns the reason for every item.
-    static func fill(_ scores: inout [Float], serving: ServingModel, request: RecommendationRequest) -> [Int: String] {
-        let popularityMax = max(serving.popularity.max() ?? 0, 1e-9)
-        let trendingMax = max(serving.trending.max() ?? 0, 1e-9)
-        var reasons: [Int: String] = [:]
-        let trendingTop = Set(TopK.select(serving.trending, k: 50).map(\.item))
-        for index in 0..<scores.count {
-            let popular = index < serving.popularity.count ? serving.popularity[index] / popularityMax : 0
-            let trending = index < serving.trending.count ? serving.trending[index] / trendingMax : 0
-            scores[index] = 0.5 * popular + 0.5 * trending
-            reasons[index] = trendingTop.contains(index) && trending > popular ? "trending" : "popular"
+    /// The request-independent scores, computed once per model: half popularity and half
+    /// trending, each scaled to its maximum; an item is "trending" when it is among the 50 most
+    /// trending and more trending than popular.
+    static func base(popularity: [Float], trending: [Float], count: Int) -> (scores: [Float], isTrending: [Bool]) {
+        let popularityMax = max(popularity.max() ?? 0, 1e-9)
+        let trendingMax = max(trending.max() ?? 0, 1e-9)
+        let trendingTop = Set(TopK.select(trending, k: 50).map(\.item))
+        var scores = [Float](repeating: 0, count: count)
+        var isTrending = [Bool](repeating: false, count: count)
+        for index in 0..<count {
+            let popular = index < popularity.count ? popularity[index] / popularityMax : 0
+            let recent = index < trending.count ? trending[index] / trendingMax : 0
+            scores[index] = 0.5 * popular + 0.5 * recent
+            isTrending[index] = trendingTop.contains(index) && recent > popular
         }
+        return (scores, isTrending)
+    }
+
+    /// Fills `scores` for a request and returns the reasons of the items its context lifted;
+    /// every other item's reason is `reason(for:)`.
+    static func fill(_ scores: inout [Float], serving: ServingModel, request: RecommendationRequest) -> [Int: String] {
+        scores = serving.nonPersonalizedBase
+        var reasons: [Int: String] = [:]
         var strongest: [Int: Float] = [:]
         for (key, label, weight) in contexts(of: request) {
             guard let list = serving.popularByContext[key] else { continue }
@@ -34,6 +45,11 @@ enum NonPersonalizedRanking {
             }
         }
         return reasons
+    }
+
+    /// The reason of an item the context did not lift.
+    static func reason(for item: Int, serving: ServingModel) -> String {
+        serving.isTrending[item] ? "trending" : "popular"
     }
 
     /// The context keys of a request with their reason text and weight.

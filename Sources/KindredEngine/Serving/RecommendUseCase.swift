@@ -110,7 +110,7 @@ extension Engine {
             let reason =
                 personalized && !backfilled.contains(scored.item)
                 ? history.reason(for: scored.item, model: serving.model, serving: serving)
-                : reasons[scored.item] ?? "popular"
+                : reasons[scored.item] ?? NonPersonalizedRanking.reason(for: scored.item, serving: serving)
             return Recommendation(
                 itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
                 title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
@@ -125,9 +125,7 @@ extension Engine {
         guard let serving = try servingCache.model(database: database) else {
             throw DataError(file: database.path, message: "no active model; train one with `kindred train`")
         }
-        guard let pk = try database.writer.read({ db in try ServingQueries.itemPKs(itemIDs: [itemID], in: db) })[itemID],
-            let index = serving.itemIndex[pk]
-        else {
+        guard let index = serving.itemIndexByID[itemID] else {
             throw DataError(file: "request", field: "item", message: "unknown item '\(itemID)'")
         }
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID

@@ -10,11 +10,17 @@ public final class ServingModel: Sendable {
     let model: any RecommenderModel
     let itemPKs: [Int64]
     let itemIndex: [Int64: Int32]
+    /// The shop's item id -> model item, for exclusions and similar-item lookups.
+    let itemIndexByID: [String: Int32]
     let userIndex: [Int64: Int32]
     let popularity: [Float]
     let trending: [Float]
     /// Context key ("country:de", "device:mobile", "daypart:evening") -> items popular in it.
     let popularByContext: [String: [Int32]]
+    /// The request-independent part of the non-personalized ranking: half popularity, half
+    /// trending (each scaled to its maximum), and which items lead on trending.
+    let nonPersonalizedBase: [Float]
+    let isTrending: [Bool]
     let weights: EventWeights
     let catalog: CatalogSnapshot
     /// Dense item index -> row in `catalog` (nil for an item since deleted).
@@ -52,6 +58,10 @@ public final class ServingModel: Sendable {
         var rows: [Int64: Int] = [:]
         for (row, pk) in catalog.itemPKs.enumerated() { rows[pk] = row }
         catalogRow = itemPKs.map { rows[$0] }
+        var byID: [String: Int32] = [:]
+        for (index, row) in catalogRow.enumerated() { if let row { byID[catalog.itemIDs[row]] = Int32(index) } }
+        itemIndexByID = byID
+        (nonPersonalizedBase, isTrending) = NonPersonalizedRanking.base(popularity: popularity, trending: trending, count: itemPKs.count)
         var byContext: [String: [Int32]] = [:]
         if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_context", in: db),
             let object = try JSONSerialization.jsonObject(with: data) as? [String: [NSNumber]]

@@ -11,9 +11,6 @@ float kk_dot(const float *a, const float *b, long n);
 /// y[i] += alpha * x[i].
 void kk_axpy(float alpha, const float *x, float *y, long n);
 
-/// out = M v for a row-major n x n matrix M.
-void kk_symv(const float *m, const float *v, float *out, long n);
-
 /// out[r] = dot(rows[r], v) for `count` rows of `dim` floats.
 void kk_gemv(const float *rows, long count, long dim, const float *v, float *out);
 

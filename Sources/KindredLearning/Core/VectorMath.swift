@@ -19,14 +19,6 @@ public enum VectorMath {
         kk_axpy(alpha, x, y, count)
     }
 
-    /// out = M v for a dense row-major n x n matrix.
-    @inline(__always)
-    public static func symmetricMultiply(
-        _ matrix: UnsafePointer<Float>, _ vector: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int
-    ) {
-        kk_symv(matrix, vector, out, n)
-    }
-
     /// scores[i] = dot(rows[i], v) for `count` rows of `dimension` floats.
     public static func multiplyRows(
         _ rows: UnsafePointer<Float>, count: Int, dimension: Int, by vector: UnsafePointer<Float>, into scores: UnsafeMutablePointer<Float>

@@ -71,8 +71,6 @@ public struct RecordSource {
 
     public let fileName: String
     public let format: FileFormat
-    /// The source's header line, for CSV (reject files repeat it).
-    public let header: [String]?
     private var csv: CSVReader?
     private var jsonl: JSONLinesReader?
     private let layout: SourceRow.Layout
@@ -125,13 +123,11 @@ public struct RecordSource {
                     (name: $0.element.trimmingCharacters(in: .whitespaces), index: $0.offset)
                 }
                 : []
-            self.header = header
             self.layout = .columns(fields: fields, extras: extras)
             self.columnCount = header.count
             self.csv = reader
         case .jsonl:
             let keys = mapping.keys(kind: kind)
-            self.header = nil
             self.layout = .keys(fields: keys, known: kind.keepsExtraColumns ? Set(keys.values.flatMap { $0 }) : [])
             self.columnCount = 0
             self.jsonl = JSONLinesReader(data: data, maxRecordBytes: maxRecordBytes)

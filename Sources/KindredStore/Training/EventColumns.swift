@@ -45,7 +45,8 @@ public enum EventColumnsReader {
             ORDER BY event_pk
             """, in: db)
         var columns = EventColumns()
-        let expected = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
+        // An upper bound from the rowid, without counting the table.
+        let expected = min(try Int.fetchOne(db, sql: "SELECT max(event_pk) FROM events") ?? 0, Int(throughEventPK ?? .max))
         columns.userPKs.reserveCapacity(expected)
         columns.itemPKs.reserveCapacity(expected)
         columns.typeCodes.reserveCapacity(expected)
