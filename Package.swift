@@ -11,6 +11,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Dense float kernels compiled for several instruction sets, chosen at load time.
@@ -35,12 +40,26 @@ let package = Package(
                 "KindredLearning",
             ]
         ),
+        // The HTTP face: routes, keys, metrics, and the services that run beside the server.
+        .target(
+            name: "KindredServer",
+            dependencies: [
+                "KindredEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The command-line face; a library so that tests can drive it in process.
         .target(
             name: "KindredCLI",
             dependencies: [
                 "KindredEngine",
                 "KindredLearning",
+                "KindredServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +76,13 @@ let package = Package(
             dependencies: ["KindredStore", "KindredTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "KindredEngineTests", dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport"]),
+        .testTarget(
+            name: "KindredServerTests",
+            dependencies: [
+                "KindredServer", "KindredEngine", "KindredStore", "KindredTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "KindredCLITests",
             dependencies: ["KindredCLI", "KindredEngine", "KindredStore", "KindredTestSupport", "kindred"],

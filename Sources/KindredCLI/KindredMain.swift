@@ -51,6 +51,9 @@ public enum KindredMain {
         case let error as MappingError:
             Terminal.error(error.description)
             return Status.usage.rawValue
+        case let problem as RequestProblem:
+            Terminal.error(problem.description)
+            return problem.kind == .invalid || problem.kind == .tooLarge ? Status.badData.rawValue : Status.failure.rawValue
         case let error as StoreError:
             Terminal.error(error.description)
             return Status.failure.rawValue

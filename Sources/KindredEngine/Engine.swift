@@ -9,12 +9,13 @@ public final class Engine: Sendable {
     /// Who acts, for the audit log ("cli", "scheduler", "api:<key>").
     public let actor: String
     /// The active model as serving holds it.
-    let servingCache = ServingModelCache()
+    let servingCache: ServingModelCache
 
     init(database: KindredDatabase, clock: WallClock, actor: String) {
         self.database = database
         self.clock = clock
         self.actor = actor
+        self.servingCache = ServingModelCache(database: database)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

@@ -38,3 +38,10 @@ extension String {
         try String.fetchAll(db, sql: sql)
     }
 }
+
+extension DatabaseSnapshot {
+    /// The first column of every row `sql` returns, as text.
+    public static func strings(_ sql: String, in database: KindredDatabase) throws -> [String] {
+        try database.writer.read { db in try String.fetchAllForTests(db, sql) }
+    }
+}

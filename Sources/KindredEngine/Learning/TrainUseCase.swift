@@ -19,6 +19,8 @@ public struct TrainOptions: Sendable {
     public var activationMargin: Double?
     public var threads = 2
     public var seed: UInt64 = 42
+    /// Who asked for the run, recorded with the job: "cli", "api", "scheduler".
+    public var trigger = "cli"
 
     public init() {}
 }
@@ -161,11 +163,13 @@ extension Engine {
             let details: [String: any Sendable] = [
                 "version": version, "algorithm": spec.name, "activated": activate, "reason": reason,
                 "seconds": (seconds * 1000).rounded() / 1000, "interactions": trainingSet.interactions.nonZeroCount,
+                "trigger": options.trigger,
             ]
             let job = try JobStore.insert(
                 .init(kind: "train", status: "succeeded", startedMs: startedMs, finishedMs: clock.now(), details: details), in: db)
             try JobStore.setModelVersion(job: job, version: version, in: db)
-            try AuditLog.append(action: "train", actor: actor, details: details, in: db, nowMs: clock.now())
+            try AuditLog.append(
+                action: "train", actor: options.trigger == "scheduler" ? "scheduler" : actor, details: details, in: db, nowMs: clock.now())
             return (version, seconds)
         }
         servingCache.invalidate()

@@ -40,7 +40,7 @@ extension Engine {
             let userPK = userPKs[random.nextInt(below: userPKs.count)]
             let started = DispatchTime.now().uptimeNanoseconds
             _ = database.pseudonymizer.pseudonym(of: "latency-check-\(index)")
-            let response = try recommend(request, userPK: userPK)
+            let response = try recommend(request, userPK: userPK).response
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
             guard index > 0 else { continue }
             timings.append(elapsed)

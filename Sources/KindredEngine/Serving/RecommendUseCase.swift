@@ -39,6 +39,8 @@ public struct Recommendation: Sendable, Codable, Equatable {
 }
 
 public struct RecommendationResponse: Sendable, Codable, Equatable {
+    /// Names this response in the impression log; events that follow it carry it back.
+    public var requestID: String?
     public var items: [Recommendation]
     /// Whether the ranking used what this person did.
     public var personalized: Bool
@@ -54,11 +56,12 @@ extension Engine {
         let userPK = try request.userID.flatMap { id in
             try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
         }
-        return try recommend(request, userPK: userPK)
+        return try recommend(request, userPK: userPK).response
     }
 
-    /// The query once the person is resolved to a profile (or to nobody).
-    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> RecommendationResponse {
+    /// The query once the person is resolved to a profile (or to nobody); also returns the
+    /// items' keys, for the impression log.
+    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> (response: RecommendationResponse, itemPKs: [Int64]) {
         // One read transaction: the active model (cached) and the events newer than it; the
         // rest of the person's history is in the serving model's memory.
         let (loaded, newEvents) = try database.writer.read { db -> (ServingModel?, EventColumns?) in
@@ -116,12 +119,17 @@ extension Engine {
                 title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
                 price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: reason)
         }
-        return RecommendationResponse(
+        let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+        return (response, top.map { serving.itemPKs[$0.item] })
     }
 
     /// Items like a given one, by the active model's notion of similarity.
     public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
+        try similarItemsWithKeys(to: itemID, k: k).response
+    }
+
+    func similarItemsWithKeys(to itemID: String, k: Int) throws -> (response: RecommendationResponse, itemPKs: [Int64], anchorPK: Int64) {
         guard let serving = try servingCache.model(database: database) else {
             throw DataError(file: database.path, message: "no active model; train one with `kindred train`")
         }
@@ -129,14 +137,16 @@ extension Engine {
             throw DataError(file: "request", field: "item", message: "unknown item '\(itemID)'")
         }
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
-        let items = serving.model.similarItems(to: Int(index), count: k).map { scored -> Recommendation in
+        let similar = serving.model.similarItems(to: Int(index), count: k)
+        let items = similar.map { scored -> Recommendation in
             let row = serving.catalogRow[scored.item]
             return Recommendation(
                 itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
                 title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
                 price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: "similar to \(title)")
         }
-        return RecommendationResponse(
+        let response = RecommendationResponse(
             items: items, personalized: false, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+        return (response, similar.map { serving.itemPKs[$0.item] }, serving.itemPKs[Int(index)])
     }
 }

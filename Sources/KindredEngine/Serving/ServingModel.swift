@@ -122,37 +122,3 @@ public final class ServingModel: Sendable {
 
     var itemCount: Int { itemPKs.count }
 }
-
-/// Holds the loaded active model and swaps it atomically when the active version (or the
-/// catalog) changes: a query sees either the old model or the new one, never a mix.
-public final class ServingModelCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: ServingModel?
-
-    /// The model for the active version, loading it if the version or catalog changed.
-    func model(database: KindredDatabase) throws -> ServingModel? {
-        try database.writer.read { db in try model(in: db) }
-    }
-
-    /// The same, inside the caller's read transaction (one per query).
-    func model(in db: StoreConnection) throws -> ServingModel? {
-        guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
-        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
-        lock.lock()
-        let cached = current
-        lock.unlock()
-        if let cached, cached.record.version == version, cached.catalogStamp == stamp { return cached }
-        guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
-        let loaded = try ServingModel(record: record, in: db)
-        lock.lock()
-        current = loaded
-        lock.unlock()
-        return loaded
-    }
-
-    func invalidate() {
-        lock.lock()
-        current = nil
-        lock.unlock()
-    }
-}

@@ -101,6 +101,13 @@ public final class KindredDatabase: Sendable {
         }
     }
 
+    /// Makes every commit reach the disk before it returns (synchronous=FULL on the writer
+    /// connection). NORMAL, the default, already survives a crash of the process; FULL also
+    /// survives a power cut, which the server wants before it acknowledges an event.
+    public func requireDurableCommits() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
     /// Flushes the WAL into the main file, so that the file alone holds everything.
     public func checkpoint() throws {
         try writer.writeWithoutTransaction { db in

@@ -12,6 +12,7 @@ final class CatalogWriter {
     private var merged: [String: ItemDraft] = [:]
     private var order: [String] = []
     private(set) var counts = (added: 0, updated: 0)
+    private var categoriesChanged = false
 
     init(db: Database, nowMs: Int64) {
         self.db = db
@@ -35,7 +36,7 @@ final class CatalogWriter {
 
     func finish() throws {
         guard !order.isEmpty else { return }
-        let lookup = try db.makeStatement(sql: "SELECT catalog_ms IS NOT NULL FROM items WHERE item_id = ?")
+        let lookup = try db.makeStatement(sql: "SELECT catalog_ms IS NOT NULL, category FROM items WHERE item_id = ?")
         let upsert = try db.makeStatement(
             sql: """
                 INSERT INTO items (item_id, title, category, tags, price, in_stock, attributes, catalog_ms, created_ms, updated_ms)
@@ -53,7 +54,9 @@ final class CatalogWriter {
                 """)
         for itemID in order {
             let item = merged[itemID]!
-            if try Bool.fetchOne(lookup, arguments: [itemID]) == true { counts.updated += 1 } else { counts.added += 1 }
+            let stored = try Row.fetchOne(lookup, arguments: [itemID])
+            if stored?[0] == true { counts.updated += 1 } else { counts.added += 1 }
+            if let category = item.category, category != stored?[1] as String? { categoriesChanged = true }
             try upsert.execute(arguments: [
                 "id": itemID, "title": item.title, "category": item.category, "tags": item.tags, "price": item.price,
                 "in_stock": item.inStock,
@@ -61,8 +64,8 @@ final class CatalogWriter {
                 "now": nowMs,
             ])
         }
-        // Categories may have changed: favourite categories depend on them.
-        try ProfileStore.refreshFavouriteCategories(of: nil, in: db)
+        // Favourite categories depend on the items' categories: recount them when one moved.
+        if categoriesChanged { try ProfileStore.refreshFavouriteCategories(of: nil, in: db) }
         // Serving reloads its catalog snapshot when this changes.
         try SettingsStore.set("catalog.changed_ms", to: String(nowMs), in: db, nowMs: nowMs)
     }

@@ -1,0 +1,58 @@
+import KindredStore
+
+/// Who may call the API: the storefront's public key, or an administrator's.
+public enum ApiRole: String, Sendable, CaseIterable, Codable {
+    /// Events, recommendations, similar items, consents: what a storefront page does.
+    case `public`
+    /// Everything: catalog upkeep, models, training, people's data.
+    case admin
+
+    /// Whether a key of this role may do what `required` allows.
+    public func permits(_ required: ApiRole) -> Bool { self == .admin || required == .public }
+}
+
+/// A key as `kindred keys create` shows it once.
+public struct CreatedApiKey: Sendable, Codable {
+    public var keyID: String
+    public var role: ApiRole
+    public var label: String?
+    /// The whole key: shown once, stored only as a hash.
+    public var key: String
+}
+
+extension Engine {
+    public func createKey(role: ApiRole, label: String?) throws -> CreatedApiKey {
+        let generated = ApiKeySecret.generate(role: role.rawValue)
+        try database.writer.write { db in
+            let now = clock.now()
+            try ApiKeyStore.insert(
+                keyID: generated.keyID, role: role.rawValue, secretHash: generated.hash, label: label, in: db, nowMs: now)
+            try AuditLog.append(
+                action: "key_create", actor: actor, details: ["key_id": generated.keyID, "role": role.rawValue, "label": label ?? ""],
+                in: db, nowMs: now)
+        }
+        return CreatedApiKey(keyID: generated.keyID, role: role, label: label, key: generated.key)
+    }
+
+    public func keys() throws -> [ApiKeyStore.Key] {
+        try database.writer.read { db in try ApiKeyStore.all(in: db) }
+    }
+
+    public func revokeKey(_ keyID: String) throws {
+        try database.writer.write { db in
+            let now = clock.now()
+            guard try ApiKeyStore.revoke(keyID: keyID, in: db, nowMs: now) else {
+                throw RequestProblem(.notFound, code: "unknown_key", message: "no active key '\(keyID)'; see `kindred keys list`")
+            }
+            try AuditLog.append(action: "key_revoke", actor: actor, details: ["key_id": keyID], in: db, nowMs: now)
+        }
+    }
+
+    /// The key id and role of a presented key, or nil when it is unknown or revoked.
+    public func authenticate(key: String) throws -> (keyID: String, role: ApiRole)? {
+        let hash = ApiKeySecret.hash(key)
+        return try database.writer.read { db in
+            try ApiKeyStore.role(secretHash: hash, in: db).flatMap { found in ApiRole(rawValue: found.role).map { (found.keyID, $0) } }
+        }
+    }
+}

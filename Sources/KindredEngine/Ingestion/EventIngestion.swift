@@ -1,0 +1,81 @@
+import Foundation
+import KindredStore
+
+/// What became of a batch of events posted to the API.
+public struct EventBatchReport: Sendable, Codable, Equatable {
+    public struct Rejection: Sendable, Codable, Equatable {
+        /// Position of the event in the batch, from 0.
+        public var index: Int
+        public var field: String?
+        public var message: String
+    }
+
+    public var received: Int
+    public var stored: Int
+    /// Events that were stored already (a retried request, say).
+    public var duplicates: Int
+    public var rejected: [Rejection]
+}
+
+extension Engine {
+    /// Stores a batch of events (`{"events": [...]}`, each with the import's fields) through
+    /// the group-commit writer. Bad events are reported by index and the good ones stored; a
+    /// body that is not such a batch is refused whole.
+    public func ingestEvents(body: Data, maxEvents: Int, writer: GroupCommitWriter) async throws -> EventBatchReport {
+        let objects = try Self.batchObjects(body, member: "events", maxCount: maxEvents)
+        var fieldsList: [[String: String]] = []
+        var rejected: [EventBatchReport.Rejection] = []
+        var positions: [Int] = []
+        for (index, object) in objects.enumerated() {
+            guard let fields = RequestRecords.fields(of: object) else {
+                rejected.append(.init(index: index, field: nil, message: "expected a JSON object"))
+                continue
+            }
+            fieldsList.append(fields)
+            positions.append(index)
+        }
+        var drafts: [EventDraft] = []
+        for (position, result) in zip(positions, RequestRecords.events(fieldsList, pseudonymizer: database.pseudonymizer)) {
+            switch result {
+            case .success(let draft): drafts.append(draft)
+            case .failure(let error): rejected.append(.init(index: position, field: error.field, message: error.message))
+            }
+        }
+        rejected.sort { $0.index < $1.index }
+        let outcome: EventBatchSession.Outcome
+        do {
+            outcome = try await writer.write(drafts)
+        } catch let closed as GroupCommitWriter.Closed {
+            throw RequestProblem(.unavailable, code: "shutting_down", message: closed.description)
+        }
+        return EventBatchReport(received: objects.count, stored: outcome.stored, duplicates: outcome.duplicates, rejected: rejected)
+    }
+
+    /// The array under `member` of a JSON object body, checked for size.
+    static func batchObjects(_ body: Data, member: String, maxCount: Int) throws(RequestProblem) -> [Any] {
+        let root = try jsonObject(body)
+        guard let array = root[member] else {
+            throw RequestProblem(.invalid, code: "missing_field", message: "the body has no '\(member)' array", field: member)
+        }
+        guard let list = array as? [Any] else {
+            throw RequestProblem(.invalid, code: "invalid_field", message: "'\(member)' must be an array", field: member)
+        }
+        guard list.count <= maxCount else {
+            throw RequestProblem(
+                .tooLarge, code: "batch_too_large", message: "\(list.count) \(member) in one request; at most \(maxCount) are allowed",
+                field: member)
+        }
+        return list
+    }
+
+    /// A JSON object body.
+    static func jsonObject(_ body: Data) throws(RequestProblem) -> [String: Any] {
+        guard let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
+            throw RequestProblem(.invalid, code: "invalid_json", message: "the body is not valid JSON")
+        }
+        guard let root = parsed as? [String: Any] else {
+            throw RequestProblem(.invalid, code: "invalid_json", message: "the body must be a JSON object")
+        }
+        return root
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import KindredStore
+
+/// The one writer of events and impressions while the server runs. Requests hand it their
+/// events and wait; it takes everything that queued up while the previous transaction was
+/// committing and writes it in one transaction (group commit). A request is answered only
+/// after its transaction committed, so an acknowledged event survives a crash of the process.
+///
+/// Impressions ride the same transactions but nobody waits for them: logging what was shown
+/// never slows a recommendation response.
+///
+/// It runs on a thread of its own: SQLite blocks, and the async executor's few threads belong
+/// to requests.
+public final class GroupCommitWriter: @unchecked Sendable {
+    public struct Statistics: Sendable, Equatable {
+        public var commits = 0
+        public var eventsStored = 0
+        public var duplicates = 0
+        public var impressions = 0
+        /// Impressions that could not be written (logged, never retried).
+        public var impressionsDropped = 0
+    }
+
+    /// The writer is closing or closed: the server is shutting down.
+    public struct Closed: Error, CustomStringConvertible {
+        public var description: String { "the server is shutting down and takes no more events" }
+    }
+
+    private enum Job {
+        case events([EventDraft], CheckedContinuation<EventBatchSession.Outcome, any Error>)
+        case impressions([ImpressionRecord])
+    }
+
+    private let database: KindredDatabase
+    private let clock: WallClock
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var accepting = true
+    private var running = false
+    private var drained: [CheckedContinuation<Void, Never>] = []
+    private var stats = Statistics()
+    /// Called after each commit with the newest stored event, outside any lock.
+    private let onCommit: @Sendable (Int64?) -> Void
+    /// Called with errors that no request can be told about (impressions).
+    private let onError: @Sendable (String) -> Void
+
+    public init(
+        database: KindredDatabase, clock: WallClock, onCommit: @escaping @Sendable (Int64?) -> Void = { _ in },
+        onError: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.database = database
+        self.clock = clock
+        self.onCommit = onCommit
+        self.onError = onError
+    }
+
+    /// Starts the writer thread.
+    public func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !running, accepting else { return }
+        running = true
+        let thread = Thread { [self] in loop() }
+        thread.name = "kindred-writer"
+        thread.start()
+    }
+
+    /// Stores a batch of events and returns once they are committed.
+    public func write(_ drafts: [EventDraft]) async throws -> EventBatchSession.Outcome {
+        if drafts.isEmpty { return EventBatchSession.Outcome() }
+        return try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            guard accepting, running else {
+                condition.unlock()
+                continuation.resume(throwing: Closed())
+                return
+            }
+            pending.append(.events(drafts, continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Queues what a response showed; returns at once.
+    public func log(_ impressions: [ImpressionRecord]) {
+        guard !impressions.isEmpty else { return }
+        condition.lock()
+        defer { condition.unlock() }
+        guard accepting, running else {
+            stats.impressionsDropped += impressions.count
+            return
+        }
+        pending.append(.impressions(impressions))
+        condition.signal()
+    }
+
+    /// Stops taking work, writes everything queued, and returns when the last commit is done.
+    public func close() async {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            accepting = false
+            if running {
+                drained.append(continuation)
+                condition.signal()
+                condition.unlock()
+            } else {
+                condition.unlock()
+                continuation.resume()
+            }
+        }
+    }
+
+    public var statistics: Statistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && accepting { condition.wait() }
+            if pending.isEmpty {
+                running = false
+                let waiting = drained
+                drained = []
+                condition.unlock()
+                waiting.forEach { $0.resume() }
+                return
+            }
+            let jobs = pending
+            pending = []
+            condition.unlock()
+            commit(jobs)
+        }
+    }
+
+    /// Writes the jobs in one transaction; if that fails, writes each alone so that one
+    /// failing request cannot fail the others.
+    private func commit(_ jobs: [Job]) {
+        do {
+            let outcomes = try transaction(jobs)
+            finish(jobs, outcomes)
+        } catch {
+            guard jobs.count > 1 else {
+                fail(jobs[0], error)
+                return
+            }
+            for job in jobs {
+                do {
+                    finish([job], try transaction([job]))
+                } catch {
+                    fail(job, error)
+                }
+            }
+        }
+    }
+
+    private func transaction(_ jobs: [Job]) throws -> [EventBatchSession.Outcome?] {
+        let now = clock.now()
+        return try database.writer.write { db in
+            let session = try EventBatchSession(db: db, nowMs: now)
+            var outcomes: [EventBatchSession.Outcome?] = []
+            var shown: [ImpressionRecord] = []
+            for job in jobs {
+                switch job {
+                case .events(let drafts, _):
+                    outcomes.append(try session.write(drafts))
+                case .impressions(let records):
+                    shown += records
+                    outcomes.append(nil)
+                }
+            }
+            try session.finish()
+            try ImpressionStore.write(shown, in: db)
+            return outcomes
+        }
+    }
+
+    private func finish(_ jobs: [Job], _ outcomes: [EventBatchSession.Outcome?]) {
+        var newest: Int64?
+        condition.lock()
+        stats.commits += 1
+        for (job, outcome) in zip(jobs, outcomes) {
+            switch job {
+            case .events:
+                stats.eventsStored += outcome?.stored ?? 0
+                stats.duplicates += outcome?.duplicates ?? 0
+                if let pk = outcome?.maxEventPK { newest = max(newest ?? pk, pk) }
+            case .impressions(let records):
+                stats.impressions += records.count
+            }
+        }
+        condition.unlock()
+        for (job, outcome) in zip(jobs, outcomes) {
+            if case .events(_, let continuation) = job { continuation.resume(returning: outcome ?? EventBatchSession.Outcome()) }
+        }
+        onCommit(newest)
+    }
+
+    private func fail(_ job: Job, _ error: any Error) {
+        switch job {
+        case .events(_, let continuation):
+            continuation.resume(throwing: error)
+        case .impressions(let records):
+            condition.lock()
+            stats.impressionsDropped += records.count
+            condition.unlock()
+            onError("could not log \(records.count) impressions: \(error)")
+        }
+    }
+}

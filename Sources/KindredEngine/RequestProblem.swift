@@ -1,0 +1,31 @@
+/// Why a request to an Engine function cannot be done as asked, in terms any face can
+/// translate: the HTTP server into a 4xx status, the CLI into an exit code.
+public struct RequestProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The input is malformed or breaks a rule.
+        case invalid
+        case notFound
+        /// The input is larger than allowed.
+        case tooLarge
+        /// The request clashes with work in progress (a training run already going).
+        case conflict
+        /// The engine cannot take the request now (shutting down).
+        case unavailable
+    }
+
+    public var kind: Kind
+    /// A stable, machine-readable name: `invalid_json`, `unknown_item`, ...
+    public var code: String
+    public var message: String
+    /// The input field at fault, when there is one (`events[3].ts`).
+    public var field: String?
+
+    public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public var description: String { field.map { "\($0): \(message)" } ?? message }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import KindredStore
+
+/// Holds the loaded active model and swaps it atomically when the active version (or the
+/// catalog) changes: a query sees either the old model or the new one, never a mix.
+///
+/// A one-shot command loads the model where it first needs it. A server never makes a request
+/// wait for a load: once a model is held, a newer version or catalog is loaded on a thread of
+/// its own while requests keep being answered from the model held, and swapped in when ready.
+public final class ServingModelCache: @unchecked Sendable {
+    private let database: KindredDatabase
+    private let lock = NSLock()
+    private var current: ServingModel?
+    private var loadingKey: String?
+    private var backgroundRefresh = false
+    private var onSwap: (@Sendable (ServingModel) -> Void)?
+
+    init(database: KindredDatabase) {
+        self.database = database
+    }
+
+    /// Switches to loading new versions in the background (the server's mode); `onSwap` hears
+    /// of each model swapped in.
+    func refreshInBackground(onSwap: (@Sendable (ServingModel) -> Void)? = nil) {
+        lock.withLock {
+            backgroundRefresh = true
+            self.onSwap = onSwap
+        }
+    }
+
+    /// The model for the active version, loading it if the version or catalog changed.
+    func model(database: KindredDatabase) throws -> ServingModel? {
+        try database.writer.read { db in try model(in: db) }
+    }
+
+    /// The same, inside the caller's read transaction (one per query).
+    func model(in db: StoreConnection) throws -> ServingModel? {
+        guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
+        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        let (cached, background) = lock.withLock { (current, backgroundRefresh) }
+        if let cached, cached.record.version == version, cached.catalogStamp == stamp { return cached }
+        if background, let cached {
+            startLoading(version: version, stamp: stamp)
+            return cached
+        }
+        guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
+        let loaded = try ServingModel(record: record, in: db)
+        swap(in: loaded)
+        return loaded
+    }
+
+    /// Loads the active version now unless it is held already: the scheduler calls this after
+    /// training, and the server before it takes requests, so that no request pays for a load.
+    func warm() throws {
+        let needed = try database.writer.read { db -> ModelVersionRecord? in
+            guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
+            let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+            if let held = lock.withLock({ current }), held.record.version == version, held.catalogStamp == stamp { return nil }
+            return try ModelRegistry.record(version: version, in: db)
+        }
+        guard needed != nil else { return }
+        let loaded = try database.writer.read { db -> ServingModel? in
+            guard let version = try ModelRegistry.activeVersion(in: db), let record = try ModelRegistry.record(version: version, in: db)
+            else { return nil }
+            return try ServingModel(record: record, in: db)
+        }
+        if let loaded { swap(in: loaded) }
+    }
+
+    var heldVersion: Int64? { lock.withLock { current?.record.version } }
+
+    /// Forgets the held model (one-shot mode only: a server keeps serving the one it holds).
+    func invalidate() {
+        lock.withLock {
+            if !backgroundRefresh { current = nil }
+        }
+    }
+
+    private func swap(in model: ServingModel) {
+        let hook = lock.withLock { () -> (@Sendable (ServingModel) -> Void)? in
+            current = model
+            return onSwap
+        }
+        hook?(model)
+    }
+
+    private func startLoading(version: Int64, stamp: String?) {
+        let key = "\(version)/\(stamp ?? "")"
+        let start = lock.withLock { () -> Bool in
+            guard loadingKey == nil else { return false }
+            loadingKey = key
+            return true
+        }
+        guard start else { return }
+        let thread = Thread { [self] in
+            defer { lock.withLock { loadingKey = nil } }
+            try? warm()
+        }
+        thread.name = "kindred-model-load"
+        thread.start()
+    }
+}

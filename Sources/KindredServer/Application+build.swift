@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import KindredEngine
+import Logging
+import ServiceLifecycle
+
+/// What `buildApplication` hands back beside the application: the parts tests and the
+/// command watch.
+public struct KindredServerParts: Sendable {
+    public let writer: GroupCommitWriter
+}
+
+/// Builds the whole server: routes, keys, CORS, metrics, the group-commit event writer and
+/// the retraining scheduler. `kindred serve` and the tests both call this, so that the tests
+/// run exactly what ships. Loads the active model before returning, so that the first request
+/// is as fast as the rest.
+public func buildApplication(
+    engine: Engine, configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (_ port: Int) -> Void = { _ in }
+) throws -> (application: some ApplicationProtocol, parts: KindredServerParts) {
+    let metrics = ServerMetrics()
+    let writer = GroupCommitWriter(
+        database: engine.database, clock: engine.clock, onCommit: { _ in metrics.groupCommits.increment() },
+        onError: { logger.error("\($0)") })
+    writer.start()
+    try engine.database.requireDurableCommits()
+    try engine.startServing(onModelSwap: { version in
+        metrics.activeModelVersion.set(Double(version))
+        logger.info("serving model version \(version)")
+    })
+    let lane = TrainingLane(metrics: metrics)
+
+    let router = Router(context: KindredRequestContext.self)
+    router.add(middleware: MetricsRecordingMiddleware(metrics: metrics))
+    if !configuration.corsOrigins.isEmpty {
+        router.add(middleware: AllowedOriginsMiddleware(origins: configuration.corsOrigins))
+    }
+    router.add(middleware: ErrorEnvelopeMiddleware())
+
+    let operations = OperationRoutes(engine: engine, metrics: metrics, writer: writer)
+    operations.addHealth(to: router)
+
+    let storefront = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .public))
+    EventRoutes(engine: engine, writer: writer, configuration: configuration, metrics: metrics).add(to: storefront)
+    RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: storefront)
+    ConsentRoutes(engine: engine, configuration: configuration).add(to: storefront)
+
+    let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .admin))
+    CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)
+    ModelRoutes(engine: engine, lane: lane, configuration: configuration).add(to: admin)
+    operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, required: .admin)))
+
+    var services: [any Service] = [EventWriterService(writer: writer, logger: logger)]
+    if let interval = configuration.retrainEvery {
+        services.append(
+            RetrainSchedulerService(engine: engine, lane: lane, interval: interval, threads: configuration.trainThreads, logger: logger))
+    }
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kindred"),
+        services: services, onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    return (application, KindredServerParts(writer: writer))
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into the API's JSON envelope, including the router's own 404 and 405,
+/// and logs the faults that are the server's (5xx) with what they were.
+struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status.code >= 500 {
+                context.logger.error(
+                    "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(describing: error).prefix(500))"])
+            }
+            return try apiError.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+import Hummingbird
+import KindredEngine
+
+/// The per-request state: Hummingbird's own, and the API key that authenticated the request.
+struct KindredRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var keyID: String?
+    var role: ApiRole?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}

@@ -1,0 +1,55 @@
+import Hummingbird
+import KindredEngine
+import KindredStore
+
+/// `GET /v1/models`, `POST /v1/models/train`, `POST /v1/models/{version}/activate`.
+struct ModelRoutes {
+    let engine: Engine
+    let lane: TrainingLane
+    let configuration: ServerConfiguration
+
+    struct Models: Codable {
+        var servingVersion: Int64?
+        var models: [ModelVersionRecord]
+    }
+
+    func add(to group: RouterGroup<KindredRequestContext>) {
+        group.get("models") { _, _ -> Response in
+            try JSONResponse.make(Models(servingVersion: engine.servingVersion, models: try engine.models()))
+        }
+
+        group.post("models/train") { _, _ -> Response in
+            let outcome: RetrainOutcome
+            do {
+                outcome = try await lane.run { [engine, configuration] in engine.retrainNow(threads: configuration.trainThreads) }
+            } catch is TrainingLane.Busy {
+                throw APIError(.conflict, code: "training_in_progress", message: "a training run is going; try again when it is done")
+            }
+            switch outcome {
+            case .trained(let report):
+                return try JSONResponse.make(report)
+            case .skipped(let reason):
+                throw APIError(.conflict, code: "nothing_to_train", message: reason)
+            case .failed(let message):
+                throw APIError(.internalServerError, code: "training_failed", message: message)
+            }
+        }
+
+        group.post("models/{version}/activate") { _, context -> Response in
+            guard let text = context.parameters.get("version"), let version = Int64(text), version > 0 else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "a model version is a positive number", field: "version")
+            }
+            let record: ModelVersionRecord
+            do {
+                record = try engine.activate(version: version)
+            } catch let error as DataError {
+                let missing = error.message.hasPrefix("no model version")
+                throw APIError(
+                    missing ? .notFound : .conflict, code: missing ? "unknown_model" : "model_unusable", message: error.message,
+                    field: "version")
+            }
+            try engine.warmServingModel()
+            return try JSONResponse.make(record)
+        }
+    }
+}

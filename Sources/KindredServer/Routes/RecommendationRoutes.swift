@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import KindredEngine
+import KindredStore
+
+/// `GET /v1/users/{id}/recommendations` and `GET /v1/items/{id}/similar`. What each response
+/// showed goes to the impression log through the event writer, without waiting for it.
+struct RecommendationRoutes {
+    let engine: Engine
+    let writer: GroupCommitWriter
+    let metrics: ServerMetrics
+
+    func add(to group: RouterGroup<KindredRequestContext>) {
+        group.get("users/{id}/recommendations") { request, context -> Response in
+            let query = QueryReader(request.uri.queryParameters)
+            var recommendation = RecommendationRequest(userID: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
+            recommendation.includeCategories = query.list("category")
+            recommendation.excludeItemIDs = query.list("exclude")
+            if let device = try query.text("device", maxLength: 64) {
+                guard Device(loosely: device) != nil else {
+                    throw APIError(
+                        .badRequest, code: "invalid_parameter",
+                        message:
+                            "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
+                        field: "device")
+                }
+                recommendation.device = device
+            }
+            recommendation.country = try query.text("country", maxLength: 64)
+            recommendation.hour = try query.integer("hour", in: 0...23)
+            let (response, shown) = try engine.recommendForDisplay(recommendation)
+            writer.log(shown)
+            metrics.impressionsLogged.increment(by: Int64(shown.count))
+            return try JSONResponse.make(response)
+        }
+
+        group.get("items/{id}/similar") { request, context -> Response in
+            let query = QueryReader(request.uri.queryParameters)
+            let (response, shown) = try engine.similarItemsForDisplay(
+                to: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
+            writer.log(shown)
+            metrics.impressionsLogged.increment(by: Int64(shown.count))
+            return try JSONResponse.make(response)
+        }
+    }
+}

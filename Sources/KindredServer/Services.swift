@@ -1,0 +1,63 @@
+import Foundation
+import KindredEngine
+import Logging
+import ServiceLifecycle
+
+/// Keeps the event writer open while the server runs and, on shutdown, closes it after the
+/// HTTP server has finished its requests (services stop in reverse order of starting), so that
+/// every event accepted is written before the process exits.
+struct EventWriterService: Service {
+    let writer: GroupCommitWriter
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await writer.close()
+        let stats = writer.statistics
+        logger.info(
+            "event writer closed",
+            metadata: [
+                "events_stored": "\(stats.eventsStored)", "commits": "\(stats.commits)", "impressions": "\(stats.impressions)",
+            ])
+    }
+}
+
+/// Retrains on an interval: skips a run when no events arrived since the last model, and
+/// never overlaps a run started through the API.
+struct RetrainSchedulerService: Service {
+    let engine: Engine
+    let lane: TrainingLane
+    let interval: Double
+    let threads: Int
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(interval))
+                await runOnce()
+            }
+        }
+    }
+
+    func runOnce() async {
+        do {
+            let outcome = try await lane.run { [engine, threads] in engine.retrainIfNeeded(threads: threads) }
+            switch outcome {
+            case .skipped(let reason):
+                logger.info("scheduled retraining skipped", metadata: ["reason": "\(reason)"])
+            case .trained(let report):
+                logger.info(
+                    "scheduled retraining done",
+                    metadata: [
+                        "version": "\(report.version)", "activated": "\(report.activated)", "reason": "\(report.reason)",
+                        "seconds": "\(String(format: "%.2f", report.trainingSeconds))",
+                    ])
+            case .failed(let message):
+                logger.error("scheduled retraining failed", metadata: ["error": "\(message)"])
+            }
+        } catch {
+            logger.info("scheduled retraining skipped: a training run is already going")
+        }
+    }
+}

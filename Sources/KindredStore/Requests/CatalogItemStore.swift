@@ -1,0 +1,47 @@
+import GRDB
+
+/// One catalog item at a time, for the API's catalog upkeep.
+public enum CatalogItemStore {
+    /// Creates or updates one item as a one-row catalog import would; returns true when it was new.
+    public static func upsert(_ draft: ItemDraft, in db: Database, nowMs: Int64) throws -> Bool {
+        let writer = CatalogWriter(db: db, nowMs: nowMs)
+        writer.write(draft)
+        try writer.finish()
+        return writer.counts.added == 1
+    }
+
+    public enum Removal: Sendable, Equatable {
+        case notFound
+        /// Nothing referred to it: the row is gone.
+        case deleted
+        /// Events, impressions or model versions refer to it: it stays as history (out of the catalog, out of
+        /// stock) so that no event loses its item.
+        case retired
+    }
+
+    /// Takes an item out of the catalog so that it is recommended no more.
+    public static func remove(itemID: String, in db: Database, nowMs: Int64) throws -> Removal {
+        guard let itemPK = try Int64.fetchOne(db, sql: "SELECT item_pk FROM items WHERE item_id = ?", arguments: [itemID]) else {
+            return .notFound
+        }
+        let referenced =
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM events WHERE item_pk = ?1)
+                        OR EXISTS (SELECT 1 FROM impressions WHERE item_pk = ?1 OR anchor_item_pk = ?1)
+                        OR EXISTS (SELECT 1 FROM model_item_vectors WHERE item_pk = ?1)
+                    """, arguments: [itemPK]) ?? true
+        let removal: Removal
+        if referenced {
+            try db.execute(
+                sql: "UPDATE items SET catalog_ms = NULL, in_stock = 0, updated_ms = ? WHERE item_pk = ?", arguments: [nowMs, itemPK])
+            removal = .retired
+        } else {
+            try db.execute(sql: "DELETE FROM items WHERE item_pk = ?", arguments: [itemPK])
+            removal = .deleted
+        }
+        try SettingsStore.set("catalog.changed_ms", to: String(nowMs), in: db, nowMs: nowMs)
+        return removal
+    }
+}
