@@ -79,11 +79,11 @@ extension TestResponse {
 }
 
 /// Waits until `condition` holds (background work: the impression log, a model load).
-func eventually(timeout: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+func eventually(timeout: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(20))
     }
-    return try condition()
+    return try await condition()
 }

@@ -1,0 +1,137 @@
+import Foundation
+import KindredTestSupport
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `kindred serve` as a shop runs it: a separate process on loopback, stopped by a signal.
+/// An event acknowledged with a 2xx reply must be in the database afterwards, whether the
+/// process was stopped gracefully or killed outright.
+@Suite(.serialized) struct ServeProcessTests {
+    let directory = TemporaryDirectory()
+    let database: String
+    let key: String
+
+    init() throws {
+        database = directory.file("shop.sqlite")
+        let created = try KindredProcess.run(["init", "--db", database], in: directory.path)
+        #expect(created.status == 0, "\(created.stderr)")
+        let keys = try KindredProcess.run(["keys", "create", "--role", "public", "--db", database], in: directory.path)
+        key = keys.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts the server and returns it with its port, once it listens.
+    func start() throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = KindredProcess.executable
+        process.arguments = ["serve", "--db", database, "--port", "0", "--retrain-every", "off", "--log-level", "warning"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = Int(text[range].split(separator: ":").last!)!
+                return (process, port)
+            }
+        }
+        process.terminate()
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the server did not start: \(text)"])
+    }
+
+    /// Posts batches of 100 events from four clients until stopped; returns the event ids
+    /// each 2xx reply acknowledged.
+    final class Load: @unchecked Sendable {
+        private let lock = NSLock()
+        private var acknowledged: [String] = []
+        private var stopped = false
+
+        var ids: [String] { lock.withLock { acknowledged } }
+        func stop() { lock.withLock { stopped = true } }
+        var isStopped: Bool { lock.withLock { stopped } }
+
+        func run(port: Int, key: String) async {
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        var batch = 0
+                        while !self.isStopped {
+                            batch += 1
+                            let ids = (0..<100).map { "c\(client)-b\(batch)-e\($0)" }
+                            let events = ids.enumerated().map { n, id in
+                                #"{"event_id": "\#(id)", "type": "view", "user_id": "u\#(n % 7)", "item_id": "I\#(n % 13)", "ts": \#(1_763_600_000_000 + batch * 1000 + n)}"#
+                            }
+                            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/events")!)
+                            request.httpMethod = "POST"
+                            request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+                            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                            request.httpBody = Data((#"{"events": ["# + events.joined(separator: ",") + "]}").utf8)
+                            guard let (_, response) = try? await URLSession.shared.data(for: request),
+                                let status = (response as? HTTPURLResponse)?.statusCode
+                            else { return }  // the server is gone
+                            if status == 200 { self.lock.withLock { self.acknowledged += ids } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The source ids of the stored events, read with the sqlite3 shell; first, kindred
+    /// itself must open the file as it was left.
+    func storedIDs() throws -> Set<String> {
+        let result = try KindredProcess.run(["status", "--db", database], in: directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let query = Process()
+        query.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        query.arguments = [database, "SELECT source_event_id FROM events"]
+        let output = Pipe()
+        query.standardOutput = output
+        try query.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        query.waitUntilExit()
+        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+    }
+
+    @Test func everyAcknowledgedEventSurvivesSIGKILL() async throws {
+        let (process, port) = try start()
+        let load = Load()
+        let running = Task { await load.run(port: port, key: key) }
+        while load.ids.count < 2_000 { try await Task.sleep(for: .milliseconds(20)) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        load.stop()
+        await running.value
+        let acknowledged = load.ids
+        let stored = try storedIDs()
+        #expect(acknowledged.count >= 2_000)
+        #expect(
+            acknowledged.allSatisfy { stored.contains($0) },
+            "\(acknowledged.filter { !stored.contains($0) }.count) acknowledged events lost")
+    }
+
+    @Test func aGracefulStopAnswersWhatItTookAndWritesIt() async throws {
+        let (process, port) = try start()
+        let load = Load()
+        let running = Task { await load.run(port: port, key: key) }
+        while load.ids.count < 1_000 { try await Task.sleep(for: .milliseconds(20)) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        load.stop()
+        await running.value
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let acknowledged = load.ids
+        let stored = try storedIDs()
+        #expect(
+            acknowledged.allSatisfy { stored.contains($0) },
+            "\(acknowledged.filter { !stored.contains($0) }.count) acknowledged events lost")
+    }
+}
