@@ -53,7 +53,7 @@ public enum KindredMain {
             return Status.usage.rawValue
         case let problem as RequestProblem:
             Terminal.error(problem.description)
-            return problem.kind == .invalid || problem.kind == .tooLarge ? Status.badData.rawValue : Status.failure.rawValue
+            return [.invalid, .tooLarge, .notFound].contains(problem.kind) ? Status.badData.rawValue : Status.failure.rawValue
         case let error as StoreError:
             Terminal.error(error.description)
             return Status.failure.rawValue

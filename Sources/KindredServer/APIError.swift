@@ -10,12 +10,15 @@ struct APIError: HTTPResponseError, Sendable {
     var code: String
     var message: String
     var field: String?
+    /// For 405: the methods the path does answer.
+    var allow: String?
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, allow: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.allow = allow
     }
 
     /// The API form of any error a route or middleware lets escape.
@@ -45,7 +48,9 @@ struct APIError: HTTPResponseError, Sendable {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var body: [String: String] = ["code": code, "message": message]
         if let field { body["field"] = field }
-        return try JSONResponse.make(["error": body], status: status)
+        var response = try JSONResponse.make(["error": body], status: status)
+        if let allow { response.headers[.allow] = allow }
+        return response
     }
 }
 

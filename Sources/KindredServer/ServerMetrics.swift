@@ -79,7 +79,8 @@ struct MetricsRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         let response = try await next(request, context)
-        let route = context.endpointPath ?? "unmatched"
+        // Paths no route answers are one series, whatever they were.
+        let route = context.endpointPath.flatMap { path in RouteTable.routes.contains { $0.pattern == path } ? path : nil } ?? "unmatched"
         metrics.record(
             route: route, method: request.method.rawValue, status: response.status.code,
             nanoseconds: DispatchTime.now().uptimeNanoseconds - started)

@@ -53,7 +53,7 @@ struct RetrainSchedulerService: Service {
                         "version": "\(report.version)", "activated": "\(report.activated)", "reason": "\(report.reason)",
                         "seconds": "\(String(format: "%.2f", report.trainingSeconds))",
                     ])
-            case .failed(let message):
+            case .failed(let message, _):
                 logger.error("scheduled retraining failed", metadata: ["error": "\(message)"])
             }
         } catch {

@@ -147,7 +147,7 @@ import Testing
         let similar = try engine.similarItems(to: "P00001", k: 5)
         #expect(similar.items.count == 5)
         #expect(!similar.items.contains { $0.itemID == "P00001" })
-        #expect(throws: DataError.self) { try engine.similarItems(to: "no-such-item", k: 5) }
+        #expect(throws: RequestProblem.self) { try engine.similarItems(to: "no-such-item", k: 5) }
     }
 
     func boughtItems(of user: String) throws -> Set<String> {

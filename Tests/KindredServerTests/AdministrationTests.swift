@@ -47,17 +47,22 @@ import Testing
             #expect(retired.object["removal"] as? String == "retired")
             #expect(
                 try DatabaseSnapshot.count(
-                    "items", in: harness.database, where: "item_id = '\(top)' AND catalog_ms IS NULL AND in_stock = 0") == 1)
+                    "items", in: harness.database, where: "item_id = '\(top)' AND removed_ms IS NOT NULL AND in_stock = 0") == 1)
             let gone = try await eventually {
                 let items = try await client.call(.get, path, key: publicKey).object["items"] as? [[String: Any]] ?? []
                 let ids = items.compactMap { $0["item_id"] as? String }
                 return !ids.isEmpty && !ids.contains(top)
             }
             #expect(gone)
+            let similarToRemoved = try await client.call(.get, "/v1/items/\(top)/similar", key: publicKey)
+            #expect(similarToRemoved.status == .notFound, "a removed item has no product page to fill")
+            // Putting it back brings it back.
+            #expect(try await client.call(.put, "/v1/items/\(top)", key: adminKey, json: #"{"in_stock": true}"#).status == .ok)
+            #expect(try await client.call(.get, "/v1/items/\(top)/similar", key: publicKey).status == .ok)
         }
         #expect(
             try DatabaseSnapshot.count("audit_log", in: harness.database, where: "action IN ('item_create', 'item_update', 'item_remove')")
-                == 4)
+                == 5, "create, update, remove, remove, update")
     }
 
     @Test func consentDecisionsAreAppended() async throws {

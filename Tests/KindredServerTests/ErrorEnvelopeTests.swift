@@ -77,8 +77,12 @@ import Testing
                 try await client.call(.get, "/v1/users/u/recommendations?device=toaster", key: publicKey), .badRequest,
                 code: "invalid_parameter", field: "device")
             expectEnvelope(
-                try await client.call(.get, "/v1/items/NO-SUCH-ITEM/similar", key: publicKey), .badRequest, code: "invalid_field",
-                field: "item")
+                try await client.call(.get, "/v1/items/NO-SUCH-ITEM/similar", key: publicKey), .notFound, code: "unknown_item",
+                field: "item_id")
+            let wrongMethod = try await client.call(.patch, "/v1/events", key: publicKey)
+            expectEnvelope(wrongMethod, .methodNotAllowed, code: "method_not_allowed")
+            #expect(wrongMethod.headers[.allow] == "POST")
+            #expect(try await client.call(.delete, "/v1/items/X/similar", key: publicKey).headers[.allow] == "GET")
             expectEnvelope(
                 try await client.call(.post, "/v1/models/abc/activate", key: adminKey), .badRequest, code: "invalid_parameter",
                 field: "version")

@@ -66,11 +66,12 @@ import Testing
         try harness.database.writer.write { db in
             try db.execute(sql: "INSERT INTO events (event_key, type, item_pk, ts_ms, received_ms) VALUES (1, 'search', NULL, 1, 1)")
         }
-        guard case .failed(let message) = harness.engine.retrainIfNeeded() else {
+        guard case .failed(let message, let becauseOfData) = harness.engine.retrainIfNeeded() else {
             Issue.record("expected the run to fail")
             return
         }
         #expect(message.contains("no events to train on"))
+        #expect(becauseOfData)
         #expect(
             try DatabaseSnapshot.count(
                 "jobs", in: harness.database, where: "kind = 'train' AND status = 'failed' AND error LIKE '%no events to train on%'") == 1)

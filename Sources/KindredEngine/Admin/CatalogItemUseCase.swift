@@ -10,10 +10,9 @@ extension Engine {
             throw RequestProblem(.invalid, code: "invalid_field", message: "an item id has 1 to 256 bytes", field: "item_id")
         }
         let object = try Self.jsonObject(body)
-        let fields = RequestRecords.fields(of: object) ?? [:]
         let draft: ItemDraft
         do {
-            draft = try RequestRecords.item(fields, itemID: itemID)
+            draft = try RequestRecords.item(object, itemID: itemID)
         } catch {
             throw RequestProblem(.invalid, code: "invalid_field", message: error.message, field: error.field)
         }

@@ -6,12 +6,11 @@ extension Engine {
     /// false when the same decision was recorded already.
     public func recordConsent(body: Data) throws -> Bool {
         let object = try Self.jsonObject(body)
-        let fields = RequestRecords.fields(of: object) ?? [:]
         return try database.writer.write { db in
             let purposes = try ConsentSettings.purposes(in: db)
             let draft: ConsentDraft
             do {
-                draft = try RequestRecords.consent(fields, purposes: purposes, pseudonymizer: database.pseudonymizer)
+                draft = try RequestRecords.consent(object, purposes: purposes, pseudonymizer: database.pseudonymizer)
             } catch let error as DataError {
                 throw RequestProblem(.invalid, code: "invalid_field", message: error.message, field: error.field)
             }

@@ -23,25 +23,14 @@ extension Engine {
     /// body that is not such a batch is refused whole.
     public func ingestEvents(body: Data, maxEvents: Int, writer: GroupCommitWriter) async throws -> EventBatchReport {
         let objects = try Self.batchObjects(body, member: "events", maxCount: maxEvents)
-        var fieldsList: [[String: String]] = []
-        var rejected: [EventBatchReport.Rejection] = []
-        var positions: [Int] = []
-        for (index, object) in objects.enumerated() {
-            guard let fields = RequestRecords.fields(of: object) else {
-                rejected.append(.init(index: index, field: nil, message: "expected a JSON object"))
-                continue
-            }
-            fieldsList.append(fields)
-            positions.append(index)
-        }
         var drafts: [EventDraft] = []
-        for (position, result) in zip(positions, RequestRecords.events(fieldsList, pseudonymizer: database.pseudonymizer)) {
+        var rejected: [EventBatchReport.Rejection] = []
+        for (index, result) in RequestRecords.events(objects, pseudonymizer: database.pseudonymizer).enumerated() {
             switch result {
             case .success(let draft): drafts.append(draft)
-            case .failure(let error): rejected.append(.init(index: position, field: error.field, message: error.message))
+            case .failure(let error): rejected.append(.init(index: index, field: error.field, message: error.message))
             }
         }
-        rejected.sort { $0.index < $1.index }
         let outcome: EventBatchSession.Outcome
         do {
             outcome = try await writer.write(drafts)

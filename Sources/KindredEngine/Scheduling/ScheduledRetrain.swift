@@ -6,7 +6,8 @@ public enum RetrainOutcome: Sendable {
     /// Nothing new to learn from: no events since the last model.
     case skipped(reason: String)
     case trained(TrainReport)
-    case failed(message: String)
+    /// `becauseOfData`: the data cannot train a model (no events yet, say), as opposed to a fault.
+    case failed(message: String, becauseOfData: Bool)
 }
 
 extension Engine {
@@ -46,19 +47,19 @@ extension Engine {
             return .trained(report)
         } catch {
             let message = String(describing: error)
-            try? database.writer.write { db in
+            _ = try? database.writer.write { db in
                 try JobStore.insert(
                     .init(
                         kind: "train", status: "failed", startedMs: started, finishedMs: clock.now(), details: ["trigger": trigger],
                         error: message), in: db)
             }
-            return .failed(message: message)
+            return .failed(message: message, becauseOfData: error is DataError)
         }
     }
 
     private func recordSkip(started: Int64, trigger: String, reason: String) throws -> RetrainOutcome {
         try database.writer.write { db in
-            try JobStore.insert(
+            _ = try JobStore.insert(
                 .init(
                     kind: "train", status: "skipped", startedMs: started, finishedMs: clock.now(),
                     details: ["trigger": trigger, "reason": reason]), in: db)

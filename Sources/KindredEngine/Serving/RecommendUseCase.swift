@@ -131,13 +131,17 @@ extension Engine {
 
     func similarItemsWithKeys(to itemID: String, k: Int) throws -> (response: RecommendationResponse, itemPKs: [Int64], anchorPK: Int64) {
         guard let serving = try servingCache.model(database: database) else {
-            throw DataError(file: database.path, message: "no active model; train one with `kindred train`")
+            throw RequestProblem(.unavailable, code: "no_model", message: "no active model; train one with `kindred train`")
         }
-        guard let index = serving.itemIndexByID[itemID] else {
-            throw DataError(file: "request", field: "item", message: "unknown item '\(itemID)'")
+        // The catalog as it is now, not as the loaded model last saw it: an item just taken
+        // out is gone at once.
+        let removed = try database.writer.read { db in try CatalogItemStore.isRemoved(itemID: itemID, in: db) }
+        guard !removed, let index = serving.itemIndexByID[itemID] else {
+            throw RequestProblem(.notFound, code: "unknown_item", message: "unknown item '\(itemID)'", field: "item_id")
         }
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
-        let similar = serving.model.similarItems(to: Int(index), count: k)
+        // Out-of-stock items are not offered; ask for spare candidates to fill their places.
+        let similar = Array(serving.model.similarItems(to: Int(index), count: k * 2 + 10).filter { serving.itemInStock[$0.item] }.prefix(k))
         let items = similar.map { scored -> Recommendation in
             let row = serving.catalogRow[scored.item]
             return Recommendation(

@@ -30,7 +30,8 @@ struct ModelRoutes {
                 return try JSONResponse.make(report)
             case .skipped(let reason):
                 throw APIError(.conflict, code: "nothing_to_train", message: reason)
-            case .failed(let message):
+            case .failed(let message, let becauseOfData):
+                if becauseOfData { throw APIError(.conflict, code: "cannot_train", message: message) }
                 throw APIError(.internalServerError, code: "training_failed", message: message)
             }
         }

@@ -9,19 +9,24 @@ struct QueryReader {
         self.parameters = parameters
     }
 
-    func text(_ name: String, maxLength: Int = 256) throws -> String? {
+    /// The parameter's value, trimmed; nil when absent or empty. `maxLength` counts
+    /// characters, as `openapi.yaml` does.
+    func text(_ name: String, maxLength: Int) throws -> String? {
         guard let raw = parameters.get(name) else { return nil }
-        let value = raw.trimmingCharacters(in: .whitespaces)
-        guard !value.isEmpty else { return nil }
-        guard value.utf8.count <= maxLength else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "longer than \(maxLength) bytes", field: name)
+        guard raw.count <= maxLength else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "longer than \(maxLength) characters", field: name)
         }
-        return value
+        let value = raw.trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
     }
 
     /// Comma-separated values, also accepted as the parameter repeated.
-    func list(_ name: String) -> [String] {
-        parameters.getAll(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+    func list(_ name: String, maxLength: Int) throws -> [String] {
+        let values = parameters.getAll(name)
+        if values.contains(where: { $0.count > maxLength }) {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "longer than \(maxLength) characters", field: name)
+        }
+        return values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
     }
 
@@ -41,8 +46,8 @@ enum PathID {
     static func read(_ name: String, _ context: some RequestContext) throws -> String {
         let raw = context.parameters.get(name) ?? ""
         let value = raw.removingPercentEncoding ?? raw
-        guard !value.isEmpty, value.utf8.count <= 256 else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "an id has 1 to 256 bytes", field: name)
+        guard value.count <= 64, value.contains(where: { !$0.isWhitespace }) else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "an id has 1 to 64 characters, not all blank", field: name)
         }
         return value
     }

@@ -14,9 +14,9 @@ struct RecommendationRoutes {
         group.get("users/{id}/recommendations") { request, context -> Response in
             let query = QueryReader(request.uri.queryParameters)
             var recommendation = RecommendationRequest(userID: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
-            recommendation.includeCategories = query.list("category")
-            recommendation.excludeItemIDs = query.list("exclude")
-            if let device = try query.text("device", maxLength: 64) {
+            recommendation.includeCategories = try query.list("category", maxLength: 64)
+            recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
+            if let device = try query.text("device", maxLength: 16) {
                 guard Device(loosely: device) != nil else {
                     throw APIError(
                         .badRequest, code: "invalid_parameter",
@@ -26,7 +26,7 @@ struct RecommendationRoutes {
                 }
                 recommendation.device = device
             }
-            recommendation.country = try query.text("country", maxLength: 64)
+            recommendation.country = try query.text("country", maxLength: 16)
             recommendation.hour = try query.integer("hour", in: 0...23)
             let (response, shown) = try engine.recommendForDisplay(recommendation)
             writer.log(shown)

@@ -353,6 +353,10 @@ extension Migration {
                 -- Kindred schema, version 2: what `kindred serve` needs beside the data.
                 -- Same conventions as version 1. This file never changes once shipped.
 
+                -- Items taken out of the catalog through the API while events still refer to them: kept as
+                -- history, out of stock, never recommended; a later catalog import or PUT brings them back.
+                ALTER TABLE items ADD COLUMN removed_ms INTEGER;
+
                 -- API keys. Only a SHA-256 of each key is kept: a copied database file lets nobody in.
                 -- `key_id` is the key's public prefix, shown in lists, logs and the audit log.
                 CREATE TABLE api_keys (

@@ -34,7 +34,7 @@ final class CatalogRowParser {
         let fields = FieldReader(row: row, file: file)
         let itemID = try fields.required("item_id", maxLength: 256)
         var tags: String?
-        if let text = try fields.text("tags", maxLength: 4096) {
+        if let text = try fields.text("tags", maxLength: 8192) {
             tags = try Self.tagsJSON(text, fields: fields)
         }
         var attributes: [String: String] = [:]

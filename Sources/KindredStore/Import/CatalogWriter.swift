@@ -50,6 +50,7 @@ final class CatalogWriter {
                     in_stock = coalesce(:in_stock, in_stock),
                     attributes = CASE WHEN :attributes IS NULL THEN attributes ELSE json_patch(attributes, :attributes) END,
                     catalog_ms = :now,
+                    removed_ms = NULL,
                     updated_ms = :now
                 """)
         for itemID in order {

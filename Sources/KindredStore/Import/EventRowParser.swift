@@ -107,6 +107,6 @@ final class EventRowParser {
             referrer: try fields.text("referrer", maxLength: 2048),
             experiment: try fields.text("experiment", maxLength: 128),
             variant: try fields.text("variant", maxLength: 128),
-            requestID: try fields.text("request_id", maxLength: 128))
+            requestID: try fields.text("request_id", maxLength: 256))
     }
 }

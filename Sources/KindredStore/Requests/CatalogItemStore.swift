@@ -19,9 +19,17 @@ public enum CatalogItemStore {
         case retired
     }
 
+    /// Whether the item was taken out of the catalog (or never existed).
+    public static func isRemoved(itemID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT removed_ms IS NOT NULL FROM items WHERE item_id = ?", arguments: [itemID]) ?? true
+    }
+
     /// Takes an item out of the catalog so that it is recommended no more.
     public static func remove(itemID: String, in db: Database, nowMs: Int64) throws -> Removal {
-        guard let itemPK = try Int64.fetchOne(db, sql: "SELECT item_pk FROM items WHERE item_id = ?", arguments: [itemID]) else {
+        guard
+            let itemPK = try Int64.fetchOne(
+                db, sql: "SELECT item_pk FROM items WHERE item_id = ? AND removed_ms IS NULL", arguments: [itemID])
+        else {
             return .notFound
         }
         let referenced =
@@ -35,7 +43,7 @@ public enum CatalogItemStore {
         let removal: Removal
         if referenced {
             try db.execute(
-                sql: "UPDATE items SET catalog_ms = NULL, in_stock = 0, updated_ms = ? WHERE item_pk = ?", arguments: [nowMs, itemPK])
+                sql: "UPDATE items SET removed_ms = ?1, in_stock = 0, updated_ms = ?1 WHERE item_pk = ?2", arguments: [nowMs, itemPK])
             removal = .retired
         } else {
             try db.execute(sql: "DELETE FROM items WHERE item_pk = ?", arguments: [itemPK])

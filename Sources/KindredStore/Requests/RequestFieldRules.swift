@@ -1,0 +1,80 @@
+import Foundation
+
+/// What each field of an API request may hold: its JSON type and its longest value in
+/// characters, as `openapi.yaml` documents them. A file import reads every cell as text; a
+/// request is JSON, so a number where text belongs (or an object where a flag belongs) is an
+/// error the client should hear about rather than a value quietly converted. The importers'
+/// own limits are in bytes and four times as generous, so that any value within these limits
+/// also passes them. JSON null means "not given" for any field.
+enum RequestFieldRules {
+    enum JSONType {
+        case string(maxLength: Int)
+        /// A string with at least one character that is not white space.
+        case identifier(maxLength: Int)
+        case number, integer, boolean
+        /// ISO-8601 text or Unix seconds or milliseconds.
+        case timestamp
+        case strings(maxCount: Int, maxLength: Int)
+    }
+
+    static let events: [String: JSONType] = [
+        "event_id": .string(maxLength: 64), "type": .string(maxLength: 32), "user_id": .string(maxLength: 64),
+        "item_id": .string(maxLength: 64), "session_id": .string(maxLength: 64), "ts": .timestamp, "value": .number, "price": .number,
+        "device": .string(maxLength: 16), "country": .string(maxLength: 16), "region": .string(maxLength: 32),
+        "hour": .integer, "referrer": .string(maxLength: 512), "experiment": .string(maxLength: 32),
+        "variant": .string(maxLength: 32), "request_id": .string(maxLength: 64),
+    ]
+    static let consents: [String: JSONType] = [
+        "user_id": .identifier(maxLength: 64), "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
+        "source": .string(maxLength: 32), "policy_version": .string(maxLength: 16),
+    ]
+    static let items: [String: JSONType] = [
+        "title": .string(maxLength: 200), "category": .string(maxLength: 60), "tags": .strings(maxCount: 20, maxLength: 32),
+        "price": .number, "in_stock": .boolean,
+    ]
+
+    /// The first field of `object` (by its name or an alias) whose value breaks its rule.
+    static func check(_ object: [String: Any], rules: [String: JSONType], kind: ImportKind, file: String, position: Int) -> DataError? {
+        for field in kind.fields {
+            guard let rule = rules[field.name] else { continue }
+            for key in [field.name] + field.aliases {
+                guard let value = object[key], !(value is NSNull) else { continue }
+                if let problem = problem(with: value, rule: rule) {
+                    return DataError(file: file, line: position, field: field.name, message: problem)
+                }
+            }
+        }
+        return nil
+    }
+
+    private static let booleanType = type(of: NSNumber(value: true))
+
+    private static func problem(with value: Any, rule: JSONType) -> String? {
+        let isBoolean = (value as? NSNumber).map { type(of: $0) == booleanType } ?? false
+        let number = isBoolean ? nil : value as? NSNumber
+        switch rule {
+        case .string(let maxLength):
+            guard let text = value as? String else { return "must be a string" }
+            return text.count > maxLength ? "longer than \(maxLength) characters" : nil
+        case .identifier(let maxLength):
+            guard let text = value as? String else { return "must be a string" }
+            if !text.contains(where: { !$0.isWhitespace }) { return "missing value (only white space)" }
+            return text.count > maxLength ? "longer than \(maxLength) characters" : nil
+        case .number:
+            return number == nil ? "must be a number" : nil
+        case .integer:
+            guard let number, number.doubleValue.rounded() == number.doubleValue else { return "must be a whole number" }
+            return nil
+        case .boolean:
+            return isBoolean ? nil : "must be true or false"
+        case .timestamp:
+            if value is String { return nil }
+            guard let number, number.doubleValue >= 0 else { return "must be ISO-8601 text or Unix seconds or milliseconds" }
+            return nil
+        case .strings(let maxCount, let maxLength):
+            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else { return "must be an array of strings" }
+            if list.count > maxCount { return "more than \(maxCount) entries" }
+            return list.contains { ($0 as! String).count > maxLength } ? "an entry is longer than \(maxLength) characters" : nil
+        }
+    }
+}

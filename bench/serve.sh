@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `kindred serve` under load from wrk on loopback, on a synthetic shop of 50,000 people,
+# 100,000 items and 2,000,000 events with 64-factor ALS active:
+#   1. recommendations at a steady 1,000 requests per second (wrk paced by bench/wrk/recommend.lua);
+#   2. recommendations as fast as they are answered (maximum throughput);
+#   3. GET /healthz as fast as it is answered: the same server's HTTP floor, the peer of (2);
+#   4. the steady load of (1) again while POST /v1/models/train retrains on all events;
+#   5. events in batches of 100 (bench/wrk/events.lua), then the server is stopped and the
+#      events in the database are counted against the events acknowledged.
+# The machine's two cores serve both wrk and the server. Figures go to docs/benchmarks.md.
+#
+# Usage: bench/serve.sh [seconds per run, default 30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+swift build -c release --product kindred >/dev/null
+kindred=$(swift build -c release --show-bin-path)/kindred
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+
+shop="$work/shop"
+db="$work/shop.sqlite"
+"$kindred" generate --out "$shop" --users 50000 --items 100000 --events 2000000 >/dev/null
+"$kindred" init --db "$db" >/dev/null
+"$kindred" import catalog "$shop/catalog.csv" --db "$db" >/dev/null
+for f in "$shop"/events-*.csv "$shop"/events-recent.jsonl; do "$kindred" import events "$f" --db "$db" >/dev/null; done
+"$kindred" train --db "$db" --algorithm als --params factors=64,iterations=15,regularization=0.1,alpha=1 \
+  --validation-days 0 --no-anonymous-sessions --threads 2 --json > "$work/train.json"
+public=$("$kindred" keys create --role public --db "$db" 2>/dev/null)
+admin=$("$kindred" keys create --role admin --db "$db" 2>/dev/null)
+# People who bought or browsed (known to the model) and a share of strangers (never seen).
+tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | head -9000 > "$work/users"
+for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$work/users"
+tail -n +2 "$shop/catalog.csv" | cut -d, -f1 > "$work/items"
+
+start_server() {
+  "$kindred" serve --db "$db" --port "$port" --retrain-every off --log-level warning > "$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
+  echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1
+}
+run_wrk() { # name connections script [env...]
+  local name=$1 connections=$2 script=$3; shift 3
+  env KEY="$public" USERS="$work/users" ITEMS="$work/items" CONNECTIONS="$connections" "$@" \
+    wrk -t2 -c"$connections" -d"${seconds}s" -s "$script" "http://127.0.0.1:$port" | tail -1 > "$work/$name.json"
+}
+
+start_server
+run_wrk warmup 16 bench/wrk/recommend.lua RATE=1000 >/dev/null
+run_wrk steady 16 bench/wrk/recommend.lua RATE=1000
+run_wrk max 32 bench/wrk/recommend.lua
+run_wrk healthz 32 bench/wrk/recommend.lua ROUTE=healthz
+# Retrain while the steady load runs; the load lasts as long as the training run.
+curl -s -X POST -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/v1/models/train" > "$work/retrain.json" &
+trainer=$!
+sleep 1
+run_wrk retraining 16 bench/wrk/recommend.lua RATE=1000
+wait "$trainer"
+before=$(sqlite3 "$db" "SELECT count(*) FROM events")
+run_wrk events 16 bench/wrk/events.lua BATCH=100
+kill -TERM "$server"; wait "$server" || true; server=
+after=$(sqlite3 "$db" "SELECT count(*) FROM events")
+
+python3 - "$work" "$before" "$after" <<'PY'
+import json, sys
+work, before, after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+load = lambda name: json.load(open(f"{work}/{name}.json"))
+train = json.load(open(f"{work}/train.json"))
+retrain = json.load(open(f"{work}/retrain.json"))
+print(f"shop: 50,000 people x 100,000 items, {train['interactions']:,} user-item pairs, ALS 64 factors")
+print()
+print("| load | requests/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |")
+print("|---|---|---|---|---|---|---|---|")
+for name, label in [("steady", "recommendations, steady 1,000/s"), ("retraining", "the same while retraining"),
+                    ("max", "recommendations, maximum"), ("healthz", "GET /healthz, maximum (HTTP floor)")]:
+    r = load(name)
+    print(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['p999_ms']:.2f} | {r['max_ms']:.1f} | {r['socket_errors'] + r['non_2xx']} |")
+e = load("events")
+print()
+print(f"retraining run: version {retrain.get('version')}, {retrain.get('training_seconds', 0):.1f} s, activated {retrain.get('activated')}")
+print(f"events: {e['events_per_s']:,.0f} per second in batches of 100 (p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms per batch), "
+      f"{e['events_acknowledged']:,} acknowledged, {after - before:,} stored, errors {e['socket_errors'] + e['non_2xx']}")
+print("stored == acknowledged:", after - before == e["events_acknowledged"])
+PY
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(swift --version 2>/dev/null | head -1)"

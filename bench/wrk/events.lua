@@ -1,0 +1,54 @@
+-- wrk script: POST /v1/events with batches of $BATCH (default 100) events, every event with
+-- an id of its own, for people and items drawn from $USERS and $ITEMS. Counts the events each
+-- 2xx reply says were stored, so that the run can be checked against the database afterwards.
+local users, items = {}, {}
+local key = os.getenv("KEY")
+local batch = tonumber(os.getenv("BATCH") or "100")
+local types = { "view", "view", "view", "click", "add_to_cart", "purchase" }
+local threads = {}
+local counter = 0
+local sent = 0
+local stored = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines(os.getenv("USERS")) do users[#users + 1] = line end
+  for line in io.lines(os.getenv("ITEMS")) do items[#items + 1] = line end
+  math.randomseed(id * 104729)
+end
+
+function request()
+  sent = sent + 1
+  local now = os.time() * 1000
+  local parts = {}
+  for n = 1, batch do
+    parts[n] = string.format(
+      '{"event_id":"w%d-%d-%d","type":"%s","user_id":"%s","item_id":"%s","ts":%d,"device":"mobile","country":"GB"}',
+      id, sent, n, types[math.random(#types)], users[math.random(#users)], items[math.random(#items)], now + n)
+  end
+  return wrk.format("POST", "/v1/events",
+    { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" },
+    '{"events":[' .. table.concat(parts, ",") .. ']}')
+end
+
+function response(status, headers, body)
+  if status == 200 then
+    stored = stored + tonumber(body:match('"stored":(%d+)') or "0")
+  end
+  thread_stored = stored
+end
+
+function done(summary, latency, requests)
+  local acknowledged = 0
+  for _, thread in ipairs(threads) do acknowledged = acknowledged + (thread:get("thread_stored") or 0) end
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests":%d,"seconds":%.2f,"events_acknowledged":%d,"events_per_s":%.0f,"p50_ms":%.3f,"p99_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
+    summary.requests, seconds, acknowledged, acknowledged / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end

@@ -1,0 +1,43 @@
+-- wrk script: GET /v1/users/{id}/recommendations for people drawn at random from $USERS
+-- (one raw user id per line), with the public key $KEY. With $RATE set, each connection
+-- paces itself so that all of them together send about $RATE requests per second
+-- ($CONNECTIONS must match wrk's -c); without it, wrk sends as fast as answers come.
+local users = {}
+local key = os.getenv("KEY")
+local rate = tonumber(os.getenv("RATE") or "0")
+local connections = tonumber(os.getenv("CONNECTIONS") or "16")
+local path = os.getenv("ROUTE") or "recommendations"
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines(os.getenv("USERS")) do users[#users + 1] = line end
+  math.randomseed(id * 7919)
+end
+
+function request()
+  local headers = { ["Authorization"] = "Bearer " .. key }
+  if path == "healthz" then return wrk.format("GET", "/healthz", headers) end
+  return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations?k=10", headers)
+end
+
+function delay()
+  if rate > 0 then return connections * 1000 / rate end
+  return 0
+end
+
+function done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests":%d,"seconds":%.2f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"p999_ms":%.3f,"max_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
+    summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency:percentile(99.9) / 1000, latency.max / 1000,
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+end
