@@ -80,6 +80,7 @@ let package = Package(
             name: "KindredServerTests",
             dependencies: [
                 "KindredServer", "KindredEngine", "KindredStore", "KindredTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -32,7 +32,7 @@ for f in "$shop"/events-*.csv "$shop"/events-recent.jsonl; do "$kindred" import 
 public=$("$kindred" keys create --role public --db "$db" 2>/dev/null)
 admin=$("$kindred" keys create --role admin --db "$db" 2>/dev/null)
 # People who bought or browsed (known to the model) and a share of strangers (never seen).
-tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | head -9000 > "$work/users"
+tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | awk "NR <= 9000" > "$work/users"
 for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$work/users"
 tail -n +2 "$shop/catalog.csv" | cut -d, -f1 > "$work/items"
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KindredEngine
+import KindredServer
 import KindredStore
 
 /// Runs the command line and turns every outcome into the documented exit status:
@@ -54,6 +55,9 @@ public enum KindredMain {
         case let problem as RequestProblem:
             Terminal.error(problem.description)
             return [.invalid, .tooLarge, .notFound].contains(problem.kind) ? Status.badData.rawValue : Status.failure.rawValue
+        case let refusal as ServerRefusal:
+            Terminal.error(refusal.description)
+            return Status.failure.rawValue
         case let error as StoreError:
             Terminal.error(error.description)
             return Status.failure.rawValue

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KindredEngine
+import KindredStore
 import Logging
 import ServiceLifecycle
 
@@ -17,6 +18,10 @@ public struct KindredServerParts: Sendable {
 public func buildApplication(
     engine: Engine, configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (_ port: Int) -> Void = { _ in }
 ) throws -> (application: some ApplicationProtocol, parts: KindredServerParts) {
+    // The key that turns people's ids into pseudonyms must be the owner's alone.
+    guard !PseudonymKeyFile.isExposed(at: engine.database.keyPath) else {
+        throw ServerRefusal.keyFileExposed(path: engine.database.keyPath)
+    }
     let metrics = ServerMetrics()
     let writer = GroupCommitWriter(
         database: engine.database, clock: engine.clock, onCommit: { _ in metrics.groupCommits.increment() },
@@ -47,9 +52,11 @@ public func buildApplication(
     let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .admin))
     CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)
     ModelRoutes(engine: engine, lane: lane, configuration: configuration).add(to: admin)
+    PeopleRoutes(engine: engine).add(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, required: .admin)))
 
     var services: [any Service] = [EventWriterService(writer: writer, logger: logger)]
+    services.append(RetentionService(engine: engine, logger: logger))
     if let interval = configuration.retrainEvery {
         services.append(
             RetrainSchedulerService(engine: engine, lane: lane, interval: interval, threads: configuration.trainThreads, logger: logger))
@@ -60,4 +67,17 @@ public func buildApplication(
         services: services, onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     return (application, KindredServerParts(writer: writer))
+}
+
+/// Why the server will not start.
+public enum ServerRefusal: Error, CustomStringConvertible {
+    case keyFileExposed(path: String)
+
+    public var description: String {
+        switch self {
+        case .keyFileExposed(let path):
+            return
+                "the pseudonymization key file \(path) may be read by others; refusing to serve until only its owner can (chmod 600 \(path))"
+        }
+    }
 }

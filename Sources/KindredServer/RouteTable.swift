@@ -6,6 +6,8 @@ enum RouteTable {
         ("GET", "/metrics"),
         ("POST", "/v1/events"),
         ("GET", "/v1/users/{id}/recommendations"),
+        ("DELETE", "/v1/users/{id}"),
+        ("GET", "/v1/users/{id}/data"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

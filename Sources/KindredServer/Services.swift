@@ -32,7 +32,8 @@ struct RetrainSchedulerService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // On shutdown the sleep is cancelled and the loop ends: a stop, not a failure.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(interval))
                 await runOnce()
@@ -58,6 +59,36 @@ struct RetrainSchedulerService: Service {
             }
         } catch {
             logger.info("scheduled retraining skipped: a training run is already going")
+        }
+    }
+}
+
+/// Retention, daily: deletes events older than `retention.events_days` (keeping anonymous
+/// daily counts) once a day, checking every hour whether a day has passed since the last purge.
+struct RetentionService: Service {
+    let engine: Engine
+    let logger: Logger
+    var checkEvery: Duration = .seconds(3600)
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let engine = self.engine
+                let outcome = await withCheckedContinuation { continuation in
+                    let thread = Thread { continuation.resume(returning: Result { try engine.purgeIfDue() }) }
+                    thread.name = "kindred-retention"
+                    thread.start()
+                }
+                switch outcome {
+                case .success(let purged?):
+                    logger.info("retention purge", metadata: ["events": "\(purged.events)", "impressions": "\(purged.impressions)"])
+                case .success(nil):
+                    break
+                case .failure(let error):
+                    logger.error("retention purge failed", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: checkEvery)
+            }
         }
     }
 }

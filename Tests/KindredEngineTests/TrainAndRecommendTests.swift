@@ -43,8 +43,10 @@ import Testing
         }
         #expect(itemBlob.count == 200)
         #expect(itemBlob.allSatisfy { $0.vector.count == 16 })
-        #expect(
-            userCount == (try DatabaseSnapshot.count("users", in: engine.database, where: "events > 0")), "one vector per user with events")
+        // One vector per user with events, except those who withdrew personalization consent.
+        let withdrawn = "user_pk IN (SELECT user_pk FROM current_consents WHERE purpose = 'personalization' AND granted = 0)"
+        #expect(try DatabaseSnapshot.count("users", in: engine.database, where: "events > 0 AND \(withdrawn)") > 0)
+        #expect(userCount == (try DatabaseSnapshot.count("users", in: engine.database, where: "events > 0 AND NOT \(withdrawn)")))
         #expect(try DatabaseSnapshot.count("model_item_vectors", in: engine.database, where: "length(vector) = 64") == 200)
         #expect(try DatabaseSnapshot.count("jobs", in: engine.database, where: "kind = 'train' AND model_version = 1") == 1)
         #expect(try DatabaseSnapshot.count("audit_log", in: engine.database, where: "action = 'train'") == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HummingbirdTesting
 import KindredStore
 import KindredTestSupport
@@ -72,6 +73,32 @@ import Testing
         }
         #expect(stored == 24 * 50)
         #expect(try count("events") == before + 24 * 50)
+    }
+
+    @Test func aReaderAtTheSqlitePromptBlocksNobody() async throws {
+        let (publicKey, path) = (harness.publicKey, harness.database.path)
+        // Another connection on the file, as the sqlite3 shell would hold one, in the middle of
+        // a read transaction for the whole time the server writes.
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let shell = try DatabaseQueue(path: path, configuration: configuration)
+        let seen = try shell.inDatabase { db -> Int in
+            try db.execute(sql: "BEGIN")
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM events")!
+        }
+        let (stored, status) = try await harness.withServer { client, _ throws -> (Int, Int) in
+            let event = #"{"events": [{"type": "view", "user_id": "prompt", "item_id": "P00001", "ts": 1763600000}]}"#
+            let posted = try await client.call(.post, "/v1/events", key: publicKey, json: event)
+            let recommended = try await client.call(.get, "/v1/users/prompt/recommendations", key: publicKey)
+            return (posted.object["stored"] as? Int ?? 0, recommended.status.code)
+        }
+        #expect(stored == 1)
+        #expect(status == 200)
+        try shell.inDatabase { db in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM events") == seen, "the reader keeps its snapshot")
+            try db.execute(sql: "COMMIT")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM events") == seen + 1)
+        }
     }
 
     @Test func responsesCarryARequestIDAndWhatWasShownIsLogged() async throws {

@@ -3,10 +3,11 @@ import KindredStore
 
 extension Engine {
     /// Records one consent decision (the consent import's fields as a JSON object); returns
-    /// false when the same decision was recorded already.
+    /// false when the same decision was recorded already. A decision that ends personalization
+    /// drops the person's vector from the model held in memory at once.
     public func recordConsent(body: Data) throws -> Bool {
         let object = try Self.jsonObject(body)
-        return try database.writer.write { db in
+        let (recorded, stopped) = try database.writer.write { db -> (Bool, Int64?) in
             let purposes = try ConsentSettings.purposes(in: db)
             let draft: ConsentDraft
             do {
@@ -14,7 +15,13 @@ extension Engine {
             } catch let error as DataError {
                 throw RequestProblem(.invalid, code: "invalid_field", message: error.message, field: error.field)
             }
-            return try ConsentBatch.write([draft], in: db, nowMs: clock.now()) == 1
+            let recorded = try ConsentBatch.write([draft], in: db, nowMs: clock.now()) == 1
+            guard draft.purpose == "personalization", let userPK = try ServingQueries.userPK(pseudonym: draft.userPseudonym, in: db)
+            else { return (recorded, nil) }
+            let decision = try ConsentLookup.decision(userPK: userPK, purpose: "personalization", in: db)
+            return (recorded, try ConsentPolicy.read(in: db).permits("personalization", decision: decision) ? nil : userPK)
         }
+        if let stopped { servingCache.drop(userPK: stopped) }
+        return recorded
     }
 }

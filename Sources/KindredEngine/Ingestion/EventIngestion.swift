@@ -14,6 +14,10 @@ public struct EventBatchReport: Sendable, Codable, Equatable {
     public var stored: Int
     /// Events that were stored already (a retried request, say).
     public var duplicates: Int
+    /// Stored without their person, who may not be processed for analytics.
+    public var anonymized: Int
+    /// Not stored: no analytics consent, and the shop drops such events.
+    public var withheld: Int
     public var rejected: [Rejection]
 }
 
@@ -37,7 +41,9 @@ extension Engine {
         } catch let closed as GroupCommitWriter.Closed {
             throw RequestProblem(.unavailable, code: "shutting_down", message: closed.description)
         }
-        return EventBatchReport(received: objects.count, stored: outcome.stored, duplicates: outcome.duplicates, rejected: rejected)
+        return EventBatchReport(
+            received: objects.count, stored: outcome.stored, duplicates: outcome.duplicates, anonymized: outcome.anonymized,
+            withheld: outcome.withheld, rejected: rejected)
     }
 
     /// The array under `member` of a JSON object body, checked for size.

@@ -39,6 +39,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var running = false
     private var drained: [CheckedContinuation<Void, Never>] = []
     private var stats = Statistics()
+    /// People whose favourite categories await a recount (writer thread only).
+    private var staleFavourites = Set<Int64>()
+    private var favouritesRefreshedAt = WallClock.monotonicSeconds()
+    /// How often favourite categories catch up with new events.
+    static let favouritesInterval = 10.0
     /// Called after each commit with the newest stored event, outside any lock.
     private let onCommit: @Sendable (Int64?) -> Void
     /// Called with errors that no request can be told about (impressions).
@@ -94,7 +99,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         condition.signal()
     }
 
-    /// Stops taking work, writes everything queued, and returns when the last commit is done.
+    /// Stops taking work, writes everything queued, brings every profile up to date, and
+    /// returns when the last commit is done.
     public func close() async {
         await withCheckedContinuation { continuation in
             condition.lock()
@@ -121,6 +127,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
             condition.lock()
             while pending.isEmpty && accepting { condition.wait() }
             if pending.isEmpty {
+                condition.unlock()
+                refreshFavourites()
+                condition.lock()
+                guard pending.isEmpty else {
+                    condition.unlock()
+                    continue
+                }
                 running = false
                 let waiting = drained
                 drained = []
@@ -132,6 +145,22 @@ public final class GroupCommitWriter: @unchecked Sendable {
             pending = []
             condition.unlock()
             commit(jobs)
+            if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { refreshFavourites() }
+        }
+    }
+
+    /// Recounts the favourite categories of the people whose events arrived since the last
+    /// recount, in a transaction of its own: profiles' counters are current at every commit,
+    /// favourite categories within `favouritesInterval` seconds.
+    private func refreshFavourites() {
+        favouritesRefreshedAt = WallClock.monotonicSeconds()
+        guard !staleFavourites.isEmpty else { return }
+        let people = Array(staleFavourites)
+        staleFavourites.removeAll()
+        do {
+            try database.writer.write { db in try ProfileStore.refreshFavouriteCategories(of: people, in: db) }
+        } catch {
+            onError("could not recount favourite categories of \(people.count) profiles: \(error)")
         }
     }
 
@@ -158,7 +187,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func transaction(_ jobs: [Job]) throws -> [EventBatchSession.Outcome?] {
         let now = clock.now()
-        return try database.writer.write { db in
+        let (outcomes, touched) = try database.writer.write { db -> ([EventBatchSession.Outcome?], [Int64]) in
             let session = try EventBatchSession(db: db, nowMs: now)
             var outcomes: [EventBatchSession.Outcome?] = []
             var shown: [ImpressionRecord] = []
@@ -171,10 +200,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     outcomes.append(nil)
                 }
             }
-            try session.finish()
+            let touched = try session.finish()
             try ImpressionStore.write(shown, in: db)
-            return outcomes
+            return (outcomes, touched)
         }
+        staleFavourites.formUnion(touched)
+        return outcomes
     }
 
     private func finish(_ jobs: [Job], _ outcomes: [EventBatchSession.Outcome?]) {

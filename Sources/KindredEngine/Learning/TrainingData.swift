@@ -42,17 +42,25 @@ public struct TrainingData: Sendable {
     public static func load(from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool) throws
         -> TrainingData
     {
-        let (columns, catalog) = try database.writer.read { db in
-            (try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db))
+        let (columns, catalog, consent) = try database.writer.read { db in
+            (
+                try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db),
+                try ConsentFilter.read(purpose: "personalization", in: db)
+            )
         }
-        return TrainingData(columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions)
+        return TrainingData(
+            columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions, includes: consent.allows)
     }
 
-    init(columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool) {
+    /// `includes` says whose events may be learnt from: people without personalization
+    /// consent contribute nothing, neither as themselves nor as anonymous rows.
+    init(
+        columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool, includes: (Int64) -> Bool = { _ in true }
+    ) {
         self.catalog = catalog
         var itemIndex: [Int64: Int32] = [:]
         for (index, pk) in catalog.itemPKs.enumerated() { itemIndex[pk] = Int32(index) }
-        let userPKs = Array(Set(columns.userPKs.filter { $0 != 0 })).sorted()
+        let userPKs = Array(Set(columns.userPKs.filter { $0 != 0 && includes($0) })).sorted()
         var userIndex: [Int64: Int32] = [:]
         for (index, pk) in userPKs.enumerated() { userIndex[pk] = Int32(index) }
         let sessions = includeAnonymousSessions ? Int(columns.anonymousSessions.max() ?? 0) : 0
@@ -61,7 +69,8 @@ public struct TrainingData: Sendable {
         for index in 0..<columns.count {
             let user: Int32
             if columns.userPKs[index] != 0 {
-                user = userIndex[columns.userPKs[index]]!
+                guard let row = userIndex[columns.userPKs[index]] else { continue }
+                user = row
             } else if includeAnonymousSessions, columns.anonymousSessions[index] > 0 {
                 user = Int32(userPKs.count) + columns.anonymousSessions[index] - 1
             } else {
@@ -81,7 +90,7 @@ public struct TrainingData: Sendable {
             ContentTokenizer.tokens(title: catalog.titles[index], category: catalog.categories[index], tags: catalog.tags[index])
         }
         self.maxEventPK = columns.maxEventPK
-        self.popularByContext = Self.popularByContext(columns, limit: 50)
+        self.popularByContext = Self.popularByContext(columns, limit: 50) { columns.userPKs[$0] == 0 || includes(columns.userPKs[$0]) }
         self.firstEventMs = columns.timestamps.min()
         self.lastEventMs = columns.timestamps.max()
     }
@@ -98,7 +107,7 @@ public struct TrainingData: Sendable {
         }
     }
 
-    static func popularByContext(_ columns: EventColumns, limit: Int) -> [String: [Int64]] {
+    static func popularByContext(_ columns: EventColumns, limit: Int, includes: (Int) -> Bool) -> [String: [Int64]] {
         let counted = EventType.allCases.map { countedForContext.contains($0) }
         var keys: [String] = []
         var keyIndex: [String: Int] = [:]
@@ -112,7 +121,7 @@ public struct TrainingData: Sendable {
         let deviceKeys = Device.allCases.map { key("device:" + $0.rawValue) }
         let daypartKeys = (0..<24).map { key("daypart:" + daypart(hour: $0)) }
         var counts = [[Int64: Int]](repeating: [:], count: keys.count)
-        for index in 0..<columns.count where counted[Int(columns.typeCodes[index])] {
+        for index in 0..<columns.count where counted[Int(columns.typeCodes[index])] && includes(index) {
             let item = columns.itemPKs[index]
             if columns.countries[index] != 0 { counts[countryKeys[Int(columns.countries[index]) - 1]][item, default: 0] += 1 }
             if columns.devices[index] != 0 { counts[deviceKeys[Int(columns.devices[index]) - 1]][item, default: 0] += 1 }

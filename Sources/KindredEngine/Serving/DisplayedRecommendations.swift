@@ -8,13 +8,13 @@ extension Engine {
         let userPK = try request.userID.flatMap { id in
             try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
         }
-        var (response, itemPKs) = try recommend(request, userPK: userPK)
+        var (response, itemPKs, loggedUserPK) = try recommend(request, userPK: userPK)
         let requestID = Self.newRequestID()
         response.requestID = requestID
         let now = clock.now()
         let shown = zip(response.items, itemPKs).enumerated().map { position, pair in
             ImpressionRecord(
-                requestID: requestID, timestampMs: now, userPK: userPK, surface: .recommendations, anchorItemPK: nil,
+                requestID: requestID, timestampMs: now, userPK: loggedUserPK, surface: .recommendations, anchorItemPK: nil,
                 position: position + 1, itemPK: pair.1, score: pair.0.score, modelVersion: response.modelVersion,
                 personalized: response.personalized, reason: pair.0.reason)
         }

@@ -61,17 +61,26 @@ extension Engine {
 
     /// The query once the person is resolved to a profile (or to nobody); also returns the
     /// items' keys, for the impression log.
-    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> (response: RecommendationResponse, itemPKs: [Int64]) {
-        // One read transaction: the active model (cached) and the events newer than it; the
-        // rest of the person's history is in the serving model's memory.
-        let (loaded, newEvents) = try database.writer.read { db -> (ServingModel?, EventColumns?) in
-            guard let serving = try servingCache.model(in: db) else { return (nil, nil) }
-            let events = try userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: serving.record.dataToMs, in: db) }
-            return (serving, events)
+    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> (
+        response: RecommendationResponse, itemPKs: [Int64], loggedUserPK: Int64?
+    ) {
+        // One read transaction: the person's consent, the active model (cached) and the events
+        // newer than it; the rest of the person's history is in the serving model's memory.
+        let (loaded, newEvents, consent) = try database.writer.read { db -> (ServingModel?, EventColumns?, ServingConsent) in
+            let consent = try ServingConsent.read(userPK: userPK, in: db)
+            guard let serving = try servingCache.model(in: db) else { return (nil, nil, consent) }
+            // Without personalization consent: no history, no fold-in, no vector.
+            let personal = consent.personalization && !(userPK.map(serving.isDropped) ?? true)
+            let events =
+                try personal ? userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: serving.record.dataToMs, in: db) } : nil
+            return (serving, events, ServingConsent(personalization: personal, analytics: consent.analytics))
         }
+        let loggedUserPK = consent.analytics ? userPK : nil
         guard let serving = loaded else {
-            return try RecommendationFallback.withoutModel(request, database: database)
+            let fallback = try RecommendationFallback.withoutModel(request, database: database)
+            return (fallback.response, fallback.itemPKs, loggedUserPK)
         }
+        let userPK = consent.personalization ? userPK : nil
         let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
         let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
@@ -121,7 +130,7 @@ extension Engine {
         }
         let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
-        return (response, top.map { serving.itemPKs[$0.item] })
+        return (response, top.map { serving.itemPKs[$0.item] }, loggedUserPK)
     }
 
     /// Items like a given one, by the active model's notion of similarity.

@@ -5,7 +5,7 @@ import KindredStore
 /// The active model loaded for serving, with everything a query needs in memory: the model,
 /// its item and user indices, the non-personalized rankings, and the catalog for filters.
 /// Immutable: a new version is loaded beside it and swapped in whole.
-public final class ServingModel: Sendable {
+public final class ServingModel: @unchecked Sendable {
     public let record: ModelVersionRecord
     let model: any RecommenderModel
     let itemPKs: [Int64]
@@ -37,6 +37,11 @@ public final class ServingModel: Sendable {
     let itemPrice: [Double]
     let itemCategory: [Int32]
     let categoryNames: [String]
+    /// People whose vectors and histories serving must not use: those who withdrew
+    /// personalization consent or were forgotten after the model was trained. The one part of
+    /// a loaded model that changes, under its own lock.
+    private let droppedLock = NSLock()
+    private var droppedUsers = Set<Int64>()
 
     init(record: ModelVersionRecord, in db: StoreConnection) throws {
         self.record = record
@@ -71,7 +76,19 @@ public final class ServingModel: Sendable {
         popularByContext = byContext
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
-        (histories, purchases, historyRow) = try Self.histories(through: record, itemIndex: index, weights: weights, in: db)
+        let consent = try ConsentFilter.read(purpose: "personalization", in: db)
+        (histories, purchases, historyRow) = try Self.histories(
+            through: record, itemIndex: index, weights: weights, includes: consent.allows, in: db)
+        droppedUsers = Set(userIndex.keys.filter { !consent.allows($0) })
+    }
+
+    /// Drops a person's vector and history from use, at once.
+    func drop(userPK: Int64) {
+        droppedLock.withLock { _ = droppedUsers.insert(userPK) }
+    }
+
+    func isDropped(_ userPK: Int64) -> Bool {
+        droppedLock.withLock { droppedUsers.contains(userPK) }
     }
 
     private static func flatCatalog(_ catalog: CatalogSnapshot, rows: [Int?]) -> ([Bool], [Double], [Int32], [String]) {
@@ -91,14 +108,15 @@ public final class ServingModel: Sendable {
 
     /// Rebuilds the training-time user x item weights and net purchases.
     private static func histories(
-        through record: ModelVersionRecord, itemIndex: [Int64: Int32], weights: EventWeights, in db: StoreConnection
+        through record: ModelVersionRecord, itemIndex: [Int64: Int32], weights: EventWeights, includes: (Int64) -> Bool,
+        in db: StoreConnection
     ) throws -> (SparseMatrix, SparseMatrix, [Int64: Int32]) {
         let columns = try EventColumnsReader.read(in: db, throughEventPK: record.dataMaxEventPK ?? 0)
         var rows: [Int64: Int32] = [:]
         var weighted: [(row: Int32, column: Int32, value: Float)] = []
         var bought: [(row: Int32, column: Int32, value: Float)] = []
         let reference = record.dataToMs ?? 0
-        for index in 0..<columns.count where columns.userPKs[index] != 0 {
+        for index in 0..<columns.count where columns.userPKs[index] != 0 && includes(columns.userPKs[index]) {
             guard let item = itemIndex[columns.itemPKs[index]] else { continue }
             let row =
                 rows[columns.userPKs[index]]

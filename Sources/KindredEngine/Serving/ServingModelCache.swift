@@ -69,6 +69,12 @@ public final class ServingModelCache: @unchecked Sendable {
 
     var heldVersion: Int64? { lock.withLock { current?.record.version } }
 
+    /// Drops a person from the model held (a withdrawal, an erasure); a model loaded later
+    /// leaves them out by itself.
+    func drop(userPK: Int64) {
+        lock.withLock { current }?.drop(userPK: userPK)
+    }
+
     /// Forgets the held model (one-shot mode only: a server keeps serving the one it holds).
     func invalidate() {
         lock.withLock {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// An open Kindred database: the SQLite file (WAL, foreign keys, busy timeout,
-/// synchronous=NORMAL) together with the pseudonymizer built from its key file.
+/// synchronous=NORMAL, secure_delete) together with the pseudonymizer built from its key file.
 public final class KindredDatabase: Sendable {
     public let path: String
     public let keyPath: String
@@ -76,6 +76,9 @@ public final class KindredDatabase: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Deleted content is overwritten, not left in free pages: erasing a person must
+            // leave no trace of them in the file.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // 64 MiB of page cache per connection (the default is 2 MiB): imports and training
             // touch the event indexes all over, and re-reading pages from the OS dominated.
             try db.execute(sql: "PRAGMA cache_size = -65536")

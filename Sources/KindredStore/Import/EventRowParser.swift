@@ -17,6 +17,9 @@ public struct EventDraft: Sendable, Equatable {
     public var experiment: String?
     public var variant: String?
     public var requestID: String?
+    /// Coarsened to 0.01 degree (about 1 km) before they get here.
+    public var latitude: Double?
+    public var longitude: Double?
 }
 
 /// Turns rows into `EventDraft`s: validates every field, pseudonymizes the user, and applies the
@@ -78,7 +81,14 @@ final class EventRowParser {
                     "device", "unknown device '\(text.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             device = parsed
+        } else if let userAgent = try fields.text("user_agent", maxLength: 2048) {
+            // Minimization: the user agent is read for its device class and never kept.
+            device = Device(userAgent: userAgent)
         }
+        let latitude = try fields.number("latitude")
+        let longitude = try fields.number("longitude")
+        if let latitude, !(-90...90).contains(latitude) { throw fields.error("latitude", "\(latitude) is outside -90...90") }
+        if let longitude, !(-180...180).contains(longitude) { throw fields.error("longitude", "\(longitude) is outside -180...180") }
 
         var pseudonym: String?
         if let rawUser = try fields.text("user_id", maxLength: 256) {
@@ -107,6 +117,7 @@ final class EventRowParser {
             referrer: try fields.text("referrer", maxLength: 2048),
             experiment: try fields.text("experiment", maxLength: 128),
             variant: try fields.text("variant", maxLength: 128),
-            requestID: try fields.text("request_id", maxLength: 256))
+            requestID: try fields.text("request_id", maxLength: 256),
+            latitude: latitude.map(Coordinates.coarsen), longitude: longitude.map(Coordinates.coarsen))
     }
 }

@@ -3,29 +3,71 @@ import GRDB
 /// Stores events inside the caller's transaction, skipping ones already stored, and keeps each
 /// touched user's profile current (counts per type, first and last seen, last device and
 /// country, revenue, favourite categories).
+///
+/// Consent is enforced here, on every way in: an event of a person who may not be processed
+/// for analytics is stored without them or not at all (`consent.events_without_analytics`),
+/// and in neither case does a profile for them come into being.
 final class EventWriter {
+    enum Outcome {
+        case stored(eventPK: Int64)
+        /// The same event was stored before.
+        case duplicate
+        /// Not stored: the person has no analytics consent and the shop drops such events.
+        case withheld
+    }
+
     private let db: Database
     private let nowMs: Int64
     private let identities: IdentityResolver
     private let insert: FastStatement
     private var keyer = EventKeyer()
     private var profiles: [Int64: ProfileDelta] = [:]
+    private let policy: ConsentPolicy
+    /// Whether any lookup is needed: an opt-out purpose nobody withdrew from permits everyone.
+    private let analyticsNeedsLookup: Bool
+    private var analyticsPermitted: [String: Bool] = [:]
+    /// Events stored without their person for want of analytics consent.
+    private(set) var anonymized = 0
 
     init(db: Database, identities: IdentityResolver, nowMs: Int64) throws {
         self.db = db
         self.nowMs = nowMs
         self.identities = identities
+        policy = try ConsentPolicy.read(in: db)
+        let anyWithdrawal = try ConsentLookup.anyWithdrawal(purpose: "analytics", in: db)
+        analyticsNeedsLookup = policy.mode("analytics") == .optIn || anyWithdrawal
         insert = try FastStatement(
             """
             INSERT INTO events (event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
-                                country, region, local_hour, referrer, experiment, variant, request_id, received_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                country, region, local_hour, referrer, experiment, variant, request_id, received_ms,
+                                latitude, longitude)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, in: db)
     }
 
-    /// Stores one event; returns false when it was already stored.
-    func write(_ draft: EventDraft) throws -> (inserted: Bool, eventPK: Int64?) {
+    /// Whether the person may be processed for analytics, by the shop's mode and their latest decision.
+    private func permitsAnalytics(_ pseudonym: String) throws -> Bool {
+        guard analyticsNeedsLookup else { return true }
+        if let known = analyticsPermitted[pseudonym] { return known }
+        let permitted = policy.permits(
+            "analytics", decision: try ConsentLookup.decision(pseudonym: pseudonym, purpose: "analytics", in: db))
+        analyticsPermitted[pseudonym] = permitted
+        return permitted
+    }
+
+    /// Stores one event, unless it was stored before or consent keeps it out.
+    func write(_ original: EventDraft) throws -> Outcome {
+        var draft = original
+        if let pseudonym = draft.userPseudonym, !(try permitsAnalytics(pseudonym)) {
+            switch policy.withoutAnalytics {
+            case .drop:
+                return .withheld
+            case .anonymize:
+                draft.userPseudonym = nil
+                anonymized += 1
+            }
+        }
         let key = keyer.key(for: draft)
         let userPK = try draft.userPseudonym.map { try identities.userPK(pseudonym: $0) }
         let itemPK = try draft.itemID.map { try identities.itemPK(itemID: $0) }
@@ -48,21 +90,28 @@ final class EventWriter {
             row.bind(draft.variant)
             row.bind(draft.requestID)
             row.bind(nowMs)
+            row.bind(draft.latitude)
+            row.bind(draft.longitude)
         }
-        guard changed > 0 else { return (false, nil) }
+        guard changed > 0 else { return .duplicate }
         if let userPK { profiles[userPK, default: ProfileDelta()].add(draft) }
-        return (true, db.lastInsertedRowID)
+        return .stored(eventPK: db.lastInsertedRowID)
     }
 
     /// Applies the accumulated profile changes; call once before the transaction commits.
-    func finish() throws {
-        guard !profiles.isEmpty else { return }
+    /// Favourite categories (which read each person's whole history) are recounted now, or,
+    /// with `refreshFavourites` off, left to the caller, which gets the people touched.
+    @discardableResult
+    func finish(refreshFavourites: Bool = true) throws -> [Int64] {
+        guard !profiles.isEmpty else { return [] }
         let update = try db.makeStatement(sql: ProfileDelta.updateSQL)
         for (userPK, delta) in profiles {
             try update.execute(arguments: delta.arguments(userPK: userPK, nowMs: nowMs))
         }
-        try ProfileStore.refreshFavouriteCategories(of: Array(profiles.keys), in: db)
+        let touched = Array(profiles.keys)
+        if refreshFavourites { try ProfileStore.refreshFavouriteCategories(of: touched, in: db) }
         profiles.removeAll()
+        return touched
     }
 }
 

@@ -42,6 +42,11 @@ public enum ImportKind: String, Sendable, CaseIterable {
                 Field(name: "experiment", aliases: [], summary: "experiment key"),
                 Field(name: "variant", aliases: [], summary: "experiment variant"),
                 Field(name: "request_id", aliases: [], summary: "recommendation response this event follows"),
+                Field(
+                    name: "user_agent", aliases: [],
+                    summary: "browser user agent: read for its device class when device is empty, never stored"),
+                Field(name: "latitude", aliases: ["lat"], summary: "where: rounded to 0.01 degree (about 1 km) on arrival"),
+                Field(name: "longitude", aliases: ["lon", "lng"], summary: "where: rounded to 0.01 degree (about 1 km) on arrival"),
             ]
         case .consents:
             return [

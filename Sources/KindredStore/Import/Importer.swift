@@ -42,6 +42,10 @@ public struct ImportCounts: Sendable, Equatable, Codable {
     public var imported = 0
     /// Rows already stored by an earlier import (events and consents).
     public var duplicates = 0
+    /// Events stored without their person, who may not be processed for analytics.
+    public var anonymized = 0
+    /// Events not stored: no analytics consent, and the shop drops such events.
+    public var withheld = 0
     public var rejected = 0
     public var newUsers = 0
     /// Items created: added to the catalog, or first seen in events.
@@ -173,12 +177,14 @@ private struct RowSink {
     func write(_ row: SourceRow, counts: inout ImportCounts) throws {
         switch writer {
         case .events(let parser, let store):
-            let result = try store.write(try parser.parse(row))
-            if result.inserted {
+            switch try store.write(try parser.parse(row)) {
+            case .stored(let eventPK):
                 counts.imported += 1
-                counts.maxEventPK = result.eventPK
-            } else {
+                counts.maxEventPK = eventPK
+            case .duplicate:
                 counts.duplicates += 1
+            case .withheld:
+                counts.withheld += 1
             }
         case .catalog(let parser, let store):
             store.write(try parser.parse(row))
@@ -192,6 +198,7 @@ private struct RowSink {
         switch writer {
         case .events(_, let store):
             try store.finish()
+            counts.anonymized = store.anonymized
         case .catalog(_, let store):
             try store.finish()
             counts.newItems = store.counts.added

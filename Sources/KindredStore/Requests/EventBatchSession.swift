@@ -7,6 +7,10 @@ public final class EventBatchSession {
         public var stored = 0
         /// Events already stored (same source id, or same time and content).
         public var duplicates = 0
+        /// Stored without their person, who has no analytics consent.
+        public var anonymized = 0
+        /// Not stored: no analytics consent, and the shop drops such events.
+        public var withheld = 0
         public var maxEventPK: Int64?
 
         public init() {}
@@ -21,20 +25,26 @@ public final class EventBatchSession {
 
     public func write(_ drafts: [EventDraft]) throws -> Outcome {
         var outcome = Outcome()
+        let anonymizedBefore = writer.anonymized
         for draft in drafts {
-            let result = try writer.write(draft)
-            if result.inserted {
+            switch try writer.write(draft) {
+            case .stored(let eventPK):
                 outcome.stored += 1
-                outcome.maxEventPK = result.eventPK
-            } else {
+                outcome.maxEventPK = eventPK
+            case .duplicate:
                 outcome.duplicates += 1
+            case .withheld:
+                outcome.withheld += 1
             }
         }
+        outcome.anonymized = writer.anonymized - anonymizedBefore
         return outcome
     }
 
-    /// Brings the touched profiles up to date.
-    public func finish() throws {
-        try writer.finish()
+    /// Brings the touched profiles' counters up to date and returns who was touched; their
+    /// favourite categories are left for `ProfileStore.refreshFavouriteCategories`, which the
+    /// server runs in batches (it reads each person's whole history).
+    public func finish() throws -> [Int64] {
+        try writer.finish(refreshFavourites: false)
     }
 }

@@ -22,7 +22,8 @@ enum RequestFieldRules {
         "item_id": .string(maxLength: 64), "session_id": .string(maxLength: 64), "ts": .timestamp, "value": .number, "price": .number,
         "device": .string(maxLength: 16), "country": .string(maxLength: 16), "region": .string(maxLength: 32),
         "hour": .integer, "referrer": .string(maxLength: 512), "experiment": .string(maxLength: 32),
-        "variant": .string(maxLength: 32), "request_id": .string(maxLength: 64),
+        "variant": .string(maxLength: 32), "request_id": .string(maxLength: 64), "user_agent": .string(maxLength: 512),
+        "latitude": .number, "longitude": .number,
     ]
     static let consents: [String: JSONType] = [
         "user_id": .identifier(maxLength: 64), "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,

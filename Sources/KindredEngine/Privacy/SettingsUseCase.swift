@@ -1,0 +1,83 @@
+import Foundation
+import KindredStore
+
+/// The settings a shop may change, with what each accepts: a typo is refused, not stored.
+public enum ShopSetting {
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Checks a key and value; returns the value as it is stored.
+    static func validate(_ key: String, _ value: String, purposes: [String]) throws(Invalid) -> String {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        if key.hasPrefix("consent."), purposes.contains(String(key.dropFirst("consent.".count))) {
+            guard let mode = ConsentMode(rawValue: value.lowercased()) else { throw Invalid(description: "\(key): use opt-in or opt-out") }
+            return mode.rawValue
+        }
+        switch key {
+        case "consent.events_without_analytics":
+            guard let choice = EventsWithoutAnalytics(rawValue: value.lowercased()) else {
+                throw Invalid(description: "\(key): use anonymize or drop")
+            }
+            return choice.rawValue
+        case "consent.purposes":
+            let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            guard !list.isEmpty, list.allSatisfy({ $0.allSatisfy { $0.isLetter || $0 == "_" } }) else {
+                throw Invalid(description: "\(key): a comma-separated list of purpose names (letters and _)")
+            }
+            return list.joined(separator: ",")
+        case "retention.events_days":
+            guard let days = Int(value), (0...36500).contains(days) else {
+                throw Invalid(description: "\(key): a number of days, 0...36500 (0 keeps events forever)")
+            }
+            return String(days)
+        case "models.activation_margin":
+            guard let margin = Double(value), (0...1).contains(margin) else { throw Invalid(description: "\(key): a fraction, 0...1") }
+            return String(margin)
+        default:
+            let known =
+                purposes.map { "consent.\($0)" } + [
+                    "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
+                ]
+            throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
+        }
+    }
+}
+
+extension Engine {
+    /// Every setting with its value, including the defaults of those never set.
+    public func settings() throws -> [(key: String, value: String, isDefault: Bool)] {
+        try database.writer.read { db in
+            let stored = Dictionary(try SettingsStore.all(in: db).map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            let purposes = try ConsentSettings.purposes(in: db)
+            var defaults: [String: String] = [
+                "consent.events_without_analytics": EventsWithoutAnalytics.anonymize.rawValue,
+                "consent.purposes": ConsentSettings.defaultPurposes.joined(separator: ","),
+                "retention.events_days": String(Retention.defaultEventsDays),
+                "models.activation_margin": "0.05",
+            ]
+            for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
+            let keys = Set(stored.keys).union(defaults.keys).sorted()
+            return keys.map { key in (key, stored[key] ?? defaults[key]!, stored[key] == nil) }
+        }
+    }
+
+    /// Changes a setting after checking it; recorded in the audit log.
+    public func setSetting(_ key: String, to value: String) throws -> String {
+        try database.writer.write { db in
+            let purposes = try ConsentSettings.purposes(in: db)
+            let stored: String
+            do {
+                stored = try ShopSetting.validate(key, value, purposes: purposes)
+            } catch let invalid as ShopSetting.Invalid {
+                throw RequestProblem(.invalid, code: "invalid_setting", message: invalid.description, field: key)
+            }
+            let previous = try SettingsStore.value(key, in: db)
+            let now = clock.now()
+            try SettingsStore.set(key, to: stored, in: db, nowMs: now)
+            try AuditLog.append(
+                action: "setting", actor: actor, details: ["key": key, "value": stored, "previous": previous ?? ""], in: db, nowMs: now)
+            return stored
+        }
+    }
+}

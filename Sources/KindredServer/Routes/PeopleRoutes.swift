@@ -1,0 +1,22 @@
+import Hummingbird
+import KindredEngine
+
+/// `DELETE /v1/users/{id}` (erasure) and `GET /v1/users/{id}/data` (access): a person's rights,
+/// for an administrator answering their request.
+struct PeopleRoutes {
+    let engine: Engine
+
+    func add(to group: RouterGroup<KindredRequestContext>) {
+        group.delete("users/{id}") { _, context -> Response in
+            let report = try engine.forget(userID: try PathID.read("id", context))
+            return try JSONResponse.make(report)
+        }
+
+        group.get("users/{id}/data") { _, context -> Response in
+            let document = try engine.export(userID: try PathID.read("id", context))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: document)))
+        }
+    }
+}
