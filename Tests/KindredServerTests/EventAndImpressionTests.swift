@@ -116,16 +116,16 @@ import Testing
             // The log rides the writer's next commit; nobody waits for it.
             #expect(
                 try await eventually {
-                    try DatabaseSnapshot.count("impressions", in: harness.database, where: "request_id = '\(requestID)'") == 5
+                    try DatabaseSnapshot.count("impressions", in: harness.database, where: "request_id = '\(requestID)'") == 1
                 })
             let shown = try DatabaseSnapshot.strings(
                 "SELECT item_id FROM impression_outcomes WHERE request_id = '\(requestID)' ORDER BY position", in: harness.database)
             #expect(shown == items.map { $0["item_id"] as? String ?? "" })
             #expect(
                 try DatabaseSnapshot.count(
-                    "impressions", in: harness.database,
+                    "impression_outcomes", in: harness.database,
                     where:
-                        "request_id = '\(requestID)' AND model_version = 1 AND personalized = 1 AND explored = 0 AND probability = 1 AND user_pk IS NOT NULL"
+                        "request_id = '\(requestID)' AND reason IS NOT NULL AND model_version = 1 AND personalized = 1 AND explored = 0 AND probability = 1 AND user_pk IS NOT NULL"
                 ) == 5)
 
             // A click that carries the request id is attributed to the slate and position.
@@ -144,9 +144,8 @@ import Testing
             #expect(
                 try await eventually {
                     try DatabaseSnapshot.count(
-                        "impressions", in: harness.database,
-                        where:
-                            "request_id = '\(similarID)' AND surface = 'similar' AND anchor_item_pk = (SELECT item_pk FROM items WHERE item_id = 'P00001')"
+                        "impression_outcomes", in: harness.database,
+                        where: "request_id = '\(similarID)' AND surface = 'similar' AND anchor_item_id = 'P00001'"
                     ) == 3
                 })
         }

@@ -16,8 +16,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public var commits = 0
         public var eventsStored = 0
         public var duplicates = 0
+        /// Responses logged as shown.
         public var impressions = 0
-        /// Impressions that could not be written (logged, never retried).
+        /// Responses whose impressions could not be written (reported, never retried).
         public var impressionsDropped = 0
     }
 

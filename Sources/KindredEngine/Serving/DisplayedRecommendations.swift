@@ -4,34 +4,29 @@ import KindredStore
 extension Engine {
     /// Recommendations as the API serves them: named by a fresh request id, with what was
     /// shown as impression records for the log.
-    public func recommendForDisplay(_ request: RecommendationRequest) throws -> (RecommendationResponse, [ImpressionRecord]) {
-        let userPK = try request.userID.flatMap { id in
-            try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
-        }
-        var (response, itemPKs, loggedUserPK) = try recommend(request, userPK: userPK)
+    public func recommendForDisplay(_ request: RecommendationRequest) throws -> (RecommendationResponse, ImpressionRecord) {
+        var (response, loggedUserPK) = try recommend(
+            request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:)))
         let requestID = Self.newRequestID()
         response.requestID = requestID
         let now = clock.now()
-        let shown = zip(response.items, itemPKs).enumerated().map { position, pair in
-            ImpressionRecord(
-                requestID: requestID, timestampMs: now, userPK: loggedUserPK, surface: .recommendations, anchorItemPK: nil,
-                position: position + 1, itemPK: pair.1, score: pair.0.score, modelVersion: response.modelVersion,
-                personalized: response.personalized, reason: pair.0.reason)
-        }
+        let shown = ImpressionRecord(
+            requestID: requestID, timestampMs: now, userPK: loggedUserPK, surface: .recommendations, anchorItemID: nil,
+            modelVersion: response.modelVersion, personalized: response.personalized,
+            items: response.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
         return (response, shown)
     }
 
     /// Similar items as the API serves them, likewise logged.
-    public func similarItemsForDisplay(to itemID: String, k: Int) throws -> (RecommendationResponse, [ImpressionRecord]) {
-        var (response, itemPKs, anchorPK) = try similarItemsWithKeys(to: itemID, k: k)
+    public func similarItemsForDisplay(to itemID: String, k: Int) throws -> (RecommendationResponse, ImpressionRecord) {
+        var response = try similarItems(to: itemID, k: k)
         let requestID = Self.newRequestID()
         response.requestID = requestID
         let now = clock.now()
-        let shown = zip(response.items, itemPKs).enumerated().map { position, pair in
-            ImpressionRecord(
-                requestID: requestID, timestampMs: now, userPK: nil, surface: .similar, anchorItemPK: anchorPK, position: position + 1,
-                itemPK: pair.1, score: pair.0.score, modelVersion: response.modelVersion, personalized: false, reason: pair.0.reason)
-        }
+        let shown = ImpressionRecord(
+            requestID: requestID, timestampMs: now, userPK: nil, surface: .similar, anchorItemID: itemID,
+            modelVersion: response.modelVersion, personalized: false,
+            items: response.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
         return (response, shown)
     }
 

@@ -53,34 +53,33 @@ extension Engine {
     /// ranking (popular in their country, trending, popular), never an error. A person whose
     /// events arrived after training is folded in from their current history.
     public func recommend(_ request: RecommendationRequest) throws -> RecommendationResponse {
-        let userPK = try request.userID.flatMap { id in
-            try database.writer.read { db in try ServingQueries.userPK(pseudonym: database.pseudonymizer.pseudonym(of: id), in: db) }
-        }
-        return try recommend(request, userPK: userPK).response
+        try recommend(request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:))).response
     }
 
-    /// The query once the person is resolved to a profile (or to nobody); also returns the
-    /// items' keys, for the impression log.
-    func recommend(_ request: RecommendationRequest, userPK: Int64?) throws -> (
-        response: RecommendationResponse, itemPKs: [Int64], loggedUserPK: Int64?
+    /// The query once the person is known by profile key or pseudonym (or is nobody); also
+    /// returns the profile to log the impressions under (nil when the person may not be
+    /// processed for analytics).
+    func recommend(_ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil) throws -> (
+        response: RecommendationResponse, loggedUserPK: Int64?
     ) {
-        // One read transaction: the person's consent, the active model (cached) and the events
-        // newer than it; the rest of the person's history is in the serving model's memory.
-        let (loaded, newEvents, consent) = try database.writer.read { db -> (ServingModel?, EventColumns?, ServingConsent) in
+        // One read transaction: who the person is, their consent, the active model (cached)
+        // and the events newer than it; the rest of their history is in the model's memory.
+        let (loaded, newEvents, consent, resolvedPK) = try database.writer.read {
+            db -> (ServingModel?, EventColumns?, ServingConsent, Int64?) in
+            let userPK = try knownPK ?? pseudonym.flatMap { try ServingQueries.userPK(pseudonym: $0, in: db) }
             let consent = try ServingConsent.read(userPK: userPK, in: db)
-            guard let serving = try servingCache.model(in: db) else { return (nil, nil, consent) }
+            guard let serving = try servingCache.model(in: db) else { return (nil, nil, consent, userPK) }
             // Without personalization consent: no history, no fold-in, no vector.
             let personal = consent.personalization && !(userPK.map(serving.isDropped) ?? true)
             let events =
                 try personal ? userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: serving.record.dataToMs, in: db) } : nil
-            return (serving, events, ServingConsent(personalization: personal, analytics: consent.analytics))
+            return (serving, events, ServingConsent(personalization: personal, analytics: consent.analytics), userPK)
         }
-        let loggedUserPK = consent.analytics ? userPK : nil
+        let loggedUserPK = consent.analytics ? resolvedPK : nil
         guard let serving = loaded else {
-            let fallback = try RecommendationFallback.withoutModel(request, database: database)
-            return (fallback.response, fallback.itemPKs, loggedUserPK)
+            return (try RecommendationFallback.withoutModel(request, database: database), loggedUserPK)
         }
-        let userPK = consent.personalization ? userPK : nil
+        let userPK = consent.personalization ? resolvedPK : nil
         let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
         let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
@@ -91,7 +90,9 @@ extension Engine {
             let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
             let user = history.hasNewEvents ? nil : knownRow
             if let ranking = serving.model as? any CandidateRanking {
-                top = ranking.top(user: user, history: history.vector, count: request.k) { filter.allows($0) }
+                top = ranking.top(user: user, history: history.vector, count: request.k, threads: servingCache.queryThreads) {
+                    filter.allows($0)
+                }
             } else {
                 var scores = [Float](repeating: 0, count: serving.itemCount)
                 serving.model.score(user: user, history: history.vector, into: &scores)
@@ -130,15 +131,11 @@ extension Engine {
         }
         let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
-        return (response, top.map { serving.itemPKs[$0.item] }, loggedUserPK)
+        return (response, loggedUserPK)
     }
 
     /// Items like a given one, by the active model's notion of similarity.
     public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
-        try similarItemsWithKeys(to: itemID, k: k).response
-    }
-
-    func similarItemsWithKeys(to itemID: String, k: Int) throws -> (response: RecommendationResponse, itemPKs: [Int64], anchorPK: Int64) {
         guard let serving = try servingCache.model(database: database) else {
             throw RequestProblem(.unavailable, code: "no_model", message: "no active model; train one with `kindred train`")
         }
@@ -158,8 +155,7 @@ extension Engine {
                 title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
                 price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: "similar to \(title)")
         }
-        let response = RecommendationResponse(
+        return RecommendationResponse(
             items: items, personalized: false, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
-        return (response, similar.map { serving.itemPKs[$0.item] }, serving.itemPKs[Int(index)])
     }
 }

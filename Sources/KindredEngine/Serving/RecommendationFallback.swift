@@ -2,16 +2,13 @@ import KindredStore
 
 /// Before any model is trained: the most interacted-with catalog items.
 enum RecommendationFallback {
-    static func withoutModel(_ request: RecommendationRequest, database: KindredDatabase) throws -> (
-        response: RecommendationResponse, itemPKs: [Int64]
-    ) {
+    static func withoutModel(_ request: RecommendationRequest, database: KindredDatabase) throws -> RecommendationResponse {
         let rows = try database.writer.read { db in try PopularItems.top(limit: request.k, inStockOnly: request.inStockOnly, in: db) }
-        let response = RecommendationResponse(
+        return RecommendationResponse(
             items: rows.map {
                 Recommendation(
                     itemID: $0.itemID, title: $0.title, category: $0.category, price: $0.price, score: Float($0.people), reason: "popular")
             },
             personalized: false, modelVersion: nil, algorithm: "none")
-        return (response, rows.map(\.itemPK))
     }
 }

@@ -29,8 +29,8 @@ struct RecommendationRoutes {
             recommendation.country = try query.text("country", maxLength: 16)
             recommendation.hour = try query.integer("hour", in: 0...23)
             let (response, shown) = try engine.recommendForDisplay(recommendation)
-            writer.log(shown)
-            metrics.impressionsLogged.increment(by: Int64(shown.count))
+            writer.log([shown])
+            metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try JSONResponse.make(response)
         }
 
@@ -38,8 +38,8 @@ struct RecommendationRoutes {
             let query = QueryReader(request.uri.queryParameters)
             let (response, shown) = try engine.similarItemsForDisplay(
                 to: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
-            writer.log(shown)
-            metrics.impressionsLogged.increment(by: Int64(shown.count))
+            writer.log([shown])
+            metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try JSONResponse.make(response)
         }
     }

@@ -368,44 +368,48 @@ extension Migration {
                     revoked_ms  INTEGER
                 ) STRICT;
 
-                -- What was shown: one row per item of every recommendation response, so that clicks and
-                -- purchases that carry the response's request_id can be attributed to the slate, position
-                -- and model that produced them. Written by the same group commit as events.
+                -- What was shown: one row per recommendation response, its items in order as a JSON array
+                -- ([{"item_id", "score", "explored", "probability", "reason"}, ...]), so that clicks and
+                -- purchases that carry the response's request_id can be attributed to the slate, position and
+                -- model that produced them (view impression_outcomes, one row per item shown). Written by the
+                -- same group commit as events, one row per response: logging costs the response nothing.
                 CREATE TABLE impressions (
-                    impression_pk  INTEGER PRIMARY KEY,
-                    request_id     TEXT NOT NULL,
+                    impression_pk  INTEGER PRIMARY KEY,                                    -- grows with time
+                    request_id     TEXT NOT NULL UNIQUE,
                     ts_ms          INTEGER NOT NULL,
-                    user_pk        INTEGER REFERENCES users (user_pk) ON DELETE CASCADE,   -- NULL: anonymous
+                    user_pk        INTEGER REFERENCES users (user_pk) ON DELETE CASCADE,   -- NULL: anonymous, or no analytics consent
                     surface        TEXT NOT NULL CHECK (surface IN ('recommendations', 'similar')),
-                    anchor_item_pk INTEGER REFERENCES items (item_pk) ON DELETE CASCADE,   -- the item a similar-items slate is for
-                    position       INTEGER NOT NULL CHECK (position >= 1),
-                    item_pk        INTEGER NOT NULL REFERENCES items (item_pk) ON DELETE CASCADE,
-                    score          REAL NOT NULL,
+                    anchor_item_id TEXT,                                                   -- the item a similar-items slate is for
                     model_version  INTEGER,                                                -- NULL: no model was active
                     personalized   INTEGER NOT NULL CHECK (personalized IN (0, 1)),
-                    explored       INTEGER NOT NULL DEFAULT 0 CHECK (explored IN (0, 1)), -- an exploration pick
-                    probability    REAL NOT NULL DEFAULT 1 CHECK (probability > 0 AND probability <= 1), -- of showing it here
-                    reason         TEXT,
-                    UNIQUE (request_id, position)
+                    items          TEXT NOT NULL CHECK (json_valid(items) AND json_type(items) = 'array')
                 ) STRICT;
-                CREATE INDEX impressions_by_time ON impressions (ts_ms);
                 CREATE INDEX impressions_by_user ON impressions (user_pk) WHERE user_pk IS NOT NULL;
 
                 -- Later events name the response they follow.
                 CREATE INDEX events_by_request ON events (request_id) WHERE request_id IS NOT NULL;
 
                 -- Each shown item with what followed it: clicks, carts and purchases of the same item that
-                -- carry the response's request_id. The ground for click-through rates and experiments.
+                -- carry the response's request_id. `explored` marks an exploration pick and `probability` the
+                -- chance the policy gave the item its place (1 for a deterministic ranking): the ground for
+                -- click-through rates, experiments and off-policy evaluation.
                 CREATE VIEW impression_outcomes AS
                 SELECT i.request_id,
                        strftime('%Y-%m-%dT%H:%M:%fZ', i.ts_ms / 1000.0, 'unixepoch') AS shown_at,
-                       i.surface, i.position, it.item_id, i.score, i.model_version, i.personalized,
-                       i.explored, i.probability, i.reason,
-                       (SELECT count(*) FROM events AS e WHERE e.request_id = i.request_id AND e.item_pk = i.item_pk AND e.type = 'click') AS clicks,
-                       (SELECT count(*) FROM events AS e WHERE e.request_id = i.request_id AND e.item_pk = i.item_pk AND e.type = 'add_to_cart') AS carts,
-                       (SELECT count(*) FROM events AS e WHERE e.request_id = i.request_id AND e.item_pk = i.item_pk AND e.type = 'purchase') AS purchases
-                FROM impressions AS i
-                JOIN items AS it ON it.item_pk = i.item_pk;
+                       i.surface, i.anchor_item_id, i.user_pk, i.model_version, i.personalized,
+                       j.key + 1 AS position,
+                       json_extract(j.value, '$.item_id') AS item_id,
+                       json_extract(j.value, '$.score') AS score,
+                       json_extract(j.value, '$.explored') AS explored,
+                       json_extract(j.value, '$.probability') AS probability,
+                       json_extract(j.value, '$.reason') AS reason,
+                       (SELECT count(*) FROM events AS e JOIN items AS it USING (item_pk)
+                        WHERE e.request_id = i.request_id AND it.item_id = json_extract(j.value, '$.item_id') AND e.type = 'click') AS clicks,
+                       (SELECT count(*) FROM events AS e JOIN items AS it USING (item_pk)
+                        WHERE e.request_id = i.request_id AND it.item_id = json_extract(j.value, '$.item_id') AND e.type = 'add_to_cart') AS carts,
+                       (SELECT count(*) FROM events AS e JOIN items AS it USING (item_pk)
+                        WHERE e.request_id = i.request_id AND it.item_id = json_extract(j.value, '$.item_id') AND e.type = 'purchase') AS purchases
+                FROM impressions AS i, json_each(i.items) AS j;
 
                 -- Keys as a person may list them: never the hash.
                 CREATE VIEW api_keys_readable AS

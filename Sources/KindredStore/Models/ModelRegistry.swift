@@ -126,7 +126,7 @@ public enum ModelRegistry {
     }
 
     public static func activeVersion(in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT version FROM model_versions WHERE status = 'active'")
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM model_versions WHERE status = 'active'"))
     }
 
     /// Makes `version` the active one and retires the previous, in the caller's transaction.

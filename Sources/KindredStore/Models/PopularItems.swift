@@ -3,7 +3,6 @@ import GRDB
 /// The most interacted-with items straight from the events, for a shop with no model yet.
 public enum PopularItems {
     public struct Item: Sendable {
-        public var itemPK: Int64
         public var itemID: String
         public var title: String?
         public var category: String?
@@ -15,11 +14,11 @@ public enum PopularItems {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT i.item_pk, i.item_id, i.title, i.category, i.price, count(DISTINCT coalesce(e.user_pk, -e.event_pk)) AS people
+                SELECT i.item_id, i.title, i.category, i.price, count(DISTINCT coalesce(e.user_pk, -e.event_pk)) AS people
                 FROM events AS e JOIN items AS i USING (item_pk)
                 WHERE e.type IN ('view', 'click', 'add_to_cart', 'purchase') AND (? = 0 OR i.in_stock = 1)
                 GROUP BY e.item_pk ORDER BY people DESC, i.item_id LIMIT ?
                 """, arguments: [inStockOnly ? 1 : 0, limit]
-        ).map { Item(itemPK: $0[0], itemID: $0[1], title: $0[2], category: $0[3], price: $0[4], people: $0[5]) }
+        ).map { Item(itemID: $0[0], title: $0[1], category: $0[2], price: $0[3], people: $0[4]) }
     }
 }

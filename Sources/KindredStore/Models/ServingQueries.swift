@@ -3,7 +3,7 @@ import GRDB
 /// Small reads the recommendation query makes.
 public enum ServingQueries {
     public static func userPK(pseudonym: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT user_pk FROM users WHERE pseudonym = ?", arguments: [pseudonym])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT user_pk FROM users WHERE pseudonym = ?"), arguments: [pseudonym])
     }
 
     /// Profiles with at least one event, for sampling in latency checks.

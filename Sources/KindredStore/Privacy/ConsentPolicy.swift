@@ -25,7 +25,7 @@ public struct ConsentPolicy: Sendable, Equatable {
     public static func read(in db: Database) throws -> ConsentPolicy {
         var modes: [String: ConsentMode] = [:]
         var withoutAnalytics = EventsWithoutAnalytics.anonymize
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings WHERE key LIKE 'consent.%'") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM settings WHERE key LIKE 'consent.%'")) {
             let key: String = row[0]
             let value: String = row[1]
             if key == "consent.events_without_analytics" {
@@ -54,22 +54,22 @@ public enum ConsentLookup {
     /// The latest decision of one person for a purpose; nil when they never decided.
     public static func decision(userPK: Int64, purpose: String, in db: Database) throws -> Bool? {
         try Bool.fetchOne(
-            db,
-            sql: """
-                SELECT granted FROM consents WHERE user_pk = ? AND purpose = ?
-                ORDER BY decided_ms DESC, consent_pk DESC LIMIT 1
-                """, arguments: [userPK, purpose])
+            db.cachedStatement(
+                sql: """
+                    SELECT granted FROM consents WHERE user_pk = ? AND purpose = ?
+                    ORDER BY decided_ms DESC, consent_pk DESC LIMIT 1
+                    """), arguments: [userPK, purpose])
     }
 
     /// The same, by pseudonym (nil also when there is no such profile).
     public static func decision(pseudonym: String, purpose: String, in db: Database) throws -> Bool? {
         try Bool.fetchOne(
-            db,
-            sql: """
-                SELECT c.granted FROM consents AS c JOIN users AS u USING (user_pk)
-                WHERE u.pseudonym = ? AND c.purpose = ?
-                ORDER BY c.decided_ms DESC, c.consent_pk DESC LIMIT 1
-                """, arguments: [pseudonym, purpose])
+            db.cachedStatement(
+                sql: """
+                    SELECT c.granted FROM consents AS c JOIN users AS u USING (user_pk)
+                    WHERE u.pseudonym = ? AND c.purpose = ?
+                    ORDER BY c.decided_ms DESC, c.consent_pk DESC LIMIT 1
+                    """), arguments: [pseudonym, purpose])
     }
 
     /// Every person's latest decision for a purpose.

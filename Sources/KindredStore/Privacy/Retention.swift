@@ -44,7 +44,14 @@ public enum Retention {
         purged.aggregateRows = db.changesCount
         try db.execute(sql: "DELETE FROM events WHERE ts_ms < ?", arguments: [cutoffMs])
         purged.events = db.changesCount
-        try db.execute(sql: "DELETE FROM impressions WHERE ts_ms < ?", arguments: [cutoffMs])
+        // Impressions are numbered in the order they were logged: find the first one to keep by
+        // walking from the oldest, instead of keeping an index on time for a once-a-day delete.
+        try db.execute(
+            sql: """
+                DELETE FROM impressions WHERE impression_pk < coalesce(
+                    (SELECT impression_pk FROM impressions WHERE ts_ms >= ?1 ORDER BY impression_pk LIMIT 1),
+                    (SELECT max(impression_pk) + 1 FROM impressions))
+                """, arguments: [cutoffMs])
         purged.impressions = db.changesCount
         return purged
     }

@@ -3,7 +3,7 @@ import GRDB
 /// Reads and writes the `settings` table: configuration that belongs with the data.
 public enum SettingsStore {
     public static func value(_ key: String, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM settings WHERE key = ?"), arguments: [key])
     }
 
     public static func set(_ key: String, to value: String, in db: Database, nowMs: Int64) throws {

@@ -19,7 +19,8 @@ public enum ApiKeyStore {
     /// The role of the unrevoked key whose secret hashes to `secretHash`, if any.
     public static func role(secretHash: String, in db: Database) throws -> (keyID: String, role: String)? {
         try Row.fetchOne(
-            db, sql: "SELECT key_id, role FROM api_keys WHERE secret_hash = ? AND revoked_ms IS NULL", arguments: [secretHash]
+            db.cachedStatement(sql: "SELECT key_id, role FROM api_keys WHERE secret_hash = ? AND revoked_ms IS NULL"),
+            arguments: [secretHash]
         ).map { ($0[0], $0[1]) }
     }
 

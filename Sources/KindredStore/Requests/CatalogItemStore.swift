@@ -14,7 +14,7 @@ public enum CatalogItemStore {
         case notFound
         /// Nothing referred to it: the row is gone.
         case deleted
-        /// Events, impressions or model versions refer to it: it stays as history (out of the catalog, out of
+        /// Events or model versions refer to it: it stays as history (out of the catalog, out of
         /// stock) so that no event loses its item.
         case retired
     }
@@ -37,7 +37,6 @@ public enum CatalogItemStore {
                 db,
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM events WHERE item_pk = ?1)
-                        OR EXISTS (SELECT 1 FROM impressions WHERE item_pk = ?1 OR anchor_item_pk = ?1)
                         OR EXISTS (SELECT 1 FROM model_item_vectors WHERE item_pk = ?1)
                     """, arguments: [itemPK]) ?? true
         let removal: Removal

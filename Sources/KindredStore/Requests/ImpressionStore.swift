@@ -1,58 +1,85 @@
+import Foundation
 import GRDB
 
-/// One item of a recommendation response as it was shown.
+/// One recommendation response as it was shown: which items, in which order, from which
+/// model, for whom.
 public struct ImpressionRecord: Sendable, Equatable {
     public enum Surface: String, Sendable {
         case recommendations, similar
     }
 
+    /// One item of the response.
+    public struct Shown: Sendable, Equatable {
+        public var itemID: String
+        public var score: Float
+        /// An exploration pick rather than the model's own choice.
+        public var explored: Bool
+        /// The probability with which the policy put this item in this position (1 when
+        /// ranking is deterministic), which off-policy evaluation divides by.
+        public var probability: Double
+        public var reason: String?
+
+        public init(itemID: String, score: Float, explored: Bool = false, probability: Double = 1, reason: String?) {
+            self.itemID = itemID
+            self.score = score
+            self.explored = explored
+            self.probability = probability
+            self.reason = reason
+        }
+    }
+
     public var requestID: String
     public var timestampMs: Int64
+    /// Nil for anonymous visitors and for people who may not be processed for analytics.
     public var userPK: Int64?
     public var surface: Surface
-    public var anchorItemPK: Int64?
-    /// 1 for the first item of the response.
-    public var position: Int
-    public var itemPK: Int64
-    public var score: Float
+    public var anchorItemID: String?
     public var modelVersion: Int64?
     public var personalized: Bool
-    public var explored: Bool
-    /// The probability with which the policy put this item in this position (1 when ranking
-    /// is deterministic), which off-policy evaluation divides by.
-    public var probability: Double
-    public var reason: String?
+    /// In the order shown: position 1 first.
+    public var items: [Shown]
 
     public init(
-        requestID: String, timestampMs: Int64, userPK: Int64?, surface: Surface, anchorItemPK: Int64?, position: Int, itemPK: Int64,
-        score: Float, modelVersion: Int64?, personalized: Bool, explored: Bool = false, probability: Double = 1, reason: String?
+        requestID: String, timestampMs: Int64, userPK: Int64?, surface: Surface, anchorItemID: String?, modelVersion: Int64?,
+        personalized: Bool, items: [Shown]
     ) {
         self.requestID = requestID
         self.timestampMs = timestampMs
         self.userPK = userPK
         self.surface = surface
-        self.anchorItemPK = anchorItemPK
-        self.position = position
-        self.itemPK = itemPK
-        self.score = score
+        self.anchorItemID = anchorItemID
         self.modelVersion = modelVersion
         self.personalized = personalized
-        self.explored = explored
-        self.probability = probability
-        self.reason = reason
+        self.items = items
+    }
+
+    /// The `items` column: a JSON array, written by hand (this runs for every response).
+    var itemsJSON: String {
+        var json = "["
+        for (index, item) in items.enumerated() {
+            if index > 0 { json += "," }
+            json += "{\"item_id\":"
+            JSONString.append(item.itemID, to: &json)
+            json += ",\"score\":\(item.score.isFinite ? "\(item.score)" : "0"),\"explored\":\(item.explored ? 1 : 0),\"probability\":\(item.probability)"
+            if let reason = item.reason {
+                json += ",\"reason\":"
+                JSONString.append(reason, to: &json)
+            }
+            json += "}"
+        }
+        return json + "]"
     }
 }
 
-/// Appends what was shown, inside the caller's transaction.
+/// Appends what was shown, inside the caller's transaction: one row per response.
 public enum ImpressionStore {
     public static func write(_ records: [ImpressionRecord], in db: Database) throws {
         guard !records.isEmpty else { return }
         let insert = try FastStatement(
             """
-            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_pk, position, item_pk, score,
-                                     model_version, personalized, explored, probability, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (request_id, position) DO NOTHING
+            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (request_id) DO NOTHING
             """, in: db)
         for record in records {
             _ = try insert.run { row in
@@ -60,16 +87,32 @@ public enum ImpressionStore {
                 row.bind(record.timestampMs)
                 row.bind(record.userPK)
                 row.bind(record.surface.rawValue)
-                row.bind(record.anchorItemPK)
-                row.bind(Int64(record.position))
-                row.bind(record.itemPK)
-                row.bind(Double(record.score))
+                row.bind(record.anchorItemID)
                 row.bind(record.modelVersion)
                 row.bind(Int64(record.personalized ? 1 : 0))
-                row.bind(Int64(record.explored ? 1 : 0))
-                row.bind(record.probability)
-                row.bind(record.reason)
+                row.bind(record.itemsJSON)
             }
         }
+    }
+}
+
+/// JSON string literals without Foundation's encoder.
+enum JSONString {
+    static func append(_ text: String, to json: inout String) {
+        json += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case _ where scalar.value < 0x20:
+                json += String(format: "\\u%04x", scalar.value)
+            default:
+                json.unicodeScalars.append(scalar)
+            }
+        }
+        json += "\""
     }
 }
