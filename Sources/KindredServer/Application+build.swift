@@ -27,7 +27,7 @@ public func buildApplication(
         database: engine.database, clock: engine.clock, onCommit: { _ in metrics.groupCommits.increment() },
         onError: { logger.error("\($0)") })
     writer.start()
-    try engine.database.requireDurableCommits()
+    if configuration.durableCommits { try engine.database.requireDurableCommits() }
     try engine.startServing(onModelSwap: { version in
         metrics.activeModelVersion.set(Double(version))
         logger.info("serving model version \(version)")

@@ -16,6 +16,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Threads a training run may use beside the server.
     public var trainThreads = 2
     public var logLevel = "info"
+    /// Whether every commit waits for the disk (synchronous=FULL), so that acknowledged events
+    /// also survive a power cut. Off, commits survive any crash of the process (WAL,
+    /// synchronous=NORMAL) and ingestion is several times faster; see docs/benchmarks.md.
+    public var durableCommits = false
 
     public init() {}
 
@@ -28,6 +32,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case maxBatchEvents = "max_batch_events"
         case trainThreads = "train_threads"
         case logLevel = "log_level"
+        case durableCommits = "durable_commits"
 
         public var environmentVariable: String { "KINDRED_" + rawValue.uppercased() }
     }
@@ -59,7 +64,10 @@ public struct ServerConfiguration: Sendable, Equatable {
                 switch value {
                 case let text as String: file[key] = text
                 case let list as [String]: file[key] = list.joined(separator: ",")
-                case let number as NSNumber: file[key] = number.stringValue
+                case let number as NSNumber:
+                    // Foundation hands JSON booleans over as its own NSNumber subclass.
+                    let isBoolean = type(of: number) == type(of: NSNumber(value: true))
+                    file[key] = isBoolean ? (number.boolValue ? "true" : "false") : number.stringValue
                 default: throw Invalid(source: configFile.path, key: key, message: "expected a string or a number")
                 }
             }
@@ -109,6 +117,12 @@ public struct ServerConfiguration: Sendable, Equatable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else { throw Message(text: "one of \(levels.joined(separator: ", "))") }
             logLevel = value.lowercased()
+        case .durableCommits:
+            switch value.lowercased() {
+            case "true", "yes", "1", "on": durableCommits = true
+            case "false", "no", "0", "off": durableCommits = false
+            default: throw Message(text: "'\(value)' is not true or false")
+            }
         }
     }
 

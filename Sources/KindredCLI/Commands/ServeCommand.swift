@@ -9,7 +9,7 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Run the HTTP API, the event writer and the hourly retraining scheduler.",
         discussion: """
-            Every setting comes from the first of: its flag, its environment variable (KINDRED_HOST, KINDRED_PORT, KINDRED_RETRAIN_EVERY, KINDRED_CORS_ORIGINS, KINDRED_MAX_BODY_BYTES, KINDRED_MAX_BATCH_EVENTS, KINDRED_TRAIN_THREADS, KINDRED_LOG_LEVEL), the JSON config file (--config or KINDRED_CONFIG, keys host, port, retrain_every, cors_origins, ...), the default.
+            Every setting comes from the first of: its flag, its environment variable (KINDRED_HOST, KINDRED_PORT, KINDRED_RETRAIN_EVERY, KINDRED_CORS_ORIGINS, KINDRED_MAX_BODY_BYTES, KINDRED_MAX_BATCH_EVENTS, KINDRED_TRAIN_THREADS, KINDRED_LOG_LEVEL, KINDRED_DURABLE_COMMITS), the JSON config file (--config or KINDRED_CONFIG, keys host, port, retrain_every, cors_origins, ...), the default.
 
             The API needs keys: create a public key for the storefront and an admin key with `kindred keys create --role public|admin`. SIGINT or SIGTERM stops the server gracefully: requests in flight are answered and every accepted event is written before the process exits.
             """)
@@ -35,6 +35,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A JSON config file (default: $KINDRED_CONFIG if set).", valueName: "path"))
     var config: String?
 
+    @Flag(help: "Make every commit wait for the disk, so that acknowledged events survive a power cut too (slower).")
+    var durableCommits = false
+
     func validate() throws {
         _ = try resolvedConfiguration()
     }
@@ -46,6 +49,7 @@ struct ServeCommand: ParsableCommand {
         flags[.retrainEvery] = retrainEvery
         flags[.corsOrigins] = corsOrigins
         flags[.logLevel] = logLevel
+        if durableCommits { flags[.durableCommits] = "true" }
         let environment = ProcessInfo.processInfo.environment
         var file: (path: String, data: Data)?
         if let path = config ?? environment["KINDRED_CONFIG"] {

@@ -43,8 +43,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// People whose favourite categories await a recount (writer thread only).
     private var staleFavourites = Set<Int64>()
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
-    /// How often favourite categories catch up with new events.
-    static let favouritesInterval = 10.0
+    /// How often favourite categories catch up with new events, and how many profiles one
+    /// pass recounts at most: small passes keep the writer from stalling behind them.
+    static let favouritesInterval = 1.0
+    static let favouritesPerPass = 256
     /// Called after each commit with the newest stored event, outside any lock.
     private let onCommit: @Sendable (Int64?) -> Void
     /// Called with errors that no request can be told about (impressions).
@@ -126,10 +128,17 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while pending.isEmpty && accepting { condition.wait() }
-            if pending.isEmpty {
+            // Sleep until work arrives, unless profiles await a recount: idle time is for that.
+            while pending.isEmpty && accepting && staleFavourites.isEmpty { condition.wait() }
+            if pending.isEmpty && accepting {
                 condition.unlock()
                 refreshFavourites()
+                continue
+            }
+            if pending.isEmpty {
+                // Closing: bring every profile up to date, then stop.
+                condition.unlock()
+                while !staleFavourites.isEmpty { refreshFavourites() }
                 condition.lock()
                 guard pending.isEmpty else {
                     condition.unlock()
@@ -150,14 +159,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Recounts the favourite categories of the people whose events arrived since the last
-    /// recount, in a transaction of its own: profiles' counters are current at every commit,
-    /// favourite categories within `favouritesInterval` seconds.
+    /// Recounts the favourite categories of people whose events arrived since their last
+    /// recount, a few hundred per pass, in a transaction of its own: profiles' counters are
+    /// current at every commit, favourite categories about a second later.
     private func refreshFavourites() {
         favouritesRefreshedAt = WallClock.monotonicSeconds()
         guard !staleFavourites.isEmpty else { return }
-        let people = Array(staleFavourites)
-        staleFavourites.removeAll()
+        let people = Array(staleFavourites.prefix(Self.favouritesPerPass))
+        staleFavourites.subtract(people)
         do {
             try database.writer.write { db in try ProfileStore.refreshFavouriteCategories(of: people, in: db) }
         } catch {

@@ -60,7 +60,8 @@ public struct ImpressionRecord: Sendable, Equatable {
             if index > 0 { json += "," }
             json += "{\"item_id\":"
             JSONString.append(item.itemID, to: &json)
-            json += ",\"score\":\(item.score.isFinite ? "\(item.score)" : "0"),\"explored\":\(item.explored ? 1 : 0),\"probability\":\(item.probability)"
+            json +=
+                ",\"score\":\(item.score.isFinite ? "\(item.score)" : "0"),\"explored\":\(item.explored ? 1 : 0),\"probability\":\(item.probability)"
             if let reason = item.reason {
                 json += ",\"reason\":"
                 JSONString.append(reason, to: &json)
