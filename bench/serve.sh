@@ -6,7 +6,13 @@
 #   3. GET /healthz as fast as it is answered: the same server's HTTP floor, the peer of (2);
 #   4. the steady load of (1) again while POST /v1/models/train retrains on all events;
 #   5. events in batches of 100 (bench/wrk/events.lua), then the server is stopped and the
-#      events in the database are counted against the events acknowledged.
+#      events in the database are counted against the events acknowledged;
+#   6. the same with --durable-commits (every commit synced to disk).
+# wrk stops at its deadline with requests in flight: their events may or may not have been
+# committed, and their answers are discarded, so nothing is lost exactly when
+# acknowledged <= stored <= acknowledged + 100 x (sent - answered).
+# The steady runs pace each connection with a pause of (period - p50),
+# p50 taken from a warm-up at the same rate.
 # The machine's two cores serve both wrk and the server. Figures go to docs/benchmarks.md.
 #
 # Usage: bench/serve.sh [seconds per run, default 30]
@@ -37,7 +43,7 @@ for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$work/users"
 tail -n +2 "$shop/catalog.csv" | cut -d, -f1 > "$work/items"
 
 start_server() {
-  "$kindred" serve --db "$db" --port "$port" --retrain-every off --log-level warning > "$work/serve.log" 2>&1 &
+  "$kindred" serve --db "$db" --port "$port" --retrain-every off --log-level warning "$@" > "$work/serve.log" 2>&1 &
   server=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
   echo "server did not start" >&2; cat "$work/serve.log" >&2; exit 1
@@ -49,24 +55,29 @@ run_wrk() { # name connections script [env...]
 }
 
 start_server
-run_wrk warmup 16 bench/wrk/recommend.lua RATE=1000 >/dev/null
-run_wrk steady 16 bench/wrk/recommend.lua RATE=1000
+run_wrk warmup 16 bench/wrk/recommend.lua RATE=1000
+pause=$(python3 -c "import json; print(max(0.0, 16 * 1000 / 1000 - json.load(open('$work/warmup.json'))['p50_ms']))")
+run_wrk steady 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$pause"
 run_wrk max 32 bench/wrk/recommend.lua
 run_wrk healthz 32 bench/wrk/recommend.lua ROUTE=healthz
 # Retrain while the steady load runs; the load lasts as long as the training run.
 curl -s -X POST -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/v1/models/train" > "$work/retrain.json" &
 trainer=$!
 sleep 1
-run_wrk retraining 16 bench/wrk/recommend.lua RATE=1000
+run_wrk retraining 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$pause"
 wait "$trainer"
 before=$(sqlite3 "$db" "SELECT count(*) FROM events")
 run_wrk events 16 bench/wrk/events.lua BATCH=100
 kill -TERM "$server"; wait "$server" || true; server=
 after=$(sqlite3 "$db" "SELECT count(*) FROM events")
+start_server --durable-commits
+run_wrk durable 16 bench/wrk/events.lua BATCH=100
+kill -TERM "$server"; wait "$server" || true; server=
+durable_after=$(sqlite3 "$db" "SELECT count(*) FROM events")
 
-python3 - "$work" "$before" "$after" <<'PY'
+python3 - "$work" "$before" "$after" "$durable_after" <<'PY'
 import json, sys
-work, before, after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, before, after, durable_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 load = lambda name: json.load(open(f"{work}/{name}.json"))
 train = json.load(open(f"{work}/train.json"))
 retrain = json.load(open(f"{work}/retrain.json"))
@@ -78,12 +89,16 @@ for name, label in [("steady", "recommendations, steady 1,000/s"), ("retraining"
                     ("max", "recommendations, maximum"), ("healthz", "GET /healthz, maximum (HTTP floor)")]:
     r = load(name)
     print(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['p999_ms']:.2f} | {r['max_ms']:.1f} | {r['socket_errors'] + r['non_2xx']} |")
-e = load("events")
 print()
 print(f"retraining run: version {retrain.get('version')}, {retrain.get('training_seconds', 0):.1f} s, activated {retrain.get('activated')}")
-print(f"events: {e['events_per_s']:,.0f} per second in batches of 100 (p50 {e['p50_ms']:.1f} ms, p99 {e['p99_ms']:.1f} ms per batch), "
-      f"{e['events_acknowledged']:,} acknowledged, {after - before:,} stored, errors {e['socket_errors'] + e['non_2xx']}")
-print("stored == acknowledged:", after - before == e["events_acknowledged"])
+print()
+print("| events in batches of 100 | events/s | p50 ms per batch | p99 ms per batch | acknowledged | in flight at cut-off | stored | acknowledged <= stored <= acknowledged + in flight | errors |")
+print("|---|---|---|---|---|---|---|---|---|")
+for name, label, stored in [("events", "WAL, synchronous=NORMAL (default)", after - before), ("durable", "--durable-commits (synchronous=FULL)", durable_after - after)]:
+    e = load(name)
+    in_flight = (e["sent"] - e["requests"]) * 100
+    print(f"| {label} | {e['events_per_s']:,.0f} | {e['p50_ms']:.0f} | {e['p99_ms']:.0f} | {e['events_acknowledged']:,} | {in_flight:,} | {stored:,} | "
+          f"{e['events_acknowledged'] <= stored <= e['events_acknowledged'] + in_flight} | {e['socket_errors'] + e['non_2xx']} |")
 PY
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(swift --version 2>/dev/null | head -1)"

@@ -7,6 +7,8 @@ public enum ImportSummaryText {
         var text =
             "\(summary.kind): \((summary.file as NSString).lastPathComponent): \(Grouped.int(c.rowsRead)) rows, "
             + "\(Grouped.int(c.imported)) imported, \(Grouped.int(c.duplicates)) duplicates, \(Grouped.int(c.rejected)) rejected"
+        if c.anonymized > 0 { text += ", \(Grouped.int(c.anonymized)) stored without the person (no analytics consent)" }
+        if c.withheld > 0 { text += ", \(Grouped.int(c.withheld)) not stored (no analytics consent)" }
         text += String(format: " in %.2f s", summary.seconds)
         return text
     }
@@ -24,6 +26,10 @@ public enum ImportSummaryText {
         if !extras.isEmpty { imported += " (\(extras.joined(separator: ", ")))" }
         lines.append(imported)
         lines.append("  duplicates   \(Grouped.int(c.duplicates))")
+        if c.anonymized > 0 {
+            lines.append("  anonymized   \(Grouped.int(c.anonymized)) (stored without the person: no analytics consent)")
+        }
+        if c.withheld > 0 { lines.append("  withheld     \(Grouped.int(c.withheld)) (not stored: no analytics consent)") }
         lines.append("  rejected     \(Grouped.int(c.rejected))" + (summary.rejectsFile.map { " (see \($0))" } ?? ""))
         lines.append(
             String(format: "  time         %.2f s", summary.seconds) + " (\(Grouped.int(Int(summary.rowsPerSecond.rounded()))) rows/s)")

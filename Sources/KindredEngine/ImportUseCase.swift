@@ -51,6 +51,7 @@ extension Engine {
         var details: [String: any Sendable] = [
             "file": summary.file, "format": summary.format, "rows_read": summary.counts.rowsRead,
             "imported": summary.counts.imported, "duplicates": summary.counts.duplicates,
+            "anonymized": summary.counts.anonymized, "withheld": summary.counts.withheld,
             "rejected": summary.counts.rejected, "new_users": summary.counts.newUsers,
             "new_items": summary.counts.newItems, "updated_items": summary.counts.updatedItems,
             "seconds": (summary.seconds * 1000).rounded() / 1000,

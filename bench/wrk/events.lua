@@ -24,6 +24,7 @@ end
 
 function request()
   sent = sent + 1
+  thread_sent = sent
   local now = os.time() * 1000
   local parts = {}
   for n = 1, batch do
@@ -44,11 +45,14 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local acknowledged = 0
-  for _, thread in ipairs(threads) do acknowledged = acknowledged + (thread:get("thread_stored") or 0) end
+  local acknowledged, sent_total = 0, 0
+  for _, thread in ipairs(threads) do
+    acknowledged = acknowledged + (thread:get("thread_stored") or 0)
+    sent_total = sent_total + (thread:get("thread_sent") or 0)
+  end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    '{"requests":%d,"seconds":%.2f,"events_acknowledged":%d,"events_per_s":%.0f,"p50_ms":%.3f,"p99_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
-    summary.requests, seconds, acknowledged, acknowledged / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    '{"requests":%d,"sent":%d,"seconds":%.2f,"events_acknowledged":%d,"events_per_s":%.0f,"p50_ms":%.3f,"p99_ms":%.3f,"socket_errors":%d,"non_2xx":%d}\n',
+    summary.requests, sent_total, seconds, acknowledged, acknowledged / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
 end

@@ -1,11 +1,14 @@
 -- wrk script: GET /v1/users/{id}/recommendations for people drawn at random from $USERS
 -- (one raw user id per line), with the public key $KEY. With $RATE set, each connection
 -- paces itself so that all of them together send about $RATE requests per second
--- ($CONNECTIONS must match wrk's -c); without it, wrk sends as fast as answers come.
+-- ($CONNECTIONS must match wrk's -c; $DELAY_MS, when set, is the pause after each answer);
+-- without it, wrk sends as fast as answers come.
 local users = {}
 local key = os.getenv("KEY")
 local rate = tonumber(os.getenv("RATE") or "0")
 local connections = tonumber(os.getenv("CONNECTIONS") or "16")
+-- The pause after each answer: the pacing period less the time the answer took (about p50).
+local pause = tonumber(os.getenv("DELAY_MS") or "-1")
 local path = os.getenv("ROUTE") or "recommendations"
 local threads = {}
 local counter = 0
@@ -28,6 +31,7 @@ function request()
 end
 
 function delay()
+  if pause >= 0 then return pause end
   if rate > 0 then return connections * 1000 / rate end
   return 0
 end

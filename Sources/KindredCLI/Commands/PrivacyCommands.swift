@@ -84,7 +84,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "path")) var out: String?
 
     func run() throws {
-        let document = try Engine.open(at: global.location).export(userID: user)
+        let (document, found) = try Engine.open(at: global.location).export(userID: user)
+        if !found { FileHandle.standardError.write(Data("nothing is held about that id; the document is empty\n".utf8)) }
         if let out {
             try document.write(to: URL(fileURLWithPath: out))
             FileHandle.standardError.write(Data("wrote \(out)\n".utf8))

@@ -36,16 +36,17 @@ extension Engine {
 
     /// Everything held about a person as one JSON document (profile, events, consents,
     /// segments, assignments, impressions, model vector); the export is audited, anonymously.
-    public func export(userID: String) throws -> Data {
+    public func export(userID: String) throws -> (document: Data, found: Bool) {
         let pseudonym = database.pseudonymizer.pseudonym(of: userID)
-        let document = try database.writer.write { db -> [String: Any] in
+        let (document, found) = try database.writer.write { db -> ([String: Any], Bool) in
             var document: [String: Any] = [
                 "pseudonym": pseudonym, "exported_at": TimestampFormatter.iso8601(milliseconds: clock.now()),
                 "about":
                     "Everything this shop's Kindred database holds about the person with this id, table by table. Times are Unix milliseconds (columns ending in _ms); the raw id is never stored, only its pseudonym.",
             ]
             var rows = 0
-            if let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db) {
+            let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db)
+            if let userPK {
                 let data = try PersonalData.export(userPK: userPK, in: db)
                 document.merge(data) { _, new in new }
                 rows = (data["tables"] as? [String: Any] ?? [:]).values.reduce(0) { $0 + (($1 as? [Any])?.count ?? 0) }
@@ -53,9 +54,11 @@ extension Engine {
                 document["tables"] = [String: Any]()
             }
             try AuditLog.append(action: "export", actor: actor, details: ["rows": rows], in: db, nowMs: clock.now())
-            return document
+            return (document, userPK != nil)
         }
-        return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        return (
+            try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), found
+        )
     }
 
     /// Deletes events (and impressions) older than the retention period, keeping anonymous
