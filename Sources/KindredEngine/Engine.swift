@@ -11,11 +11,17 @@ public final class Engine: Sendable {
     /// The active model as serving holds it.
     let servingCache: ServingModelCache
 
-    init(database: KindredDatabase, clock: WallClock, actor: String) {
+    init(database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil) {
         self.database = database
         self.clock = clock
         self.actor = actor
-        self.servingCache = ServingModelCache(database: database)
+        self.servingCache = servingCache ?? ServingModelCache(database: database)
+    }
+
+    /// The same engine (database, clock, model in memory) acting for someone else, so that
+    /// the audit log names who did what: `api:<key id>` for a request with an admin key.
+    public func acting(as actor: String) -> Engine {
+        Engine(database: database, clock: clock, actor: actor, servingCache: servingCache)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

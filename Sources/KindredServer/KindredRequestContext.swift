@@ -10,4 +10,7 @@ struct KindredRequestContext: RequestContext {
     init(source: Source) {
         coreContext = .init(source: source)
     }
+
+    /// Who acts, for the audit log: the key's id.
+    var actor: String { "api:\(keyID ?? "anonymous")" }
 }

@@ -63,6 +63,11 @@ import Testing
         #expect(
             try DatabaseSnapshot.count("audit_log", in: harness.database, where: "action IN ('item_create', 'item_update', 'item_remove')")
                 == 5, "create, update, remove, remove, update")
+        // Each names the admin key that did it.
+        let keyID = String(harness.adminKey.split(separator: ".")[0])
+        #expect(
+            Set(try DatabaseSnapshot.strings("SELECT DISTINCT actor FROM audit_log WHERE action LIKE 'item_%'", in: harness.database))
+                == ["api:\(keyID)"])
     }
 
     @Test func consentDecisionsAreAppended() async throws {

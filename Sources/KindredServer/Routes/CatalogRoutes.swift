@@ -21,13 +21,13 @@ struct CatalogRoutes {
         group.put("items/{id}") { request, context -> Response in
             let itemID = try PathID.read("id", context)
             let body = try await request.bodyData(limit: configuration.maxBodyBytes)
-            let created = try engine.putItem(itemID, body: body)
+            let created = try engine.acting(as: context.actor).putItem(itemID, body: body)
             return try JSONResponse.make(ItemWritten(itemId: itemID, created: created), status: created ? .created : .ok)
         }
 
         group.delete("items/{id}") { _, context -> Response in
             let itemID = try PathID.read("id", context)
-            let removal = try engine.removeItem(itemID)
+            let removal = try engine.acting(as: context.actor).removeItem(itemID)
             return try JSONResponse.make(ItemRemoved(itemId: itemID, removal: removal == .deleted ? "deleted" : "retired"))
         }
     }

@@ -18,10 +18,11 @@ struct ModelRoutes {
             try JSONResponse.make(Models(servingVersion: engine.servingVersion, models: try engine.models()))
         }
 
-        group.post("models/train") { _, _ -> Response in
+        group.post("models/train") { _, context -> Response in
             let outcome: RetrainOutcome
+            let engine = engine.acting(as: context.actor)
             do {
-                outcome = try await lane.run { [engine, configuration] in engine.retrainNow(threads: configuration.trainThreads) }
+                outcome = try await lane.run { [configuration] in engine.retrainNow(threads: configuration.trainThreads) }
             } catch is TrainingLane.Busy {
                 throw APIError(.conflict, code: "training_in_progress", message: "a training run is going; try again when it is done")
             }
@@ -42,7 +43,7 @@ struct ModelRoutes {
             }
             let record: ModelVersionRecord
             do {
-                record = try engine.activate(version: version)
+                record = try engine.acting(as: context.actor).activate(version: version)
             } catch let error as DataError {
                 let missing = error.message.hasPrefix("no model version")
                 throw APIError(

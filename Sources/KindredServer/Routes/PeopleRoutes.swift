@@ -8,13 +8,13 @@ struct PeopleRoutes {
 
     func add(to group: RouterGroup<KindredRequestContext>) {
         group.delete("users/{id}") { _, context -> Response in
-            let report = try engine.forget(userID: try PathID.read("id", context))
+            let report = try engine.acting(as: context.actor).forget(userID: try PathID.read("id", context))
             guard report.found else { throw APIError.nobodyHeld }
             return try JSONResponse.make(report)
         }
 
         group.get("users/{id}/data") { _, context -> Response in
-            let (document, found) = try engine.export(userID: try PathID.read("id", context))
+            let (document, found) = try engine.acting(as: context.actor).export(userID: try PathID.read("id", context))
             guard found else { throw APIError.nobodyHeld }
             return Response(
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
