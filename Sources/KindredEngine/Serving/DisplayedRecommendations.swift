@@ -3,31 +3,28 @@ import KindredStore
 
 extension Engine {
     /// Recommendations as the API serves them: named by a fresh request id, with what was
-    /// shown as impression records for the log.
+    /// shown as an impression record for the log.
     public func recommendForDisplay(_ request: RecommendationRequest) throws -> (RecommendationResponse, ImpressionRecord) {
-        var (response, loggedUserPK) = try recommend(
+        let (response, loggedUserPK) = try recommend(
             request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:)))
-        let requestID = Self.newRequestID()
-        response.requestID = requestID
-        let now = clock.now()
-        let shown = ImpressionRecord(
-            requestID: requestID, timestampMs: now, userPK: loggedUserPK, surface: .recommendations, anchorItemID: nil,
-            modelVersion: response.modelVersion, personalized: response.personalized,
-            items: response.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
-        return (response, shown)
+        return shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
     }
 
     /// Similar items as the API serves them, likewise logged.
     public func similarItemsForDisplay(to itemID: String, k: Int) throws -> (RecommendationResponse, ImpressionRecord) {
-        var response = try similarItems(to: itemID, k: k)
-        let requestID = Self.newRequestID()
-        response.requestID = requestID
-        let now = clock.now()
-        let shown = ImpressionRecord(
-            requestID: requestID, timestampMs: now, userPK: nil, surface: .similar, anchorItemID: itemID,
-            modelVersion: response.modelVersion, personalized: false,
+        shown(try similarItems(to: itemID, k: k), surface: .similar, userPK: nil, anchorItemID: itemID)
+    }
+
+    private func shown(
+        _ response: RecommendationResponse, surface: ImpressionRecord.Surface, userPK: Int64?, anchorItemID: String?
+    ) -> (RecommendationResponse, ImpressionRecord) {
+        var response = response
+        response.requestID = Self.newRequestID()
+        let record = ImpressionRecord(
+            requestID: response.requestID!, timestampMs: clock.now(), userPK: userPK, surface: surface, anchorItemID: anchorItemID,
+            modelVersion: response.modelVersion, personalized: response.personalized,
             items: response.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
-        return (response, shown)
+        return (response, record)
     }
 
     /// 128 random bits: unguessable, so that nobody can attribute events to another's slate.

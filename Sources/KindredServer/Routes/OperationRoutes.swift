@@ -5,7 +5,6 @@ import KindredEngine
 struct OperationRoutes {
     let engine: Engine
     let metrics: ServerMetrics
-    let writer: GroupCommitWriter
 
     struct Health: Codable {
         var status: String
