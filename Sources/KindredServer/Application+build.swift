@@ -48,6 +48,7 @@ public func buildApplication(
     EventRoutes(engine: engine, writer: writer, configuration: configuration, metrics: metrics).add(to: storefront)
     RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: storefront)
     ConsentRoutes(engine: engine, configuration: configuration).add(to: storefront)
+    ExperimentRoutes(engine: engine).add(to: storefront)
 
     let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .admin))
     CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)

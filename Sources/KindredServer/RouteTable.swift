@@ -8,6 +8,7 @@ enum RouteTable {
         ("GET", "/v1/users/{id}/recommendations"),
         ("DELETE", "/v1/users/{id}"),
         ("GET", "/v1/users/{id}/data"),
+        ("GET", "/v1/users/{id}/experiments/{key}"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

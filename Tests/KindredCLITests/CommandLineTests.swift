@@ -98,6 +98,7 @@ import Testing
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
             ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"],
             ["generate"], ["pseudonym"], ["serve"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
+            ["settings"], ["forget"], ["export"], ["purge"], ["experiments", "create"], ["experiments", "assign"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)
             #expect(help.status == 0)

@@ -127,4 +127,19 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("may be read by others; refusing to serve until only its owner can (chmod 600"))
     }
+
+    @Test func experimentsAssignOnlyWhoMayTakePart() throws {
+        try makeShop()
+        #expect(try kindred("experiments", "create", "banner", "--variants", "old=1,new=1").status == 0)
+        directory.write("consents.csv", "user_id,purpose,granted,ts\nu4,experiments,withdrawn,2026-11-20T09:00:00Z\n")
+        #expect(try kindred("import", "consents", "consents.csv").status == 0)
+        #expect(try kindred("experiments", "assign", "banner", "u4").stdout == "not in the experiment (no experiments consent)\n")
+        let first = try kindred("experiments", "assign", "banner", "u5").stdout
+        #expect(first.hasSuffix("(assigned now)\n"))
+        #expect(
+            try kindred("experiments", "assign", "banner", "u5").stdout
+                == first.replacingOccurrences(of: "assigned now", with: "assigned before"))
+        #expect(try sql("SELECT count(*) FROM assignments") == "1")
+        #expect(try kindred("experiments", "assign", "nothing", "u5").status == 65)
+    }
 }

@@ -233,4 +233,52 @@ import Testing
         #expect(throws: RequestProblem.self) { try engine.setSetting("consent.personalisation", to: "opt-in") }
         #expect(throws: RequestProblem.self) { try engine.setSetting("consent.personalization", to: "maybe") }
     }
+
+    @Test func onlyPeopleWithExperimentsConsentAreAssigned() async throws {
+        let (publicKey, engine) = (harness.publicKey, harness.engine)
+        try engine.createExperiment(key: "home", variants: [.init(name: "a", weight: 1), .init(name: "b", weight: 1)])
+        let answers = try await harness.withServer { client, _ -> [String] in
+            func variant(_ user: String) async throws -> String {
+                let response = try await client.call(.get, "/v1/users/\(user)/experiments/home", key: publicKey)
+                #expect(response.status == .ok)
+                return (response.object["variant"] as? String) ?? "none"
+            }
+            var answers: [String] = []
+            // Opt-out (the default): in, unless they withdrew; the same variant every time.
+            answers.append(try await variant("exp-1"))
+            answers.append(try await variant("exp-1"))
+            #expect(
+                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("exp-2", "experiments", false)).status
+                    == .created)
+            answers.append(try await variant("exp-2"))
+            // Opt-in: out until they grant it.
+            _ = try engine.setSetting("consent.experiments", to: "opt-in")
+            answers.append(try await variant("exp-3"))
+            #expect(
+                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("exp-3", "experiments", true)).status == .created
+            )
+            answers.append(try await variant("exp-3"))
+            #expect(try await client.call(.get, "/v1/users/exp-1/experiments/nope", key: publicKey).status == .notFound)
+            return answers
+        }
+        #expect(answers[0] != "none" && answers[0] == answers[1])
+        #expect(answers[2] == "none")
+        #expect(answers[3] == "none")
+        #expect(answers[4] != "none")
+        // Rows only for the two who were assigned.
+        #expect(try count("assignments") == 2)
+        for user in ["exp-2"] {
+            #expect(
+                try count("assignments", where: "user_pk = (SELECT user_pk FROM users WHERE pseudonym = '\(engine.pseudonym(of: user))')")
+                    == 0)
+        }
+    }
+
+    @Test func variantsAreDrawnByWeight() {
+        let variants: [ExperimentStore.Variant] = [.init(name: "a", weight: 1), .init(name: "b", weight: 3)]
+        let draws = (0..<4000).map { Engine.draw(variants, key: "split", pseudonym: String($0)) }
+        let share = Double(draws.filter { $0 == "b" }.count) / Double(draws.count)
+        #expect(abs(share - 0.75) < 0.03, "\(share)")
+        #expect(Engine.draw(variants, key: "split", pseudonym: "7") == Engine.draw(variants, key: "split", pseudonym: "7"))
+    }
 }

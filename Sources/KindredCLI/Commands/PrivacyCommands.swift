@@ -125,3 +125,47 @@ struct PurgeCommand: ParsableCommand {
         }
     }
 }
+
+struct ExperimentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiments",
+        abstract: "Start A/B tests and assign people to variants (only those with experiments consent).",
+        subcommands: [Create.self, Assign.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start an experiment with weighted variants.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key, e.g. homepage-ranking.") var key: String
+        @Option(help: ArgumentHelp("Variants and their weights.", valueName: "name=weight,...")) var variants: String
+        @Option(help: "A name for people.") var name: String?
+
+        func parsedVariants() throws -> [ExperimentStore.Variant] {
+            try variants.split(separator: ",").map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let weight = Double(parts[1]), weight > 0 else {
+                    throw ValidationError("--variants: '\(pair)' is not name=weight with a positive weight")
+                }
+                return ExperimentStore.Variant(name: String(parts[0]), weight: weight)
+            }
+        }
+
+        func validate() throws { _ = try parsedVariants() }
+
+        func run() throws {
+            try Engine.open(at: global.location).createExperiment(key: key, name: name, variants: try parsedVariants())
+            print("started experiment \(key)")
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The variant a person sees (recorded the first time).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key.") var key: String
+        @Argument(help: "The shop's id for the person.") var user: String
+
+        func run() throws {
+            let assignment = try Engine.open(at: global.location).assignVariant(experiment: key, userID: user)
+            print(assignment.variant.map { "\($0) (\(assignment.reason))" } ?? "not in the experiment (\(assignment.reason))")
+        }
+    }
+}
