@@ -142,4 +142,20 @@ import Testing
         #expect(try sql("SELECT count(*) FROM assignments") == "1")
         #expect(try kindred("experiments", "assign", "nothing", "u5").status == 65)
     }
+
+    @Test func importsKeepOnlyTheFieldsTheSchemaNamesAndCoarsely() throws {
+        try makeShop()
+        directory.write(
+            "located.jsonl",
+            #"{"user_id": "u2", "item_id": "K2", "type": "view", "ts": "2026-11-23T10:00:00Z", "user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0) UniqueTabletMarker", "lat": 48.858370, "lon": 2.294481, "ip": "198.51.100.23"}"#
+                + "\n")
+        #expect(try kindred("import", "events", "located.jsonl").status == 0)
+        #expect(
+            try sql("SELECT device || ' ' || latitude || ' ' || longitude FROM events WHERE latitude IS NOT NULL") == "tablet 48.86 2.29")
+        #expect(try kindred("status").status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.file("kindred.sqlite")))
+        for secret in ["198.51.100.23", "UniqueTabletMarker", "48.85837"] {
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) was stored")
+        }
+    }
 }

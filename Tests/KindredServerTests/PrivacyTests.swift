@@ -281,4 +281,18 @@ import Testing
         #expect(abs(share - 0.75) < 0.03, "\(share)")
         #expect(Engine.draw(variants, key: "split", pseudonym: "7") == Engine.draw(variants, key: "split", pseudonym: "7"))
     }
+
+    @Test func theServerPurgesByItselfWhenItStarts() async throws {
+        let engine = harness.engine
+        _ = try engine.setSetting("retention.events_days", to: "30")
+        let cutoff = (engine.clock.now() / 86_400_000 - 30) * 86_400_000
+        #expect(try count("events", where: "ts_ms < \(cutoff)") > 0)
+        let database = harness.database
+        let purged = try await harness.withServer { _, _ in
+            try await eventually { try DatabaseSnapshot.count("jobs", in: database, where: "kind = 'purge' AND status = 'succeeded'") == 1 }
+        }
+        #expect(purged)
+        #expect(try count("events", where: "ts_ms < \(cutoff)") == 0)
+        #expect(try count("audit_log", where: "action = 'purge'") == 1)
+    }
 }
