@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Holds openapi.yaml true against a running server: builds a demo database from sample-data/,
-# creates an admin key, starts `kindred serve` on loopback and runs schemathesis (every check,
-# see schemathesis.toml) against it. Exits non-zero on any failure. Needs `pip install schemathesis`.
+# creates an admin key and an experiment, starts `kindred serve` on loopback and runs
+# schemathesis (every check, see schemathesis.toml) against it. Exits non-zero on any failure. Needs `pip install schemathesis`.
 #
 #   scripts/check-openapi.sh [path/to/kindred] [max-examples]
 set -euo pipefail
@@ -14,6 +14,7 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
 
 "$kindred" demo --db "$work/shop.sqlite" > "$work/demo.log"
 key=$("$kindred" keys create --role admin --label schemathesis --db "$work/shop.sqlite" 2>/dev/null)
+"$kindred" experiments create home --variants control=1,treatment=1 --db "$work/shop.sqlite" > /dev/null
 "$kindred" serve --db "$work/shop.sqlite" --port "$port" --retrain-every off --log-level warning > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
