@@ -24,7 +24,7 @@ public func buildApplication(
     }
     let metrics = ServerMetrics()
     let writer = GroupCommitWriter(
-        database: engine.database, clock: engine.clock, onCommit: { _ in metrics.groupCommits.increment() },
+        database: engine.database, clock: engine.clock, onCommit: { metrics.groupCommits.increment() },
         onError: { logger.error("\($0)") })
     writer.start()
     if configuration.durableCommits { try engine.database.requireDurableCommits() }

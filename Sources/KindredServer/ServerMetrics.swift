@@ -24,18 +24,14 @@ final class ServerMetrics: Sendable {
     let trainingDuration: DurationHistogram
 
     init() {
-        eventsStored = registry.makeCounter(
-            descriptor: .init(
-                namespace: "kindred", metricName: "events_stored", unitName: "total", helpText: "Events stored through the API."))
-        eventsRejected = registry.makeCounter(
-            descriptor: .init(
-                namespace: "kindred", metricName: "events_rejected", unitName: "total", helpText: "Events refused for bad fields."))
-        impressionsLogged = registry.makeCounter(
-            descriptor: .init(
-                namespace: "kindred", metricName: "impressions_logged", unitName: "total", helpText: "Recommended items logged as shown."))
-        groupCommits = registry.makeCounter(
-            descriptor: .init(
-                namespace: "kindred", metricName: "group_commits", unitName: "total", helpText: "Transactions of the event writer."))
+        let registry = self.registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: .init(namespace: "kindred", metricName: name, unitName: "total", helpText: help))
+        }
+        eventsStored = counter("events_stored", "Events stored through the API.")
+        eventsRejected = counter("events_rejected", "Events refused for bad fields.")
+        impressionsLogged = counter("impressions_logged", "Recommended items logged as shown.")
+        groupCommits = counter("group_commits", "Transactions of the event writer.")
         activeModelVersion = registry.makeGauge(
             descriptor: .init(
                 namespace: "kindred", metricName: "serving_model_version", unitName: "",

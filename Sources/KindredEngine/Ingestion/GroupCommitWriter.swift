@@ -47,13 +47,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// pass recounts at most: small passes keep the writer from stalling behind them.
     static let favouritesInterval = 1.0
     static let favouritesPerPass = 256
-    /// Called after each commit with the newest stored event, outside any lock.
-    private let onCommit: @Sendable (Int64?) -> Void
+    /// Called after each commit, outside any lock.
+    private let onCommit: @Sendable () -> Void
     /// Called with errors that no request can be told about (impressions).
     private let onError: @Sendable (String) -> Void
 
     public init(
-        database: KindredDatabase, clock: WallClock, onCommit: @escaping @Sendable (Int64?) -> Void = { _ in },
+        database: KindredDatabase, clock: WallClock, onCommit: @escaping @Sendable () -> Void = {},
         onError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
@@ -219,7 +219,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func finish(_ jobs: [Job], _ outcomes: [EventBatchSession.Outcome?]) {
-        var newest: Int64?
         condition.lock()
         stats.commits += 1
         for (job, outcome) in zip(jobs, outcomes) {
@@ -227,7 +226,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
             case .events:
                 stats.eventsStored += outcome?.stored ?? 0
                 stats.duplicates += outcome?.duplicates ?? 0
-                if let pk = outcome?.maxEventPK { newest = max(newest ?? pk, pk) }
             case .impressions(let records):
                 stats.impressions += records.count
             }
@@ -236,7 +234,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         for (job, outcome) in zip(jobs, outcomes) {
             if case .events(_, let continuation) = job { continuation.resume(returning: outcome ?? EventBatchSession.Outcome()) }
         }
-        onCommit(newest)
+        onCommit()
     }
 
     private func fail(_ job: Job, _ error: any Error) {

@@ -136,12 +136,14 @@ extension Engine {
 
     /// Items like a given one, by the active model's notion of similarity.
     public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
-        guard let serving = try servingCache.model(database: database) else {
+        // One read: the model, and the catalog as it is now rather than as the loaded model
+        // last saw it, so that an item just taken out is gone at once.
+        let (loaded, removed) = try database.writer.read { db in
+            (try servingCache.model(in: db), try CatalogItemStore.isRemoved(itemID: itemID, in: db))
+        }
+        guard let serving = loaded else {
             throw RequestProblem(.unavailable, code: "no_model", message: "no active model; train one with `kindred train`")
         }
-        // The catalog as it is now, not as the loaded model last saw it: an item just taken
-        // out is gone at once.
-        let removed = try database.writer.read { db in try CatalogItemStore.isRemoved(itemID: itemID, in: db) }
         guard !removed, let index = serving.itemIndexByID[itemID] else {
             throw RequestProblem(.notFound, code: "unknown_item", message: "unknown item '\(itemID)'", field: "item_id")
         }

@@ -11,9 +11,9 @@ struct ServingConsent {
     static func read(userPK: Int64?, in db: StoreConnection) throws -> ServingConsent {
         guard let userPK else { return ServingConsent(personalization: false, analytics: false) }
         let policy = try ConsentPolicy.read(in: db)
+        let decisions = try ConsentLookup.decisions(userPK: userPK, in: db)
         return ServingConsent(
-            personalization: policy.permits(
-                "personalization", decision: try ConsentLookup.decision(userPK: userPK, purpose: "personalization", in: db)),
-            analytics: policy.permits("analytics", decision: try ConsentLookup.decision(userPK: userPK, purpose: "analytics", in: db)))
+            personalization: policy.permits("personalization", decision: decisions["personalization"]),
+            analytics: policy.permits("analytics", decision: decisions["analytics"]))
     }
 }

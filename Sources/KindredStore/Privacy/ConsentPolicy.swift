@@ -61,6 +61,16 @@ public enum ConsentLookup {
                     """), arguments: [userPK, purpose])
     }
 
+    /// One person's latest decision per purpose, in one query (the serving path asks for two).
+    public static func decisions(userPK: Int64, in db: Database) throws -> [String: Bool] {
+        var latest: [String: Bool] = [:]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT purpose, granted FROM consents WHERE user_pk = ? ORDER BY decided_ms, consent_pk"),
+            arguments: [userPK])
+        while let row = try rows.next() { latest[row[0]] = row[1] }
+        return latest
+    }
+
     /// The same, by pseudonym (nil also when there is no such profile).
     public static func decision(pseudonym: String, purpose: String, in db: Database) throws -> Bool? {
         try Bool.fetchOne(

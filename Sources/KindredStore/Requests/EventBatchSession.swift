@@ -11,7 +11,6 @@ public final class EventBatchSession {
         public var anonymized = 0
         /// Not stored: no analytics consent, and the shop drops such events.
         public var withheld = 0
-        public var maxEventPK: Int64?
 
         public init() {}
     }
@@ -28,9 +27,8 @@ public final class EventBatchSession {
         let anonymizedBefore = writer.anonymized
         for draft in drafts {
             switch try writer.write(draft) {
-            case .stored(let eventPK):
+            case .stored:
                 outcome.stored += 1
-                outcome.maxEventPK = eventPK
             case .duplicate:
                 outcome.duplicates += 1
             case .withheld:
