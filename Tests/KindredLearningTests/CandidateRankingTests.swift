@@ -11,10 +11,11 @@ import Testing
     }
 
     @Test func quantizedScoresStayWithinTheRoundingBound() {
-        // Each code is off by at most half a step (scale / 2), so a dot product is off by at
-        // most scale / 2 * sum |v|.
+        // Each row code is off by at most half its step (scale / 2) and each query code by half
+        // the query's step, so a dot product is off by at most
+        // scale / 2 * sum |v| + queryScale / 2 * sum |row codes * scale|.
         var random = SeededGenerator(seed: 4)
-        let dimension = 24
+        let dimension = 23  // not a multiple of the 4-dimension group
         let rows = 37  // not a multiple of the 16-row block
         let values = (0..<(rows * dimension)).map { _ in Float(random.nextGaussian()) }
         let vector = (0..<dimension).map { _ in Float(random.nextGaussian()) }
@@ -23,11 +24,45 @@ import Testing
         quantized.multiply(by: vector, into: &approximate)
         #expect(approximate.count == 48, "whole blocks of 16")
         let vectorMass = vector.reduce(0) { $0 + abs($1) }
+        let queryScale = quantized.quantize(vector).scale
         for row in 0..<rows {
             let exact = (0..<dimension).reduce(Float(0)) { $0 + values[row * dimension + $1] * vector[$1] }
-            #expect(abs(approximate[row] - exact) <= quantized.scales[row] / 2 * vectorMass + 1e-4)
+            let rowMass =
+                (0..<dimension).reduce(Float(0)) { $0 + abs(values[row * dimension + $1]) } + quantized.scales[row] * Float(dimension) / 2
+            #expect(abs(approximate[row] - exact) <= quantized.scales[row] / 2 * vectorMass + queryScale / 2 * rowMass + 1e-4)
         }
         #expect(approximate[rows..<48].allSatisfy { $0 == 0 }, "padding rows score zero")
+    }
+
+    @Test func aHandQuantizedDotProduct() {
+        // Row (1, -2, 0.5, 4): scale 4/127, codes (32, -64, 16, 127). Query (0.5, 0.25, -1, 2):
+        // scale 2/127, codes (32, 16, -64, 127). Integer dot: 1024 - 1024 - 1024 + 16129 = 15105,
+        // times (4/127) (2/127) = 7.4920; the float dot product is 0.5 - 0.5 - 0.5 + 8 = 7.5.
+        let quantized = QuantizedRows([1, -2, 0.5, 4], dimension: 4)
+        var out: [Float] = []
+        quantized.multiply(by: [0.5, 0.25, -1, 2], into: &out)
+        #expect(abs(out[0] - 15105 * (4 / 127) * (2 / 127)) < 1e-5)
+    }
+
+    @Test func theVectorKernelAgreesBitForBitWithThePortableOne() {
+        // Integer sums: the AVX-512 VNNI path (where the CPU has it) and the portable loop
+        // must give identical floats, extremes of the code range included.
+        var random = SeededGenerator(seed: 11)
+        for dimension in [1, 4, 17, 64] {
+            let rows = 53
+            var values = (0..<(rows * dimension)).map { _ in Float(random.nextGaussian()) }
+            values[0] = 1e3
+            values[values.count - 1] = -1e3
+            let quantized = QuantizedRows(values, dimension: dimension)
+            var vector = (0..<dimension).map { _ in Float(random.nextGaussian()) }
+            vector[0] = -50
+            let query = quantized.quantize(vector)
+            var best: [Float] = []
+            var portable: [Float] = []
+            quantized.multiply(query, into: &best, threads: 1, kernel: .best)
+            quantized.multiply(query, into: &portable, threads: 1, kernel: .portable)
+            #expect(best == portable, "dimension \(dimension)")
+        }
     }
 
     @Test(arguments: [2_000, 40_000])

@@ -22,10 +22,21 @@ void kk_gemv(const float *rows, long count, long dim, const float *v, float *out
 void kk_cg_row(float *x, const float *y, const float *yty, const int *columns, const float *confidence, long count,
                long f, long steps, float *r, float *p, float *ap);
 
-/// The quantized first pass of serving, reading a quarter of the memory Float32 rows need.
-/// Rows are stored in blocks of 16 interleaved by dimension (codes[(b * dim + d) * 16 + j] is
-/// dimension d of row 16 b + j), so that 16 scores accumulate in one vector with no
-/// horizontal sums: out[16 b + j] = scales[16 b + j] * sum_d codes[...] * v[d].
-void kk_block_gemv_i8(const signed char *codes, const float *scales, long blocks, long dim, const float *v, float *out);
+/// The quantized first pass of serving, reading a quarter of the memory Float32 rows need, in
+/// integer arithmetic. Rows are stored in blocks of 16, and within a block in groups of 4
+/// dimensions: codes[((b * groups + g) * 16 + j) * 4 + t] is dimension 4 g + t of row 16 b + j.
+/// `query` holds the query's int8 codes plus 128 (0...255); `sums[r]` is the sum of row r's
+/// codes. out[r] = scales[r] * query_scale * (sum_d query[d] * code[r][d] - 128 * sums[r]),
+/// which is scales[r] * query_scale * (the integer dot product of the two codes).
+/// Uses AVX-512 VNNI (64 multiply-adds per instruction) where the CPU has it.
+void kk_block_dot_i8(const signed char *codes, const float *scales, const int *sums, long blocks, long groups,
+                     const unsigned char *query, float query_scale, float *out);
+
+/// The same without VNNI; bit-identical results. Public so that tests can compare the two.
+void kk_block_dot_i8_portable(const signed char *codes, const float *scales, const int *sums, long blocks, long groups,
+                              const unsigned char *query, float query_scale, float *out);
+
+/// 1 when `kk_block_dot_i8` runs on AVX-512 VNNI.
+int kk_has_vnni(void);
 
 #endif
