@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KindredLearning
@@ -59,15 +60,14 @@ import Testing
             let query = quantized.quantize(vector)
             var best: [Float] = []
             var portable: [Float] = []
-            quantized.multiply(query, into: &best, threads: 1, kernel: .best)
-            quantized.multiply(query, into: &portable, threads: 1, kernel: .portable)
+            quantized.multiply(query, into: &best, kernel: .best)
+            quantized.multiply(query, into: &portable, kernel: .portable)
             #expect(best == portable, "dimension \(dimension)")
         }
     }
 
     @Test(arguments: [2_000, 40_000])
     func theTwoStageTopKAgreesWithTheExactOne(items: Int) {
-        // Below and above the size at which the first pass runs on two threads.
         let model = Self.randomModel(items: items, factors: 32, seed: 7)
         var agreeing = 0
         for user in 0..<200 {
@@ -88,5 +88,56 @@ import Testing
         model.score(user: 3, history: SparseVector(), into: &scores)
         let exact = TopK.select(scores, k: 10) { $0.isMultiple(of: 7) }
         #expect(top.map(\.item) == exact.map(\.item))
+    }
+
+    /// Items whose norms spread over orders of magnitude, as implicit-feedback factors do
+    /// (popular items long, the tail short), around a few directions that users share, so that
+    /// many items point nearly the way a query does and the bound that ends a scan is nearly
+    /// tight: a scan that stops a little too early shows. Optionally with biases as BPR learns.
+    static func skewedModel(items: Int, factors: Int, seed: UInt64, biased: Bool = false) -> MatrixFactorizationModel {
+        var random = SeededGenerator(seed: seed)
+        let directions = (0..<5).map { _ in (0..<factors).map { _ in Float(random.nextGaussian()) } }
+        var itemFactors: [Float] = []
+        for item in 0..<items {
+            let length = Float(exp(random.nextGaussian() * 1.2)) * 0.1
+            itemFactors += directions[item % 5].map { ($0 + Float(random.nextGaussian()) * 0.4) * length }
+        }
+        var userFactors: [Float] = []
+        for user in 0..<50 { userFactors += directions[user % 5].map { $0 + Float(random.nextGaussian()) * 0.05 } }
+        let bias = biased ? (0..<items).map { _ in Float(random.nextGaussian()) * 0.05 } : []
+        return MatrixFactorizationModel(
+            userFactors: userFactors, itemFactors: itemFactors, itemBias: bias, factors: factors, regularization: 0.1, alpha: 1)
+    }
+
+    @Test(arguments: [false, true])
+    func endingTheScanEarlyChangesNothing(biased: Bool) {
+        let model = Self.skewedModel(items: 20_000, factors: 24, seed: 12, biased: biased)
+        let rules: [(Int) -> Bool] = [{ _ in true }, { $0 % 3 == 0 }, { $0 % 250 == 1 }]
+        for user in 0..<50 {
+            let vector = model.queryVector(user: user, history: SparseVector())
+            for keep in rules {
+                // The whole candidate pool, not only the top 10 drawn from it, is the same.
+                let pruned = model.firstPass(vector, pool: 100, prune: true, keep: keep).candidates
+                let full = model.firstPass(vector, pool: 100, prune: false, keep: keep).candidates
+                #expect(pruned.map(\.item) == full.map(\.item) && pruned.map(\.score) == full.map(\.score), "user \(user)")
+                #expect(
+                    model.top(user: user, history: SparseVector(), count: 10, keep: keep)
+                        == model.topScanningEveryItem(user: user, history: SparseVector(), count: 10, keep: keep))
+            }
+        }
+    }
+
+    @Test func theScanStopsEarlyWhenFewItemsCarryTheNorm() {
+        let model = Self.skewedModel(items: 20_000, factors: 24, seed: 13)
+        var scanned = 0
+        for user in 0..<50 {
+            let vector = model.queryVector(user: user, history: SparseVector())
+            scanned += model.firstPass(vector, pool: 100, prune: true) { _ in true }.scannedRows
+        }
+        #expect(scanned < 50 * 20_000 / 2, "scanned \(scanned / 50) of 20,000 rows per query")
+        // With equal norms nothing can be ruled out, and everything is scanned.
+        let flat = Self.randomModel(items: 4_000, factors: 16, seed: 14)
+        let vector = flat.queryVector(user: 0, history: SparseVector())
+        #expect(flat.firstPass(vector, pool: 100, prune: true) { _ in true }.scannedRows > 2_000)
     }
 }

@@ -90,7 +90,7 @@ extension Engine {
             let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
             let user = history.hasNewEvents ? nil : knownRow
             if let ranking = serving.model as? any CandidateRanking {
-                top = ranking.top(user: user, history: history.vector, count: request.k, threads: servingCache.queryThreads) {
+                top = ranking.top(user: user, history: history.vector, count: request.k) {
                     filter.allows($0)
                 }
             } else {

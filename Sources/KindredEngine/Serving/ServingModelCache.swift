@@ -69,10 +69,6 @@ public final class ServingModelCache: @unchecked Sendable {
 
     var heldVersion: Int64? { lock.withLock { current?.record.version } }
 
-    /// Threads one query may use: two for a lone query (the CLI), one in a server, where
-    /// concurrent requests keep the cores busy and splitting a query only adds hand-offs.
-    var queryThreads: Int { lock.withLock { backgroundRefresh ? 1 : 2 } }
-
     /// Drops a person from the model held (a withdrawal, an erasure); a model loaded later
     /// leaves them out by itself.
     func drop(userPK: Int64) {

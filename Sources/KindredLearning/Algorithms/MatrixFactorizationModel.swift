@@ -13,8 +13,13 @@ public struct MatrixFactorizationModel: RecommenderModel {
     /// Yt Y + regularization I, precomputed for fold-in.
     private let regularizedGram: [Float]
     private let itemNorms: [Float]
-    /// Int8 copy of the item factors for the first pass of `top` (see `CandidateRanking`).
+    /// Int8 copy of the item factors for the first pass of `top` (see `CandidateRanking`), the
+    /// items in descending order of norm: row r is item `scanOrder[r]`, of norm `scanNorms[r]`.
     let quantizedItems: QuantizedRows
+    let scanOrder: [Int32]
+    let scanNorms: [Float]
+    /// The largest item bias (0 without biases): part of the bound that ends a scan early.
+    let largestBias: Float
 
     public init(
         userFactors: [Float], itemFactors: [Float], itemBias: [Float] = [], factors: Int, regularization: Float, alpha: Float
@@ -28,12 +33,20 @@ public struct MatrixFactorizationModel: RecommenderModel {
         var gram = Gram.compute(itemFactors, rows: itemFactors.count / max(factors, 1), factors: factors, threads: 1)
         for d in 0..<factors { gram[d * factors + d] += max(regularization, 1e-3) }
         regularizedGram = gram
-        quantizedItems = QuantizedRows(itemFactors, dimension: factors)
-        itemNorms = itemFactors.withUnsafeBufferPointer { y in
+        let norms = itemFactors.withUnsafeBufferPointer { y in
             (0..<(itemFactors.count / max(factors, 1))).map { item in
                 VectorMath.dot(y.baseAddress! + item * factors, y.baseAddress! + item * factors, factors).squareRoot()
             }
         }
+        itemNorms = norms
+        let order = norms.indices.sorted { norms[$0] > norms[$1] || (norms[$0] == norms[$1] && $0 < $1) }
+        var ordered = [Float]()
+        ordered.reserveCapacity(itemFactors.count)
+        for item in order { ordered += itemFactors[(item * factors)..<((item + 1) * factors)] }
+        quantizedItems = QuantizedRows(ordered, dimension: factors)
+        scanOrder = order.map { Int32($0) }
+        scanNorms = order.map { norms[$0] }
+        largestBias = max(0, itemBias.max() ?? 0)
     }
 
     public var itemCount: Int { itemFactors.count / factors }

@@ -1,33 +1,72 @@
 /// Models that can produce their top items without an exact score for every item: serving
 /// uses this for large catalogs. `keep` applies the request's business rules while selecting.
-/// `threads` splits one query across cores: right for a lone query, wrong for a server, whose
-/// concurrent requests already keep every core busy.
 public protocol CandidateRanking: RecommenderModel {
-    func top(user: Int?, history: SparseVector, count: Int, threads: Int, keep: (Int) -> Bool) -> [ScoredItem]
-}
-
-extension CandidateRanking {
-    public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
-        top(user: user, history: history, count: count, threads: 2, keep: keep)
-    }
+    func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem]
 }
 
 extension MatrixFactorizationModel: CandidateRanking {
     /// How many approximate candidates the exact pass re-scores (at least).
     public static let candidatePool = 100
+    /// Items scanned between checks of the bound that ends the scan.
+    static let scanChunkBlocks = 16
 
-    /// Two passes: int8-quantized scores for every item pick the best `max(4 count, 100)`
-    /// allowed candidates; exact Float32 scores rank those.
-    public func top(user: Int?, history: SparseVector, count: Int, threads: Int, keep: (Int) -> Bool) -> [ScoredItem] {
-        let vector: [Float]
-        if let user, user < userCount { vector = userVector(user) } else { vector = foldIn(history) }
-        var approximate = ScratchPool.shared.take(count: quantizedItems.scales.count)
-        defer { ScratchPool.shared.give(approximate) }
-        quantizedItems.multiply(by: vector, into: &approximate, threads: threads)
-        if !itemBias.isEmpty { for index in 0..<itemCount { approximate[index] += itemBias[index] } }
-        let candidates = approximate.withUnsafeBufferPointer { scores in
-            TopK.select(UnsafeBufferPointer(rebasing: scores[0..<itemCount]), k: max(count * 4, Self.candidatePool), where: keep)
+    /// Two passes: int8-quantized scores pick the best `max(4 count, 100)` allowed candidates;
+    /// exact Float32 scores rank those.
+    ///
+    /// The first pass scans items in descending order of norm and stops once no item left can
+    /// score above the candidates already held: its score is at most its norm times the query's
+    /// (plus quantization error, see `QuantizedRows.scoreBound`). The candidates are therefore
+    /// exactly those of a scan of every item, while in implicit-feedback models, where a few
+    /// hundred popular items carry most of the norm, a query reads a small share of the catalog.
+    public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        let vector = queryVector(user: user, history: history)
+        let candidates = firstPass(vector, pool: max(count * 4, Self.candidatePool), prune: true, keep: keep).candidates
+        return rankExactly(candidates, vector: vector, count: count)
+    }
+
+    /// The same without ending the scan early: what `top` must equal (tests, benchmarks).
+    func topScanningEveryItem(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        let vector = queryVector(user: user, history: history)
+        let candidates = firstPass(vector, pool: max(count * 4, Self.candidatePool), prune: false, keep: keep).candidates
+        return rankExactly(candidates, vector: vector, count: count)
+    }
+
+    func queryVector(user: Int?, history: SparseVector) -> [Float] {
+        if let user, user < userCount { return userVector(user) }
+        return foldIn(history)
+    }
+
+    /// The `pool` best allowed items by approximate score, and how many rows were scanned.
+    func firstPass(_ vector: [Float], pool: Int, prune: Bool, keep: (Int) -> Bool) -> (candidates: [ScoredItem], scannedRows: Int) {
+        let query = quantizedItems.quantize(vector)
+        let queryNorm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        let chunkRows = Self.scanChunkBlocks * QuantizedRows.blockRows
+        var scores = ScratchPool.shared.take(count: chunkRows)
+        defer { ScratchPool.shared.give(scores) }
+        var best = TopKHeap(k: pool)
+        let blocks = quantizedItems.blockCount
+        var block = 0
+        while block < blocks {
+            let end = min(blocks, block + Self.scanChunkBlocks)
+            scores.withUnsafeMutableBufferPointer { out in quantizedItems.scan(query, blocks: block..<end, into: out.baseAddress!) }
+            let first = block * QuantizedRows.blockRows
+            for row in first..<min(itemCount, end * QuantizedRows.blockRows) {
+                let item = Int(scanOrder[row])
+                let score = scores[row - first] + (itemBias.isEmpty ? 0 : itemBias[item])
+                best.offer(item, score: score, where: keep)
+            }
+            block = end
+            let next = block * QuantizedRows.blockRows
+            if prune, best.isFull, next < itemCount,
+                quantizedItems.scoreBound(rowNorm: scanNorms[next], query: query, queryNorm: queryNorm) + largestBias < best.threshold
+            {
+                break
+            }
         }
+        return (best.sorted(), min(itemCount, block * QuantizedRows.blockRows))
+    }
+
+    private func rankExactly(_ candidates: [ScoredItem], vector: [Float], count: Int) -> [ScoredItem] {
         var exact = candidates.map { candidate -> ScoredItem in
             let score = itemFactors.withUnsafeBufferPointer { y in
                 vector.withUnsafeBufferPointer { v in VectorMath.dot(y.baseAddress! + candidate.item * factors, v.baseAddress!, factors) }

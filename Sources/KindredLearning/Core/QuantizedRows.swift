@@ -70,15 +70,24 @@ public struct QuantizedRows: Sendable {
         return Query(bytes: bytes, scale: scale)
     }
 
-    /// Catalogs at least this large split the pass across threads when the caller allows it
-    /// (a lone query from the command line; a server's concurrent requests already keep every
-    /// core busy). Below it, the integer pass is shorter than handing work to another thread.
-    public static let parallelThreshold = 262_144
+    /// A bound on the approximate score of any row whose norm is at most `rowNorm`, for a
+    /// query of Euclidean norm `queryNorm`: each row coordinate is off by at most half a step
+    /// (scale / 2 <= norm / 254) and each query coordinate by half the query's step, so by
+    /// Cauchy-Schwarz the approximate dot product is at most
+    /// rowNorm (1 + sqrt(d) / 254) (queryNorm + queryScale sqrt(d) / 2); a little slack covers
+    /// float rounding.
+    func scoreBound(rowNorm: Float, query: Query, queryNorm: Float) -> Float {
+        let root = Float(dimension).squareRoot()
+        return rowNorm * (1 + root / 254) * (queryNorm + query.scale * root / 2) * 1.0001
+    }
+
+    /// Rows padded to whole blocks.
+    public var blockCount: Int { scales.count / Self.blockRows }
 
     /// Approximate dot products of every row with `vector`; `out` gets `scales.count` entries
     /// (whole blocks), of which the first `count` are rows.
-    public func multiply(by vector: [Float], into out: inout [Float], threads: Int = 2) {
-        multiply(quantize(vector), into: &out, threads: threads, kernel: .best)
+    public func multiply(by vector: [Float], into out: inout [Float]) {
+        multiply(quantize(vector), into: &out, kernel: .best)
     }
 
     /// Which implementation of the kernel runs: the best the CPU has, or the portable one
@@ -87,37 +96,24 @@ public struct QuantizedRows: Sendable {
         case best, portable
     }
 
-    func multiply(_ query: Query, into out: inout [Float], threads: Int, kernel: Kernel) {
+    func multiply(_ query: Query, into out: inout [Float], kernel: Kernel) {
         if out.count != scales.count { out = [Float](unsafeUninitializedCapacity: scales.count) { _, n in n = scales.count } }
-        let blocks = scales.count / Self.blockRows
-        let workers = count >= Self.parallelThreshold ? max(1, threads) : 1
+        out.withUnsafeMutableBufferPointer { o in scan(query, blocks: 0..<blockCount, into: o.baseAddress!, kernel: kernel) }
+    }
+
+    /// Approximate dot products of the rows in `blocks` (block indices) with a quantized query,
+    /// written to `out` (16 per block).
+    func scan(_ query: Query, blocks: Range<Int>, into out: UnsafeMutablePointer<Float>, kernel: Kernel = .best) {
+        guard !blocks.isEmpty else { return }
         let blockCodes = groups * Self.groupWidth * Self.blockRows
-        let queryScale = query.scale
+        let run = kernel == .best ? kk_block_dot_i8 : kk_block_dot_i8_portable
         codes.withUnsafeBufferPointer { c in
             scales.withUnsafeBufferPointer { s in
                 codeSums.withUnsafeBufferPointer { sums in
                     query.bytes.withUnsafeBufferPointer { q in
-                        out.withUnsafeMutableBufferPointer { o in
-                            guard let codeBase = c.baseAddress, let scaleBase = s.baseAddress, let sumBase = sums.baseAddress,
-                                let queryBase = q.baseAddress, let outBase = o.baseAddress
-                            else { return }
-                            let codes = SharedPointer(UnsafeMutablePointer(mutating: codeBase))
-                            let scales = SharedPointer(UnsafeMutablePointer(mutating: scaleBase))
-                            let sums = SharedPointer(UnsafeMutablePointer(mutating: sumBase))
-                            let input = SharedPointer(UnsafeMutablePointer(mutating: queryBase))
-                            let output = SharedPointer(outBase)
-                            let perWorker = (blocks + workers - 1) / workers
-                            Parallel.run(workers: workers) { worker in
-                                let first = min(blocks, worker * perWorker)
-                                let last = min(blocks, first + perWorker)
-                                guard first < last else { return }
-                                let run = kernel == .best ? kk_block_dot_i8 : kk_block_dot_i8_portable
-                                run(
-                                    codes.base + first * blockCodes, scales.base + first * Self.blockRows,
-                                    sums.base + first * Self.blockRows, last - first, groups, input.base, queryScale,
-                                    output.base + first * Self.blockRows)
-                            }
-                        }
+                        run(
+                            c.baseAddress! + blocks.lowerBound * blockCodes, s.baseAddress! + blocks.lowerBound * Self.blockRows,
+                            sums.baseAddress! + blocks.lowerBound * Self.blockRows, blocks.count, groups, q.baseAddress!, query.scale, out)
                     }
                 }
             }

@@ -31,7 +31,7 @@ struct RecommendationRoutes {
             let (response, shown) = try engine.recommendForDisplay(recommendation)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
-            return try JSONResponse.make(response)
+            return try RecommendationJSON.response(response)
         }
 
         group.get("items/{id}/similar") { request, context -> Response in
@@ -40,7 +40,7 @@ struct RecommendationRoutes {
                 to: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
-            return try JSONResponse.make(response)
+            return try RecommendationJSON.response(response)
         }
     }
 }
