@@ -26,7 +26,7 @@ public func buildApplication(
     let writer = GroupCommitWriter(
         database: engine.database, clock: engine.clock, onCommit: { metrics.groupCommits.increment() },
         onError: { logger.error("\($0)") })
-    writer.start()
+    try writer.start()
     if configuration.durableCommits { try engine.database.requireDurableCommits() }
     try engine.startServing(onModelSwap: { version in
         metrics.activeModelVersion.set(Double(version))

@@ -84,14 +84,14 @@ import Testing
         }
     }
 
-    /// The source ids of the stored events, read with the sqlite3 shell; first, kindred
+    /// The source ids of the events in `table`, read with the sqlite3 shell; first, kindred
     /// itself must open the file as it was left.
-    func storedIDs() throws -> Set<String> {
+    func storedIDs(in table: String = "events") throws -> Set<String> {
         let result = try KindredProcess.run(["status", "--db", database], in: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         let query = Process()
         query.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        query.arguments = [database, "SELECT source_event_id FROM events"]
+        query.arguments = [database, "SELECT source_event_id FROM \(table)"]
         let output = Pipe()
         query.standardOutput = output
         try query.run()
@@ -110,11 +110,19 @@ import Testing
         load.stop()
         await running.value
         let acknowledged = load.ids
-        let stored = try storedIDs()
+        // On disk: in events, or in the inbox that the server had not filed yet.
+        let stored = try storedIDs().union(try storedIDs(in: "event_inbox"))
         #expect(acknowledged.count >= 2_000)
         #expect(
             acknowledged.allSatisfy { stored.contains($0) },
             "\(acknowledged.filter { !stored.contains($0) }.count) acknowledged events lost")
+        // The next start files what the inbox holds before it takes requests.
+        let (restarted, _) = try start()
+        kill(restarted.processIdentifier, SIGTERM)
+        restarted.waitUntilExit()
+        let filed = try storedIDs()
+        #expect(acknowledged.allSatisfy { filed.contains($0) }, "\(acknowledged.filter { !filed.contains($0) }.count) not filed")
+        #expect(try storedIDs(in: "event_inbox").isEmpty)
     }
 
     @Test func aGracefulStopAnswersWhatItTookAndWritesIt() async throws {
@@ -133,5 +141,6 @@ import Testing
         #expect(
             acknowledged.allSatisfy { stored.contains($0) },
             "\(acknowledged.filter { !stored.contains($0) }.count) acknowledged events lost")
+        #expect(try storedIDs(in: "event_inbox").isEmpty, "a graceful stop files the inbox")
     }
 }

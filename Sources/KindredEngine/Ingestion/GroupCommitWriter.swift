@@ -6,6 +6,13 @@ import KindredStore
 /// committing and writes it in one transaction (group commit). A request is answered only
 /// after its transaction committed, so an acknowledged event survives a crash of the process.
 ///
+/// Events go to `event_inbox` first (see migration 0004) and are filed into `events` in
+/// batches: before the answer when the server is quiet (a small group and nothing else
+/// waiting, so that at light load an acknowledged event is in `events` when its answer
+/// arrives); after `quietPause` without requests; under load every `filingInterval` or
+/// `filingRows`, whichever comes first, `filingBatch` rows per transaction between groups of
+/// requests; and at start and stop.
+///
 /// Impressions ride the same transactions but nobody waits for them: logging what was shown
 /// never slows a recommendation response.
 ///
@@ -15,11 +22,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var commits = 0
         public var eventsStored = 0
+        /// Events moved from the inbox into `events`, and the transactions that moved them.
+        public var eventsFiled = 0
+        public var filings = 0
         public var duplicates = 0
         /// Responses logged as shown.
         public var impressions = 0
         /// Responses whose impressions could not be written (reported, never retried).
         public var impressionsDropped = 0
+    }
+
+    /// Events left in the inbox by an earlier run could not be filed.
+    public struct FilingFailed: Error, CustomStringConvertible {
+        public var waiting: Int
+        public var description: String { "\(waiting) events wait in event_inbox and could not be filed into events (see the log)" }
     }
 
     /// The writer is closing or closed: the server is shutting down.
@@ -42,6 +58,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var stats = Statistics()
     /// People whose favourite categories await a recount (writer thread only).
     private var staleFavourites = Set<Int64>()
+    /// What waits in the inbox (writer thread only, and `start` before the thread runs).
+    private let inbox = EventInboxKeys()
+    private var oldestUnfiledAt: Double?
+    /// Under load, the inbox is filed at least this often, or when it holds this many rows;
+    /// one filing transaction takes at most `filingBatch` rows.
+    static let filingInterval = 2.0
+    static let filingRows = 50_000
+    static let filingBatch = 25_000
+    /// An inbox this small after a commit, with nothing else waiting, is filed before the
+    /// answer goes out; and a pause this long without requests counts as quiet.
+    static let quietRows = 400
+    static let quietPause = 0.05
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
     /// How often favourite categories catch up with new events, and how many profiles one
     /// pass recounts at most: small passes keep the writer from stalling behind them.
@@ -62,12 +90,16 @@ public final class GroupCommitWriter: @unchecked Sendable {
         self.onError = onError
     }
 
-    /// Starts the writer thread.
-    public func start() {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !running, accepting else { return }
-        running = true
+    /// Files what an earlier run left in the inbox (a crash), then starts the writer thread.
+    /// Call once, before any `write`.
+    public func start() throws {
+        guard condition.withLock({ !running && accepting }) else { return }
+        try database.writer.read { db in try inbox.load(in: db) }
+        if inbox.count > 0 {
+            fileInbox(all: true)
+            guard inbox.count == 0 else { throw FilingFailed(waiting: inbox.count) }
+        }
+        condition.withLock { running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "kindred-writer"
         thread.start()
@@ -128,16 +160,22 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            // Sleep until work arrives, unless profiles await a recount: idle time is for that.
-            while pending.isEmpty && accepting && staleFavourites.isEmpty { condition.wait() }
+            // Sleep until work arrives, unless the inbox or profiles wait: idle time is for them.
+            // Clients under load send their next batch as soon as they are answered, so the
+            // inbox is filed only after a pause of `quietPause` without requests.
+            while pending.isEmpty && accepting && staleFavourites.isEmpty && inbox.count == 0 { condition.wait() }
+            if pending.isEmpty && accepting && inbox.count > 0 {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.quietPause))
+            }
             if pending.isEmpty && accepting {
                 condition.unlock()
-                refreshFavourites()
+                if inbox.count > 0 { fileInbox(all: true) } else { refreshFavourites() }
                 continue
             }
             if pending.isEmpty {
-                // Closing: bring every profile up to date, then stop.
+                // Closing: file the inbox, bring every profile up to date, then stop.
                 condition.unlock()
+                fileInbox(all: true)
                 while !staleFavourites.isEmpty { refreshFavourites() }
                 condition.lock()
                 guard pending.isEmpty else {
@@ -154,8 +192,41 @@ public final class GroupCommitWriter: @unchecked Sendable {
             let jobs = pending
             pending = []
             condition.unlock()
-            commit(jobs)
+            let results = commit(jobs)
+            // Filed before the answer only when that is cheap: a quiet server, a small inbox.
+            let idle = condition.withLock { pending.isEmpty } && inbox.count <= Self.quietRows
+            if idle {
+                fileInbox(all: true)
+                deliver(results)
+            } else {
+                deliver(results)
+                let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= Self.filingInterval } ?? false
+                if due || inbox.count >= Self.filingRows { fileInbox(all: false) }
+            }
             if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { refreshFavourites() }
+        }
+    }
+
+    /// Moves events from the inbox into `events`: everything (in batches), or one batch. A
+    /// failure leaves them in the inbox, safe, for the next try.
+    private func fileInbox(all: Bool) {
+        while inbox.count > 0 {
+            do {
+                let (filed, last) = try database.writer.write { db in
+                    try EventInbox.file(limit: Self.filingBatch, nowMs: clock.now(), in: db)
+                }
+                EventInbox.finishFiling(through: last, keys: inbox)
+                staleFavourites.formUnion(filed.touchedUsers)
+                condition.withLock {
+                    stats.filings += 1
+                    stats.eventsFiled += filed.stored
+                }
+            } catch {
+                onError("could not file \(inbox.count) events from the inbox into events (they stay in the inbox): \(error)")
+                return
+            }
+            oldestUnfiledAt = inbox.count > 0 ? WallClock.monotonicSeconds() : nil
+            if !all { return }
         }
     }
 
@@ -174,22 +245,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    private typealias Result = (job: Job, outcome: Swift.Result<EventBatchSession.Outcome?, any Error>)
+
     /// Writes the jobs in one transaction; if that fails, writes each alone so that one
-    /// failing request cannot fail the others.
-    private func commit(_ jobs: [Job]) {
+    /// failing request cannot fail the others. Nobody is answered yet (`deliver`).
+    private func commit(_ jobs: [Job]) -> [Result] {
         do {
             let outcomes = try transaction(jobs)
-            finish(jobs, outcomes)
+            return zip(jobs, outcomes).map { ($0, .success($1)) }
         } catch {
-            guard jobs.count > 1 else {
-                fail(jobs[0], error)
-                return
-            }
-            for job in jobs {
+            guard jobs.count > 1 else { return [(jobs[0], .failure(error))] }
+            return jobs.map { job in
                 do {
-                    finish([job], try transaction([job]))
+                    return (job, .success(try transaction([job])[0]))
                 } catch {
-                    fail(job, error)
+                    return (job, .failure(error))
                 }
             }
         }
@@ -197,31 +267,39 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func transaction(_ jobs: [Job]) throws -> [EventBatchSession.Outcome?] {
         let now = clock.now()
-        let (outcomes, touched) = try database.writer.write { db -> ([EventBatchSession.Outcome?], [Int64]) in
-            let session = try EventBatchSession(db: db, nowMs: now)
-            var outcomes: [EventBatchSession.Outcome?] = []
-            var shown: [ImpressionRecord] = []
-            for job in jobs {
-                switch job {
-                case .events(let drafts, _):
-                    outcomes.append(try session.write(drafts))
-                case .impressions(let records):
-                    shown += records
-                    outcomes.append(nil)
+        let outcomes: [EventBatchSession.Outcome?]
+        do {
+            outcomes = try database.writer.write { db -> [EventBatchSession.Outcome?] in
+                let session = try EventBatchSession(db: db, nowMs: now, inbox: inbox)
+                var outcomes: [EventBatchSession.Outcome?] = []
+                var shown: [ImpressionRecord] = []
+                for job in jobs {
+                    switch job {
+                    case .events(let drafts, _):
+                        outcomes.append(try session.write(drafts))
+                    case .impressions(let records):
+                        shown += records
+                        outcomes.append(nil)
+                    }
                 }
+                try ImpressionStore.write(shown, in: db)
+                return outcomes
             }
-            let touched = try session.finish()
-            try ImpressionStore.write(shown, in: db)
-            return (outcomes, touched)
+        } catch {
+            inbox.discard()
+            throw error
         }
-        staleFavourites.formUnion(touched)
+        inbox.commit()
+        if oldestUnfiledAt == nil, inbox.count > 0 { oldestUnfiledAt = WallClock.monotonicSeconds() }
         return outcomes
     }
 
-    private func finish(_ jobs: [Job], _ outcomes: [EventBatchSession.Outcome?]) {
+    /// Answers the requests and reports the impressions of committed (or failed) jobs.
+    private func deliver(_ results: [Result]) {
         condition.lock()
         stats.commits += 1
-        for (job, outcome) in zip(jobs, outcomes) {
+        for (job, result) in results {
+            guard case .success(let outcome) = result else { continue }
             switch job {
             case .events:
                 stats.eventsStored += outcome?.stored ?? 0
@@ -231,21 +309,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
         }
         condition.unlock()
-        for (job, outcome) in zip(jobs, outcomes) {
-            if case .events(_, let continuation) = job { continuation.resume(returning: outcome ?? EventBatchSession.Outcome()) }
+        for (job, result) in results {
+            switch (job, result) {
+            case (.events(_, let continuation), .success(let outcome)):
+                continuation.resume(returning: outcome ?? EventBatchSession.Outcome())
+            case (.events(_, let continuation), .failure(let error)):
+                continuation.resume(throwing: error)
+            case (.impressions, .success):
+                break
+            case (.impressions(let records), .failure(let error)):
+                condition.withLock { stats.impressionsDropped += records.count }
+                onError("could not log \(records.count) impressions: \(error)")
+            }
         }
         onCommit()
-    }
-
-    private func fail(_ job: Job, _ error: any Error) {
-        switch job {
-        case .events(_, let continuation):
-            continuation.resume(throwing: error)
-        case .impressions(let records):
-            condition.lock()
-            stats.impressionsDropped += records.count
-            condition.unlock()
-            onError("could not log \(records.count) impressions: \(error)")
-        }
     }
 }

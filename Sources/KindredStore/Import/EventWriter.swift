@@ -4,6 +4,10 @@ import GRDB
 /// touched user's profile current (counts per type, first and last seen, last device and
 /// country, revenue, favourite categories).
 ///
+/// Or, for the server under load (`destination: .inbox`), appends them to `event_inbox`,
+/// checked against what is stored and what waits in the inbox, without touching profiles:
+/// `EventInbox.file` moves them on (see migration 0004).
+///
 /// Consent is enforced here, on every way in: an event of a person who may not be processed
 /// for analytics is stored without them or not at all (`consent.events_without_analytics`),
 /// and in neither case does a profile for them come into being.
@@ -16,9 +20,16 @@ final class EventWriter {
         case withheld
     }
 
+    /// Where stored events go.
+    enum Destination {
+        case events
+        case inbox(EventInboxKeys)
+    }
+
     private let db: Database
     private let nowMs: Int64
     private let identities: IdentityResolver
+    private let destination: Destination
     private let insert: FastStatement
     private var keyer = EventKeyer()
     private var profiles: [Int64: ProfileDelta] = [:]
@@ -29,16 +40,22 @@ final class EventWriter {
     /// Events stored without their person for want of analytics consent.
     private(set) var anonymized = 0
 
-    init(db: Database, identities: IdentityResolver, nowMs: Int64) throws {
+    init(db: Database, identities: IdentityResolver, nowMs: Int64, destination: Destination = .events) throws {
         self.db = db
         self.nowMs = nowMs
         self.identities = identities
+        self.destination = destination
         policy = try ConsentPolicy.read(in: db)
         let anyWithdrawal = try ConsentLookup.anyWithdrawal(purpose: "analytics", in: db)
         analyticsNeedsLookup = policy.mode("analytics") == .optIn || anyWithdrawal
+        let table: String
+        switch destination {
+        case .events: table = "events"
+        case .inbox: table = "event_inbox"
+        }
         insert = try FastStatement(
             """
-            INSERT INTO events (event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
+            INSERT INTO \(table) (event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
                                 country, region, local_hour, referrer, experiment, variant, request_id, received_ms,
                                 latitude, longitude)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -71,6 +88,11 @@ final class EventWriter {
         let key = keyer.key(for: draft)
         let userPK = try draft.userPseudonym.map { try identities.userPK(pseudonym: $0) }
         let itemPK = try draft.itemID.map { try identities.itemPK(itemID: $0) }
+        if case .inbox(let keys) = destination,
+            try keys.isStored(EventInboxKeys.Key(timestampMs: draft.timestampMs, eventKey: key, sourceID: draft.sourceEventID), in: db)
+        {
+            return .duplicate
+        }
         let changed = try insert.run { row in
             row.bind(key)
             row.bind(draft.sourceEventID)
@@ -94,7 +116,14 @@ final class EventWriter {
             row.bind(draft.longitude)
         }
         guard changed > 0 else { return .duplicate }
-        if let userPK { profiles[userPK, default: ProfileDelta()].add(draft) }
+        switch destination {
+        case .events:
+            if let userPK { profiles[userPK, default: ProfileDelta()].add(draft) }
+        case .inbox(let keys):
+            keys.hold(
+                EventInboxKeys.Key(timestampMs: draft.timestampMs, eventKey: key, sourceID: draft.sourceEventID),
+                inboxPK: db.lastInsertedRowID)
+        }
         return .stored(eventPK: db.lastInsertedRowID)
     }
 
@@ -128,19 +157,25 @@ struct ProfileDelta {
         uniqueKeysWithValues: EventType.allCases.enumerated().map { ($1, $0) })
 
     mutating func add(_ draft: EventDraft) {
-        counts[Self.typeIndex[draft.type]!] += 1
-        firstSeen = min(firstSeen, draft.timestampMs)
-        lastSeen = max(lastSeen, draft.timestampMs)
-        if let device = draft.device, draft.timestampMs >= (lastDevice?.ts ?? .min) {
-            lastDevice = (draft.timestampMs, device.rawValue)
+        add(
+            type: draft.type, timestampMs: draft.timestampMs, device: draft.device?.rawValue, country: draft.country, price: draft.price,
+            value: draft.value)
+    }
+
+    mutating func add(type: EventType, timestampMs: Int64, device: String?, country: String?, price: Double?, value: Double?) {
+        counts[Self.typeIndex[type]!] += 1
+        firstSeen = min(firstSeen, timestampMs)
+        lastSeen = max(lastSeen, timestampMs)
+        if let device, timestampMs >= (lastDevice?.ts ?? .min) {
+            lastDevice = (timestampMs, device)
         }
-        if let country = draft.country, draft.timestampMs >= (lastCountry?.ts ?? .min) {
-            lastCountry = (draft.timestampMs, country)
+        if let country, timestampMs >= (lastCountry?.ts ?? .min) {
+            lastCountry = (timestampMs, country)
         }
-        if let price = draft.price {
-            let quantity = draft.value ?? 1
-            if draft.type == .purchase { revenue += price * quantity }
-            if draft.type == .return { revenue -= price * quantity }
+        if let price {
+            let quantity = value ?? 1
+            if type == .purchase { revenue += price * quantity }
+            if type == .return { revenue -= price * quantity }
         }
     }
 

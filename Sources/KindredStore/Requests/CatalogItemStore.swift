@@ -37,6 +37,7 @@ public enum CatalogItemStore {
                 db,
                 sql: """
                     SELECT EXISTS (SELECT 1 FROM events WHERE item_pk = ?1)
+                        OR EXISTS (SELECT 1 FROM event_inbox WHERE item_pk = ?1)
                         OR EXISTS (SELECT 1 FROM model_item_vectors WHERE item_pk = ?1)
                     """, arguments: [itemPK]) ?? true
         let removal: Removal

@@ -2,6 +2,7 @@ import GRDB
 
 /// Stores batches of events from several requests inside one transaction (the server's group
 /// commit), each batch counted on its own so that every request learns what became of its events.
+/// They go to `event_inbox` (see migration 0004), from which `EventInbox.file` moves them on.
 public final class EventBatchSession {
     public struct Outcome: Sendable, Equatable {
         public var stored = 0
@@ -17,9 +18,10 @@ public final class EventBatchSession {
 
     private let writer: EventWriter
 
-    /// Call inside a write transaction, and `finish()` before it commits.
-    public init(db: Database, nowMs: Int64) throws {
-        writer = try EventWriter(db: db, identities: IdentityResolver(db: db, nowMs: nowMs), nowMs: nowMs)
+    /// Call inside a write transaction; after it ends, tell `inbox` whether it committed.
+    public init(db: Database, nowMs: Int64, inbox: EventInboxKeys) throws {
+        writer = try EventWriter(
+            db: db, identities: IdentityResolver(db: db, nowMs: nowMs), nowMs: nowMs, destination: .inbox(inbox))
     }
 
     public func write(_ drafts: [EventDraft]) throws -> Outcome {
@@ -37,12 +39,5 @@ public final class EventBatchSession {
         }
         outcome.anonymized = writer.anonymized - anonymizedBefore
         return outcome
-    }
-
-    /// Brings the touched profiles' counters up to date and returns who was touched; their
-    /// favourite categories are left for `ProfileStore.refreshFavouriteCategories`, which the
-    /// server runs in batches (it reads each person's whole history).
-    public func finish() throws -> [Int64] {
-        try writer.finish(refreshFavourites: false)
     }
 }

@@ -1,0 +1,58 @@
+import GRDB
+
+/// Files events from `event_inbox` into `events` (see migration 0004): a batch at a time, in
+/// one transaction with the profile updates and the removal from the inbox, so that an event
+/// is in exactly one of the two tables at every commit.
+public enum EventInbox {
+    public struct Filed: Sendable, Equatable {
+        /// Rows taken from the inbox.
+        public var rows = 0
+        /// Of those, rows that became events (the rest were filed already by another way in,
+        /// such as an import of the same source ids).
+        public var stored = 0
+        /// People whose profiles changed; their favourite categories await a recount.
+        public var touchedUsers: [Int64] = []
+    }
+
+    static let columns =
+        "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude"
+
+    /// Files the oldest `limit` rows of the inbox; call inside a write transaction, and tell
+    /// `keys` after it commits (`EventInboxKeys.release`, done by `finishFiling`).
+    public static func file(limit: Int, nowMs: Int64, in db: Database) throws -> (Filed, lastInboxPK: Int64?) {
+        guard
+            let last = try FastStatement("SELECT max(inbox_pk) FROM (SELECT inbox_pk FROM event_inbox ORDER BY inbox_pk LIMIT ?)", in: db)
+                .fetchInt64({ $0.bind(Int64(limit)) })
+        else { return (Filed(), nil) }
+        var filed = Filed()
+        var profiles: [Int64: ProfileDelta] = [:]
+        // RETURNING reports only the rows inserted, so a row already filed by another way in
+        // counts neither as stored nor in a profile.
+        let move = try FastStatement(
+            """
+            INSERT INTO events (\(columns))
+            SELECT \(columns) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
+            ON CONFLICT DO NOTHING
+            RETURNING user_pk, type, ts_ms, device, country, price, value
+            """, in: db)
+        try move.forEachRow(bind: { $0.bind(last) }) { row in
+            filed.stored += 1
+            guard !row.isNull(0), let type = row.text(1).flatMap(EventType.init(rawValue:)) else { return }
+            profiles[row.int64(0), default: ProfileDelta()].add(
+                type: type, timestampMs: row.int64(2), device: row.text(3), country: row.text(4),
+                price: row.isNull(5) ? nil : row.double(5), value: row.isNull(6) ? nil : row.double(6))
+        }
+        filed.rows = try FastStatement("DELETE FROM event_inbox WHERE inbox_pk <= ?", in: db).run { $0.bind(last) }
+        let update = try db.cachedStatement(sql: ProfileDelta.updateSQL)
+        for (userPK, delta) in profiles {
+            try update.execute(arguments: delta.arguments(userPK: userPK, nowMs: nowMs))
+        }
+        filed.touchedUsers = Array(profiles.keys)
+        return (filed, last)
+    }
+
+    /// After the filing transaction committed: the inbox no longer holds what it filed.
+    public static func finishFiling(through lastInboxPK: Int64?, keys: EventInboxKeys) {
+        if let lastInboxPK { keys.release(through: lastInboxPK) }
+    }
+}
