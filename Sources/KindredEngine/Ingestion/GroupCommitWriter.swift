@@ -9,9 +9,9 @@ import KindredStore
 /// Events go to `event_inbox` first (see migration 0004) and are filed into `events` in
 /// batches: before the answer when the server is quiet (a small group and nothing else
 /// waiting, so that at light load an acknowledged event is in `events` when its answer
-/// arrives); after `quietPause` without requests; under load every `filingInterval` or
-/// `filingRows`, whichever comes first, `filingBatch` rows per transaction between groups of
-/// requests; and at start and stop.
+/// arrives); after a short pause without requests; under load every couple of seconds or
+/// 50,000 events, whichever comes first, in transactions of at most 25,000 between groups of
+/// requests; and at start and stop (see `FilingPolicy`).
 ///
 /// Impressions ride the same transactions but nobody waits for them: logging what was shown
 /// never slows a recommendation response.
@@ -38,6 +38,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public var description: String { "\(waiting) events wait in event_inbox and could not be filed into events (see the log)" }
     }
 
+    /// When the inbox is filed into `events`.
+    public struct FilingPolicy: Sendable {
+        /// Under load, the inbox is filed at least this often (seconds), or when it holds this
+        /// many rows; one filing transaction takes at most `batch` rows.
+        public var interval = 2.0
+        public var rows = 50_000
+        public var batch = 25_000
+        /// An inbox this small after a commit, with nothing else waiting, is filed before the
+        /// answer goes out; and a pause this long (seconds) without requests counts as quiet.
+        public var quietRows = 400
+        public var quietPause = 0.05
+
+        public init() {}
+    }
+
     /// The writer is closing or closed: the server is shutting down.
     public struct Closed: Error, CustomStringConvertible {
         public var description: String { "the server is shutting down and takes no more events" }
@@ -61,15 +76,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// What waits in the inbox (writer thread only, and `start` before the thread runs).
     private let inbox = EventInboxKeys()
     private var oldestUnfiledAt: Double?
-    /// Under load, the inbox is filed at least this often, or when it holds this many rows;
-    /// one filing transaction takes at most `filingBatch` rows.
-    static let filingInterval = 2.0
-    static let filingRows = 50_000
-    static let filingBatch = 25_000
-    /// An inbox this small after a commit, with nothing else waiting, is filed before the
-    /// answer goes out; and a pause this long without requests counts as quiet.
-    static let quietRows = 400
-    static let quietPause = 0.05
+    private let filing: FilingPolicy
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
     /// How often favourite categories catch up with new events, and how many profiles one
     /// pass recounts at most: small passes keep the writer from stalling behind them.
@@ -81,11 +88,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let onError: @Sendable (String) -> Void
 
     public init(
-        database: KindredDatabase, clock: WallClock, onCommit: @escaping @Sendable () -> Void = {},
-        onError: @escaping @Sendable (String) -> Void = { _ in }
+        database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(),
+        onCommit: @escaping @Sendable () -> Void = {}, onError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
         self.clock = clock
+        self.filing = filing
         self.onCommit = onCommit
         self.onError = onError
     }
@@ -162,10 +170,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             condition.lock()
             // Sleep until work arrives, unless the inbox or profiles wait: idle time is for them.
             // Clients under load send their next batch as soon as they are answered, so the
-            // inbox is filed only after a pause of `quietPause` without requests.
+            // inbox is filed only after a pause without requests.
             while pending.isEmpty && accepting && staleFavourites.isEmpty && inbox.count == 0 { condition.wait() }
             if pending.isEmpty && accepting && inbox.count > 0 {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.quietPause))
+                let due = (oldestUnfiledAt ?? WallClock.monotonicSeconds()) + filing.interval - WallClock.monotonicSeconds()
+                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0, min(filing.quietPause, due))))
             }
             if pending.isEmpty && accepting {
                 condition.unlock()
@@ -194,14 +203,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
             condition.unlock()
             let results = commit(jobs)
             // Filed before the answer only when that is cheap: a quiet server, a small inbox.
-            let idle = condition.withLock { pending.isEmpty } && inbox.count <= Self.quietRows
+            let idle = condition.withLock { pending.isEmpty } && inbox.count <= filing.quietRows
             if idle {
                 fileInbox(all: true)
                 deliver(results)
             } else {
                 deliver(results)
-                let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= Self.filingInterval } ?? false
-                if due || inbox.count >= Self.filingRows { fileInbox(all: false) }
+                let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= filing.interval } ?? false
+                if due || inbox.count >= filing.rows { fileInbox(all: false) }
             }
             if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { refreshFavourites() }
         }
@@ -213,7 +222,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         while inbox.count > 0 {
             do {
                 let (filed, last) = try database.writer.write { db in
-                    try EventInbox.file(limit: Self.filingBatch, nowMs: clock.now(), in: db)
+                    try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
                 }
                 EventInbox.finishFiling(through: last, keys: inbox)
                 staleFavourites.formUnion(filed.touchedUsers)

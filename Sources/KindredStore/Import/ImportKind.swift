@@ -10,7 +10,12 @@ public enum ImportKind: String, Sendable, CaseIterable {
         public let summary: String
     }
 
-    public var fields: [Field] {
+    /// The fields of each kind, built once: requests read them for every event they carry.
+    private static let fieldsByKind = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.declaredFields) })
+
+    public var fields: [Field] { Self.fieldsByKind[self]! }
+
+    private var declaredFields: [Field] {
         switch self {
         case .catalog:
             return [

@@ -181,9 +181,14 @@ extension SourceRow {
     /// A row from a JSON object that arrived in a request rather than a file: fields are read
     /// from keys of their own names or aliases, and `position` stands in for the line.
     static func object(_ values: [String: String], position: Int, kind: ImportKind) -> SourceRow {
-        let keys = FieldMapping().keys(kind: kind)
-        return SourceRow(
-            line: position, bytes: 0..<0, storage: .object(values),
-            layout: .keys(fields: keys, known: kind.keepsExtraColumns ? Set(keys.values.flatMap { $0 }) : []))
+        SourceRow(line: position, bytes: 0..<0, storage: .object(values), layout: objectLayouts[kind]!)
     }
+
+    /// Each kind's layout for objects read without a mapping, built once: a request carries
+    /// up to a thousand events.
+    private static let objectLayouts = Dictionary(
+        uniqueKeysWithValues: ImportKind.allCases.map { kind -> (ImportKind, Layout) in
+            let keys = FieldMapping().keys(kind: kind)
+            return (kind, .keys(fields: keys, known: kind.keepsExtraColumns ? Set(keys.values.flatMap { $0 }) : []))
+        })
 }

@@ -35,17 +35,26 @@ enum RequestFieldRules {
     ]
 
     /// The first field of `object` (by its name or an alias) whose value breaks its rule.
-    static func check(_ object: [String: Any], rules: [String: JSONType], kind: ImportKind, file: String, position: Int) -> DataError? {
-        for field in kind.fields {
-            guard let rule = rules[field.name] else { continue }
-            for key in [field.name] + field.aliases {
-                guard let value = object[key], !(value is NSNull) else { continue }
-                if let problem = problem(with: value, rule: rule) {
-                    return DataError(file: file, line: position, field: field.name, message: problem)
-                }
+    static func check(_ object: [String: Any], kind: ImportKind, file: String, position: Int) -> DataError? {
+        for (key, field, rule) in checks[kind] ?? [] {
+            guard let value = object[key], !(value is NSNull) else { continue }
+            if let problem = problem(with: value, rule: rule) {
+                return DataError(file: file, line: position, field: field, message: problem)
             }
         }
         return nil
+    }
+
+    /// Per kind, every name a field may go by with the field's rule, in the order of
+    /// `ImportKind.fields`: built once, as requests check every event they carry.
+    private static let checks: [ImportKind: [(key: String, field: String, rule: JSONType)]] = [
+        .events: plan(events, kind: .events), .consents: plan(consents, kind: .consents), .catalog: plan(items, kind: .catalog),
+    ]
+
+    private static func plan(_ rules: [String: JSONType], kind: ImportKind) -> [(key: String, field: String, rule: JSONType)] {
+        kind.fields.flatMap { field in
+            rules[field.name].map { rule in ([field.name] + field.aliases).map { ($0, field.name, rule) } } ?? []
+        }
     }
 
     private static let booleanType = type(of: NSNumber(value: true))

@@ -10,7 +10,7 @@ public enum RequestRecords {
         let parser = EventRowParser(file: "events", constantType: nil, pseudonymizer: pseudonymizer)
         return values.enumerated().map { index, value in
             do throws(DataError) {
-                let fields = try fields(of: value, rules: RequestFieldRules.events, kind: .events, file: "events", position: index)
+                let fields = try fields(of: value, kind: .events, file: "events", position: index)
                 return .success(try parser.parse(SourceRow.object(fields, position: index, kind: .events)))
             } catch {
                 return .failure(error)
@@ -20,7 +20,7 @@ public enum RequestRecords {
 
     /// A catalog item from a request body; `itemID` comes from the path and wins over the body.
     public static func item(_ object: [String: Any], itemID: String) throws(DataError) -> ItemDraft {
-        var fields = try fields(of: object, rules: RequestFieldRules.items, kind: .catalog, file: "item", position: 0)
+        var fields = try fields(of: object, kind: .catalog, file: "item", position: 0)
         for alias in ["id", "sku", "product_id"] { fields[alias] = nil }
         fields["item_id"] = itemID
         return try CatalogRowParser(file: "item").parse(SourceRow.object(fields, position: 0, kind: .catalog))
@@ -30,19 +30,19 @@ public enum RequestRecords {
     public static func consent(_ object: [String: Any], purposes: [String], pseudonymizer: Pseudonymizer) throws(DataError)
         -> ConsentDraft
     {
-        let fields = try fields(of: object, rules: RequestFieldRules.consents, kind: .consents, file: "consent", position: 0)
+        let fields = try fields(of: object, kind: .consents, file: "consent", position: 0)
         return try ConsentRowParser(file: "consent", purposes: purposes, pseudonymizer: pseudonymizer)
             .parse(SourceRow.object(fields, position: 0, kind: .consents))
     }
 
     /// The object's members as the importers see cells, after checking their JSON types.
     private static func fields(
-        of value: Any, rules: [String: RequestFieldRules.JSONType], kind: ImportKind, file: String, position: Int
+        of value: Any, kind: ImportKind, file: String, position: Int
     ) throws(DataError) -> [String: String] {
         guard let object = value as? [String: Any] else {
             throw DataError(file: file, line: position, message: "expected a JSON object")
         }
-        if let problem = RequestFieldRules.check(object, rules: rules, kind: kind, file: file, position: position) { throw problem }
+        if let problem = RequestFieldRules.check(object, kind: kind, file: file, position: position) { throw problem }
         var fields: [String: String] = [:]
         for (key, member) in object {
             if let text = JSONLinesReader.text(of: member) { fields[key] = text }

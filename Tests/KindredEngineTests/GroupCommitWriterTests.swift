@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import KindredEngine
+import KindredTestSupport
+import Testing
+
+@testable import KindredStore
+
+/// The server's event writer with the inbox made visible: a policy that never files before
+/// answering, so that what waits in the inbox, and what filing does, can be watched.
+@Suite struct GroupCommitWriterTests {
+    let directory = TemporaryDirectory()
+    let database: KindredDatabase
+
+    init() throws {
+        database = try TestDatabase.create(in: directory)
+    }
+
+    func drafts(_ prefix: String, count: Int) -> [EventDraft] {
+        (0..<count).map { n in
+            EventDraft(
+                sourceEventID: "\(prefix)-\(n)", type: .view, userPseudonym: database.pseudonymizer.pseudonym(of: "person-\(n % 3)"),
+                itemID: "I\(n)", sessionID: nil, timestampMs: 1_793_527_200_000 + Int64(n), value: nil, price: nil, device: .mobile,
+                country: "GB", region: nil, localHour: nil, referrer: nil, experiment: nil, variant: nil, requestID: nil, latitude: nil,
+                longitude: nil)
+        }
+    }
+
+    func count(_ table: String, where condition: String = "1") throws -> Int {
+        try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE \(condition)")! }
+    }
+
+    static func waitFor(_ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
+    /// Never files before answering, nor for a minute: only closing does.
+    static var patient: GroupCommitWriter.FilingPolicy {
+        var policy = GroupCommitWriter.FilingPolicy()
+        policy.quietRows = 0
+        policy.quietPause = 60
+        policy.interval = 60
+        return policy
+    }
+
+    @Test func acknowledgedEventsWaitInTheInboxAndAreNeverStoredTwice() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
+        try writer.start()
+        let first = try await writer.write(drafts("a", count: 30))
+        #expect(first.stored == 30)
+        #expect(try count("event_inbox") == 30)
+        #expect(try count("events") == 0)
+        // A retried request while the first copy waits in the inbox stores nothing twice.
+        let retried = try await writer.write(drafts("a", count: 30))
+        #expect(retried.stored == 0 && retried.duplicates == 30)
+        await writer.close()
+        #expect(try count("events") == 30)
+        #expect(try count("event_inbox") == 0)
+        #expect(try count("users", where: "views = 10 AND last_device = 'mobile' AND last_country = 'GB'") == 3)
+        #expect(writer.statistics.eventsStored == 30)
+        #expect(writer.statistics.eventsFiled == 30)
+        // Filed: still recognized.
+        let again = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
+        try again.start()
+        #expect(try await again.write(drafts("a", count: 30)).duplicates == 30)
+        await again.close()
+    }
+
+    @Test func underLoadTheIntervalFilesTheInbox() async throws {
+        var policy = Self.patient
+        policy.interval = 0.3
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: policy)
+        try writer.start()
+        #expect(try await writer.write(drafts("e", count: 30)).stored == 30)
+        #expect(try await Self.waitFor { try count("events") == 30 && count("event_inbox") == 0 }, "filed without closing")
+        await writer.close()
+    }
+
+    @Test func aQuietServerFilesBeforeItAnswers() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system)
+        try writer.start()
+        #expect(try await writer.write(drafts("b", count: 10)).stored == 10)
+        #expect(try count("events") == 10)
+        #expect(try count("event_inbox") == 0)
+        await writer.close()
+    }
+
+    /// Writes to the inbox as a server that then crashed would have.
+    func leaveInInbox(_ drafts: [EventDraft]) throws {
+        let keys = EventInboxKeys()
+        _ = try database.writer.write { db in try EventBatchSession(db: db, nowMs: 1, inbox: keys).write(drafts) }
+    }
+
+    @Test func whatACrashLeftInTheInboxIsFiledAtStart() async throws {
+        try leaveInInbox(drafts("c", count: 12))
+        #expect(try count("event_inbox") == 12)
+        let writer = GroupCommitWriter(database: database, clock: .system)
+        try writer.start()
+        #expect(try count("events") == 12)
+        #expect(try count("event_inbox") == 0)
+        #expect(try await writer.write(drafts("c", count: 12)).duplicates == 12)
+        await writer.close()
+    }
+
+    @Test func closingFilesEverything() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
+        try writer.start()
+        _ = try await writer.write(drafts("d", count: 20))
+        #expect(try count("event_inbox") == 20)
+        await writer.close()
+        #expect(try count("events") == 20)
+        #expect(try count("event_inbox") == 0)
+    }
+}
