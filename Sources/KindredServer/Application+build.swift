@@ -41,7 +41,7 @@ public func buildApplication(
     }
     router.add(middleware: ErrorEnvelopeMiddleware())
 
-    let operations = OperationRoutes(engine: engine, metrics: metrics)
+    let operations = OperationRoutes(engine: engine, writer: writer, metrics: metrics)
     operations.addHealth(to: router)
 
     let storefront = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .public))

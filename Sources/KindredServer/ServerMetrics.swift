@@ -20,6 +20,7 @@ final class ServerMetrics: Sendable {
     let impressionsLogged: Counter
     let groupCommits: Counter
     let activeModelVersion: Gauge
+    let eventsWaiting: Gauge
     let trainingRuns: [String: Counter]
     let trainingDuration: DurationHistogram
 
@@ -36,6 +37,10 @@ final class ServerMetrics: Sendable {
             descriptor: .init(
                 namespace: "kindred", metricName: "serving_model_version", unitName: "",
                 helpText: "The model version serving requests (0: none)."))
+        eventsWaiting = registry.makeGauge(
+            descriptor: .init(
+                namespace: "kindred", metricName: "events_waiting", unitName: "",
+                helpText: "Events acknowledged and waiting in event_inbox to be filed into events."))
         let runs = MetricNameDescriptor(
             namespace: "kindred", metricName: "training_runs", unitName: "total",
             helpText: "Scheduled and requested training runs by outcome.")

@@ -96,6 +96,16 @@ import Testing
         _ = try database.writer.write { db in try EventBatchSession(db: db, nowMs: 1, inbox: keys).write(drafts) }
     }
 
+    /// Deletes an item that waiting events refer to, with foreign keys off, as a careless
+    /// script at the sqlite3 prompt could.
+    func removeItemBehindKindredsBack(_ itemID: String) throws {
+        try database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM items WHERE item_id = ?", arguments: [itemID])
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+    }
+
     @Test func whatACrashLeftInTheInboxIsFiledAtStart() async throws {
         try leaveInInbox(drafts("c", count: 12))
         #expect(try count("event_inbox") == 12)
@@ -116,4 +126,28 @@ import Testing
         #expect(try count("events") == 20)
         #expect(try count("event_inbox") == 0)
     }
+
+    @Test func anInboxThatCannotBeFiledIsReportedAndKeptWhileTheServerRuns() async throws {
+        try leaveInInbox(drafts("f", count: 5))
+        try removeItemBehindKindredsBack("I0")
+        let errors = ErrorLog()
+        let writer = GroupCommitWriter(database: database, clock: .system, onError: { errors.append($0) })
+        try writer.start()
+        #expect(errors.messages.contains { $0.contains("could not file 5 events") && $0.contains("they stay in the inbox") })
+        #expect(try count("event_inbox") == 5)
+        #expect(try count("events") == 0)
+        // The server still takes events, and they are safe in the inbox too.
+        #expect(try await writer.write(drafts("g", count: 3)).stored == 3)
+        #expect(try count("event_inbox") == 8)
+        await writer.close()
+        #expect(try count("event_inbox") == 8)
+    }
+}
+
+/// Messages a writer reported, from its thread.
+final class ErrorLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ message: String) { lock.withLock { stored.append(message) } }
+    var messages: [String] { lock.withLock { stored } }
 }

@@ -135,6 +135,7 @@ import Testing
             #expect(text.contains(#"kindred_http_request_duration_seconds_count{route="/v1/users/{id}/recommendations",method="GET"} 3"#))
             #expect(text.contains("kindred_events_stored_total 1"))
             #expect(text.contains("kindred_serving_model_version 1"))
+            #expect(text.contains("kindred_events_waiting 0"), "a quiet server filed the event before answering")
             #expect(text.contains("kindred_impressions_logged_total 30"))
             #expect(text.contains("kindred_training_duration_seconds_count 0"))
         }

@@ -25,17 +25,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
         /// Events moved from the inbox into `events`, and the transactions that moved them.
         public var eventsFiled = 0
         public var filings = 0
+        /// Events acknowledged and waiting in the inbox to be filed.
+        public var eventsWaiting = 0
         public var duplicates = 0
         /// Responses logged as shown.
         public var impressions = 0
         /// Responses whose impressions could not be written (reported, never retried).
         public var impressionsDropped = 0
-    }
-
-    /// Events left in the inbox by an earlier run could not be filed.
-    public struct FilingFailed: Error, CustomStringConvertible {
-        public var waiting: Int
-        public var description: String { "\(waiting) events wait in event_inbox and could not be filed into events (see the log)" }
     }
 
     /// When the inbox is filed into `events`.
@@ -76,6 +72,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// What waits in the inbox (writer thread only, and `start` before the thread runs).
     private let inbox = EventInboxKeys()
     private var oldestUnfiledAt: Double?
+    /// After a failed filing, the next try waits until then (monotonic seconds).
+    private var filingRetryAt = 0.0
+    static let filingRetryDelay = 5.0
     private let filing: FilingPolicy
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
     /// How often favourite categories catch up with new events, and how many profiles one
@@ -99,13 +98,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Files what an earlier run left in the inbox (a crash), then starts the writer thread.
-    /// Call once, before any `write`.
+    /// Events that cannot be filed now stay in the inbox, reported through `onError`, and are
+    /// tried again later. Call once, before any `write`.
     public func start() throws {
         guard condition.withLock({ !running && accepting }) else { return }
         try database.writer.read { db in try inbox.load(in: db) }
         if inbox.count > 0 {
+            oldestUnfiledAt = WallClock.monotonicSeconds()
             fileInbox(all: true)
-            guard inbox.count == 0 else { throw FilingFailed(waiting: inbox.count) }
         }
         condition.withLock { running = true }
         let thread = Thread { [self] in loop() }
@@ -173,12 +173,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
             // inbox is filed only after a pause without requests.
             while pending.isEmpty && accepting && staleFavourites.isEmpty && inbox.count == 0 { condition.wait() }
             if pending.isEmpty && accepting && inbox.count > 0 {
-                let due = (oldestUnfiledAt ?? WallClock.monotonicSeconds()) + filing.interval - WallClock.monotonicSeconds()
-                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0, min(filing.quietPause, due))))
+                let now = WallClock.monotonicSeconds()
+                let due = (oldestUnfiledAt ?? now) + filing.interval - now
+                let wait = max(0, min(filing.quietPause, due), filingRetryAt - now)
+                _ = condition.wait(until: Date(timeIntervalSinceNow: wait))
             }
             if pending.isEmpty && accepting {
                 condition.unlock()
-                if inbox.count > 0 { fileInbox(all: true) } else { refreshFavourites() }
+                if inbox.count > 0 && WallClock.monotonicSeconds() >= filingRetryAt {
+                    fileInbox(all: true)
+                } else {
+                    refreshFavourites()
+                }
                 continue
             }
             if pending.isEmpty {
@@ -204,13 +210,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
             let results = commit(jobs)
             // Filed before the answer only when that is cheap: a quiet server, a small inbox.
             let idle = condition.withLock { pending.isEmpty } && inbox.count <= filing.quietRows
-            if idle {
+            let retrying = WallClock.monotonicSeconds() < filingRetryAt
+            if idle && !retrying {
                 fileInbox(all: true)
                 deliver(results)
             } else {
                 deliver(results)
                 let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= filing.interval } ?? false
-                if due || inbox.count >= filing.rows { fileInbox(all: false) }
+                if (due || inbox.count >= filing.rows) && !retrying { fileInbox(all: false) }
             }
             if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { refreshFavourites() }
         }
@@ -229,9 +236,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 condition.withLock {
                     stats.filings += 1
                     stats.eventsFiled += filed.stored
+                    stats.eventsWaiting = inbox.count
                 }
             } catch {
-                onError("could not file \(inbox.count) events from the inbox into events (they stay in the inbox): \(error)")
+                filingRetryAt = WallClock.monotonicSeconds() + Self.filingRetryDelay
+                onError(
+                    "could not file \(inbox.count) events from the inbox into events (they stay in the inbox; next try in \(Int(Self.filingRetryDelay)) s): \(error)"
+                )
                 return
             }
             oldestUnfiledAt = inbox.count > 0 ? WallClock.monotonicSeconds() : nil
@@ -239,9 +250,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Recounts the favourite categories of people whose events arrived since their last
+    /// Recounts the favourite categories of people whose events were filed since their last
     /// recount, a few hundred per pass, in a transaction of its own: profiles' counters are
-    /// current at every commit, favourite categories about a second later.
+    /// current once their events are filed, favourite categories about a second later.
     private func refreshFavourites() {
         favouritesRefreshedAt = WallClock.monotonicSeconds()
         guard !staleFavourites.isEmpty else { return }
@@ -307,6 +318,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private func deliver(_ results: [Result]) {
         condition.lock()
         stats.commits += 1
+        stats.eventsWaiting = inbox.count
         for (job, result) in results {
             guard case .success(let outcome) = result else { continue }
             switch job {

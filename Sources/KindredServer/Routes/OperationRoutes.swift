@@ -4,6 +4,7 @@ import KindredEngine
 /// `GET /healthz` (no key: for load balancers) and `GET /metrics` (Prometheus text).
 struct OperationRoutes {
     let engine: Engine
+    let writer: GroupCommitWriter
     let metrics: ServerMetrics
 
     struct Health: Codable {
@@ -20,6 +21,7 @@ struct OperationRoutes {
     func addMetrics(to group: RouterGroup<KindredRequestContext>) {
         group.get("metrics") { _, _ -> Response in
             metrics.activeModelVersion.set(Double(engine.servingVersion ?? 0))
+            metrics.eventsWaiting.set(Double(writer.statistics.eventsWaiting))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
