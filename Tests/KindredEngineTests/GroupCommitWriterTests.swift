@@ -127,6 +127,29 @@ import Testing
         #expect(try count("event_inbox") == 0)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func eventsOfAnErasedPersonLeaveTheInboxWithThem() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
+        try writer.start()
+        #expect(try await writer.write(drafts("h", count: 30)).stored == 30)
+        // The newest rows in the inbox are all theirs.
+        let theirs = drafts("i", count: 30).filter { $0.userPseudonym == database.pseudonymizer.pseudonym(of: "person-0") }
+        #expect(try await writer.write(theirs).stored == 10)
+        try erase("person-0")
+        #expect(try count("event_inbox") == 20)
+        await writer.close()
+        #expect(try count("events") == 20)
+        #expect(writer.statistics.eventsWaiting == 0)
+    }
+
+    func erase(_ rawID: String) throws {
+        let pseudonym = database.pseudonymizer.pseudonym(of: rawID)
+        try database.writer.write { db in
+            let userPK = try Int64.fetchOne(db, sql: "SELECT user_pk FROM users WHERE pseudonym = ?", arguments: [pseudonym])!
+            _ = try PersonalData.erase(userPK: userPK, in: db)
+        }
+    }
+
     @Test func anInboxThatCannotBeFiledIsReportedAndKeptWhileTheServerRuns() async throws {
         try leaveInInbox(drafts("f", count: 5))
         try removeItemBehindKindredsBack("I0")

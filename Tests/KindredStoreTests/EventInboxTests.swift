@@ -72,6 +72,8 @@ import Testing
         #expect(rest.rows == 15)
         #expect(keys.count == 0)
         #expect(try rows("SELECT count(*) FROM event_inbox", in: served) == ["[count(*):0]"])
+        let (nothing, none) = try served.writer.write { db in try EventInbox.file(limit: 25, nowMs: 1, in: db) }
+        #expect(nothing == EventInbox.Filed() && none == nil, "an empty inbox files nothing")
         let events = try rows(Self.eventColumns(direct), in: direct)
         #expect(events.count == 40)
         #expect(try rows(Self.eventColumns(served), in: served) == events)

@@ -16,15 +16,15 @@ extension MatrixFactorizationModel: CandidateRanking {
     /// The first pass scans items in descending order of norm and stops once no item left can
     /// score above the candidates already held: its score is at most its norm times the query's
     /// (plus quantization error, see `QuantizedRows.scoreBound`). The candidates are therefore
-    /// exactly those of a scan of every item, while in implicit-feedback models, where a few
-    /// hundred popular items carry most of the norm, a query reads a small share of the catalog.
+    /// exactly those of a scan of every item, while in implicit-feedback models, where the
+    /// popular items carry most of the norm, a query usually stops after the head of the catalog.
     public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
         let vector = queryVector(user: user, history: history)
         let candidates = firstPass(vector, pool: max(count * 4, Self.candidatePool), prune: true, keep: keep).candidates
         return rankExactly(candidates, vector: vector, count: count)
     }
 
-    /// The same without ending the scan early: what `top` must equal (tests, benchmarks).
+    /// The same without ending the scan early: what `top` must equal (the tests compare them).
     func topScanningEveryItem(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
         let vector = queryVector(user: user, history: history)
         let candidates = firstPass(vector, pool: max(count * 4, Self.candidatePool), prune: false, keep: keep).candidates

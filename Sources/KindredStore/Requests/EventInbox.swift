@@ -21,8 +21,9 @@ public enum EventInbox {
     /// `keys` after it commits (`EventInboxKeys.release`, done by `finishFiling`).
     public static func file(limit: Int, nowMs: Int64, in db: Database) throws -> (Filed, lastInboxPK: Int64?) {
         guard
-            let last = try FastStatement("SELECT max(inbox_pk) FROM (SELECT inbox_pk FROM event_inbox ORDER BY inbox_pk LIMIT ?)", in: db)
-                .fetchInt64({ $0.bind(Int64(limit)) })
+            let last = try FastStatement(
+                "SELECT inbox_pk FROM (SELECT inbox_pk FROM event_inbox ORDER BY inbox_pk LIMIT ?) ORDER BY inbox_pk DESC LIMIT 1", in: db
+            ).fetchInt64({ $0.bind(Int64(limit)) })
         else { return (Filed(), nil) }
         var filed = Filed()
         var profiles: [Int64: ProfileDelta] = [:]
@@ -51,8 +52,10 @@ public enum EventInbox {
         return (filed, last)
     }
 
-    /// After the filing transaction committed: the inbox no longer holds what it filed.
+    /// After the filing transaction committed: the inbox no longer holds what it filed. Nil
+    /// (nothing was left to file) means every row `keys` knows of is gone: rows of an erased
+    /// person leave with their profile.
     public static func finishFiling(through lastInboxPK: Int64?, keys: EventInboxKeys) {
-        if let lastInboxPK { keys.release(through: lastInboxPK) }
+        keys.release(through: lastInboxPK ?? .max)
     }
 }
