@@ -28,6 +28,7 @@ import Testing
         #expect(status.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
         #expect((json["table_rows"] as! [String: Int])["events"] == 2)
+        #expect((json["table_rows"] as! [String: Int])["event_inbox"] == 0, "imports write to events directly")
         #expect((json["events_by_type"] as! [String: Int]) == ["view": 1, "purchase": 1])
         #expect(json["schema_version"] as? Int == 4)
 
