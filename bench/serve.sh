@@ -66,12 +66,23 @@ trainer=$!
 sleep 1
 run_wrk retraining 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$pause"
 wait "$trainer"
+# The event writer's own time, from /metrics before and after a run (the inbox is filed within
+# a moment of the load ending): seconds in group commits and in filing, events stored and filed.
+scrape() {
+  sleep 3
+  curl -s -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/metrics" \
+    | awk '/^kindred_(events_stored_total|events_filed_total|group_commit_seconds_total|event_filing_seconds_total) /{print $1, $2}' > "$work/$1.metrics"
+}
 before=$(sqlite3 "$db" "SELECT count(*) FROM events")
+scrape events-before
 run_wrk events 16 bench/wrk/events.lua BATCH=100
+scrape events-after
 kill -TERM "$server"; wait "$server" || true; server=
 after=$(sqlite3 "$db" "SELECT count(*) FROM events")
 start_server --durable-commits
+scrape durable-before
 run_wrk durable 16 bench/wrk/events.lua BATCH=100
+scrape durable-after
 kill -TERM "$server"; wait "$server" || true; server=
 durable_after=$(sqlite3 "$db" "SELECT count(*) FROM events")
 
@@ -99,6 +110,17 @@ for name, label, stored in [("events", "WAL, synchronous=NORMAL (default)", afte
     in_flight = (e["sent"] - e["requests"]) * 100
     print(f"| {label} | {e['events_per_s']:,.0f} | {e['p50_ms']:.0f} | {e['p99_ms']:.0f} | {e['events_acknowledged']:,} | {in_flight:,} | {stored:,} | "
           f"{e['events_acknowledged'] <= stored <= e['events_acknowledged'] + in_flight} | {e['socket_errors'] + e['non_2xx']} |")
+print()
+print("| event writer | group commits s | events stored | µs per event stored | filing s | events filed | µs per event filed |")
+print("|---|---|---|---|---|---|---|")
+def metrics(name):
+    return {line.split()[0]: float(line.split()[1]) for line in open(f"{work}/{name}.metrics")}
+for name, label in [("events", "WAL, synchronous=NORMAL (default)"), ("durable", "--durable-commits (synchronous=FULL)")]:
+    a, b = metrics(f"{name}-before"), metrics(f"{name}-after")
+    d = {k: b.get(k, 0) - a.get(k, 0) for k in b}
+    stored, filed = d["kindred_events_stored_total"], d["kindred_events_filed_total"]
+    commit_s, filing_s = d["kindred_group_commit_seconds_total"], d["kindred_event_filing_seconds_total"]
+    print(f"| {label} | {commit_s:.1f} | {stored:,.0f} | {commit_s / max(stored, 1) * 1e6:.1f} | {filing_s:.1f} | {filed:,.0f} | {filing_s / max(filed, 1) * 1e6:.1f} |")
 PY
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $(swift --version 2>/dev/null | head -1)"

@@ -24,7 +24,15 @@ public func buildApplication(
     }
     let metrics = ServerMetrics()
     let writer = GroupCommitWriter(
-        database: engine.database, clock: engine.clock, onCommit: { metrics.groupCommits.increment() },
+        database: engine.database, clock: engine.clock,
+        onCommit: { seconds in
+            metrics.groupCommits.increment()
+            metrics.groupCommitSeconds.increment(by: seconds)
+        },
+        onFiling: { events, seconds in
+            metrics.eventsFiled.increment(by: Int64(events))
+            metrics.filingSeconds.increment(by: seconds)
+        },
         onError: { logger.error("\($0)") })
     try writer.start()
     if configuration.durableCommits { try engine.database.requireDurableCommits() }

@@ -19,6 +19,9 @@ final class ServerMetrics: Sendable {
     let eventsRejected: Counter
     let impressionsLogged: Counter
     let groupCommits: Counter
+    let groupCommitSeconds: Counter
+    let eventsFiled: Counter
+    let filingSeconds: Counter
     let activeModelVersion: Gauge
     let eventsWaiting: Gauge
     let trainingRuns: [String: Counter]
@@ -33,6 +36,15 @@ final class ServerMetrics: Sendable {
         eventsRejected = counter("events_rejected", "Events refused for bad fields.")
         impressionsLogged = counter("impressions_logged", "Recommended items logged as shown.")
         groupCommits = counter("group_commits", "Transactions of the event writer.")
+        groupCommitSeconds = registry.makeCounter(
+            descriptor: .init(
+                namespace: "kindred", metricName: "group_commit", unitName: "seconds_total",
+                helpText: "Time the event writer spent in group-commit transactions."))
+        eventsFiled = counter("events_filed", "Events filed from event_inbox into events.")
+        filingSeconds = registry.makeCounter(
+            descriptor: .init(
+                namespace: "kindred", metricName: "event_filing", unitName: "seconds_total",
+                helpText: "Time the event writer spent filing event_inbox into events."))
         activeModelVersion = registry.makeGauge(
             descriptor: .init(
                 namespace: "kindred", metricName: "serving_model_version", unitName: "",

@@ -136,6 +136,9 @@ import Testing
             #expect(text.contains("kindred_events_stored_total 1"))
             #expect(text.contains("kindred_serving_model_version 1"))
             #expect(text.contains("kindred_events_waiting 0"), "a quiet server filed the event before answering")
+            #expect(text.contains("kindred_events_filed_total 1"))
+            #expect(text.contains("kindred_event_filing_seconds_total "))
+            #expect(text.contains("kindred_group_commit_seconds_total "))
             #expect(text.contains("kindred_impressions_logged_total 30"))
             #expect(text.contains("kindred_training_duration_seconds_count 0"))
         }

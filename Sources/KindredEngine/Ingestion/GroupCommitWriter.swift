@@ -81,19 +81,24 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// pass recounts at most: small passes keep the writer from stalling behind them.
     static let favouritesInterval = 1.0
     static let favouritesPerPass = 256
-    /// Called after each commit, outside any lock.
-    private let onCommit: @Sendable () -> Void
+    /// Called after each group commit with the seconds its transaction took, and after each
+    /// filing with the events filed and its seconds; outside any lock (metrics).
+    private let onCommit: @Sendable (_ seconds: Double) -> Void
+    private let onFiling: @Sendable (_ events: Int, _ seconds: Double) -> Void
     /// Called with errors that no request can be told about (impressions).
     private let onError: @Sendable (String) -> Void
 
     public init(
         database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(),
-        onCommit: @escaping @Sendable () -> Void = {}, onError: @escaping @Sendable (String) -> Void = { _ in }
+        onCommit: @escaping @Sendable (_ seconds: Double) -> Void = { _ in },
+        onFiling: @escaping @Sendable (_ events: Int, _ seconds: Double) -> Void = { _, _ in },
+        onError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
         self.clock = clock
         self.filing = filing
         self.onCommit = onCommit
+        self.onFiling = onFiling
         self.onError = onError
     }
 
@@ -207,15 +212,17 @@ public final class GroupCommitWriter: @unchecked Sendable {
             let jobs = pending
             pending = []
             condition.unlock()
+            let started = WallClock.monotonicSeconds()
             let results = commit(jobs)
+            let seconds = WallClock.monotonicSeconds() - started
             // Filed before the answer only when that is cheap: a quiet server, a small inbox.
             let idle = condition.withLock { pending.isEmpty } && inbox.count <= filing.quietRows
             let retrying = WallClock.monotonicSeconds() < filingRetryAt
             if idle && !retrying {
                 fileInbox(all: true)
-                deliver(results)
+                deliver(results, seconds: seconds)
             } else {
-                deliver(results)
+                deliver(results, seconds: seconds)
                 let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= filing.interval } ?? false
                 if (due || inbox.count >= filing.rows) && !retrying { fileInbox(all: false) }
             }
@@ -228,9 +235,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private func fileInbox(all: Bool) {
         while inbox.count > 0 {
             do {
+                let started = WallClock.monotonicSeconds()
                 let (filed, last) = try database.writer.write { db in
                     try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
                 }
+                onFiling(filed.stored, WallClock.monotonicSeconds() - started)
                 EventInbox.finishFiling(through: last, keys: inbox)
                 staleFavourites.formUnion(filed.touchedUsers)
                 condition.withLock {
@@ -315,7 +324,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Answers the requests and reports the impressions of committed (or failed) jobs.
-    private func deliver(_ results: [Result]) {
+    private func deliver(_ results: [Result], seconds: Double) {
         condition.lock()
         stats.commits += 1
         stats.eventsWaiting = inbox.count
@@ -343,6 +352,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 onError("could not log \(records.count) impressions: \(error)")
             }
         }
-        onCommit()
+        onCommit(seconds)
     }
 }
