@@ -55,13 +55,16 @@ final class EventWriter {
         }
         insert = try FastStatement(
             """
-            INSERT INTO \(table) (event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device,
-                                country, region, local_hour, referrer, experiment, variant, request_id, received_ms,
-                                latitude, longitude)
+            INSERT INTO \(table) (\(Self.storedColumns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, in: db)
     }
+
+    /// The columns an event is stored in, in `events` and `event_inbox` alike, in the order
+    /// `write` binds them; filing copies them from one table to the other.
+    static let storedColumns =
+        "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude"
 
     /// Whether the person may be processed for analytics, by the shop's mode and their latest decision.
     private func permitsAnalytics(_ pseudonym: String) throws -> Bool {

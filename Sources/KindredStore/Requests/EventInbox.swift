@@ -14,9 +14,6 @@ public enum EventInbox {
         public var touchedUsers: [Int64] = []
     }
 
-    static let columns =
-        "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude"
-
     /// Files the oldest `limit` rows of the inbox; call inside a write transaction, and tell
     /// `keys` after it commits (`EventInboxKeys.release`, done by `finishFiling`).
     public static func file(limit: Int, nowMs: Int64, in db: Database) throws -> (Filed, lastInboxPK: Int64?) {
@@ -31,8 +28,8 @@ public enum EventInbox {
         // counts neither as stored nor in a profile.
         let move = try FastStatement(
             """
-            INSERT INTO events (\(columns))
-            SELECT \(columns) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
+            INSERT INTO events (\(EventWriter.storedColumns))
+            SELECT \(EventWriter.storedColumns) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
             ON CONFLICT DO NOTHING
             RETURNING user_pk, type, ts_ms, device, country, price, value
             """, in: db)
