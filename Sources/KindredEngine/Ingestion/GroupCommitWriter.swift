@@ -71,6 +71,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var staleFavourites = Set<Int64>()
     /// What waits in the inbox (writer thread only, and `start` before the thread runs).
     private let inbox = EventInboxKeys()
+    /// Keys of people and items, trusted while only this writer changes the database.
+    private let identities = IdentityCache()
     private var oldestUnfiledAt: Double?
     /// After a failed filing, the next try waits until then (monotonic seconds).
     private var filingRetryAt = 0.0
@@ -236,7 +238,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         while inbox.count > 0 {
             do {
                 let started = WallClock.monotonicSeconds()
-                let (filed, last) = try database.writer.write { db in
+                let (filed, last) = try identities.transaction(in: database.writer) { db in
                     try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
                 }
                 onFiling(filed.stored, WallClock.monotonicSeconds() - started)
@@ -268,7 +270,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let people = Array(staleFavourites.prefix(Self.favouritesPerPass))
         staleFavourites.subtract(people)
         do {
-            try database.writer.write { db in try ProfileStore.refreshFavouriteCategories(of: people, in: db) }
+            try identities.transaction(in: database.writer) { db in try ProfileStore.refreshFavouriteCategories(of: people, in: db) }
         } catch {
             onError("could not recount favourite categories of \(people.count) profiles: \(error)")
         }
@@ -298,8 +300,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let now = clock.now()
         let outcomes: [EventBatchSession.Outcome?]
         do {
-            outcomes = try database.writer.write { db -> [EventBatchSession.Outcome?] in
-                let session = try EventBatchSession(db: db, nowMs: now, inbox: inbox)
+            outcomes = try identities.transaction(in: database.writer) { db -> [EventBatchSession.Outcome?] in
+                let session = try EventBatchSession(db: db, nowMs: now, inbox: inbox, identities: identities)
                 var outcomes: [EventBatchSession.Outcome?] = []
                 var shown: [ImpressionRecord] = []
                 for job in jobs {

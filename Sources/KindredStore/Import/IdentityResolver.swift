@@ -1,7 +1,8 @@
 import GRDB
 
 /// Finds or creates the surrogate keys of users (by pseudonym) and items (by the shop's id),
-/// remembering them for the rest of a transaction so that each is looked up once.
+/// remembering them for the rest of a transaction so that each is looked up once, or, given the
+/// server writer's `IdentityCache`, for as long as that cache trusts them.
 final class IdentityResolver {
     private let db: Database
     private let nowMs: Int64
@@ -9,14 +10,14 @@ final class IdentityResolver {
     private let selectUser: FastStatement
     private let insertItem: FastStatement
     private let selectItem: FastStatement
-    private var users: [String: Int64] = [:]
-    private var items: [String: Int64] = [:]
+    private let cache: IdentityCache
     private(set) var newUsers = 0
     private(set) var newItems = 0
 
-    init(db: Database, nowMs: Int64) throws {
+    init(db: Database, nowMs: Int64, cache: IdentityCache = IdentityCache()) throws {
         self.db = db
         self.nowMs = nowMs
+        self.cache = cache
         insertUser = try FastStatement(
             "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO NOTHING", in: db)
         selectUser = try FastStatement("SELECT user_pk FROM users WHERE pseudonym = ?", in: db)
@@ -26,7 +27,7 @@ final class IdentityResolver {
     }
 
     func userPK(pseudonym: String) throws -> Int64 {
-        if let known = users[pseudonym] { return known }
+        if let known = cache.users[pseudonym] { return known }
         let pk: Int64
         if try insertUser.run({
             $0.bind(pseudonym); $0.bind(nowMs); $0.bind(nowMs)
@@ -36,14 +37,14 @@ final class IdentityResolver {
         } else {
             pk = try selectUser.fetchInt64 { $0.bind(pseudonym) }!
         }
-        users[pseudonym] = pk
+        cache.users[pseudonym] = pk
         return pk
     }
 
     /// The item's key, creating a placeholder row (catalog_ms NULL) for an item the catalog
     /// has not named yet, so that no event is lost for want of a catalog row.
     func itemPK(itemID: String) throws -> Int64 {
-        if let known = items[itemID] { return known }
+        if let known = cache.items[itemID] { return known }
         let pk: Int64
         if try insertItem.run({
             $0.bind(itemID); $0.bind(nowMs); $0.bind(nowMs)
@@ -53,7 +54,7 @@ final class IdentityResolver {
         } else {
             pk = try selectItem.fetchInt64 { $0.bind(itemID) }!
         }
-        items[itemID] = pk
+        cache.items[itemID] = pk
         return pk
     }
 }

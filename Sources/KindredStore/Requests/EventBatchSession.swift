@@ -18,10 +18,11 @@ public final class EventBatchSession {
 
     private let writer: EventWriter
 
-    /// Call inside a write transaction; after it ends, tell `inbox` whether it committed.
-    public init(db: Database, nowMs: Int64, inbox: EventInboxKeys) throws {
+    /// Call inside a write transaction; after it ends, tell `inbox` whether it committed, and
+    /// `identities` too if it rolled back (see `IdentityCache` for what it expects).
+    public init(db: Database, nowMs: Int64, inbox: EventInboxKeys, identities: IdentityCache = IdentityCache()) throws {
         writer = try EventWriter(
-            db: db, identities: IdentityResolver(db: db, nowMs: nowMs), nowMs: nowMs, destination: .inbox(inbox))
+            db: db, identities: IdentityResolver(db: db, nowMs: nowMs, cache: identities), nowMs: nowMs, destination: .inbox(inbox))
     }
 
     public func write(_ drafts: [EventDraft]) throws -> Outcome {
