@@ -32,6 +32,9 @@ public enum CatalogItemStore {
         else {
             return .notFound
         }
+        // No index reads events by item (migration 0005): the first query scans them, stopping at
+        // the first reference, as does SQLite's foreign-key check when an unreferenced item is
+        // deleted. Ingestion pays for such an index on every event; this call is made by hand.
         let referenced =
             try Bool.fetchOne(
                 db,
