@@ -30,6 +30,23 @@ import Testing
         #expect(pseudonymizer.pseudonym(of: "Hi There") == "198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7")
     }
 
+    @Test func threadsSharingOneKeyedHMACAgreeWithOneThreadAlone() {
+        let pseudonymizer = Pseudonymizer(keyBytes: [UInt8](repeating: 0x0b, count: 32))
+        let ids = (0..<2_000).map { "person-\($0)@example.com" }
+        let alone = ids.map { pseudonymizer.pseudonym(of: $0) }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var values: [Int: String] = [:]
+        }
+        let shared = Results()
+        DispatchQueue.concurrentPerform(iterations: ids.count) { index in
+            let pseudonym = pseudonymizer.pseudonym(of: ids[index])
+            shared.lock.withLock { shared.values[index] = pseudonym }
+        }
+        #expect(ids.indices.map { shared.values[$0] } == alone)
+        #expect(Set(alone).count == ids.count)
+    }
+
     @Test func openingWithAnotherDatabasesKeyIsRefused() throws {
         let directory = TemporaryDirectory()
         let database = try TestDatabase.create(in: directory)
