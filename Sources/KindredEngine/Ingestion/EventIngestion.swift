@@ -47,12 +47,12 @@ extension Engine {
     }
 
     /// The array under `member` of a JSON object body, checked for size.
-    static func batchObjects(_ body: Data, member: String, maxCount: Int) throws(RequestProblem) -> [Any] {
+    static func batchObjects(_ body: Data, member: String, maxCount: Int) throws(RequestProblem) -> [JSONValue] {
         let root = try jsonObject(body)
         guard let array = root[member] else {
             throw RequestProblem(.invalid, code: "missing_field", message: "the body has no '\(member)' array", field: member)
         }
-        guard let list = array as? [Any] else {
+        guard case .array(let list) = array else {
             throw RequestProblem(.invalid, code: "invalid_field", message: "'\(member)' must be an array", field: member)
         }
         guard list.count <= maxCount else {
@@ -64,11 +64,14 @@ extension Engine {
     }
 
     /// A JSON object body.
-    static func jsonObject(_ body: Data) throws(RequestProblem) -> [String: Any] {
-        guard let parsed = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
-            throw RequestProblem(.invalid, code: "invalid_json", message: "the body is not valid JSON")
+    static func jsonObject(_ body: Data) throws(RequestProblem) -> [String: JSONValue] {
+        let parsed: JSONValue
+        do {
+            parsed = try RequestJSON.parse(body)
+        } catch {
+            throw RequestProblem(.invalid, code: "invalid_json", message: "the body is not valid JSON: \(error)")
         }
-        guard let root = parsed as? [String: Any] else {
+        guard case .object(let root) = parsed else {
             throw RequestProblem(.invalid, code: "invalid_json", message: "the body must be a JSON object")
         }
         return root

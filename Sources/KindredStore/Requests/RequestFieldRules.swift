@@ -1,5 +1,3 @@
-import Foundation
-
 /// What each field of an API request may hold: its JSON type and its longest value in
 /// characters, as `openapi.yaml` documents them. A file import reads every cell as text; a
 /// request is JSON, so a number where text belongs (or an object where a flag belongs) is an
@@ -35,9 +33,9 @@ enum RequestFieldRules {
     ]
 
     /// The first field of `object` (by its name or an alias) whose value breaks its rule.
-    static func check(_ object: [String: Any], kind: ImportKind, file: String, position: Int) -> DataError? {
+    static func check(_ object: [String: JSONValue], kind: ImportKind, file: String, position: Int) -> DataError? {
         for (key, field, rule) in checks[kind] ?? [] {
-            guard let value = object[key], !(value is NSNull) else { continue }
+            guard let value = object[key], value != .null else { continue }
             if let problem = problem(with: value, rule: rule) {
                 return DataError(file: file, line: position, field: field, message: problem)
             }
@@ -57,34 +55,39 @@ enum RequestFieldRules {
         }
     }
 
-    private static let booleanType = type(of: NSNumber(value: true))
-
-    private static func problem(with value: Any, rule: JSONType) -> String? {
-        let isBoolean = (value as? NSNumber).map { type(of: $0) == booleanType } ?? false
-        let number = isBoolean ? nil : value as? NSNumber
+    private static func problem(with value: JSONValue, rule: JSONType) -> String? {
         switch rule {
         case .string(let maxLength):
-            guard let text = value as? String else { return "must be a string" }
+            guard case .string(let text) = value else { return "must be a string" }
             return text.count > maxLength ? "longer than \(maxLength) characters" : nil
         case .identifier(let maxLength):
-            guard let text = value as? String else { return "must be a string" }
+            guard case .string(let text) = value else { return "must be a string" }
             if !text.contains(where: { !$0.isWhitespace }) { return "missing value (only white space)" }
             return text.count > maxLength ? "longer than \(maxLength) characters" : nil
         case .number:
-            return number == nil ? "must be a number" : nil
+            guard case .number = value else { return "must be a number" }
+            return nil
         case .integer:
-            guard let number, number.doubleValue.rounded() == number.doubleValue else { return "must be a whole number" }
+            guard case .number(let number) = value, number.double.rounded() == number.double else { return "must be a whole number" }
             return nil
         case .boolean:
-            return isBoolean ? nil : "must be true or false"
-        case .timestamp:
-            if value is String { return nil }
-            guard let number, number.doubleValue >= 0 else { return "must be ISO-8601 text or Unix seconds or milliseconds" }
+            guard case .bool = value else { return "must be true or false" }
             return nil
+        case .timestamp:
+            switch value {
+            case .string: return nil
+            case .number(let number) where number.double >= 0: return nil
+            default: return "must be ISO-8601 text or Unix seconds or milliseconds"
+            }
         case .strings(let maxCount, let maxLength):
-            guard let list = value as? [Any], list.allSatisfy({ $0 is String }) else { return "must be an array of strings" }
-            if list.count > maxCount { return "more than \(maxCount) entries" }
-            return list.contains { ($0 as! String).count > maxLength } ? "an entry is longer than \(maxLength) characters" : nil
+            guard case .array(let list) = value else { return "must be an array of strings" }
+            let texts = list.compactMap { entry -> String? in
+                guard case .string(let text) = entry else { return nil }
+                return text
+            }
+            guard texts.count == list.count else { return "must be an array of strings" }
+            if texts.count > maxCount { return "more than \(maxCount) entries" }
+            return texts.contains { $0.count > maxLength } ? "an entry is longer than \(maxLength) characters" : nil
         }
     }
 }
