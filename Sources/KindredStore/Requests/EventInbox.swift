@@ -41,9 +41,9 @@ public enum EventInbox {
                 price: row.isNull(5) ? nil : row.double(5), value: row.isNull(6) ? nil : row.double(6))
         }
         filed.rows = try FastStatement("DELETE FROM event_inbox WHERE inbox_pk <= ?", in: db).run { $0.bind(last) }
-        let update = try db.cachedStatement(sql: ProfileDelta.updateSQL)
+        let update = try FastStatement(ProfileDelta.updateSQL, in: db)
         for (userPK, delta) in profiles {
-            try update.execute(arguments: delta.arguments(userPK: userPK, nowMs: nowMs))
+            try delta.apply(userPK: userPK, nowMs: nowMs, with: update)
         }
         filed.touchedUsers = Array(profiles.keys)
         return (filed, last)
