@@ -96,13 +96,11 @@ import Testing
         _ = try database.writer.write { db in try EventBatchSession(db: db, nowMs: 1, inbox: keys).write(drafts) }
     }
 
-    /// Deletes an item that waiting events refer to, with foreign keys off, as a careless
-    /// script at the sqlite3 prompt could.
-    func removeItemBehindKindredsBack(_ itemID: String) throws {
-        try database.writer.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: "DELETE FROM items WHERE item_id = ?", arguments: [itemID])
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
+    /// Makes every insert into `events` fail, as a full disk or a careless script at the
+    /// sqlite3 prompt could.
+    func refuseEventsBehindKindredsBack() throws {
+        try database.writer.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END")
         }
     }
 
@@ -142,6 +140,26 @@ import Testing
         #expect(writer.statistics.eventsWaiting == 0)
     }
 
+    /// Filing trusts the inbox's item keys (it runs without foreign-key checks), so an item
+    /// that waiting events refer to must never be deleted, only retired.
+    @Test func anItemWaitingEventsReferToIsRetiredNotDeletedAndFilingKeepsEveryReference() async throws {
+        try leaveInInbox(drafts("r", count: 2))
+        let removals = try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO items (item_id, created_ms, updated_ms) VALUES ('unused', 1, 1)")
+            return [
+                try CatalogItemStore.remove(itemID: "I0", in: db, nowMs: 2),
+                try CatalogItemStore.remove(itemID: "unused", in: db, nowMs: 2),
+            ]
+        }
+        #expect(removals == [.retired, .deleted])
+        let writer = GroupCommitWriter(database: database, clock: .system)
+        try writer.start()
+        await writer.close()
+        #expect(try count("events") == 2)
+        let dangling = try database.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        #expect(dangling.isEmpty)
+    }
+
     func erase(_ rawID: String) throws {
         let pseudonym = database.pseudonymizer.pseudonym(of: rawID)
         try database.writer.write { db in
@@ -152,7 +170,7 @@ import Testing
 
     @Test func anInboxThatCannotBeFiledIsReportedAndKeptWhileTheServerRuns() async throws {
         try leaveInInbox(drafts("f", count: 5))
-        try removeItemBehindKindredsBack("I0")
+        try refuseEventsBehindKindredsBack()
         let errors = ErrorLog()
         let writer = GroupCommitWriter(database: database, clock: .system, onError: { errors.append($0) })
         try writer.start()

@@ -73,4 +73,24 @@ import Testing
         let created = try cache.transaction(in: database.writer) { db in try userPK("p-c", cache: cache, in: db) }
         #expect(try pseudonym(of: created, in: database) == "p-c")
     }
+
+    @Test func trustedTransactionsSkipForeignKeyChecksAndAlwaysTurnThemBackOn() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        let cache = IdentityCache()
+        func enforced() throws -> Bool? {
+            try database.writer.writeWithoutTransaction { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        }
+        let inside = try cache.transaction(in: database.writer, foreignKeys: .trusted) { db in
+            try Bool.fetchOne(db, sql: "PRAGMA foreign_keys")
+        }
+        #expect(inside == false)
+        #expect(try enforced() == true)
+        #expect(throws: Rollback.self) {
+            try cache.transaction(in: database.writer, foreignKeys: .trusted) { _ in throw Rollback() }
+        }
+        #expect(try enforced() == true)
+        let normal = try cache.transaction(in: database.writer) { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(normal == true)
+    }
 }
