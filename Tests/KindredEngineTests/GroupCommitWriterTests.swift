@@ -160,6 +160,27 @@ import Testing
         #expect(dangling.isEmpty)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func favouriteCategoriesAreRecountedBesideTheWriterWhileItRuns() async throws {
+        try await database.writer.write { db in
+            for n in 0..<6 {
+                try db.execute(
+                    sql: "INSERT INTO items (item_id, category, catalog_ms, created_ms, updated_ms) VALUES (?, ?, 1, 1, 1)",
+                    arguments: ["I\(n)", n < 4 ? "garden" : "kitchen"])
+            }
+        }
+        let writer = GroupCommitWriter(database: database, clock: .system)
+        try writer.start()
+        #expect(try await writer.write(drafts("k", count: 6)).stored == 6)
+        // person-0 viewed I0 and I3 (garden), person-1 I1 (garden) and I4 (kitchen).
+        #expect(
+            try await Self.waitFor {
+                try count("users", where: #"favourite_categories = '["garden"]'"#) == 1
+                    && count("users", where: #"favourite_categories = '["garden","kitchen"]'"#) == 2
+            }, "recounted without closing")
+        await writer.close()
+    }
+
     func erase(_ rawID: String) throws {
         let pseudonym = database.pseudonymizer.pseudonym(of: rawID)
         try database.writer.write { db in

@@ -93,4 +93,31 @@ import Testing
         let normal = try cache.transaction(in: database.writer) { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }
         #expect(normal == true)
     }
+
+    @Test func favouritesCountedBeforeAnErasureAreNotGivenToWhoeverGetsTheKeyNext() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        let erased = try database.writer.write { db -> Int64 in
+            try db.execute(sql: "INSERT INTO items (item_id, category, created_ms, updated_ms) VALUES ('I1', 'garden', 1, 1)")
+            try db.execute(sql: "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES ('p-a', 1, 1)")
+            let userPK = db.lastInsertedRowID
+            try db.execute(
+                sql: "INSERT INTO events (event_key, type, user_pk, item_pk, ts_ms, received_ms) VALUES (1, 'view', ?, 1, 1, 1)",
+                arguments: [userPK])
+            return userPK
+        }
+        let counted = try database.writer.read { db in try ProfileStore.countFavouriteCategories(of: [erased], in: db) }
+        #expect(counted == [ProfileStore.FavouriteCategories(userPK: erased, pseudonym: "p-a", json: #"["garden"]"#)])
+        try database.writer.write { db in
+            _ = try PersonalData.erase(userPK: erased, in: db)
+            try db.execute(sql: "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES ('p-b', 1, 1)")
+            #expect(db.lastInsertedRowID == erased, "the next person has the erased person's key")
+            try ProfileStore.store(counted, in: db)
+        }
+        #expect(try pseudonym(of: erased, in: database) == "p-b")
+        let favourites = try database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT favourite_categories FROM users WHERE user_pk = ?", arguments: [erased])
+        }
+        #expect(favourites == "[]")
+    }
 }

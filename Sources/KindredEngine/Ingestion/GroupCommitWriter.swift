@@ -21,6 +21,7 @@ import KindredStore
 /// to requests.
 public final class GroupCommitWriter: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
+        /// Transactions that carried requests' events or impressions.
         public var commits = 0
         public var eventsStored = 0
         /// Events moved from the inbox into `events`, and the transactions that moved them.
@@ -61,6 +62,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private enum Job {
         case events([EventDraft], CheckedContinuation<EventBatchSession.Outcome, any Error>)
         case impressions([ImpressionRecord])
+        /// Favourite categories counted on a reader (`recountFavourites`), to store; and the
+        /// people whose count failed, to count again.
+        case favourites(counted: [ProfileStore.FavouriteCategories], failed: [Int64])
     }
 
     private let database: KindredDatabase
@@ -83,6 +87,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     static let filingRetryDelay = 5.0
     private let filing: FilingPolicy
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
+    /// A recount runs on a reader and its counts have not come back yet (writer thread only).
+    private var favouritesInFlight = false
     /// How often favourite categories catch up with new events, and how many profiles one
     /// pass recounts at most: small passes keep the writer from stalling behind them.
     static let favouritesInterval = 1.0
@@ -182,7 +188,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
             // Sleep until work arrives, unless the inbox or profiles wait: idle time is for them.
             // Clients under load send their next batch as soon as they are answered, so the
             // inbox is filed only after a pause without requests.
-            while pending.isEmpty && accepting && staleFavourites.isEmpty && inbox.count == 0 { condition.wait() }
+            while pending.isEmpty && accepting && (staleFavourites.isEmpty || favouritesInFlight) && inbox.count == 0 {
+                condition.wait()
+            }
             if pending.isEmpty && accepting && inbox.count > 0 {
                 let now = WallClock.monotonicSeconds()
                 let due = (oldestUnfiledAt ?? now) + filing.interval - now
@@ -194,15 +202,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 if inbox.count > 0 && WallClock.monotonicSeconds() >= filingRetryAt {
                     fileInbox(all: true)
                 } else {
-                    refreshFavourites()
+                    recountFavourites()
                 }
+                continue
+            }
+            if pending.isEmpty && favouritesInFlight {
+                // Closing, and a recount's counts are on their way: they come as a job.
+                condition.wait()
+                condition.unlock()
                 continue
             }
             if pending.isEmpty {
                 // Closing: file the inbox, bring every profile up to date, then stop.
                 condition.unlock()
                 fileInbox(all: true)
-                while !staleFavourites.isEmpty { refreshFavourites() }
+                while !staleFavourites.isEmpty { recountFavouritesNow() }
                 condition.lock()
                 guard pending.isEmpty else {
                     condition.unlock()
@@ -232,7 +246,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 let due = oldestUnfiledAt.map { WallClock.monotonicSeconds() - $0 >= filing.interval } ?? false
                 if (due || inbox.count >= filing.rows) && !retrying { fileInbox(all: false) }
             }
-            if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { refreshFavourites() }
+            if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { recountFavourites() }
         }
     }
 
@@ -266,11 +280,34 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Recounts the favourite categories of people whose events were filed since their last
-    /// recount, a few hundred per pass, in a transaction of its own: profiles' counters are
-    /// current once their events are filed, favourite categories about a second later.
-    private func refreshFavourites() {
+    /// recount, a few hundred per pass: profiles' counters are current once their events are
+    /// filed, favourite categories a second or two later. The counting reads each person's
+    /// history, so it runs on a reader, beside this thread; the counts come back as a job and
+    /// are stored with the next group of requests.
+    private func recountFavourites() {
         favouritesRefreshedAt = WallClock.monotonicSeconds()
-        guard !staleFavourites.isEmpty else { return }
+        guard !favouritesInFlight, !staleFavourites.isEmpty else { return }
+        let people = Array(staleFavourites.prefix(Self.favouritesPerPass))
+        staleFavourites.subtract(people)
+        favouritesInFlight = true
+        DispatchQueue.global(qos: .utility).async { [self] in
+            let job: Job
+            do {
+                let counted = try database.writer.read { db in try ProfileStore.countFavouriteCategories(of: people, in: db) }
+                job = .favourites(counted: counted, failed: [])
+            } catch {
+                onError("could not recount favourite categories of \(people.count) profiles (will try again): \(error)")
+                job = .favourites(counted: [], failed: people)
+            }
+            condition.withLock {
+                pending.append(job)
+                condition.signal()
+            }
+        }
+    }
+
+    /// The same in one transaction on this thread, for closing.
+    private func recountFavouritesNow() {
         let people = Array(staleFavourites.prefix(Self.favouritesPerPass))
         staleFavourites.subtract(people)
         do {
@@ -315,6 +352,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     case .impressions(let records):
                         shown += records
                         outcomes.append(nil)
+                    case .favourites(let counted, _):
+                        try ProfileStore.store(counted, in: db)
+                        outcomes.append(nil)
                     }
                 }
                 try ImpressionStore.write(shown, in: db)
@@ -331,8 +371,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Answers the requests and reports the impressions of committed (or failed) jobs.
     private func deliver(_ results: [Result], seconds: Double) {
+        let carriesRequests = results.contains {
+            if case .favourites = $0.job { return false }
+            return true
+        }
         condition.lock()
-        stats.commits += 1
+        if carriesRequests { stats.commits += 1 }
         stats.eventsWaiting = inbox.count
         for (job, result) in results {
             guard case .success(let outcome) = result else { continue }
@@ -342,6 +386,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 stats.duplicates += outcome?.duplicates ?? 0
             case .impressions(let records):
                 stats.impressions += records.count
+            case .favourites:
+                break
             }
         }
         condition.unlock()
@@ -356,6 +402,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
             case (.impressions(let records), .failure(let error)):
                 condition.withLock { stats.impressionsDropped += records.count }
                 onError("could not log \(records.count) impressions: \(error)")
+            case (.favourites(_, let failed), .success):
+                favouritesInFlight = false
+                staleFavourites.formUnion(failed)
+            case (.favourites(let counted, let failed), .failure(let error)):
+                favouritesInFlight = false
+                staleFavourites.formUnion(failed + counted.map(\.userPK))
+                onError("could not store the favourite categories of \(counted.count) profiles (will count again): \(error)")
             }
         }
         onCommit(seconds)

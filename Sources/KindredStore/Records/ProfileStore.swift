@@ -5,15 +5,6 @@ public enum ProfileStore {
     /// Recomputes `users.favourite_categories` (the three categories a user interacted with
     /// most, impressions aside) for the given users, or for everyone when `userPKs` is nil.
     public static func refreshFavouriteCategories(of userPKs: [Int64]?, in db: Database) throws {
-        let favourites = """
-            coalesce((
-                SELECT json_group_array(category) FROM (
-                    SELECT i.category, count(*) AS n
-                    FROM events AS e JOIN items AS i ON i.item_pk = e.item_pk
-                    WHERE e.user_pk = users.user_pk AND i.category IS NOT NULL AND e.type <> 'impression'
-                    GROUP BY i.category ORDER BY n DESC, i.category LIMIT 3)
-            ), '[]')
-            """
         guard let userPKs else {
             try db.execute(sql: "UPDATE users SET favourite_categories = \(favourites)")
             return
@@ -25,5 +16,50 @@ public enum ProfileStore {
         try db.execute(
             sql: "UPDATE users SET favourite_categories = \(favourites) WHERE user_pk IN (SELECT user_pk FROM temp.touched_users)")
         try db.execute(sql: "DELETE FROM temp.touched_users")
+    }
+
+    /// The three categories a person interacted with most, as stored in `favourite_categories`.
+    static let favourites = """
+        coalesce((
+            SELECT json_group_array(category) FROM (
+                SELECT i.category, count(*) AS n
+                FROM events AS e JOIN items AS i ON i.item_pk = e.item_pk
+                WHERE e.user_pk = users.user_pk AND i.category IS NOT NULL AND e.type <> 'impression'
+                GROUP BY i.category ORDER BY n DESC, i.category LIMIT 3)
+        ), '[]')
+        """
+
+    /// Favourite categories counted on one connection, to be stored on another.
+    public struct FavouriteCategories: Sendable, Equatable {
+        public var userPK: Int64
+        public var pseudonym: String
+        public var json: String
+    }
+
+    /// Counts the favourite categories of `userPKs` without writing anything, so that the
+    /// reading (each person's whole history) can run on a reader beside the server's writer.
+    public static func countFavouriteCategories(of userPKs: [Int64], in db: Database) throws -> [FavouriteCategories] {
+        let list = "[" + userPKs.map(String.init).joined(separator: ",") + "]"
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT user_pk, pseudonym, \(favourites) FROM users
+                WHERE user_pk IN (SELECT value FROM json_each(?))
+                """, arguments: [list]
+        ).map { FavouriteCategories(userPK: $0[0], pseudonym: $0[1], json: $0[2]) }
+    }
+
+    /// Stores counts made by `countFavouriteCategories`. A person erased since (whose key
+    /// another person may have been given by now) is matched by pseudonym too, and skipped.
+    public static func store(_ counted: [FavouriteCategories], in db: Database) throws {
+        let update = try FastStatement(
+            "UPDATE users SET favourite_categories = ? WHERE user_pk = ? AND pseudonym = ? AND favourite_categories <> ?1", in: db)
+        for person in counted {
+            try update.run { row in
+                row.bind(person.json)
+                row.bind(person.userPK)
+                row.bind(person.pseudonym)
+            }
+        }
     }
 }
