@@ -18,7 +18,7 @@ import KindredStore
 /// never slows a recommendation response.
 ///
 /// It runs on a thread of its own: SQLite blocks, and the async executor's few threads belong
-/// to requests.
+/// to requests. Another thread copies the WAL into the database file meanwhile (`CheckpointLoop`).
 public final class GroupCommitWriter: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         /// Transactions that carried requests' events or impressions.
@@ -81,6 +81,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let inbox = EventInboxKeys()
     /// Keys of people and items, trusted while only this writer changes the database.
     private let identities = IdentityCache()
+    /// Copies the WAL into the file beside the writer, from `start` until closing.
+    private var checkpoints: CheckpointLoop?
     private var oldestUnfiledAt: Double?
     /// After a failed filing, the next try waits until then (monotonic seconds).
     private var filingRetryAt = 0.0
@@ -124,6 +126,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
             oldestUnfiledAt = WallClock.monotonicSeconds()
             fileInbox(all: true)
         }
+        let checkpoints = CheckpointLoop(checkpointer: try WALCheckpointer(database: database), onError: onError)
+        checkpoints.start()
+        self.checkpoints = checkpoints
         condition.withLock { running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "kindred-writer"
@@ -223,6 +228,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     continue
                 }
                 running = false
+                condition.unlock()
+                checkpoints?.stop()
+                checkpoints = nil
+                condition.lock()
                 let waiting = drained
                 drained = []
                 condition.unlock()
@@ -247,6 +256,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 if (due || inbox.count >= filing.rows) && !retrying { fileInbox(all: false) }
             }
             if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { recountFavourites() }
+            finishCheckpoint()
         }
     }
 
@@ -259,6 +269,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 let (filed, last) = try identities.transaction(in: database.writer, foreignKeys: .trusted) { db in
                     try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
                 }
+                checkpoints?.checkpointer.largeCommitMade()
                 onFiling(filed.stored, WallClock.monotonicSeconds() - started)
                 EventInbox.finishFiling(through: last, keys: inbox)
                 staleFavourites.formUnion(filed.touchedUsers)
@@ -276,6 +287,16 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
             oldestUnfiledAt = inbox.count > 0 ? WallClock.monotonicSeconds() : nil
             if !all { return }
+        }
+    }
+
+    /// Lets the WAL start again from its beginning when the checkpointer has copied nearly all
+    /// of it (see `WALCheckpointer`).
+    private func finishCheckpoint() {
+        do {
+            try checkpoints?.checkpointer.finishCheckpoint()
+        } catch {
+            onError("could not copy the WAL into the database file (will try again): \(error)")
         }
     }
 
