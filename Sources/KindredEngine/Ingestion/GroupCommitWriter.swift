@@ -12,7 +12,7 @@ import KindredStore
 /// arrives); after a short pause without requests; under load every couple of seconds or
 /// 50,000 events, whichever comes first, in transactions of at most 50,000 between groups of
 /// requests; and at start and stop (see `FilingPolicy`). Filing runs without foreign-key
-/// checks: the inbox's rows were checked on their way in (`IdentityCache.ForeignKeys`).
+/// checks: the inbox's rows were checked on their way in (`ForeignKeyChecks`).
 ///
 /// Impressions ride the same transactions but nobody waits for them: logging what was shown
 /// never slows a recommendation response.

@@ -24,43 +24,17 @@ public final class IdentityCache {
     /// Entries held, people and items together.
     public var count: Int { users.count + items.count }
 
-    /// Whether SQLite checks the transaction's rows against their foreign keys.
-    public enum ForeignKeys: Sendable {
-        case enforced
-        /// Not checked: for filing the inbox into `events`, whose rows were checked on their
-        /// way in (their people by the inbox's own foreign key, which erasure follows; their
-        /// items, types and devices when they were resolved and parsed), and whose checks were
-        /// a quarter of the cost of filing. Enforcement is switched off outside the
-        /// transaction, as SQLite requires, and always back on after it.
-        case trusted
-    }
-
     /// One of the writer's own write transactions: validated at its start, stamped at its end,
     /// and forgotten if it rolls back (its new keys may name rows that never were).
     public func transaction<T>(
-        in writer: any DatabaseWriter, foreignKeys: ForeignKeys = .enforced, _ body: (Database) throws -> T
+        in writer: any DatabaseWriter, foreignKeys: ForeignKeyChecks = .enforced, _ body: (Database) throws -> T
     ) throws -> T {
-        func run(_ db: Database) throws -> T {
-            try validate(in: db)
-            let result = try body(db)
-            stamp(in: db)
-            return result
-        }
         do {
-            switch foreignKeys {
-            case .enforced:
-                return try writer.write { db in try run(db) }
-            case .trusted:
-                return try writer.writeWithoutTransaction { db in
-                    try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                    defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-                    var result: T?
-                    try db.inTransaction {
-                        result = try run(db)
-                        return .commit
-                    }
-                    return result!
-                }
+            return try writer.write(checking: foreignKeys) { db in
+                try validate(in: db)
+                let result = try body(db)
+                stamp(in: db)
+                return result
             }
         } catch {
             forget()

@@ -1,0 +1,33 @@
+import GRDB
+
+/// Whether SQLite checks a write transaction's rows against their foreign keys.
+public enum ForeignKeyChecks: Sendable {
+    case enforced
+    /// Not checked, for rows whose references were checked before they came: filing the server's
+    /// inbox into `events` (its people by the inbox's own foreign key, which erasure follows;
+    /// its items, types and devices when they were resolved and parsed), where the checks were
+    /// a quarter of the cost of filing.
+    case trusted
+}
+
+extension DatabaseWriter {
+    /// A write transaction with foreign-key checks as asked. SQLite only switches enforcement
+    /// outside a transaction, so `trusted` switches it off before and always back on after.
+    func write<T>(checking foreignKeys: ForeignKeyChecks, _ body: (Database) throws -> T) throws -> T {
+        switch foreignKeys {
+        case .enforced:
+            return try write { db in try body(db) }
+        case .trusted:
+            return try writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+}
