@@ -41,9 +41,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         /// Under load, the inbox is filed at least this often (seconds), or when it holds this
         /// many rows; one filing transaction takes at most `batch` rows. Larger transactions cost
         /// less per event (each dirties a page of the per-person index for most events, and
-        /// pages shared by many events are written once), and hold the writer longer. While
-        /// tuning (`bench/wrk/events.lua` on the database `bench/serve.sh` builds), filing took
-        /// 12 µs an event at 50,000 against 15 µs at 25,000; 100,000 gained little more.
+        /// pages shared by many events are written once), and hold the writer longer: of 25,000,
+        /// 50,000 and 100,000 under `bench/events.sh`, 50,000 gave the most events per second.
         public var interval = 2.0
         public var rows = 50_000
         public var batch = 50_000

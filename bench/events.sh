@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Event ingestion alone, for tuning the event writer: `POST /v1/events` in batches of 100
+# (bench/wrk/events.lua) against a fresh copy of a benchmark shop, then the writer's own account
+# from /metrics and each server thread's CPU seconds from /proc. Shorter and more often run than
+# bench/serve.sh, whose shop it builds the same way (once, kept in $KINDRED_BENCH_SHOP).
+#
+# Usage: bench/events.sh [seconds, default 20] [connections, default 16] [serve flags...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+connections=${2:-16}
+shift $(($# < 2 ? $# : 2))
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+swift build -c release --product kindred >/dev/null
+kindred=$(swift build -c release --show-bin-path)/kindred
+shop=${KINDRED_BENCH_SHOP:-${TMPDIR:-/tmp}/kindred-bench-shop}
+if [ ! -f "$shop/ready" ]; then
+  rm -rf "$shop" && mkdir -p "$shop"
+  "$kindred" generate --out "$shop/files" --users 50000 --items 100000 --events 2000000 >/dev/null
+  "$kindred" init --db "$shop/shop.sqlite" >/dev/null
+  "$kindred" import catalog "$shop/files/catalog.csv" --db "$shop/shop.sqlite" >/dev/null
+  for f in "$shop"/files/events-*.csv "$shop"/files/events-recent.jsonl; do "$kindred" import events "$f" --db "$shop/shop.sqlite" >/dev/null; done
+  "$kindred" keys create --role public --db "$shop/shop.sqlite" 2>/dev/null > "$shop/public"
+  "$kindred" keys create --role admin --db "$shop/shop.sqlite" 2>/dev/null > "$shop/admin"
+  tail -n +2 "$shop/files/events-2026-11.csv" | cut -d, -f1 | sort -u | awk "NR <= 9000" > "$shop/users"
+  for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$shop/users"
+  tail -n +2 "$shop/files/catalog.csv" | cut -d, -f1 > "$shop/items"
+  touch "$shop/ready"
+fi
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+cp "$shop/shop.sqlite" "$work/run.sqlite"
+cp "$shop/shop.sqlite.key" "$work/run.sqlite.key"
+port=$((20000 + RANDOM % 20000))
+"$kindred" serve --db "$work/run.sqlite" --port "$port" --retrain-every off --log-level warning "$@" > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+env KEY="$(cat "$shop/public")" USERS="$shop/users" ITEMS="$shop/items" BATCH=100 \
+  wrk -t2 -c"$connections" -d"${seconds}s" -s bench/wrk/events.lua "http://127.0.0.1:$port" | tail -1
+sleep 3
+curl -s -H "Authorization: Bearer $(cat "$shop/admin")" "http://127.0.0.1:$port/metrics" \
+  | grep -E "^kindred_(events_stored_total|events_filed_total|group_commit_seconds_total|event_filing_seconds_total) "
+# Threads by CPU seconds (user + system); the busiest `kindred` one is the event writer.
+for task in /proc/"$server"/task/*; do
+  echo "cpu_s $(cat "$task/comm")-$(basename "$task") $(awk '{print ($14 + $15) / 100}' "$task/stat")"
+done | sort -k3 -rn | head -6
+kill -TERM "$server"; wait "$server" || true; server=
