@@ -25,15 +25,6 @@ import Testing
         }
     }
 
-    /// The WAL's length in pages, as a checkpoint that copies nothing sees it.
-    func walPages() throws -> Int {
-        try database.writer.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            defer { try? db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-            return try Int.fetchOne(db, sql: "SELECT log FROM pragma_wal_checkpoint('PASSIVE')") ?? -1
-        }
-    }
-
     func autocheckpoint() throws -> Int? {
         try database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
     }
