@@ -30,11 +30,21 @@ final class CatalogRowParser {
         return ["customer", "user", "email", "e-mail", "phone", "client", "buyer", "member"].contains { name.contains($0) }
     }
 
+    /// The fields read, located once.
+    private enum Field {
+        static let itemID = ImportKind.catalog.slot("item_id")
+        static let price = ImportKind.catalog.slot("price")
+        static let title = ImportKind.catalog.slot("title")
+        static let category = ImportKind.catalog.slot("category")
+        static let tags = ImportKind.catalog.slot("tags")
+        static let inStock = ImportKind.catalog.slot("in_stock")
+    }
+
     func parse(_ row: SourceRow) throws(DataError) -> ItemDraft {
         let fields = FieldReader(row: row, file: file)
-        let itemID = try fields.required("item_id", maxLength: 256)
+        let itemID = try fields.required(Field.itemID, maxLength: 256)
         var tags: String?
-        if let text = try fields.text("tags", maxLength: 8192) {
+        if let text = try fields.text(Field.tags, maxLength: 8192) {
             tags = try Self.tagsJSON(text, fields: fields)
         }
         var attributes: [String: String] = [:]
@@ -50,11 +60,11 @@ final class CatalogRowParser {
         }
         return ItemDraft(
             itemID: itemID,
-            title: try fields.text("title", maxLength: 1024),
-            category: try fields.text("category", maxLength: 256),
+            title: try fields.text(Field.title, maxLength: 1024),
+            category: try fields.text(Field.category, maxLength: 256),
             tags: tags,
-            price: try fields.number("price"),
-            inStock: try fields.boolean("in_stock"),
+            price: try fields.number(Field.price),
+            inStock: try fields.boolean(Field.inStock),
             attributes: attributes)
     }
 

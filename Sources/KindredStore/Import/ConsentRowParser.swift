@@ -14,20 +14,30 @@ struct ConsentRowParser {
     let purposes: [String]
     let pseudonymizer: Pseudonymizer
 
+    /// The fields read, located once.
+    private enum Field {
+        static let userID = ImportKind.consents.slot("user_id")
+        static let ts = ImportKind.consents.slot("ts")
+        static let purpose = ImportKind.consents.slot("purpose")
+        static let granted = ImportKind.consents.slot("granted")
+        static let source = ImportKind.consents.slot("source")
+        static let policyVersion = ImportKind.consents.slot("policy_version")
+    }
+
     func parse(_ row: SourceRow) throws(DataError) -> ConsentDraft {
         let fields = FieldReader(row: row, file: file)
-        let rawUser = try fields.required("user_id", maxLength: 256)
-        let purpose = try fields.required("purpose", maxLength: 64).lowercased()
+        let rawUser = try fields.required(Field.userID, maxLength: 256)
+        let purpose = try fields.required(Field.purpose, maxLength: 64).lowercased()
         guard purposes.contains(purpose) else {
             throw fields.error("purpose", "unknown purpose '\(purpose.prefix(40))' (configured: \(purposes.joined(separator: ", ")))")
         }
-        guard let granted = try fields.boolean("granted") else { throw fields.error("granted", "missing value") }
+        guard let granted = try fields.boolean(Field.granted) else { throw fields.error("granted", "missing value") }
         return ConsentDraft(
             userPseudonym: pseudonymizer.pseudonym(of: rawUser),
             purpose: purpose,
             granted: granted,
-            decidedMs: try fields.timestamp("ts").milliseconds,
-            source: try fields.text("source", maxLength: 128),
-            policyVersion: try fields.text("policy_version", maxLength: 64))
+            decidedMs: try fields.timestamp(Field.ts).milliseconds,
+            source: try fields.text(Field.source, maxLength: 128),
+            policyVersion: try fields.text(Field.policyVersion, maxLength: 64))
     }
 }

@@ -37,13 +37,36 @@ final class EventRowParser {
         self.pseudonymizer = pseudonymizer
     }
 
+    /// The fields read, located once.
+    private enum Field {
+        static let eventID = ImportKind.events.slot("event_id")
+        static let type = ImportKind.events.slot("type")
+        static let userID = ImportKind.events.slot("user_id")
+        static let itemID = ImportKind.events.slot("item_id")
+        static let sessionID = ImportKind.events.slot("session_id")
+        static let ts = ImportKind.events.slot("ts")
+        static let value = ImportKind.events.slot("value")
+        static let price = ImportKind.events.slot("price")
+        static let device = ImportKind.events.slot("device")
+        static let country = ImportKind.events.slot("country")
+        static let region = ImportKind.events.slot("region")
+        static let hour = ImportKind.events.slot("hour")
+        static let referrer = ImportKind.events.slot("referrer")
+        static let experiment = ImportKind.events.slot("experiment")
+        static let variant = ImportKind.events.slot("variant")
+        static let requestID = ImportKind.events.slot("request_id")
+        static let userAgent = ImportKind.events.slot("user_agent")
+        static let latitude = ImportKind.events.slot("latitude")
+        static let longitude = ImportKind.events.slot("longitude")
+    }
+
     func parse(_ row: SourceRow) throws(DataError) -> EventDraft {
         let fields = FieldReader(row: row, file: file)
         var type: EventType
         if let constantType {
             type = constantType
         } else {
-            let text = try fields.required("type", maxLength: 64)
+            let text = try fields.required(Field.type, maxLength: 64)
             guard let parsed = EventType(rawValue: text.lowercased()) else {
                 throw fields.error(
                     "type", "unknown event type '\(text.prefix(40))' (known: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))"
@@ -51,10 +74,10 @@ final class EventRowParser {
             }
             type = parsed
         }
-        let time = try fields.timestamp("ts")
-        var value = try fields.number("value")
-        let price = try fields.number("price")
-        let itemID = try fields.text("item_id", maxLength: 256)
+        let time = try fields.timestamp(Field.ts)
+        var value = try fields.number(Field.value)
+        let price = try fields.number(Field.price)
+        let itemID = try fields.text(Field.itemID, maxLength: 256)
         if itemID == nil, type != .search { throw fields.error("item_id", "missing value (every \(type.rawValue) event names an item)") }
 
         switch type {
@@ -75,23 +98,23 @@ final class EventRowParser {
         }
 
         var device: Device?
-        if let text = try fields.text("device", maxLength: 64) {
+        if let text = try fields.text(Field.device, maxLength: 64) {
             guard let parsed = Device(loosely: text) else {
                 throw fields.error(
                     "device", "unknown device '\(text.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             device = parsed
-        } else if let userAgent = try fields.text("user_agent", maxLength: 2048) {
+        } else if let userAgent = try fields.text(Field.userAgent, maxLength: 2048) {
             // Minimization: the user agent is read for its device class and never kept.
             device = Device(userAgent: userAgent)
         }
-        let latitude = try fields.number("latitude")
-        let longitude = try fields.number("longitude")
+        let latitude = try fields.number(Field.latitude)
+        let longitude = try fields.number(Field.longitude)
         if let latitude, !(-90...90).contains(latitude) { throw fields.error("latitude", "\(latitude) is outside -90...90") }
         if let longitude, !(-180...180).contains(longitude) { throw fields.error("longitude", "\(longitude) is outside -180...180") }
 
         var pseudonym: String?
-        if let rawUser = try fields.text("user_id", maxLength: 256) {
+        if let rawUser = try fields.text(Field.userID, maxLength: 256) {
             if let known = pseudonyms[rawUser] {
                 pseudonym = known
             } else {
@@ -102,22 +125,22 @@ final class EventRowParser {
         }
 
         return EventDraft(
-            sourceEventID: try fields.text("event_id", maxLength: 256),
+            sourceEventID: try fields.text(Field.eventID, maxLength: 256),
             type: type,
             userPseudonym: pseudonym,
             itemID: itemID,
-            sessionID: try fields.text("session_id", maxLength: 256),
+            sessionID: try fields.text(Field.sessionID, maxLength: 256),
             timestampMs: time.milliseconds,
             value: value,
             price: price,
             device: device,
-            country: try fields.text("country", maxLength: 64),
-            region: try fields.text("region", maxLength: 128),
-            localHour: try fields.integer("hour", in: 0...23) ?? time.localHour,
-            referrer: try fields.text("referrer", maxLength: 2048),
-            experiment: try fields.text("experiment", maxLength: 128),
-            variant: try fields.text("variant", maxLength: 128),
-            requestID: try fields.text("request_id", maxLength: 256),
+            country: try fields.text(Field.country, maxLength: 64),
+            region: try fields.text(Field.region, maxLength: 128),
+            localHour: try fields.integer(Field.hour, in: 0...23) ?? time.localHour,
+            referrer: try fields.text(Field.referrer, maxLength: 2048),
+            experiment: try fields.text(Field.experiment, maxLength: 128),
+            variant: try fields.text(Field.variant, maxLength: 128),
+            requestID: try fields.text(Field.requestID, maxLength: 256),
             latitude: latitude.map(Coordinates.coarsen), longitude: longitude.map(Coordinates.coarsen))
     }
 }

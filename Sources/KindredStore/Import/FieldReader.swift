@@ -8,24 +8,28 @@ struct FieldReader {
         DataError(file: file, line: row.line, field: field, message: message)
     }
 
-    func text(_ field: String, maxLength: Int = 512) throws(DataError) -> String? {
+    func error(_ field: FieldSlot, _ message: String) -> DataError {
+        error(field.name, message)
+    }
+
+    func text(_ field: FieldSlot, maxLength: Int = 512) throws(DataError) -> String? {
         guard let value = row.value(field) else { return nil }
         guard value.utf8.count <= maxLength else { throw error(field, "longer than \(maxLength) bytes") }
         return value
     }
 
-    func required(_ field: String, maxLength: Int = 512) throws(DataError) -> String {
+    func required(_ field: FieldSlot, maxLength: Int = 512) throws(DataError) -> String {
         guard let value = try text(field, maxLength: maxLength) else { throw error(field, "missing value") }
         return value
     }
 
-    func number(_ field: String) throws(DataError) -> Double? {
+    func number(_ field: FieldSlot) throws(DataError) -> Double? {
         guard let value = row.value(field) else { return nil }
         guard let number = Double(value), number.isFinite else { throw error(field, "'\(value.prefix(40))' is not a number") }
         return number
     }
 
-    func integer(_ field: String, in range: ClosedRange<Int>) throws(DataError) -> Int? {
+    func integer(_ field: FieldSlot, in range: ClosedRange<Int>) throws(DataError) -> Int? {
         guard let value = row.value(field) else { return nil }
         guard let number = Int(value) ?? Double(value).flatMap({ $0.rounded() == $0 ? Int(exactly: $0) : nil }) else {
             throw error(field, "'\(value.prefix(40))' is not a whole number")
@@ -34,7 +38,7 @@ struct FieldReader {
         return number
     }
 
-    func boolean(_ field: String) throws(DataError) -> Bool? {
+    func boolean(_ field: FieldSlot) throws(DataError) -> Bool? {
         guard let value = row.value(field) else { return nil }
         switch value.lowercased() {
         case "1", "true", "t", "yes", "y", "granted", "grant", "opt-in", "optin", "accept", "accepted", "allow":
@@ -46,7 +50,7 @@ struct FieldReader {
         }
     }
 
-    func timestamp(_ field: String) throws(DataError) -> TimestampParser.Parsed {
+    func timestamp(_ field: FieldSlot) throws(DataError) -> TimestampParser.Parsed {
         guard let value = row.value(field) else { throw error(field, "missing timestamp") }
         switch TimestampParser.parse(value) {
         case .success(let parsed): return parsed

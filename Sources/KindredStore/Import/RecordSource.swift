@@ -12,55 +12,6 @@ public enum FileFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// One data row of an import file, whatever its format, with its fields located by name.
-public struct SourceRow {
-    public let line: Int
-    let bytes: Range<Int>
-    fileprivate let storage: Storage
-    fileprivate let layout: Layout
-
-    fileprivate enum Storage {
-        case columns([String])
-        case object([String: String])
-    }
-
-    fileprivate enum Layout {
-        case columns(fields: [String: Int], extras: [(name: String, index: Int)])
-        case keys(fields: [String: [String]], known: Set<String>)
-    }
-
-    /// The field's text, trimmed; nil when it is absent or empty.
-    public func value(_ field: String) -> String? {
-        let raw: String?
-        switch (storage, layout) {
-        case (.columns(let cells), .columns(let fields, _)):
-            raw = fields[field].map { cells[$0] }
-        case (.object(let values), .keys(let fields, _)):
-            raw = fields[field]?.lazy.compactMap { values[$0] }.first
-        default:
-            raw = nil
-        }
-        guard let raw else { return nil }
-        return TextTrimming.trimmedOrNil(raw)
-    }
-
-    /// Columns (or keys) that are not Kindred fields, with non-empty values, in file order.
-    public func extras() -> [(name: String, value: String)] {
-        switch (storage, layout) {
-        case (.columns(let cells), .columns(_, let extras)):
-            return extras.compactMap { extra in
-                TextTrimming.trimmedOrNil(cells[extra.index]).map { (extra.name, $0) }
-            }
-        case (.object(let values), .keys(_, let known)):
-            return values.filter { !known.contains($0.key) && !$0.value.isEmpty }
-                .sorted { $0.key < $1.key }
-                .map { ($0.key, $0.value) }
-        default:
-            return []
-        }
-    }
-}
-
 /// Reads an import file as rows located by field name, reporting malformed records with
 /// their line so that the caller can stop or set them aside.
 public struct RecordSource {
@@ -73,7 +24,11 @@ public struct RecordSource {
     public let format: FileFormat
     private var csv: CSVReader?
     private var jsonl: JSONLinesReader?
-    private let layout: SourceRow.Layout
+    private let slots: FieldSlots
+    private let keepsExtras: Bool
+    /// CSV: each field's column, by field position, and the columns that are no field.
+    private let columnOfField: [Int?]
+    private let extraColumns: [(name: String, index: Int)]
     private let columnCount: Int
 
     /// Opens a source: reads and checks the CSV header, or prepares JSON key lookups.
@@ -123,12 +78,17 @@ public struct RecordSource {
                     (name: $0.element.trimmingCharacters(in: .whitespaces), index: $0.offset)
                 }
                 : []
-            self.layout = .columns(fields: fields, extras: extras)
+            self.slots = FieldSlots(kind: kind, keys: [:])
+            self.keepsExtras = kind.keepsExtraColumns
+            self.columnOfField = slots.names.map { fields[$0] }
+            self.extraColumns = extras
             self.columnCount = header.count
             self.csv = reader
         case .jsonl:
-            let keys = mapping.keys(kind: kind)
-            self.layout = .keys(fields: keys, known: kind.keepsExtraColumns ? Set(keys.values.flatMap { $0 }) : [])
+            self.slots = FieldSlots(kind: kind, keys: mapping.keys(kind: kind))
+            self.keepsExtras = kind.keepsExtraColumns
+            self.columnOfField = []
+            self.extraColumns = []
             self.columnCount = 0
             self.jsonl = JSONLinesReader(data: data, maxRecordBytes: maxRecordBytes)
         }
@@ -156,7 +116,8 @@ public struct RecordSource {
                             file: fileName, line: line, message: "expected \(columnCount) fields as in the header, found \(fields.count)"),
                         raw: csv!.text(of: bytes))
                 }
-                return .row(SourceRow(line: line, bytes: bytes, storage: .columns(fields), layout: layout))
+                return .row(
+                    SourceRow(line: line, bytes: bytes, columns: fields, slots: slots, column: columnOfField, extras: extraColumns))
             }
         }
         switch jsonl?.next() {
@@ -165,7 +126,10 @@ public struct RecordSource {
         case .malformed(let line, let message, let bytes):
             return .malformed(DataError(file: fileName, line: line, message: message), raw: jsonl!.text(of: bytes))
         case .record(let values, let line, let bytes):
-            return .row(SourceRow(line: line, bytes: bytes, storage: .object(values), layout: layout))
+            return .row(
+                SourceRow(
+                    line: line, bytes: bytes, members: values.lazy.map { (key: $0.key, value: $0.value) }, slots: slots,
+                    keepsExtras: keepsExtras))
         }
     }
 
@@ -175,20 +139,4 @@ public struct RecordSource {
         if let jsonl { return jsonl.text(of: row.bytes) }
         return ""
     }
-}
-
-extension SourceRow {
-    /// A row from a JSON object that arrived in a request rather than a file: fields are read
-    /// from keys of their own names or aliases, and `position` stands in for the line.
-    static func object(_ values: [String: String], position: Int, kind: ImportKind) -> SourceRow {
-        SourceRow(line: position, bytes: 0..<0, storage: .object(values), layout: objectLayouts[kind]!)
-    }
-
-    /// Each kind's layout for objects read without a mapping, built once: a request carries
-    /// up to a thousand events.
-    private static let objectLayouts = Dictionary(
-        uniqueKeysWithValues: ImportKind.allCases.map { kind -> (ImportKind, Layout) in
-            let keys = FieldMapping().keys(kind: kind)
-            return (kind, .keys(fields: keys, known: kind.keepsExtraColumns ? Set(keys.values.flatMap { $0 }) : []))
-        })
 }

@@ -32,30 +32,21 @@ enum RequestFieldRules {
         "price": .number, "in_stock": .boolean,
     ]
 
-    /// The first field of `object` (by its name or an alias) whose value breaks its rule.
-    static func check(_ object: [String: JSONValue], kind: ImportKind, file: String, position: Int) -> DataError? {
-        for (key, field, rule) in checks[kind] ?? [] {
-            guard let value = object[key], value != .null else { continue }
-            if let problem = problem(with: value, rule: rule) {
-                return DataError(file: file, line: position, field: field, message: problem)
-            }
-        }
-        return nil
-    }
-
-    /// Per kind, every name a field may go by with the field's rule, in the order of
-    /// `ImportKind.fields`: built once, as requests check every event they carry.
-    private static let checks: [ImportKind: [(key: String, field: String, rule: JSONType)]] = [
-        .events: plan(events, kind: .events), .consents: plan(consents, kind: .consents), .catalog: plan(items, kind: .catalog),
-    ]
-
-    private static func plan(_ rules: [String: JSONType], kind: ImportKind) -> [(key: String, field: String, rule: JSONType)] {
-        kind.fields.flatMap { field in
-            rules[field.name].map { rule in ([field.name] + field.aliases).map { ($0, field.name, rule) } } ?? []
+    /// Each field's rule by its position in `ImportKind.fields` (nil: no rule), built once.
+    static func byPosition(_ kind: ImportKind) -> [JSONType?] {
+        switch kind {
+        case .events: return eventsByPosition
+        case .consents: return consentsByPosition
+        case .catalog: return itemsByPosition
         }
     }
 
-    private static func problem(with value: JSONValue, rule: JSONType) -> String? {
+    private static let eventsByPosition = ImportKind.events.fields.map { events[$0.name] }
+    private static let consentsByPosition = ImportKind.consents.fields.map { consents[$0.name] }
+    private static let itemsByPosition = ImportKind.catalog.fields.map { items[$0.name] }
+
+    /// What is wrong with a value under `rule`; nil when nothing is.
+    static func problem(with value: JSONValue, rule: JSONType) -> String? {
         switch rule {
         case .string(let maxLength):
             guard case .string(let text) = value else { return "must be a string" }

@@ -182,12 +182,14 @@ public enum RequestJSON {
             var start = index
             var decoded: [UInt8] = []
             var escaped = false
+            var ascii = true
             while true {
                 guard index < bytes.count else { throw error("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") { break }
                 if byte < 0x20 { throw error("control character in a string") }
                 if byte != UInt8(ascii: "\\") {
+                    if byte >= 0x80 { ascii = false }
                     index += 1
                     continue
                 }
@@ -211,15 +213,23 @@ public enum RequestJSON {
                 }
                 start = index
             }
-            let text: String?
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            let text: String
             if escaped {
-                decoded.append(contentsOf: bytes[start..<index])
-                text = String(validating: decoded, as: UTF8.self)
+                decoded.append(contentsOf: raw)
+                text = try decoded.withUnsafeBufferPointer { buffer throws(SyntaxError) in try utf8Text(buffer, checked: true) }
             } else {
-                text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                text = try utf8Text(raw, checked: !ascii)
             }
-            guard let text else { throw error("a string is not valid UTF-8") }
             index += 1
+            return text
+        }
+
+        /// The bytes as text. Decoding repairs what is not UTF-8, so text that needed repair
+        /// differs from its bytes; plain ASCII, most of what a request holds, cannot need it.
+        func utf8Text(_ utf8: UnsafeBufferPointer<UInt8>, checked: Bool) throws(SyntaxError) -> String {
+            let text = String(decoding: utf8, as: UTF8.self)
+            guard !checked || text.utf8.elementsEqual(utf8) else { throw error("a string is not valid UTF-8") }
             return text
         }
 

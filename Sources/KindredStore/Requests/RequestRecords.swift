@@ -8,8 +8,7 @@ public enum RequestRecords {
         let parser = EventRowParser(file: "events", constantType: nil, pseudonymizer: pseudonymizer)
         return values.enumerated().map { index, value in
             do throws(DataError) {
-                let fields = try fields(of: value, kind: .events, file: "events", position: index)
-                return .success(try parser.parse(SourceRow.object(fields, position: index, kind: .events)))
+                return .success(try parser.parse(try row(of: value, kind: .events, file: "events", position: index)))
             } catch {
                 return .failure(error)
             }
@@ -18,35 +17,57 @@ public enum RequestRecords {
 
     /// A catalog item from a request body; `itemID` comes from the path and wins over the body.
     public static func item(_ object: [String: JSONValue], itemID: String) throws(DataError) -> ItemDraft {
-        var fields = try fields(of: .object(object), kind: .catalog, file: "item", position: 0)
-        for alias in ["id", "sku", "product_id"] { fields[alias] = nil }
-        fields["item_id"] = itemID
-        return try CatalogRowParser(file: "item").parse(SourceRow.object(fields, position: 0, kind: .catalog))
+        let row = try row(of: .object(object), kind: .catalog, file: "item", position: 0, itemID: itemID)
+        return try CatalogRowParser(file: "item").parse(row)
     }
 
     /// A consent decision from a request body; the purpose must be one the shop configured.
     public static func consent(_ object: [String: JSONValue], purposes: [String], pseudonymizer: Pseudonymizer) throws(DataError)
         -> ConsentDraft
     {
-        let fields = try fields(of: .object(object), kind: .consents, file: "consent", position: 0)
-        return try ConsentRowParser(file: "consent", purposes: purposes, pseudonymizer: pseudonymizer)
-            .parse(SourceRow.object(fields, position: 0, kind: .consents))
+        let row = try row(of: .object(object), kind: .consents, file: "consent", position: 0)
+        return try ConsentRowParser(file: "consent", purposes: purposes, pseudonymizer: pseudonymizer).parse(row)
     }
 
-    /// The object's members as the importers see cells, after checking their JSON types.
-    private static func fields(
-        of value: JSONValue, kind: ImportKind, file: String, position: Int
-    ) throws(DataError) -> [String: String] {
+    /// The object as the importers see a row, after checking each member's JSON type
+    /// (`RequestFieldRules`); of several bad members, the one of the first field (and its first
+    /// name) is reported. JSON null means "not given". `itemID`, from a path, replaces any id
+    /// in the body.
+    private static func row(
+        of value: JSONValue, kind: ImportKind, file: String, position: Int, itemID: String? = nil
+    ) throws(DataError) -> SourceRow {
         guard case .object(let object) = value else {
             throw DataError(file: file, line: position, message: "expected a JSON object")
         }
-        if let problem = RequestFieldRules.check(object, kind: kind, file: file, position: position) { throw problem }
-        var fields: [String: String] = [:]
-        fields.reserveCapacity(object.count)
-        for (key, member) in object {
-            if let text = cellText(member) { fields[key] = text }
+        let slots = FieldSlots.standard(kind)
+        let rules = RequestFieldRules.byPosition(kind)
+        var cells = [String?](repeating: nil, count: slots.names.count)
+        var ranks = [Int](repeating: .max, count: slots.names.count)
+        var extras: [(name: String, value: String)] = []
+        var problem: (place: FieldSlots.Place, message: String)?
+        for (key, member) in object where member != .null {
+            guard let places = slots.places(of: key) else {
+                if kind.keepsExtraColumns, let text = cellText(member), !text.isEmpty { extras.append((key, text)) }
+                continue
+            }
+            for place in places {
+                if let rule = rules[place.position], let message = RequestFieldRules.problem(with: member, rule: rule),
+                    problem.map({ (place.position, place.rank) < ($0.place.position, $0.place.rank) }) ?? true
+                {
+                    problem = (place, message)
+                }
+                if place.rank < ranks[place.position] {
+                    cells[place.position] = cellText(member)
+                    ranks[place.position] = place.rank
+                }
+            }
         }
-        return fields
+        if let problem {
+            throw DataError(file: file, line: position, field: slots.names[problem.place.position], message: problem.message)
+        }
+        if let itemID, let itemPosition = slots.position(of: "item_id") { cells[itemPosition] = itemID }
+        extras.sort { $0.name < $1.name }
+        return SourceRow(line: position, bytes: 0..<0, slots: slots, cells: cells, extras: extras)
     }
 
     /// A member's text as a cell of a JSON Lines import would hold it (`JSONLinesReader.text`):
