@@ -3,10 +3,11 @@ import GRDB
 /// Whether SQLite checks a write transaction's rows against their foreign keys.
 public enum ForeignKeyChecks: Sendable {
     case enforced
-    /// Not checked, for rows whose references were checked before they came: filing the server's
-    /// inbox into `events` (its people by the inbox's own foreign key, which erasure follows;
-    /// its items, types and devices when they were resolved and parsed), where the checks were
-    /// a quarter of the cost of filing.
+    /// Not checked, for rows whose references are known to hold: filing the server's inbox into
+    /// `events` (its people and items were resolved in the transaction that wrote the inbox row,
+    /// and erasure takes a person's inbox rows with them; types and devices were parsed), where
+    /// the checks were a quarter of the cost of filing; and appending events to the inbox, in
+    /// the transaction that resolves their people.
     case trusted
 }
 
