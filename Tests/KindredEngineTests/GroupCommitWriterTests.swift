@@ -189,6 +189,35 @@ import Testing
         }
     }
 
+    /// Events reach the inbox without SQLite checking their people (they are resolved in the
+    /// same transaction); an impression names a person a request read earlier, so its group is
+    /// checked, and an impression of someone erased since is refused rather than left dangling.
+    @Test func eventsGoUncheckedButAnImpressionOfAnErasedPersonIsRefused() async throws {
+        let errors = ErrorLog()
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient, onError: { errors.append($0) })
+        try writer.start()
+        #expect(try await writer.write(drafts("u", count: 6)).stored == 6)
+        let pseudonym = database.pseudonymizer.pseudonym(of: "person-1")
+        let erasedPK = try await database.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT user_pk FROM users WHERE pseudonym = ?", arguments: [pseudonym])!
+        }
+        try erase("person-1")
+        #expect(try count("event_inbox") == 4, "erasure took person-1's waiting events with them")
+        writer.log([
+            ImpressionRecord(
+                requestID: "shown-to-the-erased", timestampMs: 1, userPK: erasedPK, surface: .recommendations, anchorItemID: nil,
+                modelVersion: nil, personalized: true, items: [.init(itemID: "I0", score: 1, reason: nil)])
+        ])
+        // The same person comes back: a new profile, found after the writer forgot its keys.
+        #expect(try await writer.write(drafts("v", count: 6)).stored == 6)
+        #expect(try await Self.waitFor { writer.statistics.impressionsDropped == 1 })
+        #expect(errors.messages.contains { $0.contains("could not log 1 impressions") })
+        await writer.close()
+        #expect(try count("impressions") == 0)
+        #expect(try count("events", where: "user_pk IS NOT NULL") == 10)
+        #expect(try await database.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }.isEmpty)
+    }
+
     @Test func anInboxThatCannotBeFiledIsReportedAndKeptWhileTheServerRuns() async throws {
         try leaveInInbox(drafts("f", count: 5))
         try refuseEventsBehindKindredsBack()

@@ -113,6 +113,32 @@ import Testing
         #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) == nil || text.contains(",]") || text.contains(",}"))
     }
 
+    @Test(arguments: [
+        [0xC3, 0xA9],  // é
+        [0xE2, 0x82, 0xAC],  // €
+        [0xF0, 0x9F, 0x98, 0x80],  // 😀
+    ])
+    func multibyteTextIsKept(bytes: [UInt8]) throws {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let plain = try RequestJSON.parse(Data([0x22] + bytes + [0x22]))
+        let escaped = try RequestJSON.parse(Data([0x22, 0x5C, 0x6E] + bytes + [0x22]))
+        #expect(plain == .string(text))
+        #expect(escaped == .string("\n" + text))
+    }
+
+    @Test(arguments: [
+        [0xFF],  // never in UTF-8
+        [0xC0, 0xAF],  // an overlong '/'
+        [0xED, 0xA0, 0x80],  // a surrogate, encoded
+        [0xE2, 0x82],  // cut short
+        [0x5C, 0x6E, 0xFF],  // after an escape
+    ])
+    func textThatIsNotUTF8IsRefusedAtItsClosingQuote(bytes: [UInt8]) {
+        #expect(throws: RequestJSON.SyntaxError(offset: 1 + bytes.count, reason: "a string is not valid UTF-8")) {
+            try RequestJSON.parse(Data([0x22] + bytes + [0x22]))
+        }
+    }
+
     @Test func invalidUTF8AndDeepNestingAreRefused() {
         #expect(throws: RequestJSON.SyntaxError.self) {
             try RequestJSON.parse(Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D]))
