@@ -10,7 +10,7 @@ import KindredStore
 /// batches: before the answer when the server is quiet (a small group and nothing else
 /// waiting, so that at light load an acknowledged event is in `events` when its answer
 /// arrives); after a short pause without requests; under load every couple of seconds or
-/// 50,000 events, whichever comes first, in transactions of at most 50,000 between groups of
+/// 100,000 events, whichever comes first, in transactions of at most 100,000 between groups of
 /// requests; and at start and stop (see `FilingPolicy`). Events are written and filed without
 /// SQLite's foreign-key checks, as their references hold by construction (`ForeignKeyChecks`).
 ///
@@ -39,13 +39,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// When the inbox is filed into `events`.
     public struct FilingPolicy: Sendable {
         /// Under load, the inbox is filed at least this often (seconds), or when it holds this
-        /// many rows; one filing transaction takes at most `batch` rows. Larger transactions cost
-        /// less per event (each dirties a page of the per-person index for most events, and
-        /// pages shared by many events are written once), and hold the writer longer: of 25,000,
-        /// 50,000 and 100,000 under `bench/events.sh`, 50,000 gave the most events per second.
+        /// many rows; one filing transaction takes at most `batch` rows. Most of filing's cost
+        /// is the per-person index: nearly every event lands on a page of its own there, and each
+        /// page a transaction dirties is written out once however many events it took. So larger
+        /// transactions cost less per event and hold the writer (and the answers waiting on it)
+        /// longer; docs/benchmarks.md has the events per second and p99 of 50,000, 100,000 and
+        /// 200,000 under `bench/events.sh`.
         public var interval = 2.0
-        public var rows = 50_000
-        public var batch = 50_000
+        public var rows = 100_000
+        public var batch = 100_000
         /// An inbox this small after a commit, with nothing else waiting, is filed before the
         /// answer goes out; and a pause this long (seconds) without requests counts as quiet.
         public var quietRows = 400
