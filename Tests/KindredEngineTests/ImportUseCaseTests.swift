@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KindredStore
 import KindredTestSupport
 import Testing
@@ -25,6 +26,28 @@ import Testing
         #expect(status.lastImport?.file == file)
         #expect(status.lastImport?.imported == 1)
         #expect(status.eventsByType == ["view": 1])
+    }
+
+    /// An events import does not have SQLite check each row's references (its people and items
+    /// are created in the same transaction, its types and devices parsed): every reference must
+    /// hold all the same, and the connection checks again afterwards.
+    @Test func anEventsImportLeavesEveryReferenceWholeAndChecksSwitchedBackOn() throws {
+        let directory = TemporaryDirectory()
+        let engine = try engine(in: directory)
+        var rows = ["user_id,item_id,type,ts,device,value"]
+        for (n, type) in EventType.allCases.enumerated() {
+            let device = Device.allCases[n % Device.allCases.count].rawValue
+            rows.append("u\(n % 4),I\(n % 5),\(type.rawValue),\(1_793_527_200 + n),\(device),\(type == .rating ? "4" : "")")
+        }
+        let file = directory.write("e.csv", rows.joined(separator: "\n") + "\n")
+        let summary = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
+        #expect(summary.counts.imported == EventType.allCases.count)
+        try engine.database.writer.read { (db: Database) throws -> Void in
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+        }
+        try engine.database.writer.writeWithoutTransaction { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
+        }
     }
 
     @Test func aRefusedImportLeavesNoTraceAtAll() throws {

@@ -18,6 +18,17 @@ import Testing
         #expect(Migration.embedded.map(\.version) == Array(1...Migration.embedded.count))
     }
 
+    /// Event writes trust that every parsed type and device names a row of these tables
+    /// (`ForeignKeyChecks.trusted`): a new case needs a migration that adds its row.
+    @Test func everyEventTypeAndDeviceHasItsRow() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        try database.writer.read { (db: Database) throws -> Void in
+            #expect(try String.fetchSet(db, sql: "SELECT type FROM event_types") == Set(EventType.allCases.map(\.rawValue)))
+            #expect(try String.fetchSet(db, sql: "SELECT device FROM device_classes") == Set(Device.allCases.map(\.rawValue)))
+        }
+    }
+
     @Test(arguments: [KindredDatabase.Access.pool, .queue])
     func aNewDatabaseHasTheWholeSchemaAndItsSettings(access: KindredDatabase.Access) throws {
         let directory = TemporaryDirectory()
