@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "KindredLearningTests", dependencies: ["KindredLearning"]),
         .testTarget(
             name: "KindredStoreTests",
-            dependencies: ["KindredStore", "KindredTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "KindredStore", "KindredTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "KindredEngineTests", dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport"]),
         .testTarget(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KindredTestSupport
 import Testing
 
 @testable import KindredStore
@@ -8,17 +9,6 @@ import Testing
 /// must never change: these tests hold `EventKeyer` to the definition it was shipped with (a
 /// SHA-256 over the fields' text as `String` writes them) and `DecimalText` to `String` itself.
 @Suite struct EventKeyTests {
-    /// SplitMix64, so that a failing value can be made again from its seed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static func text(_ value: Double) -> String {
         var buffer: [UInt8] = []
@@ -39,7 +29,7 @@ import Testing
             .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0.1 + 0.2,
         ]
         for value in edges { #expect(Self.text(value) == String(value), "\(value)") }
-        var random = Seeded(state: 42)
+        var random = SplitMix64(seed: 42)
         for _ in 0..<200_000 {
             let places = Int.random(in: 0...6, using: &random)
             let whole = Double(Int64.random(in: -2_000_000_000...2_000_000_000, using: &random))
@@ -54,7 +44,7 @@ import Testing
     }
 
     @Test func integersAreWrittenAsStringWritesThem() {
-        var random = Seeded(state: 7)
+        var random = SplitMix64(seed: 7)
         let values: [Int64] =
             [0, 1, -1, 9, 10, -10, 99, 100, .max, .min, 1_793_527_200_000] + (0..<10_000).map { _ in Int64(bitPattern: random.next()) }
         for value in values { #expect(Self.text(value) == String(value)) }
@@ -82,7 +72,7 @@ import Testing
     }
 
     @Test func theKeyIsTheDigestItAlwaysWas() {
-        var random = Seeded(state: 2026)
+        var random = SplitMix64(seed: 2026)
         var keyer = EventKeyer()
         for n in 0..<20_000 {
             let draft = EventDraft(

@@ -1,4 +1,5 @@
 import Foundation
+import KindredTestSupport
 import Testing
 
 @testable import KindredStore
@@ -6,17 +7,6 @@ import Testing
 /// The request reader must mean what Foundation's `JSONSerialization` meant before it, value
 /// for value and cell for cell, and refuse what is not JSON.
 @Suite struct RequestJSONTests {
-    /// SplitMix64, so that every generated document can be made again from its seed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let awkwardStrings = [
         "", "plain", "w1-23-45", "with \\\"quotes\\\"", "back\\\\slash", "slash \\/ escaped", "tab\\tnew\\nline\\r",
@@ -28,7 +18,7 @@ import Testing
         "8999999999999999", "9000000000000001", "12345678901234567890", "0.1", "123456789.125", "3.0e0",
     ]
 
-    static func document(_ rng: inout Seeded, depth: Int) -> String {
+    static func document(_ rng: inout SplitMix64, depth: Int) -> String {
         switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &rng) {
         case 0: return "null"
         case 1: return Bool.random(using: &rng) ? "true" : "false"
@@ -45,7 +35,7 @@ import Testing
     }
 
     @Test func documentsMeanWhatFoundationMakesOfThem() throws {
-        var rng = Seeded(state: 20_261_125)
+        var rng = SplitMix64(seed: 20_261_125)
         for _ in 0..<2_000 {
             let text = "{\"value\": \(Self.document(&rng, depth: 0))}"
             let data = Data(text.utf8)

@@ -126,10 +126,7 @@ public struct RecordSource {
         case .malformed(let line, let message, let bytes):
             return .malformed(DataError(file: fileName, line: line, message: message), raw: jsonl!.text(of: bytes))
         case .record(let values, let line, let bytes):
-            return .row(
-                SourceRow(
-                    line: line, bytes: bytes, members: values.lazy.map { (key: $0.key, value: $0.value) }, slots: slots,
-                    keepsExtras: keepsExtras))
+            return .row(SourceRow(line: line, bytes: bytes, members: values, slots: slots, keepsExtras: keepsExtras))
         }
     }
 
