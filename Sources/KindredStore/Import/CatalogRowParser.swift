@@ -72,7 +72,7 @@ final class CatalogRowParser {
     static func tagsJSON(_ text: String, fields: FieldReader) throws(DataError) -> String {
         if text.hasPrefix("[") {
             guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else {
-                throw fields.error("tags", "starts with '[' but is not a JSON array")
+                throw fields.error(Field.tags, "starts with '[' but is not a JSON array")
             }
             return json(array.map { "\($0)" })
         }

@@ -29,9 +29,9 @@ struct ConsentRowParser {
         let rawUser = try fields.required(Field.userID, maxLength: 256)
         let purpose = try fields.required(Field.purpose, maxLength: 64).lowercased()
         guard purposes.contains(purpose) else {
-            throw fields.error("purpose", "unknown purpose '\(purpose.prefix(40))' (configured: \(purposes.joined(separator: ", ")))")
+            throw fields.error(Field.purpose, "unknown purpose '\(purpose.prefix(40))' (configured: \(purposes.joined(separator: ", ")))")
         }
-        guard let granted = try fields.boolean(Field.granted) else { throw fields.error("granted", "missing value") }
+        guard let granted = try fields.boolean(Field.granted) else { throw fields.error(Field.granted, "missing value") }
         return ConsentDraft(
             userPseudonym: pseudonymizer.pseudonym(of: rawUser),
             purpose: purpose,

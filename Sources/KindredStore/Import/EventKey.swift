@@ -23,13 +23,13 @@ struct EventKeyer {
         append(draft.userPseudonym)
         append(draft.itemID)
         append(draft.sessionID)
-        append(number: draft.timestampMs)
-        append(number: draft.value)
-        append(number: draft.price)
+        append(String(draft.timestampMs))
+        append(draft.value.map { String($0) })
+        append(draft.price.map { String($0) })
         append(draft.device?.rawValue)
         append(draft.country)
         append(draft.region)
-        append(number: draft.localHour.map(Int64.init))
+        append(draft.localHour.map { String($0) })
         append(draft.referrer)
         append(draft.experiment)
         append(draft.variant)
@@ -44,23 +44,6 @@ struct EventKeyer {
         if let text {
             buffer.append(1)
             buffer.append(contentsOf: text.utf8)
-        }
-        buffer.append(0)
-    }
-
-    /// The same bytes as `append(String(value))`, without making the string.
-    private mutating func append(number value: Int64?) {
-        if let value {
-            buffer.append(1)
-            DecimalText.append(value, to: &buffer)
-        }
-        buffer.append(0)
-    }
-
-    private mutating func append(number value: Double?) {
-        if let value {
-            buffer.append(1)
-            DecimalText.append(value, to: &buffer)
         }
         buffer.append(0)
     }

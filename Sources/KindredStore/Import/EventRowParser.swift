@@ -69,7 +69,8 @@ final class EventRowParser {
             let text = try fields.required(Field.type, maxLength: 64)
             guard let parsed = EventType(rawValue: text.lowercased()) else {
                 throw fields.error(
-                    "type", "unknown event type '\(text.prefix(40))' (known: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    Field.type,
+                    "unknown event type '\(text.prefix(40))' (known: \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))"
                 )
             }
             type = parsed
@@ -78,7 +79,7 @@ final class EventRowParser {
         var value = try fields.number(Field.value)
         let price = try fields.number(Field.price)
         let itemID = try fields.text(Field.itemID, maxLength: 256)
-        if itemID == nil, type != .search { throw fields.error("item_id", "missing value (every \(type.rawValue) event names an item)") }
+        if itemID == nil, type != .search { throw fields.error(Field.itemID, "missing value (every \(type.rawValue) event names an item)") }
 
         switch type {
         case .purchase, .addToCart, .removeFromCart, .return:
@@ -88,11 +89,11 @@ final class EventRowParser {
                 value = -quantity
             }
         case .dwell:
-            if let seconds = value, seconds < 0 { throw fields.error("value", "dwell time cannot be negative") }
+            if let seconds = value, seconds < 0 { throw fields.error(Field.value, "dwell time cannot be negative") }
         case .scroll:
-            if let depth = value, !(0...1).contains(depth) { throw fields.error("value", "scroll depth \(depth) is outside 0..1") }
+            if let depth = value, !(0...1).contains(depth) { throw fields.error(Field.value, "scroll depth \(depth) is outside 0..1") }
         case .rating:
-            guard value != nil else { throw fields.error("value", "missing rating") }
+            guard value != nil else { throw fields.error(Field.value, "missing rating") }
         default:
             break
         }
@@ -101,7 +102,7 @@ final class EventRowParser {
         if let text = try fields.text(Field.device, maxLength: 64) {
             guard let parsed = Device(loosely: text) else {
                 throw fields.error(
-                    "device", "unknown device '\(text.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    Field.device, "unknown device '\(text.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             device = parsed
         } else if let userAgent = try fields.text(Field.userAgent, maxLength: 2048) {
@@ -110,8 +111,8 @@ final class EventRowParser {
         }
         let latitude = try fields.number(Field.latitude)
         let longitude = try fields.number(Field.longitude)
-        if let latitude, !(-90...90).contains(latitude) { throw fields.error("latitude", "\(latitude) is outside -90...90") }
-        if let longitude, !(-180...180).contains(longitude) { throw fields.error("longitude", "\(longitude) is outside -180...180") }
+        if let latitude, !(-90...90).contains(latitude) { throw fields.error(Field.latitude, "\(latitude) is outside -90...90") }
+        if let longitude, !(-180...180).contains(longitude) { throw fields.error(Field.longitude, "\(longitude) is outside -180...180") }
 
         var pseudonym: String?
         if let rawUser = try fields.text(Field.userID, maxLength: 256) {

@@ -4,12 +4,8 @@ struct FieldReader {
     let row: SourceRow
     let file: String
 
-    func error(_ field: String, _ message: String) -> DataError {
-        DataError(file: file, line: row.line, field: field, message: message)
-    }
-
     func error(_ field: FieldSlot, _ message: String) -> DataError {
-        error(field.name, message)
+        DataError(file: file, line: row.line, field: field.name, message: message)
     }
 
     func text(_ field: FieldSlot, maxLength: Int = 512) throws(DataError) -> String? {
