@@ -43,8 +43,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         /// is the per-person index: nearly every event lands on a page of its own there, and each
         /// page a transaction dirties is written out once however many events it took. So larger
         /// transactions cost less per event and hold the writer (and the answers waiting on it)
-        /// longer; docs/benchmarks.md has the events per second and p99 of 50,000, 100,000 and
-        /// 200,000 under `bench/events.sh`.
+        /// longer; docs/benchmarks.md has the events per second and p99 of 50,000 and 100,000
+        /// under `bench/events.sh`.
         public var interval = 2.0
         public var rows = 100_000
         public var batch = 100_000
