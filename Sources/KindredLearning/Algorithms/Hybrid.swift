@@ -33,33 +33,59 @@ public struct HybridModel: RecommenderModel {
     public let content: ItemKNNModel
     public let popularity: [Float]
     public let contentShrink: Float
+    /// The largest popularity (at least a tiny positive number): popularity's scale.
+    let popularityScale: Float
+    /// Items by descending popularity, ties to the lower index: the tie-breaker's own ranking.
+    let popularityOrder: [Int32]
+    /// The largest item factor norm: with the query's norm, a bound on every collaborative score.
+    let largestItemNorm: Float
 
     public init(collaborative: MatrixFactorizationModel, content: ItemKNNModel, popularity: [Float], contentShrink: Float) {
         self.collaborative = collaborative
         self.content = content
         self.popularity = popularity
         self.contentShrink = contentShrink
+        popularityScale = max(popularity.max() ?? 0, 1e-12)
+        popularityOrder = popularity.indices.sorted { popularity[$0] > popularity[$1] || (popularity[$0] == popularity[$1] && $0 < $1) }
+            .map { Int32($0) }
+        largestItemNorm = collaborative.scanNorms.first ?? 0
     }
 
     public var itemCount: Int { popularity.count }
 
+    /// How much the collaborative part counts for a history of `n` items.
+    func collaborativeShare(_ n: Int) -> Float { Float(n) / (Float(n) + contentShrink) }
+
+    /// The collaborative scores' scale for a query: its norm times the largest item norm, an
+    /// upper bound on every item's score (Cauchy-Schwarz). It depends on the query alone, so a
+    /// ranking that scores only some items blends exactly as one that scores them all.
+    func collaborativeScale(_ vector: [Float]) -> Float {
+        max(vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() * largestItemNorm, 1e-12)
+    }
+
+    /// The blended score; both the full scoring and the candidate ranking use this one formula.
+    @inline(__always)
+    func blend(share: Float, collaborative cf: Float, cfScale: Float, content ct: Float, contentScale: Float, item: Int) -> Float {
+        share * cf / cfScale + (1 - share) * ct / contentScale + 0.001 * popularity[item] / popularityScale
+    }
+
     public func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
-        let n = Float(history.indices.count)
-        let share = n / (n + contentShrink)
+        let share = collaborativeShare(history.indices.count)
         var contentScores = [Float](repeating: 0, count: itemCount)
         content.score(user: user, history: history, into: &contentScores)
-        if n > 0 {
-            collaborative.score(user: user, history: history, into: &scores)
+        var cfScale: Float = 1
+        if !history.indices.isEmpty {
+            let vector = collaborative.queryVector(user: user, history: history)
+            cfScale = collaborativeScale(vector)
+            collaborative.score(vector: vector, into: &scores)
         } else {
             for index in scores.indices { scores[index] = 0 }
         }
-        let cfMax = max(scores.map(abs).max() ?? 0, 1e-12)
-        let contentMax = max(contentScores.max() ?? 0, 1e-12)
-        let popularityMax = max(popularity.max() ?? 0, 1e-12)
+        let contentScale = max(contentScores.max() ?? 0, 1e-12)
         for index in 0..<itemCount {
-            scores[index] =
-                share * scores[index] / cfMax + (1 - share) * contentScores[index] / contentMax
-                + 0.001 * popularity[index] / popularityMax
+            scores[index] = blend(
+                share: share, collaborative: scores[index], cfScale: cfScale, content: contentScores[index], contentScale: contentScale,
+                item: index)
         }
     }
 

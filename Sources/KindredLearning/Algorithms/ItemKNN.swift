@@ -98,6 +98,11 @@ public struct ItemKNNModel: RecommenderModel {
 }
 
 /// Exact all-pairs top-K by sparse dot products, parallel over items.
+///
+/// Memory is items x K plus one dense accumulator per worker: each item's row of
+/// similarities is accumulated, its best K kept in a bounded heap, and the row cleared before
+/// the next item. Candidate pairs are never collected (a term shared by a fifth of a large
+/// catalog makes tens of thousands of them per item).
 enum NeighbourSearch {
     /// `userItems`: items x users (each item's vector); `itemsByUser`: its transpose (users x
     /// items). For content vectors (items x terms) pass `pivot`: terms x items.
@@ -107,6 +112,7 @@ enum NeighbourSearch {
         let itemsByUser = pivot ?? itemsByUser
         let items = userItems.rows
         var result = [[ScoredItem]](repeating: [], count: items)
+        guard k > 0 else { return result }
         let workers = max(1, threads)
         result.withUnsafeMutableBufferPointer { output in
             let out = SharedPointer(output.baseAddress!)
@@ -125,20 +131,16 @@ enum NeighbourSearch {
                         }
                     }
                     accumulator[item] = 0
-                    var candidates: [ScoredItem] = []
-                    candidates.reserveCapacity(touched.count)
-                    for other in touched where accumulator[Int(other)] > 0 {
-                        candidates.append(ScoredItem(item: Int(other), score: accumulator[Int(other)]))
+                    var best = TopKHeap(k: k)
+                    for other in touched {
+                        let score = accumulator[Int(other)]
+                        if score > 0 { best.offer(Int(other), score: score) { _ in true } }
+                        accumulator[Int(other)] = 0
                     }
-                    for other in touched { accumulator[Int(other)] = 0 }
                     touched.removeAll(keepingCapacity: true)
-                    if candidates.count > k {
-                        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
-                        candidates.removeLast(candidates.count - k)
-                    } else {
-                        candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
-                    }
-                    out[item] = candidates
+                    // `sorted()` returns a fresh array of exactly the kept items: no capacity
+                    // left over from the row's candidates survives into the result.
+                    out[item] = best.sorted()
                     item += workers
                 }
             }

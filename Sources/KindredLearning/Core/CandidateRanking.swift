@@ -66,13 +66,29 @@ extension MatrixFactorizationModel: CandidateRanking {
         return (best.sorted(), min(itemCount, block * QuantizedRows.blockRows))
     }
 
-    private func rankExactly(_ candidates: [ScoredItem], vector: [Float], count: Int) -> [ScoredItem] {
-        var exact = candidates.map { candidate -> ScoredItem in
-            let score = itemFactors.withUnsafeBufferPointer { y in
-                vector.withUnsafeBufferPointer { v in VectorMath.dot(y.baseAddress! + candidate.item * factors, v.baseAddress!, factors) }
-            }
-            return ScoredItem(item: candidate.item, score: score + (itemBias.isEmpty ? 0 : itemBias[candidate.item]))
+    /// The exact score of one item for a query vector, as `score(vector:into:)` computes it.
+    func exactScore(item: Int, vector: [Float]) -> Float {
+        let score = itemFactors.withUnsafeBufferPointer { y in
+            vector.withUnsafeBufferPointer { v in VectorMath.dot(y.baseAddress! + item * factors, v.baseAddress!, factors) }
         }
+        return score + (itemBias.isEmpty ? 0 : itemBias[item])
+    }
+
+    /// How far an approximate (int8) score can be from the exact one, for any item and this
+    /// query. Each row coordinate is off by at most norm / 254 and each query coordinate by
+    /// half the query's step, so |exact - approximate| is at most
+    /// norm (|q| sqrt(d) / 254 + (step sqrt(d) / 2)(1 + sqrt(d) / 254)); the largest item norm
+    /// bounds every row, and a little slack covers float rounding.
+    func quantizationError(query vector: [Float]) -> Float {
+        let query = quantizedItems.quantize(vector)
+        let queryNorm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        let root = Float(factors).squareRoot()
+        let largestNorm = scanNorms.first ?? 0
+        return largestNorm * (queryNorm * root / 254 + query.scale * root / 2 * (1 + root / 254)) * 1.001 + 1e-6
+    }
+
+    private func rankExactly(_ candidates: [ScoredItem], vector: [Float], count: Int) -> [ScoredItem] {
+        var exact = candidates.map { ScoredItem(item: $0.item, score: exactScore(item: $0.item, vector: vector)) }
         exact.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
         return Array(exact.prefix(count))
     }
