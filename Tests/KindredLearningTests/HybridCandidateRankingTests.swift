@@ -107,3 +107,27 @@ import Testing
         #expect(lists[2].map(\.item) == [1])
     }
 }
+
+/// One training run computes content neighbours once, however many fits it makes.
+@Suite struct ContentMemoTests {
+    @Test func fitsOfOneRunShareTheirContentNeighbours() {
+        let texts = (0..<40).map { ["colour\($0 % 4)", "shape\($0 % 5)"] }
+        let early = TrainingSet(interactions: SparseMatrix(rows: 3, columns: 40, entries: [(0, 1, 1), (1, 2, 1)]), itemText: texts)
+        let later = TrainingSet(
+            interactions: SparseMatrix(rows: 4, columns: 40, entries: [(0, 1, 1), (1, 2, 1), (3, 5, 2)]), itemText: texts)
+        let memo = ContentMemo()
+        let algorithm = HybridAlgorithm(
+            collaborative: ALSAlgorithm(factors: 2, iterations: 2, seed: 1), content: ContentAlgorithm(maxDocumentShare: 1, memo: memo))
+        let first = algorithm.fit(early) as! HybridModel
+        let second = algorithm.fit(later) as! HybridModel
+        #expect(memo.computations == 1)
+        #expect(first.content.neighbours == second.content.neighbours)
+        // The same neighbours as without a memo; other texts are computed anew.
+        #expect(ContentAlgorithm(maxDocumentShare: 1).fitNeighbours(later).neighbours == second.content.neighbours)
+        var renamed = texts
+        renamed[0] = ["colour9"]
+        _ = ContentAlgorithm(maxDocumentShare: 1, memo: memo).fitNeighbours(
+            TrainingSet(interactions: later.interactions, itemText: renamed))
+        #expect(memo.computations == 2)
+    }
+}

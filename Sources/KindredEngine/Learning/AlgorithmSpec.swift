@@ -32,7 +32,8 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
     public static var names: [String] { known.map(\.name) }
 
     /// Builds the algorithm; unknown names or parameters are errors that list what is known.
-    public func make(threads: Int = 2, seed: UInt64 = 42) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
+    /// `memo` shares content neighbours between the fits of one training run.
+    public func make(threads: Int = 2, seed: UInt64 = 42, memo: ContentMemo? = nil) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
         guard let entry = Self.known.first(where: { $0.name == name }) else { throw .unknownAlgorithm(name) }
         for key in parameters.keys where entry.parameters[key] == nil {
             throw .unknownParameter(algorithm: name, parameter: key, known: entry.parameters.keys.sorted())
@@ -54,13 +55,13 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             return BPRAlgorithm(
                 factors: int("factors"), learningRate: float("learning_rate"), regularization: float("regularization"),
                 epochs: int("epochs"), popularitySampling: p["popularity_sampling"]! != 0, seed: seed)
-        case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads)
+        case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads, memo: memo)
         case "hybrid":
             return HybridAlgorithm(
                 collaborative: ALSAlgorithm(
                     factors: int("factors"), regularization: float("regularization"), alpha: float("alpha"),
                     iterations: int("iterations"), threads: threads, seed: seed),
-                content: ContentAlgorithm(threads: threads), contentShrink: float("content_shrink"))
+                content: ContentAlgorithm(threads: threads, memo: memo), contentShrink: float("content_shrink"))
         default: throw .unknownAlgorithm(name)
         }
     }

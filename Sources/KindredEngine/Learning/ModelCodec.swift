@@ -40,17 +40,20 @@ enum ModelCodec {
         return lists
     }
 
-    /// Writes the model's parts for `version`. `userPKs` are the real users, in row order.
-    static func save(_ model: any RecommenderModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], in db: StoreConnection) throws {
+    /// Writes the model's parts for `version`. `userPKs` are the real users, in row order; the
+    /// vectors of those not in `present` (erased while the model trained) are left out.
+    static func save(
+        _ model: any RecommenderModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], present: Set<Int64>, in db: StoreConnection
+    ) throws {
         switch model {
         case let mf as MatrixFactorizationModel:
-            try saveFactors(mf, version: version, itemPKs: itemPKs, userPKs: userPKs, in: db)
+            try saveFactors(mf, version: version, itemPKs: itemPKs, userPKs: userPKs, present: present, in: db)
         case let knn as ItemKNNModel:
             try ModelRegistry.writeArtifact(
                 version: version, name: "neighbours", encoding: "neighbours-int32-float32le", data: encodeNeighbours(knn.neighbours), in: db
             )
         case let hybrid as HybridModel:
-            try saveFactors(hybrid.collaborative, version: version, itemPKs: itemPKs, userPKs: userPKs, in: db)
+            try saveFactors(hybrid.collaborative, version: version, itemPKs: itemPKs, userPKs: userPKs, present: present, in: db)
             try ModelRegistry.writeArtifact(
                 version: version, name: "content_neighbours", encoding: "neighbours-int32-float32le",
                 data: encodeNeighbours(hybrid.content.neighbours), in: db)
@@ -62,11 +65,19 @@ enum ModelCodec {
     }
 
     private static func saveFactors(
-        _ mf: MatrixFactorizationModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], in db: StoreConnection
+        _ mf: MatrixFactorizationModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], present: Set<Int64>, in db: StoreConnection
     ) throws {
         try ModelRegistry.writeItemVectors(version: version, itemPKs: itemPKs, vectors: mf.itemFactors, dimension: mf.factors, in: db)
-        let realUsers = Array(mf.userFactors.prefix(userPKs.count * mf.factors))
-        try ModelRegistry.writeUserVectors(version: version, userPKs: userPKs, vectors: realUsers, dimension: mf.factors, in: db)
+        let f = mf.factors
+        var keptPKs: [Int64] = []
+        var kept: [Float] = []
+        keptPKs.reserveCapacity(userPKs.count)
+        kept.reserveCapacity(userPKs.count * f)
+        for (row, pk) in userPKs.enumerated() where present.contains(pk) {
+            keptPKs.append(pk)
+            kept += mf.userFactors[(row * f)..<((row + 1) * f)]
+        }
+        try ModelRegistry.writeUserVectors(version: version, userPKs: keptPKs, vectors: kept, dimension: f, in: db)
         if !mf.itemBias.isEmpty {
             try ModelRegistry.writeArtifact(
                 version: version, name: "item_bias", encoding: "float32le", data: FloatBlob.encode(mf.itemBias), in: db)

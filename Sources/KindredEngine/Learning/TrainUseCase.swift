@@ -66,6 +66,8 @@ extension Engine {
         let split = options.validationDays > 0 ? TimeSplit.make(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
+        // Content neighbours depend on the catalog alone: every fit of this run shares them.
+        let memo = ContentMemo()
         // Choose hyper-parameters on the validation split only.
         var spec = options.algorithm
         var tuning: [TrainReport.Candidate] = []
@@ -77,7 +79,7 @@ extension Engine {
                 progress(
                     "validating \(candidate.name) \(candidate.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
                 )
-                let model = try candidate.make(threads: options.threads, seed: options.seed).fit(split.evaluation.train)
+                let model = try candidate.make(threads: options.threads, seed: options.seed, memo: memo).fit(split.evaluation.train)
                 let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads)
                 tuning.append(.init(parameters: candidate.parameters, metrics: metrics))
                 if best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
@@ -89,7 +91,7 @@ extension Engine {
         }
 
         progress("fitting \(spec.name) on all events")
-        let algorithm = try spec.make(threads: options.threads, seed: options.seed)
+        let algorithm = try spec.make(threads: options.threads, seed: options.seed, memo: memo)
         let trainingSet = data.trainingSet(weights: options.weights, referenceTime: lastEvent)
         let fitStarted = WallClock.monotonicSeconds()
         let model = algorithm.fit(trainingSet)
@@ -106,8 +108,14 @@ extension Engine {
         var reason = "first model"
         if let active {
             if let validation, let split, let activeSpec = try? StoredSpec.spec(of: active) {
-                let activeModel = try activeSpec.make(threads: options.threads, seed: options.seed).fit(split.evaluation.train)
-                let activeMetrics = Evaluator.evaluate(activeModel, on: split.evaluation, k: options.k, threads: options.threads)
+                // Fits are deterministic given the seed: the active configuration, if it is the
+                // one just validated, would score exactly the same on the same split.
+                let activeMetrics =
+                    activeSpec.normalized == spec.normalized
+                    ? validation
+                    : Evaluator.evaluate(
+                        try activeSpec.make(threads: options.threads, seed: options.seed, memo: memo).fit(split.evaluation.train),
+                        on: split.evaluation, k: options.k, threads: options.threads)
                 activate = validation.ndcg >= activeMetrics.ndcg * (1 - margin)
                 reason =
                     "validation ndcg@\(options.k) \(String(format: "%.4f", validation.ndcg)) vs "
@@ -143,7 +151,12 @@ extension Engine {
             withJSONObject: data.popularByContext.mapValues { $0.map(NSNumber.init(value:)) }, options: [.sortedKeys])
         let (version, seconds) = try database.writer.write { db -> (Int64, Double) in
             let version = try ModelRegistry.insert(record, in: db)
-            try ModelCodec.save(model, version: version, itemPKs: data.catalog.itemPKs, userPKs: data.userPKs, in: db)
+            // People erased while the model trained keep their erasure: only those whose key
+            // still holds the pseudonym read with the events get a vector.
+            let current = try ProfileStore.pseudonyms(in: db)
+            let present = Set(data.userPKs.filter { pk in current[pk] != nil && current[pk] == data.userPseudonyms[pk] })
+            try ModelCodec.save(
+                model, version: version, itemPKs: data.catalog.itemPKs, userPKs: data.userPKs, present: present, in: db)
             try ModelRegistry.writeArtifact(
                 version: version, name: "item_pks", encoding: "int64le", data: FloatBlob.encode(data.catalog.itemPKs), in: db)
             try ModelRegistry.writeArtifact(
@@ -177,6 +190,15 @@ extension Engine {
             version: version, algorithm: spec.name, parameters: parameters, validation: validation, activated: activate, reason: reason,
             trainingSeconds: seconds, fitSeconds: fitSeconds, users: data.userPKs.count, items: trainingSet.items,
             interactions: trainingSet.interactions.nonZeroCount, tuning: tuning)
+    }
+}
+
+extension AlgorithmSpec {
+    /// The spec with every default written out, so that two specs that make the same
+    /// algorithm compare equal however they were written.
+    var normalized: AlgorithmSpec {
+        guard let known = AlgorithmSpec.known.first(where: { $0.name == name }) else { return self }
+        return AlgorithmSpec(name: name, parameters: known.parameters.merging(parameters) { _, given in given })
     }
 }
 

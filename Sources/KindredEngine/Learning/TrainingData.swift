@@ -11,6 +11,8 @@ public struct TrainingData: Sendable {
     public let itemIndex: [Int64: Int32]
     public let userPKs: [Int64]
     public let userIndex: [Int64: Int32]
+    /// Who each user row was when the events were read (see `ProfileStore.pseudonyms`).
+    public let userPseudonyms: [Int64: String]
     /// Rows after the real users: one per anonymous session.
     public let anonymousSessionRows: Int
     public let log: InteractionLog
@@ -42,20 +44,22 @@ public struct TrainingData: Sendable {
     public static func load(from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool) throws
         -> TrainingData
     {
-        let (columns, catalog, consent) = try database.writer.read { db in
+        let (columns, catalog, consent, pseudonyms) = try database.writer.read { db in
             (
                 try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db),
-                try ConsentFilter.read(purpose: "personalization", in: db)
+                try ConsentFilter.read(purpose: "personalization", in: db), try ProfileStore.pseudonyms(in: db)
             )
         }
         return TrainingData(
-            columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions, includes: consent.allows)
+            columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions, includes: consent.allows,
+            pseudonyms: pseudonyms)
     }
 
     /// `includes` says whose events may be learnt from: people without personalization
     /// consent contribute nothing, neither as themselves nor as anonymous rows.
     init(
-        columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool, includes: (Int64) -> Bool = { _ in true }
+        columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool, includes: (Int64) -> Bool = { _ in true },
+        pseudonyms: [Int64: String] = [:]
     ) {
         self.catalog = catalog
         var itemIndex: [Int64: Int32] = [:]
@@ -84,6 +88,7 @@ public struct TrainingData: Sendable {
         self.itemIndex = itemIndex
         self.userPKs = userPKs
         self.userIndex = userIndex
+        self.userPseudonyms = pseudonyms.filter { userIndex[$0.key] != nil }
         self.anonymousSessionRows = sessions
         self.log = log
         self.itemText = (0..<catalog.count).map { index in

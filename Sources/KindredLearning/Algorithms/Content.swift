@@ -10,11 +10,14 @@ public struct ContentAlgorithm: RecommenderAlgorithm {
     /// neighbours (they also cost the most).
     public var maxDocumentShare: Double
     public var threads: Int
+    /// Neighbours already computed in this training run, if any (see `ContentMemo`).
+    public var memo: ContentMemo?
 
-    public init(neighbours: Int = 50, maxDocumentShare: Double = 0.2, threads: Int = 2) {
+    public init(neighbours: Int = 50, maxDocumentShare: Double = 0.2, threads: Int = 2, memo: ContentMemo? = nil) {
         self.neighbours = neighbours
         self.maxDocumentShare = maxDocumentShare
         self.threads = threads
+        self.memo = memo
     }
 
     public var name: String { "content" }
@@ -25,6 +28,13 @@ public struct ContentAlgorithm: RecommenderAlgorithm {
     }
 
     public func fitNeighbours(_ data: TrainingSet) -> ItemKNNModel {
+        guard let memo else { return computeNeighbours(data) }
+        return memo.neighbours(itemText: data.itemText, neighbours: neighbours, maxDocumentShare: maxDocumentShare) {
+            computeNeighbours(data)
+        }
+    }
+
+    private func computeNeighbours(_ data: TrainingSet) -> ItemKNNModel {
         let vectors = Self.tfidf(data.itemText, maxDocumentShare: maxDocumentShare)  // items x terms, unit rows
         let byTerm = vectors.transposed()
         return ItemKNNModel(

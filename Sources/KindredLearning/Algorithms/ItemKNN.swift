@@ -117,31 +117,59 @@ enum NeighbourSearch {
         result.withUnsafeMutableBufferPointer { output in
             let out = SharedPointer(output.baseAddress!)
             Parallel.run(workers: workers) { worker in
-                var accumulator = [Float](repeating: 0, count: items)
-                var touched: [Int32] = []
-                var item = worker
-                while item < items {
-                    for a in userItems.rowStarts[item]..<userItems.rowStarts[item + 1] {
-                        let user = Int(userItems.columnIndices[a])
-                        let weight = userItems.values[a]
-                        for c in itemsByUser.rowStarts[user]..<itemsByUser.rowStarts[user + 1] {
-                            let other = Int(itemsByUser.columnIndices[c])
-                            if accumulator[other] == 0 { touched.append(Int32(other)) }
-                            accumulator[other] += weight * itemsByUser.values[c]
+                // The inner loop runs billions of times on a large catalog: raw pointers, and a
+                // flag per item instead of testing the accumulator for zero.
+                let accumulator = UnsafeMutablePointer<Float>.allocate(capacity: max(items, 1))
+                accumulator.initialize(repeating: 0, count: max(items, 1))
+                let seen = UnsafeMutablePointer<Bool>.allocate(capacity: max(items, 1))
+                seen.initialize(repeating: false, count: max(items, 1))
+                let touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(items, 1))
+                defer {
+                    accumulator.deallocate()
+                    seen.deallocate()
+                    touched.deallocate()
+                }
+                userItems.rowStarts.withUnsafeBufferPointer { aStarts in
+                    userItems.columnIndices.withUnsafeBufferPointer { aColumns in
+                        userItems.values.withUnsafeBufferPointer { aValues in
+                            itemsByUser.rowStarts.withUnsafeBufferPointer { bStarts in
+                                itemsByUser.columnIndices.withUnsafeBufferPointer { bColumns in
+                                    itemsByUser.values.withUnsafeBufferPointer { bValues in
+                                        var item = worker
+                                        while item < items {
+                                            var touchedCount = 0
+                                            for a in aStarts[item]..<aStarts[item + 1] {
+                                                let user = Int(aColumns[a])
+                                                let weight = aValues[a]
+                                                for c in bStarts[user]..<bStarts[user + 1] {
+                                                    let other = Int(bColumns[c])
+                                                    if !seen[other] {
+                                                        seen[other] = true
+                                                        touched[touchedCount] = Int32(other)
+                                                        touchedCount += 1
+                                                    }
+                                                    accumulator[other] += weight * bValues[c]
+                                                }
+                                            }
+                                            accumulator[item] = 0
+                                            var best = TopKHeap(k: k)
+                                            for t in 0..<touchedCount {
+                                                let other = Int(touched[t])
+                                                let score = accumulator[other]
+                                                if score > 0 { best.offer(other, score: score) { _ in true } }
+                                                accumulator[other] = 0
+                                                seen[other] = false
+                                            }
+                                            // `sorted()` returns a fresh array of exactly the kept items:
+                                            // no capacity from the row's candidates survives in the result.
+                                            out[item] = best.sorted()
+                                            item += workers
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
-                    accumulator[item] = 0
-                    var best = TopKHeap(k: k)
-                    for other in touched {
-                        let score = accumulator[Int(other)]
-                        if score > 0 { best.offer(Int(other), score: score) { _ in true } }
-                        accumulator[Int(other)] = 0
-                    }
-                    touched.removeAll(keepingCapacity: true)
-                    // `sorted()` returns a fresh array of exactly the kept items: no capacity
-                    // left over from the row's candidates survives into the result.
-                    out[item] = best.sorted()
-                    item += workers
                 }
             }
         }
