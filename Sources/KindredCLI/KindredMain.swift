@@ -58,6 +58,9 @@ public enum KindredMain {
         case let refusal as ServerRefusal:
             Terminal.error(refusal.description)
             return Status.failure.rawValue
+        case let held as ServingLock.Held:
+            Terminal.error(held.description)
+            return Status.failure.rawValue
         case let error as StoreError:
             Terminal.error(error.description)
             return Status.failure.rawValue

@@ -11,6 +11,9 @@ public struct RequestProblem: Error, Sendable, Equatable, CustomStringConvertibl
         case conflict
         /// The engine cannot take the request now (shutting down).
         case unavailable
+        /// The engine is overloaded or the database is locked: nothing was done, and the same
+        /// request may be sent again after `retryAfterSeconds`.
+        case busy
     }
 
     public var kind: Kind
@@ -19,12 +22,20 @@ public struct RequestProblem: Error, Sendable, Equatable, CustomStringConvertibl
     public var message: String
     /// The input field at fault, when there is one (`events[3].ts`).
     public var field: String?
+    /// For `busy`: when to try again.
+    public var retryAfterSeconds: Int?
 
-    public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
+    public init(_ kind: Kind, code: String, message: String, field: String? = nil, retryAfterSeconds: Int? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// Nothing was written because the writer's queue is full or the database stayed locked.
+    public static func busy(_ message: String, retryAfterSeconds: Int = 1) -> RequestProblem {
+        RequestProblem(.busy, code: "busy", message: message, retryAfterSeconds: retryAfterSeconds)
     }
 
     public var description: String { field.map { "\($0): \(message)" } ?? message }

@@ -12,13 +12,19 @@ struct APIError: HTTPResponseError, Sendable {
     var field: String?
     /// For 405: the methods the path does answer.
     var allow: String?
+    /// For 503 `busy`: seconds after which the same request may be sent again.
+    var retryAfter: Int?
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, allow: String? = nil) {
+    init(
+        _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, allow: String? = nil,
+        retryAfter: Int? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
         self.allow = allow
+        self.retryAfter = retryAfter
     }
 
     /// The API form of any error a route or middleware lets escape.
@@ -33,9 +39,15 @@ struct APIError: HTTPResponseError, Sendable {
             case .notFound: status = .notFound
             case .tooLarge: status = .contentTooLarge
             case .conflict: status = .conflict
-            case .unavailable: status = .serviceUnavailable
+            case .unavailable, .busy: status = .serviceUnavailable
             }
-            return APIError(status, code: problem.code, message: problem.message, field: problem.field)
+            return APIError(
+                status, code: problem.code, message: problem.message, field: problem.field, retryAfter: problem.retryAfterSeconds)
+        case let error where StoreError.isBusy(error):
+            // Any route whose write met a lock held past the busy timeout: nothing was written.
+            return APIError(
+                .serviceUnavailable, code: "busy", message: "the database is locked by another connection; try again shortly",
+                retryAfter: 2)
         case let error as DataError:
             return APIError(.badRequest, code: "invalid_field", message: error.message, field: error.field)
         case let error as HTTPResponseError:
@@ -50,6 +62,7 @@ struct APIError: HTTPResponseError, Sendable {
         if let field { body["field"] = field }
         var response = try JSONResponse.make(["error": body], status: status)
         if let allow { response.headers[.allow] = allow }
+        if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response
     }
 }

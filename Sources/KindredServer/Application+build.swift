@@ -22,9 +22,12 @@ public func buildApplication(
     guard !PseudonymKeyFile.isExposed(at: engine.database.keyPath) else {
         throw ServerRefusal.keyFileExposed(path: engine.database.keyPath)
     }
+    // One server per file: a second one would run a second writer and scheduler beside it.
+    let servingLock = try ServingLock.acquire(for: engine.database.path)
     let metrics = ServerMetrics()
     let writer = GroupCommitWriter(
         database: engine.database, clock: engine.clock,
+        limits: .init(events: configuration.maxQueuedEvents, bytes: configuration.maxQueuedBytes),
         onCommit: { seconds in
             metrics.groupCommits.increment()
             metrics.groupCommitSeconds.increment(by: seconds)
@@ -64,7 +67,7 @@ public func buildApplication(
     PeopleRoutes(engine: engine).add(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, required: .admin)))
 
-    var services: [any Service] = [EventWriterService(writer: writer, logger: logger)]
+    var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]
     services.append(RetentionService(engine: engine, logger: logger))
     if let interval = configuration.retrainEvery {
         services.append(

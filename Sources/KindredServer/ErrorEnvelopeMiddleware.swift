@@ -19,7 +19,10 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
                         allow: methods.joined(separator: ", "))
                 }
             }
-            if apiError.status.code >= 500 {
+            if apiError.code == "busy" {
+                // Load or another program's lock, not a fault: the client was told to retry.
+                context.logger.warning("request refused as busy", metadata: ["path": "\(request.uri.path)", "reason": "\(apiError.message)"])
+            } else if apiError.status.code >= 500 {
                 context.logger.error(
                     "request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(describing: error).prefix(500))"])
             }

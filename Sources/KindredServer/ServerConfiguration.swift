@@ -1,4 +1,5 @@
 import Foundation
+import KindredEngine
 
 /// How `kindred serve` runs. Each setting comes from the first of: a command-line flag, an
 /// environment variable (`KINDRED_PORT`), a JSON config file (`{"port": 8080}`), the default.
@@ -20,6 +21,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// also survive a power cut. Off, commits survive any crash of the process (WAL,
     /// synchronous=NORMAL) and ingestion is several times faster; see docs/benchmarks.md.
     public var durableCommits = false
+    /// How many events, and request bytes, may wait for the event writer before new batches
+    /// are answered 503 `busy` at once (see `GroupCommitWriter.QueueLimits`).
+    public var maxQueuedEvents = GroupCommitWriter.QueueLimits().events
+    public var maxQueuedBytes = GroupCommitWriter.QueueLimits().bytes
 
     public init() {}
 
@@ -33,6 +38,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         case trainThreads = "train_threads"
         case logLevel = "log_level"
         case durableCommits = "durable_commits"
+        case maxQueuedEvents = "max_queued_events"
+        case maxQueuedBytes = "max_queued_bytes"
 
         public var environmentVariable: String { "KINDRED_" + rawValue.uppercased() }
     }
@@ -113,6 +120,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         case .maxBodyBytes: maxBodyBytes = try integer(1024...(256 << 20))
         case .maxBatchEvents: maxBatchEvents = try integer(1...100_000)
         case .trainThreads: trainThreads = try integer(1...256)
+        case .maxQueuedEvents: maxQueuedEvents = try integer(1...100_000_000)
+        case .maxQueuedBytes: maxQueuedBytes = try integer(1024...(16 << 30))
         case .logLevel:
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else { throw Message(text: "one of \(levels.joined(separator: ", "))") }

@@ -8,11 +8,14 @@ import ServiceLifecycle
 /// every event accepted is written before the process exits.
 struct EventWriterService: Service {
     let writer: GroupCommitWriter
+    /// Held from `buildApplication` until the writer has closed: then another server may start.
+    let servingLock: ServingLock
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
         await writer.close()
+        servingLock.release()
         let stats = writer.statistics
         logger.info(
             "event writer closed",

@@ -43,6 +43,20 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether an error is SQLite's "the database is locked" (SQLITE_BUSY or SQLITE_LOCKED, in
+    /// any extended form): another connection held the lock past the busy timeout. Nothing of
+    /// the failed statement's transaction was written, so the work may simply be tried again.
+    public static func isBusy(_ error: any Error) -> Bool {
+        let code: Int32
+        switch error {
+        case let error as DatabaseError: code = error.extendedResultCode.rawValue
+        case StoreError.sqlite(let wrapped, _): code = wrapped
+        default: return false
+        }
+        let primary = code & 0xff
+        return primary == 5 || primary == 6  // SQLITE_BUSY, SQLITE_LOCKED
+    }
+
     /// Wraps GRDB's error so that callers see one error type that still carries SQLite's code.
     static func wrap(_ error: DatabaseError) -> StoreError {
         .sqlite(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)")

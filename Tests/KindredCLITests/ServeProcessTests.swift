@@ -100,6 +100,23 @@ import Testing
         return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
+    @Test func aSecondServerOnTheSameFileRefusesAndACrashLeavesNoStaleLock() throws {
+        let (first, _) = try start()
+        let second = try KindredProcess.run(
+            ["serve", "--db", database, "--port", "0", "--retrain-every", "off"], in: directory.path)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("already running on \(database)"), "\(second.stderr)")
+        #expect(second.stderr.contains("process \(first.processIdentifier)"), "\(second.stderr)")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        // The kernel released the lock with the process.
+        let (third, port) = try start()
+        #expect(port > 0)
+        third.terminate()
+        third.waitUntilExit()
+        #expect(third.terminationStatus == 0)
+    }
+
     @Test func everyAcknowledgedEventSurvivesSIGKILL() async throws {
         let (process, port) = try start()
         let load = Load()

@@ -37,9 +37,11 @@ extension Engine {
         }
         let outcome: EventBatchSession.Outcome
         do {
-            outcome = try await writer.write(drafts)
+            outcome = try await writer.write(drafts, bytes: body.count)
         } catch let closed as GroupCommitWriter.Closed {
             throw RequestProblem(.unavailable, code: "shutting_down", message: closed.description)
+        } catch let busy as GroupCommitWriter.Busy {
+            throw RequestProblem.busy(busy.reason, retryAfterSeconds: busy.retryAfterSeconds)
         }
         return EventBatchReport(
             received: objects.count, stored: outcome.stored, duplicates: outcome.duplicates, anonymized: outcome.anonymized,

@@ -34,6 +34,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public var impressions = 0
         /// Responses whose impressions could not be written (reported, never retried).
         public var impressionsDropped = 0
+        /// Batches refused because the queue was full or the database stayed locked.
+        public var batchesRefusedBusy = 0
+        /// Events and request bytes waiting to be answered, now.
+        public var queuedEvents = 0
+        public var queuedBytes = 0
     }
 
     /// When the inbox is filed into `events`.
@@ -56,13 +61,35 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public init() {}
     }
 
+    /// How much may wait for the writer at once: events and request bytes from the moment a
+    /// batch is handed over until it is answered. A batch that would go past either is refused
+    /// at once, so that a stalled writer (a lock held by another program) costs bounded memory.
+    /// A batch is always taken when nothing waits, however large.
+    public struct QueueLimits: Sendable, Equatable {
+        public var events = 200_000
+        public var bytes = 64 << 20
+
+        public init(events: Int = 200_000, bytes: Int = 64 << 20) {
+            self.events = events
+            self.bytes = bytes
+        }
+    }
+
+    /// Nothing of the batch was written: the queue was full, or the database stayed locked by
+    /// another connection past its busy timeout. The client should send it again later.
+    public struct Busy: Error, CustomStringConvertible {
+        public var reason: String
+        public var retryAfterSeconds: Int
+        public var description: String { reason }
+    }
+
     /// The writer is closing or closed: the server is shutting down.
     public struct Closed: Error, CustomStringConvertible {
         public var description: String { "the server is shutting down and takes no more events" }
     }
 
     private enum Job {
-        case events([EventDraft], CheckedContinuation<EventBatchSession.Outcome, any Error>)
+        case events([EventDraft], bytes: Int, CheckedContinuation<EventBatchSession.Outcome, any Error>)
         case impressions([ImpressionRecord])
         /// Favourite categories counted on a reader (`recountFavourites`), to store; and the
         /// people whose count failed, to count again.
@@ -73,6 +100,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let clock: WallClock
     private let condition = NSCondition()
     private var pending: [Job] = []
+    private let limits: QueueLimits
+    /// Events and bytes handed over and not answered yet (under `condition`).
+    private var queuedEvents = 0
+    private var queuedBytes = 0
     private var accepting = true
     private var running = false
     private var drained: [CheckedContinuation<Void, Never>] = []
@@ -105,7 +136,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let onError: @Sendable (String) -> Void
 
     public init(
-        database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(),
+        database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(), limits: QueueLimits = QueueLimits(),
         onCommit: @escaping @Sendable (_ seconds: Double) -> Void = { _ in },
         onFiling: @escaping @Sendable (_ events: Int, _ seconds: Double) -> Void = { _, _ in },
         onError: @escaping @Sendable (String) -> Void = { _ in }
@@ -113,6 +144,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         self.database = database
         self.clock = clock
         self.filing = filing
+        self.limits = limits
         self.onCommit = onCommit
         self.onFiling = onFiling
         self.onError = onError
@@ -137,8 +169,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stores a batch of events and returns once they are committed.
-    public func write(_ drafts: [EventDraft]) async throws -> EventBatchSession.Outcome {
+    /// Stores a batch of events and returns once they are committed. `bytes` is the size of
+    /// the request that carried them, counted against `QueueLimits.bytes`. Throws `Busy` when
+    /// the queue is full (at once) or the database stayed locked (after the busy timeout);
+    /// nothing of the batch is stored then.
+    public func write(_ drafts: [EventDraft], bytes: Int = 0) async throws -> EventBatchSession.Outcome {
         if drafts.isEmpty { return EventBatchSession.Outcome() }
         return try await withCheckedThrowingContinuation { continuation in
             condition.lock()
@@ -147,7 +182,18 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 continuation.resume(throwing: Closed())
                 return
             }
-            pending.append(.events(drafts, continuation))
+            let waiting = queuedEvents > 0 || queuedBytes > 0
+            if waiting && (queuedEvents + drafts.count > limits.events || queuedBytes + bytes > limits.bytes) {
+                let reason =
+                    "the event writer is behind (\(queuedEvents) events, \(queuedBytes) bytes waiting; limits \(limits.events) and \(limits.bytes)); nothing was stored, send the batch again shortly"
+                stats.batchesRefusedBusy += 1
+                condition.unlock()
+                continuation.resume(throwing: Busy(reason: reason, retryAfterSeconds: 1))
+                return
+            }
+            queuedEvents += drafts.count
+            queuedBytes += bytes
+            pending.append(.events(drafts, bytes: bytes, continuation))
             condition.signal()
             condition.unlock()
         }
@@ -186,7 +232,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
     public var statistics: Statistics {
         condition.lock()
         defer { condition.unlock() }
-        return stats
+        var current = stats
+        current.queuedEvents = queuedEvents
+        current.queuedBytes = queuedBytes
+        return current
     }
 
     private func loop() {
@@ -343,12 +392,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private typealias Result = (job: Job, outcome: Swift.Result<EventBatchSession.Outcome?, any Error>)
 
     /// Writes the jobs in one transaction; if that fails, writes each alone so that one
-    /// failing request cannot fail the others. Nobody is answered yet (`deliver`).
+    /// failing request cannot fail the others. A database locked by another connection fails
+    /// them all at once, as `Busy`: trying each alone would wait out the busy timeout once per
+    /// request. Nobody is answered yet (`deliver`).
     private func commit(_ jobs: [Job]) -> [Result] {
         do {
             let outcomes = try transaction(jobs)
             return zip(jobs, outcomes).map { ($0, .success($1)) }
         } catch {
+            if StoreError.isBusy(error) {
+                let busy = Busy(
+                    reason: "the database is locked by another connection (\(error)); nothing was stored, send the batch again shortly",
+                    retryAfterSeconds: 2)
+                return jobs.map { ($0, .failure(busy)) }
+            }
             guard jobs.count > 1 else { return [(jobs[0], .failure(error))] }
             return jobs.map { job in
                 do {
@@ -379,7 +436,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 var shown: [ImpressionRecord] = []
                 for job in jobs {
                     switch job {
-                    case .events(let drafts, _):
+                    case .events(let drafts, _, _):
                         outcomes.append(try session.write(drafts))
                     case .impressions(let records):
                         shown += records
@@ -411,6 +468,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
         if carriesRequests { stats.commits += 1 }
         stats.eventsWaiting = inbox.count
         for (job, result) in results {
+            if case .events(let drafts, let bytes, _) = job {
+                queuedEvents -= drafts.count
+                queuedBytes -= bytes
+                if case .failure(let error) = result, error is Busy { stats.batchesRefusedBusy += 1 }
+            }
             guard case .success(let outcome) = result else { continue }
             switch job {
             case .events:
@@ -425,9 +487,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         condition.unlock()
         for (job, result) in results {
             switch (job, result) {
-            case (.events(_, let continuation), .success(let outcome)):
+            case (.events(_, _, let continuation), .success(let outcome)):
                 continuation.resume(returning: outcome ?? EventBatchSession.Outcome())
-            case (.events(_, let continuation), .failure(let error)):
+            case (.events(_, _, let continuation), .failure(let error)):
                 continuation.resume(throwing: error)
             case (.impressions, .success):
                 break

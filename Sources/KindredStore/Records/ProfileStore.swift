@@ -2,6 +2,17 @@ import GRDB
 
 /// Derived parts of the pseudonymous user profiles.
 public enum ProfileStore {
+    /// Every profile's pseudonym by key. Training reads this beside the events it learns from,
+    /// and checks it again when it writes, so that a vector goes only to the very person it was
+    /// learnt from: one erased meanwhile has no row, and a newcomer who was given an erased
+    /// person's reused key has another pseudonym.
+    public static func pseudonyms(in db: Database) throws -> [Int64: String] {
+        var result: [Int64: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT user_pk, pseudonym FROM users")
+        while let row = try rows.next() { result[row[0]] = row[1] }
+        return result
+    }
+
     /// Recomputes `users.favourite_categories` (the three categories a user interacted with
     /// most, impressions aside) for the given users, or for everyone when `userPKs` is nil.
     public static func refreshFavouriteCategories(of userPKs: [Int64]?, in db: Database) throws {
