@@ -1,4 +1,8 @@
 extension HybridModel: CandidateRanking {
+    /// Catalog-sized content score buffers, all zeros whenever they are in the pool: a query
+    /// writes only the items it touches and clears exactly those before giving it back.
+    private static let zeroedScratch = ScratchPool()
+
     /// The hybrid's top items without scoring the whole catalog. Only three kinds of item can
     /// lead: those the collaborative part ranks high (the pruned int8 scan of
     /// `MatrixFactorizationModel`), neighbours of the history (every other item has content
@@ -7,65 +11,94 @@ extension HybridModel: CandidateRanking {
     /// share (T + E) / scale + 0.001 p / pmax, where T is the worst approximate score in the
     /// collaborative pool, E the quantization error bound and p the popularity of the last
     /// popular candidate. When the k-th candidate beats that bound the result is exactly what
-    /// scoring every item gives; when it does not (rare: very strict filters), every item is
-    /// scored.
+    /// scoring every item gives; when it does not, a pool four and then sixteen times larger is
+    /// tried, and only then is every item scored.
     public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
         rankCandidates(user: user, history: history, count: count, keep: keep).items
     }
 
-    /// `top`, and whether it had to score every item (the latency command counts those).
+    /// `top`, and whether it had to score every item.
     func rankCandidates(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> (items: [ScoredItem], scoredEveryItem: Bool) {
         guard count > 0 else { return ([], false) }
         let share = collaborativeShare(history.indices.count)
         let vector = history.indices.isEmpty ? nil : collaborative.queryVector(user: user, history: history)
-        var candidates: [Int: Float] = [:]  // item -> content score
+        let cfScale = vector.map(collaborativeScale) ?? 1
 
-        // Content: accumulated in the order `ItemKNNModel.score` adds, so the sums are the same.
+        // Content, accumulated in the order `ItemKNNModel.score` adds, so the sums are the
+        // same. Every touched item has a positive score (positive weights and similarities).
+        var contentScores = Self.zeroedScratch.takeZeroed(count: itemCount)
+        var touched: [Int] = []
         for (source, weight) in zip(history.indices, history.values) where Int(source) < content.neighbours.count {
-            for neighbour in content.neighbours[Int(source)] { candidates[neighbour.item, default: 0] += weight * neighbour.score }
+            for neighbour in content.neighbours[Int(source)] {
+                if contentScores[neighbour.item] == 0 { touched.append(neighbour.item) }
+                contentScores[neighbour.item] += weight * neighbour.score
+            }
+        }
+        defer {
+            for item in touched { contentScores[item] = 0 }
+            Self.zeroedScratch.give(contentScores)
         }
         // The content scale is the largest content score over all items, allowed or not.
-        let contentScale = max(candidates.values.max() ?? 0, 1e-12)
-        candidates = candidates.filter { keep($0.key) }
+        var contentScale: Float = 0
+        for item in touched { contentScale = max(contentScale, contentScores[item]) }
+        contentScale = max(contentScale, 1e-12)
 
-        // Collaborative: the pruned int8 scan's pool of allowed items.
-        var poolIsFull = false
-        var collaborativeBound = -Float.infinity
-        if let vector {
-            let pool = max(count * 4, MatrixFactorizationModel.candidatePool)
-            let scanned = collaborative.firstPass(vector, pool: pool, prune: true, keep: keep).candidates
-            for entry in scanned where candidates[entry.item] == nil { candidates[entry.item] = 0 }
-            if scanned.count == pool, let worst = scanned.last {
-                poolIsFull = true
-                collaborativeBound = worst.score + collaborative.quantizationError(query: vector)
-            }
+        func blended(_ item: Int) -> Float {
+            let cf = vector.map { collaborative.exactScore(item: item, vector: $0) } ?? 0
+            return blend(
+                share: share, collaborative: cf, cfScale: cfScale, content: contentScores[item], contentScale: contentScale, item: item)
         }
 
         // Popularity: the first `count` allowed items in popularity order.
-        var popularTaken = 0
+        var popular: [Int] = []
         var popularityBound: Float = 0
         for item in popularityOrder where keep(Int(item)) {
-            if candidates[Int(item)] == nil { candidates[Int(item)] = 0 }
-            popularTaken += 1
+            popular.append(Int(item))
             popularityBound = popularity[Int(item)]
-            if popularTaken == count { break }
+            if popular.count == count { break }
         }
 
-        let cfScale = vector.map(collaborativeScale) ?? 1
-        var best = TopKHeap(k: count)
-        for (item, contentScore) in candidates {
-            let cf = vector.map { collaborative.exactScore(item: item, vector: $0) } ?? 0
-            let score = blend(share: share, collaborative: cf, cfScale: cfScale, content: contentScore, contentScale: contentScale, item: item)
-            best.offer(item, score: score) { _ in true }
+        guard let vector, popular.count == count else {
+            // Every allowed item is a candidate already (fewer allowed than asked for), or
+            // nothing but popularity counts (no history: popularity order breaks ties as `TopK`
+            // does). The rules are asked only about items that would enter (`TopKHeap.offer`).
+            var best = TopKHeap(k: count)
+            for item in touched { best.offer(item, score: blended(item), where: keep) }
+            for item in popular where contentScores[item] == 0 { best.offer(item, score: blended(item)) { _ in true } }
+            return (best.sorted(), false)
         }
-        let ranked = best.sorted()
 
-        // Exact by construction: every allowed item is a candidate (fewer allowed items than
-        // asked for, or than the pool holds), or nothing but popularity counts (no history:
-        // popularity order already breaks ties as `TopK` does).
-        if popularTaken < count || vector == nil || !poolIsFull { return (ranked, false) }
-        let outsiderBound = share * collaborativeBound / cfScale + 0.001 * popularityBound / popularityScale
-        if ranked.count == count, let last = ranked.last, last.score > outsiderBound { return (ranked, false) }
+        let queryNorm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        let firstPool = max(count * 4, MatrixFactorizationModel.candidatePool)
+        let error = collaborative.quantizationError(query: vector)
+        for pool in [firstPool, firstPool * 4, firstPool * 16] {
+            // Exact scores for the popular and pooled items first: they set the bar that the
+            // content neighbours must clear.
+            var best = TopKHeap(k: count)
+            for item in popular { best.offer(item, score: blended(item)) { _ in true } }
+            let scanned = collaborative.firstPass(vector, pool: pool, prune: true, keep: keep).candidates
+            var pooled = Set<Int>(minimumCapacity: scanned.count)
+            for entry in scanned where !popular.contains(entry.item) {
+                pooled.insert(entry.item)
+                best.offer(entry.item, score: blended(entry.item)) { _ in true }
+            }
+            // A neighbour's collaborative score is at most its norm times the query's: when even
+            // that cannot reach the bar, its exact score is not needed.
+            for item in touched where !pooled.contains(item) && !popular.contains(item) {
+                if best.isFull {
+                    let optimistic = blend(
+                        share: share, collaborative: collaborative.itemNorms[item] * queryNorm * 1.0001 + 1e-6 + collaborative.largestBias, cfScale: cfScale,
+                        content: contentScores[item], contentScale: contentScale, item: item)
+                    if optimistic < best.threshold { continue }
+                }
+                best.offer(item, score: blended(item), where: keep)
+            }
+            let ranked = best.sorted()
+            // A pool that is not full holds every allowed item.
+            guard scanned.count == pool, let worst = scanned.last else { return (ranked, false) }
+            let outsiderBound = share * (worst.score + error) / cfScale + 0.001 * popularityBound / popularityScale
+            if ranked.count == count, let last = ranked.last, last.score > outsiderBound { return (ranked, false) }
+        }
         var scores = [Float](repeating: 0, count: itemCount)
         score(user: user, history: history, into: &scores)
         return (TopK.select(scores, k: count, where: keep), true)

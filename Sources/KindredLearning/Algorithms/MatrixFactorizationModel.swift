@@ -12,7 +12,8 @@ public struct MatrixFactorizationModel: RecommenderModel {
     public let alpha: Float
     /// Yt Y + regularization I, precomputed for fold-in.
     private let regularizedGram: [Float]
-    private let itemNorms: [Float]
+    /// Per item, the Euclidean norm of its factors (bounds its score for any query).
+    let itemNorms: [Float]
     /// Int8 copy of the item factors for the first pass of `top` (see `CandidateRanking`), the
     /// items in descending order of norm: row r is item `scanOrder[r]`, of norm `scanNorms[r]`.
     let quantizedItems: QuantizedRows

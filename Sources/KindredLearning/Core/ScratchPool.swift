@@ -18,6 +18,15 @@ public final class ScratchPool: @unchecked Sendable {
         return reused ?? [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
+    /// A buffer of `count` floats for a pool whose users give buffers back cleared to 0: only a
+    /// fresh buffer needs zeroing, so this is all zeros.
+    public func takeZeroed(count: Int) -> [Float] {
+        lock.lock()
+        let reused = buffers.firstIndex { $0.count == count }.map { buffers.remove(at: $0) }
+        lock.unlock()
+        return reused ?? [Float](repeating: 0, count: count)
+    }
+
     public func give(_ buffer: [Float]) {
         lock.lock()
         if buffers.count < keep { buffers.append(buffer) }
