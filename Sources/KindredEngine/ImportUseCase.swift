@@ -20,6 +20,7 @@ extension Engine {
     public func importFile(
         at path: String, request: ImportRequest, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> ImportSummary {
+        try Self.checkPaths(input: path, rejects: request.skipBad ? request.rejectsPath : nil)
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -63,6 +64,38 @@ extension Engine {
         if let rejects = summary.rejectsFile { details["rejects_file"] = rejects }
         if let maxEvent = summary.counts.maxEventPK { details["max_event_pk"] = maxEvent }
         return details
+    }
+
+    /// Refuses, before anything is read or written, an input that is not a readable file and a
+    /// rejects file that could not be written or would overwrite the input: `--skip-bad` must
+    /// never destroy the shop's source data.
+    static func checkPaths(input: String, rejects: String?) throws {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw DataError(file: input, message: "cannot read the file (no such file)")
+        }
+        if isDirectory.boolValue { throw DataError(file: input, message: "is a directory; name a CSV or JSON Lines file") }
+        guard let rejects else { return }
+        let rejectsURL = URL(fileURLWithPath: rejects)
+        let inputURL = URL(fileURLWithPath: input)
+        func inode(_ path: String) -> UInt64? { (try? files.attributesOfItem(atPath: path))?[.systemFileNumber] as? UInt64 }
+        if rejectsURL.standardizedFileURL.resolvingSymlinksInPath() == inputURL.standardizedFileURL.resolvingSymlinksInPath()
+            || (inode(rejects) != nil && inode(rejects) == inode(input))
+        {
+            throw DataError(file: rejects, message: "the rejects file would overwrite the input file; name another path with --rejects")
+        }
+        if files.fileExists(atPath: rejects, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw DataError(file: rejects, message: "the rejects path is a directory; name a file inside it")
+        }
+        let given = (rejects as NSString).deletingLastPathComponent
+        let folder = given.isEmpty ? "." : given
+        guard files.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError(file: rejects, message: "the folder \(folder) for the rejects file does not exist")
+        }
+        guard files.isWritableFile(atPath: folder) else {
+            throw DataError(file: rejects, message: "the folder \(folder) for the rejects file is not writable")
+        }
     }
 
     static func reason(_ error: any Error) -> String {

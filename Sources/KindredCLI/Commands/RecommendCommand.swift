@@ -26,7 +26,7 @@ struct RecommendCommand: ParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func validate() throws {
-        guard (1...1000).contains(k) else { throw ValidationError("-k must be between 1 and 1000") }
+        do { try RecommendationRequest.check(k: k) } catch { throw ValidationError(error.message) }
         if let hour, !(0...23).contains(hour) { throw ValidationError("--hour must be 0-23") }
         if let minPrice, let maxPrice, minPrice > maxPrice { throw ValidationError("--min-price is above --max-price") }
     }

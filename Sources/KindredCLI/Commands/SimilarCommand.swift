@@ -9,6 +9,10 @@ struct SimilarCommand: ParsableCommand {
     @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
     @Flag(help: "Print as JSON.") var json = false
 
+    func validate() throws {
+        do { try RecommendationRequest.check(k: k) } catch { throw ValidationError(error.message) }
+    }
+
     func run() throws {
         let response = try Engine.open(at: global.location).similarItems(to: item, k: k)
         print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))

@@ -6,8 +6,8 @@ extension Engine {
     /// fields; returns true when the item is new. Serving picks the change up at once (the
     /// server reloads its catalog in the background).
     public func putItem(_ itemID: String, body: Data) throws -> Bool {
-        guard !itemID.isEmpty, itemID.utf8.count <= 256 else {
-            throw RequestProblem(.invalid, code: "invalid_field", message: "an item id has 1 to 256 bytes", field: "item_id")
+        if let problem = IdentifierRule.problem(itemID) {
+            throw RequestProblem(.invalid, code: "invalid_field", message: "item id: \(problem)", field: "item_id")
         }
         let object = try Self.jsonObject(body)
         let draft: ItemDraft

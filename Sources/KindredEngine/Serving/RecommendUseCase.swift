@@ -4,6 +4,19 @@ import KindredStore
 
 /// A recommendation request: who, how many, which items are allowed, and the context.
 public struct RecommendationRequest: Sendable {
+    /// How many items any ranking may be asked for: recommendations and similar items, from
+    /// the command line and over HTTP alike.
+    public static let kRange = 1...1000
+
+    /// The one check of `k`, so that every face refuses the same values with the same words.
+    public static func check(k: Int) throws(RequestProblem) {
+        guard kRange.contains(k) else {
+            throw RequestProblem(
+                .invalid, code: "invalid_parameter",
+                message: "k must be a whole number from \(kRange.lowerBound) to \(kRange.upperBound), not \(k)", field: "k")
+        }
+    }
+
     /// The shop's id for the person; nil or unknown gets the non-personalized ranking.
     public var userID: String?
     public var k = 10
@@ -53,7 +66,8 @@ extension Engine {
     /// ranking (popular in their country, trending, popular), never an error. A person whose
     /// events arrived after training is folded in from their current history.
     public func recommend(_ request: RecommendationRequest) throws -> RecommendationResponse {
-        try recommend(request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:))).response
+        try RecommendationRequest.check(k: request.k)
+        return try recommend(request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:))).response
     }
 
     /// The query once the person is known by profile key or pseudonym (or is nobody); also
@@ -136,6 +150,7 @@ extension Engine {
 
     /// Items like a given one, by the active model's notion of similarity.
     public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
+        try RecommendationRequest.check(k: k)
         // One read: the model, and the catalog as it is now rather than as the loaded model
         // last saw it, so that an item just taken out is gone at once.
         let (loaded, removed) = try database.writer.read { db in

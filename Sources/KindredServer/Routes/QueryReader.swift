@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KindredStore
 
 /// Reads query parameters, refusing bad values with a 400 that names the parameter.
 struct QueryReader {
@@ -46,8 +47,10 @@ enum PathID {
     static func read(_ name: String, _ context: some RequestContext) throws -> String {
         let raw = context.parameters.get(name) ?? ""
         let value = raw.removingPercentEncoding ?? raw
-        guard value.count <= 64, value.contains(where: { !$0.isWhitespace }) else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "an id has 1 to 64 characters, not all blank", field: name)
+        if let problem = IdentifierRule.problem(value) {
+            throw APIError(
+                .badRequest, code: "invalid_parameter",
+                message: "an id has 1 to \(IdentifierRule.maxLength) characters, not all blank: \(problem)", field: name)
         }
         return value
     }

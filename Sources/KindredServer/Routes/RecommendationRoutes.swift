@@ -13,7 +13,7 @@ struct RecommendationRoutes {
     func add(to group: RouterGroup<KindredRequestContext>) {
         group.get("users/{id}/recommendations") { request, context -> Response in
             let query = QueryReader(request.uri.queryParameters)
-            var recommendation = RecommendationRequest(userID: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
+            var recommendation = RecommendationRequest(userID: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
             recommendation.includeCategories = try query.list("category", maxLength: 64)
             recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
             if let device = try query.text("device", maxLength: 16) {
@@ -37,7 +37,7 @@ struct RecommendationRoutes {
         group.get("items/{id}/similar") { request, context -> Response in
             let query = QueryReader(request.uri.queryParameters)
             let (response, shown) = try engine.similarItemsForDisplay(
-                to: try PathID.read("id", context), k: try query.integer("k", in: 1...100) ?? 10)
+                to: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)

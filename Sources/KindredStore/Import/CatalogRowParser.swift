@@ -15,7 +15,8 @@ public struct ItemDraft: Sendable, Equatable {
 
 /// Turns catalog rows into `ItemDraft`s. Extra columns become attributes, except columns whose
 /// names say they identify people (a catalog cut from an order log carries customer ids),
-/// which are dropped so that no raw identifier reaches the database.
+/// which are dropped so that no raw identifier reaches the database; JSON attribute values
+/// lose such members at any depth (`PersonalFieldNames`).
 final class CatalogRowParser {
     let file: String
     /// Column name -> whether it is kept as an attribute; decided once per column.
@@ -25,10 +26,7 @@ final class CatalogRowParser {
         self.file = file
     }
 
-    static func identifiesPeople(_ column: String) -> Bool {
-        let name = column.lowercased()
-        return ["customer", "user", "email", "e-mail", "phone", "client", "buyer", "member"].contains { name.contains($0) }
-    }
+    static func identifiesPeople(_ column: String) -> Bool { PersonalFieldNames.identifiesPeople(column) }
 
     /// The fields read, located once.
     private enum Field {
@@ -42,7 +40,7 @@ final class CatalogRowParser {
 
     func parse(_ row: SourceRow) throws(DataError) -> ItemDraft {
         let fields = FieldReader(row: row, file: file)
-        let itemID = try fields.required(Field.itemID, maxLength: 256)
+        let itemID = try fields.requiredIdentifier(Field.itemID)
         var tags: String?
         if let text = try fields.text(Field.tags, maxLength: 8192) {
             tags = try Self.tagsJSON(text, fields: fields)
@@ -56,7 +54,7 @@ final class CatalogRowParser {
                     keptColumns[extra.name] = keep
                     return keep
                 }()
-            if kept { attributes[extra.name] = extra.value }
+            if kept { attributes[extra.name] = PersonalFieldNames.scrubbed(text: extra.value) }
         }
         return ItemDraft(
             itemID: itemID,

@@ -26,7 +26,7 @@ struct ConsentRowParser {
 
     func parse(_ row: SourceRow) throws(DataError) -> ConsentDraft {
         let fields = FieldReader(row: row, file: file)
-        let rawUser = try fields.required(Field.userID, maxLength: 256)
+        let rawUser = try fields.requiredIdentifier(Field.userID)
         let purpose = try fields.required(Field.purpose, maxLength: 64).lowercased()
         guard purposes.contains(purpose) else {
             throw fields.error(Field.purpose, "unknown purpose '\(purpose.prefix(40))' (configured: \(purposes.joined(separator: ", ")))")

@@ -78,7 +78,7 @@ final class EventRowParser {
         let time = try fields.timestamp(Field.ts)
         var value = try fields.number(Field.value)
         let price = try fields.number(Field.price)
-        let itemID = try fields.text(Field.itemID, maxLength: 256)
+        let itemID = try fields.identifier(Field.itemID)
         if itemID == nil, type != .search { throw fields.error(Field.itemID, "missing value (every \(type.rawValue) event names an item)") }
 
         switch type {
@@ -93,7 +93,8 @@ final class EventRowParser {
         case .scroll:
             if let depth = value, !(0...1).contains(depth) { throw fields.error(Field.value, "scroll depth \(depth) is outside 0..1") }
         case .rating:
-            guard value != nil else { throw fields.error(Field.value, "missing rating") }
+            guard let stars = value else { throw fields.error(Field.value, "missing rating") }
+            guard (0...5).contains(stars) else { throw fields.error(Field.value, "a rating is 0 to 5 stars, not \(stars)") }
         default:
             break
         }
@@ -115,7 +116,7 @@ final class EventRowParser {
         if let longitude, !(-180...180).contains(longitude) { throw fields.error(Field.longitude, "\(longitude) is outside -180...180") }
 
         var pseudonym: String?
-        if let rawUser = try fields.text(Field.userID, maxLength: 256) {
+        if let rawUser = try fields.identifier(Field.userID) {
             if let known = pseudonyms[rawUser] {
                 pseudonym = known
             } else {
@@ -126,11 +127,11 @@ final class EventRowParser {
         }
 
         return EventDraft(
-            sourceEventID: try fields.text(Field.eventID, maxLength: 256),
+            sourceEventID: try fields.identifier(Field.eventID),
             type: type,
             userPseudonym: pseudonym,
             itemID: itemID,
-            sessionID: try fields.text(Field.sessionID, maxLength: 256),
+            sessionID: try fields.identifier(Field.sessionID),
             timestampMs: time.milliseconds,
             value: value,
             price: price,
@@ -141,7 +142,7 @@ final class EventRowParser {
             referrer: try fields.text(Field.referrer, maxLength: 2048),
             experiment: try fields.text(Field.experiment, maxLength: 128),
             variant: try fields.text(Field.variant, maxLength: 128),
-            requestID: try fields.text(Field.requestID, maxLength: 256),
+            requestID: try fields.identifier(Field.requestID),
             latitude: latitude.map(Coordinates.coarsen), longitude: longitude.map(Coordinates.coarsen))
     }
 }

@@ -14,6 +14,18 @@ struct FieldReader {
         return value
     }
 
+    /// An id (`IdentifierRule`), or nil when not given.
+    func identifier(_ field: FieldSlot) throws(DataError) -> String? {
+        guard let value = row.value(field) else { return nil }
+        if let problem = IdentifierRule.problem(value) { throw error(field, problem) }
+        return value
+    }
+
+    func requiredIdentifier(_ field: FieldSlot) throws(DataError) -> String {
+        guard let value = try identifier(field) else { throw error(field, "missing value") }
+        return value
+    }
+
     func required(_ field: FieldSlot, maxLength: Int = 512) throws(DataError) -> String {
         guard let value = try text(field, maxLength: maxLength) else { throw error(field, "missing value") }
         return value

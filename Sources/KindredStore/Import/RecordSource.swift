@@ -56,6 +56,18 @@ public struct RecordSource {
                 }
                 throw DataError(file: fileName, message: "unreadable header")
             }
+            // Two columns of one name would leave it to chance which one a field reads.
+            var firstColumn: [String: Int] = [:]
+            for (index, name) in header.enumerated() {
+                let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+                guard !key.isEmpty else { continue }
+                if let earlier = firstColumn[key] {
+                    throw DataError(
+                        file: fileName, line: line, field: "header",
+                        message: "the column '\(name.trimmingCharacters(in: .whitespaces))' appears twice (columns \(earlier + 1) and \(index + 1)); rename one")
+                }
+                firstColumn[key] = index
+            }
             let (fields, missing) = mapping.resolve(header: header, kind: kind)
             if let gap = missing.first {
                 throw DataError(

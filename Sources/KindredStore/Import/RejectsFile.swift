@@ -15,7 +15,7 @@ struct RejectsFile {
         guard let path else { return }
         if handle == nil {
             guard FileManager.default.createFile(atPath: path, contents: nil), let opened = FileHandle(forWritingAtPath: path) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+                throw DataError(file: path, message: "cannot create the rejects file (\(String(cString: strerror(errno))))")
             }
             handle = opened
             try opened.write(contentsOf: Data("line,field,error,record\n".utf8))

@@ -1,5 +1,6 @@
 /// What each field of an API request may hold: its JSON type and its longest value in
-/// characters, as `openapi.yaml` documents them. A file import reads every cell as text; a
+/// Unicode code points (as JSON Schema's `maxLength` counts), as `openapi.yaml` documents them;
+/// ids follow `IdentifierRule`, as they do in imports. A file import reads every cell as text; a
 /// request is JSON, so a number where text belongs (or an object where a flag belongs) is an
 /// error the client should hear about rather than a value quietly converted. The importers'
 /// own limits are in bytes and four times as generous, so that any value within these limits
@@ -16,15 +17,15 @@ enum RequestFieldRules {
     }
 
     static let events: [String: JSONType] = [
-        "event_id": .string(maxLength: 64), "type": .string(maxLength: 32), "user_id": .string(maxLength: 64),
-        "item_id": .string(maxLength: 64), "session_id": .string(maxLength: 64), "ts": .timestamp, "value": .number, "price": .number,
+        "event_id": .identifier(maxLength: IdentifierRule.maxLength), "type": .string(maxLength: 32), "user_id": .string(maxLength: IdentifierRule.maxLength),
+        "item_id": .identifier(maxLength: IdentifierRule.maxLength), "session_id": .identifier(maxLength: IdentifierRule.maxLength), "ts": .timestamp, "value": .number, "price": .number,
         "device": .string(maxLength: 16), "country": .string(maxLength: 16), "region": .string(maxLength: 32),
         "hour": .integer, "referrer": .string(maxLength: 512), "experiment": .string(maxLength: 32),
-        "variant": .string(maxLength: 32), "request_id": .string(maxLength: 64), "user_agent": .string(maxLength: 512),
+        "variant": .string(maxLength: 32), "request_id": .identifier(maxLength: IdentifierRule.maxLength), "user_agent": .string(maxLength: 512),
         "latitude": .number, "longitude": .number,
     ]
     static let consents: [String: JSONType] = [
-        "user_id": .identifier(maxLength: 64), "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
+        "user_id": .identifier(maxLength: IdentifierRule.maxLength), "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
         "source": .string(maxLength: 32), "policy_version": .string(maxLength: 16),
     ]
     static let items: [String: JSONType] = [
@@ -50,11 +51,11 @@ enum RequestFieldRules {
         switch rule {
         case .string(let maxLength):
             guard case .string(let text) = value else { return "must be a string" }
-            return text.count > maxLength ? "longer than \(maxLength) characters" : nil
+            return text.unicodeScalars.count > maxLength ? "longer than \(maxLength) characters" : nil
         case .identifier(let maxLength):
             guard case .string(let text) = value else { return "must be a string" }
             if !text.contains(where: { !$0.isWhitespace }) { return "missing value (only white space)" }
-            return text.count > maxLength ? "longer than \(maxLength) characters" : nil
+            return text.unicodeScalars.count > maxLength ? "longer than \(maxLength) characters" : nil
         case .number:
             guard case .number = value else { return "must be a number" }
             return nil
