@@ -100,6 +100,48 @@ import Testing
         return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
+    /// The model version a recommendation response names.
+    func servedVersion(port: Int) async throws -> Int? {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/users/u1/recommendations?k=3")!)
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["model_version"] as? Int
+    }
+
+    @Test func aModelActivatedOrTrainedFromTheCommandLineIsServedWithinSeconds() async throws {
+        let rows = (0..<60).map { n in "u\(n % 12),I\(n % 9),\(n % 3 == 0 ? "purchase" : "view"),2026-11-\(String(format: "%02d", 1 + n % 28))T10:00:00Z" }
+        directory.write("events.csv", "user_id,item_id,type,ts\n" + rows.joined(separator: "\n") + "\n")
+        #expect(try KindredProcess.run(["import", "events", "events.csv", "--db", database], in: directory.path).status == 0)
+        for algorithm in ["popularity", "item-knn-cosine"] {
+            let trained = try KindredProcess.run(
+                ["train", "--db", database, "--algorithm", algorithm, "--validation-days", "0"], in: directory.path)
+            #expect(trained.status == 0, "\(trained.stderr)")
+        }
+        let (server, port) = try start()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        #expect(try await servedVersion(port: port) == 2)
+        // A rollback from the command line while the server runs.
+        #expect(try KindredProcess.run(["activate", "1", "--db", database], in: directory.path).status == 0)
+        func served(_ version: Int) async throws -> Bool {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if try await servedVersion(port: port) == version { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+        #expect(try await served(1), "the server kept the version it held")
+        // A training run from the command line while the server runs.
+        let trained = try KindredProcess.run(
+            ["train", "--db", database, "--algorithm", "als", "--params", "factors=4,iterations=2", "--validation-days", "0"],
+            in: directory.path)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        #expect(try await served(3), "the server did not pick up version 3")
+    }
+
     @Test func aSecondServerOnTheSameFileRefusesAndACrashLeavesNoStaleLock() throws {
         let (first, _) = try start()
         let second = try KindredProcess.run(
