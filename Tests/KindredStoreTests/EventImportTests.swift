@@ -128,12 +128,20 @@ import Testing
         let lines = """
             {"user_id": "u1", "item_id": "A", "type": "view", "ts": 1793527200000, "device": "desktop"}
 
-            {"user_id": 42, "item_id": "B", "type": "add_to_cart", "ts": "2026-11-01T10:00:00Z", "value": 2, "price": 3.5}
+            {"user_id": "42", "item_id": "B", "type": "add_to_cart", "ts": "2026-11-01T10:00:00Z", "value": 2, "price": 3.5}
             """
         let counts = try importText(lines, kind: .events, into: database, file: "e.jsonl", format: .jsonl)
         #expect(counts.imported == 2)
         #expect(
             try DatabaseSnapshot.count("users", in: database, where: "pseudonym = '\(database.pseudonymizer.pseudonym(of: "42"))'") == 1)
+        // JSON types are checked as the API checks them: a number is no id, an array no item.
+        #expect(
+            refusal {
+                try importText(
+                    #"{"user_id": 42, "item_id": "B", "type": "view", "ts": 1793527200000}"# + "\n"
+                        + #"{"user_id": "u1", "item_id": ["P1"], "type": "view", "ts": 1793527200000}"#, kind: .events,
+                    into: database, file: "t.jsonl", format: .jsonl)
+            } == ["t.jsonl:1: user_id: must be a string", "t.jsonl:2: item_id: must be a string"])
     }
 
     @Test func badRowsRefuseTheWholeFileAndChangeNothing() throws {
@@ -195,7 +203,7 @@ import Testing
             ])
         #expect(
             refusal { try importText("{\"type\": \"view\"\n", kind: .events, into: database, file: "e.jsonl", format: .jsonl) } == [
-                "e.jsonl:1: not valid JSON"
+                "e.jsonl:1: not valid JSON (unexpected end of the JSON text at byte 15)"
             ])
         #expect(
             refusal { try importText("[1, 2]\n", kind: .events, into: database, file: "e.jsonl", format: .jsonl) } == [

@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("", 0, "unexpected end of the body"),
+        ("", 0, "unexpected end of the JSON text"),
         ("{\"a\": 01}", 7, "expected ',' or '}'"),
         ("{\"a\": 1.}", 8, "invalid number"),
         ("{\"a\": -}", 7, "invalid number"),

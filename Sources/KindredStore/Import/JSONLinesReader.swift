@@ -1,11 +1,13 @@
 import Foundation
 
-/// Reads JSON Lines: one JSON object per line. Values become text the way a CSV cell would
-/// hold them (numbers in their shortest form, nested arrays and objects as JSON), so that one
-/// set of field parsers serves both formats.
+/// Reads JSON Lines: one JSON object per line, parsed by the same strict reader as request
+/// bodies (`RequestJSON`). Each object then goes through the same rows as a request
+/// (`RequestRecords.row`): its members' JSON types are checked against the same rules and turned
+/// into the text a CSV cell would hold, so that one set of field parsers serves every format
+/// and an import refuses exactly what the API refuses.
 public struct JSONLinesReader {
     public enum Item {
-        case record(values: [String: String], line: Int, bytes: Range<Int>)
+        case record(members: [String: JSONValue], line: Int, bytes: Range<Int>)
         case malformed(line: Int, message: String, bytes: Range<Int>)
     }
 
@@ -42,20 +44,16 @@ public struct JSONLinesReader {
             if lineBytes.contains(0) {
                 return .malformed(line: line, message: "binary data (NUL byte)", bytes: range)
             }
-            let object: Any
+            let parsed: JSONValue
             do {
-                object = try JSONSerialization.jsonObject(with: Data(lineBytes), options: [.fragmentsAllowed])
+                parsed = try RequestJSON.parse(Data(lineBytes))
             } catch {
-                return .malformed(line: line, message: "not valid JSON", bytes: range)
+                return .malformed(line: line, message: "not valid JSON (\(error))", bytes: range)
             }
-            guard let dictionary = object as? [String: Any] else {
+            guard case .object(let members) = parsed else {
                 return .malformed(line: line, message: "expected a JSON object on each line", bytes: range)
             }
-            var values: [String: String] = [:]
-            for (key, value) in dictionary {
-                if let text = Self.text(of: value) { values[key] = text }
-            }
-            return .record(values: values, line: line, bytes: range)
+            return .record(members: members, line: line, bytes: range)
         }
         return nil
     }

@@ -25,6 +25,7 @@ public struct RecordSource {
     private var csv: CSVReader?
     private var jsonl: JSONLinesReader?
     private let slots: FieldSlots
+    private let kind: ImportKind
     private let keepsExtras: Bool
     /// CSV: each field's column, by field position, and the columns that are no field.
     private let columnOfField: [Int?]
@@ -39,6 +40,7 @@ public struct RecordSource {
     ) throws {
         self.fileName = fileName
         self.format = format
+        self.kind = kind
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw DataError(file: fileName, message: format == .csv ? "empty file; expected a header line" : "empty file")
         }
@@ -137,8 +139,14 @@ public struct RecordSource {
             return nil
         case .malformed(let line, let message, let bytes):
             return .malformed(DataError(file: fileName, line: line, message: message), raw: jsonl!.text(of: bytes))
-        case .record(let values, let line, let bytes):
-            return .row(SourceRow(line: line, bytes: bytes, members: values, slots: slots, keepsExtras: keepsExtras))
+        case .record(let members, let line, let bytes):
+            do throws(DataError) {
+                return .row(
+                    try RequestRecords.row(
+                        members: members, kind: kind, slots: slots, file: fileName, line: line, bytes: bytes, keepsExtras: keepsExtras))
+            } catch {
+                return .malformed(error, raw: jsonl!.text(of: bytes))
+            }
         }
     }
 

@@ -26,28 +26,6 @@ public struct SourceRow {
         storage = .columns(columns, column: column, extras: extras)
     }
 
-    /// A JSON object's members (text, as a cell would hold it). A field given under several of
-    /// its names is read from the first of them in `slots`' order; members that are no field are
-    /// kept, in name order, when `keepsExtras`.
-    init<Members: Sequence>(line: Int, bytes: Range<Int>, members: Members, slots: FieldSlots, keepsExtras: Bool)
-    where Members.Element == (key: String, value: String) {
-        var cells = [String?](repeating: nil, count: slots.names.count)
-        var ranks = [Int](repeating: .max, count: slots.names.count)
-        var extras: [(name: String, value: String)] = []
-        for (key, value) in members {
-            guard let places = slots.places(of: key) else {
-                if keepsExtras, !value.isEmpty { extras.append((key, value)) }
-                continue
-            }
-            for place in places where place.rank < ranks[place.position] {
-                cells[place.position] = value
-                ranks[place.position] = place.rank
-            }
-        }
-        extras.sort { $0.name < $1.name }
-        self.init(line: line, bytes: bytes, slots: slots, cells: cells, extras: extras)
-    }
-
     /// Cells already placed by field position.
     init(line: Int, bytes: Range<Int>, slots: FieldSlots, cells: [String?], extras: [(name: String, value: String)]) {
         self.line = line

@@ -92,7 +92,7 @@ public enum RequestJSON {
         }
 
         mutating func value(depth: Int) throws(SyntaxError) -> JSONValue {
-            guard index < bytes.count else { throw error("unexpected end of the body") }
+            guard index < bytes.count else { throw error("unexpected end of the JSON text") }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
             case UInt8(ascii: "["): return try array(depth: depth + 1)
@@ -115,7 +115,7 @@ public enum RequestJSON {
 
         mutating func literal(_ word: StaticString) throws(SyntaxError) {
             let count = word.utf8CodeUnitCount
-            guard index + count <= bytes.count else { throw error("unexpected end of the body") }
+            guard index + count <= bytes.count else { throw error("unexpected end of the JSON text") }
             for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
                 throw error("unexpected character")
             }
@@ -141,7 +141,7 @@ public enum RequestJSON {
                 skipWhitespace()
                 members[key] = try value(depth: depth)
                 skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of the body") }
+                guard index < bytes.count else { throw error("unexpected end of the JSON text") }
                 switch bytes[index] {
                 case UInt8(ascii: ","): index += 1
                 case UInt8(ascii: "}"):
@@ -165,7 +165,7 @@ public enum RequestJSON {
                 skipWhitespace()
                 values.append(try value(depth: depth))
                 skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of the body") }
+                guard index < bytes.count else { throw error("unexpected end of the JSON text") }
                 switch bytes[index] {
                 case UInt8(ascii: ","): index += 1
                 case UInt8(ascii: "]"):

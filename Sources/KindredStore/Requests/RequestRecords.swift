@@ -39,7 +39,18 @@ public enum RequestRecords {
         guard case .object(let object) = value else {
             throw DataError(file: file, line: position, message: "expected a JSON object")
         }
-        let slots = FieldSlots.standard(kind)
+        return try row(
+            members: object, kind: kind, slots: FieldSlots.standard(kind), file: file, line: position, bytes: 0..<0,
+            keepsExtras: kind.keepsExtraColumns, itemID: itemID)
+    }
+
+    /// A JSON object's members as a row, for a request (standard names) and for a line of a
+    /// JSON Lines import (names as `--map` gives them): one place where JSON types are checked
+    /// and turned into cell text, so both paths accept and refuse the same values.
+    static func row(
+        members object: [String: JSONValue], kind: ImportKind, slots: FieldSlots, file: String, line position: Int,
+        bytes: Range<Int>, keepsExtras: Bool, itemID: String? = nil
+    ) throws(DataError) -> SourceRow {
         let rules = RequestFieldRules.byPosition(kind)
         var cells = [String?](repeating: nil, count: slots.names.count)
         var ranks = [Int](repeating: .max, count: slots.names.count)
@@ -47,7 +58,7 @@ public enum RequestRecords {
         var problem: (place: FieldSlots.Place, message: String)?
         for (key, member) in object where member != .null {
             guard let places = slots.places(of: key) else {
-                if kind.keepsExtraColumns, let text = cellText(member), !text.isEmpty { extras.append((key, text)) }
+                if keepsExtras, let text = cellText(member), !text.isEmpty { extras.append((key, text)) }
                 continue
             }
             for place in places {
@@ -67,7 +78,7 @@ public enum RequestRecords {
         }
         if let itemID, let itemPosition = slots.position(of: "item_id") { cells[itemPosition] = itemID }
         extras.sort { $0.name < $1.name }
-        return SourceRow(line: position, bytes: 0..<0, slots: slots, cells: cells, extras: extras)
+        return SourceRow(line: position, bytes: bytes, slots: slots, cells: cells, extras: extras)
     }
 
     /// A member's text as a cell of a JSON Lines import would hold it (`JSONLinesReader.text`):
