@@ -14,7 +14,13 @@ public enum DemoUseCase {
     /// The sample files in the order a shop would import them: catalog, monthly event logs,
     /// recent tracker events, consent decisions.
     public static func sampleFiles(in directory: String) throws -> (catalog: String, events: [String], consents: String) {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+            let listed = try? FileManager.default.contentsOfDirectory(atPath: directory)
+        else {
+            throw DataError(file: directory, message: "no such directory (name a sample shop with --data, or leave it out)")
+        }
+        let names = listed.sorted()
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         guard names.contains("catalog.csv"), names.contains("consents.csv") else {
             throw DataError(file: directory, message: "not a sample shop directory (expected catalog.csv, events-*.csv and consents.csv)")
@@ -25,6 +31,29 @@ public enum DemoUseCase {
                 (lhs.hasSuffix(".jsonl") ? 1 : 0, lhs) < (rhs.hasSuffix(".jsonl") ? 1 : 0, rhs)
             }
         return (path("catalog.csv"), events.map(path), path("consents.csv"))
+    }
+
+    /// The directory that shipped with the repository; the demo looks for it where it runs.
+    public static let defaultDataDirectory = "sample-data"
+
+    /// Where the demo's sample shop is: `directory` when given (and it must exist); otherwise
+    /// `sample-data/` where the command runs, or, when the binary runs anywhere else, the same
+    /// shop written afresh into a temporary folder (the generator's defaults write byte for
+    /// byte the files the repository ships: a test holds the two together). The caller removes
+    /// a temporary folder when done.
+    public static func sampleShop(
+        at directory: String?, lookingIn workingDirectory: String = FileManager.default.currentDirectoryPath, log: (String) -> Void
+    ) throws -> (directory: String, temporary: Bool) {
+        if let directory { return (directory, false) }
+        let shipped = (workingDirectory as NSString).appendingPathComponent(defaultDataDirectory)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: shipped, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (shipped, false)
+        }
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("kindred-sample-shop-\(UUID().uuidString)")
+        _ = try SampleShopFiles.write(SampleShopGenerator(configuration: .init()).generate(), to: folder)
+        log("no \(defaultDataDirectory)/ here: wrote the sample shop the repository ships (kindred generate's defaults) to \(folder)")
+        return (folder, true)
     }
 
     /// Replaces the demo database at `location` (refusing to touch any other database) and

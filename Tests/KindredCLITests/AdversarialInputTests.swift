@@ -82,4 +82,11 @@ import Testing
         let forgotten = try kindred("forget", longest)
         #expect(forgotten.status == 0, "\(forgotten.stderr)")
     }
+
+    @Test func aMissingSampleShopIsNamedPlainly() throws {
+        let result = try kindred("demo", "--data", "nowhere")
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("nowhere: no such directory"), "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain") && !result.stderr.contains("Foundation"))
+    }
 }

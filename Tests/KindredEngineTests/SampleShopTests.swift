@@ -67,6 +67,24 @@ import Testing
         #expect(sizes.allSatisfy { $0.intValue < 4 << 20 })
     }
 
+    @Test func theDemoRunOutsideTheRepositoryWritesTheShippedShopItself() throws {
+        let elsewhere = TemporaryDirectory()
+        var said: [String] = []
+        let shop = try DemoUseCase.sampleShop(at: nil, lookingIn: elsewhere.path) { said.append($0) }
+        defer { try? FileManager.default.removeItem(atPath: shop.directory) }
+        #expect(shop.temporary)
+        #expect(said.first?.hasPrefix("no sample-data/ here: wrote the sample shop") == true)
+        let committed = (Repository.root as NSString).appendingPathComponent("sample-data")
+        for name in ["catalog.csv", "consents.csv", "events-recent.jsonl"] {
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: shop.directory + "/" + name))
+                    == Data(contentsOf: URL(fileURLWithPath: committed + "/" + name)), "\(name)")
+        }
+        // In the repository the shipped folder is used as it is; a folder named by hand must exist.
+        #expect(try DemoUseCase.sampleShop(at: nil, lookingIn: Repository.root) { _ in }.temporary == false)
+        #expect(throws: DataError.self) { try DemoUseCase.sampleFiles(in: elsewhere.file("nowhere")) }
+    }
+
     @Test func theDemoBuildsADatabaseFromASampleShop() throws {
         let directory = TemporaryDirectory()
         _ = try SampleShopFiles.write(smallShop(), to: directory.file("shop"))

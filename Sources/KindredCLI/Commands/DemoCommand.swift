@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KindredEngine
 
@@ -9,15 +10,20 @@ struct DemoCommand: ParsableCommand {
             Replaces the demo database (default ./kindred-demo.sqlite; it refuses to replace a database that is not a demo), imports sample-data/ (the catalog, three months of events, the recent tracker events and the consent records), evaluates every algorithm on the last 30 days beside popularity, trains and activates the hybrid model, and shows recommendations for a few customers.
             """)
 
-    @Option(help: ArgumentHelp("The sample shop directory.", valueName: "dir"))
-    var data = "sample-data"
+    @Option(
+        help: ArgumentHelp(
+            "The sample shop directory (default: ./sample-data, or the same shop generated afresh when there is none).",
+            valueName: "dir"))
+    var data: String?
 
     @Option(help: ArgumentHelp("The demo database to (re)create.", valueName: "path"))
     var db = DemoUseCase.defaultDatabasePath
 
     func run() throws {
         let location = DatabaseLocation(databasePath: db, keyPath: db + ".key")
-        let (engine, report) = try DemoUseCase.run(dataDirectory: data, location: location, log: { print($0) })
+        let shop = try DemoUseCase.sampleShop(at: data, log: { print($0) })
+        defer { if shop.temporary { try? FileManager.default.removeItem(atPath: shop.directory) } }
+        let (engine, report) = try DemoUseCase.run(dataDirectory: shop.directory, location: location, log: { print($0) })
         print("")
         print(StatusText.render(report.status, path: db))
         print("")
