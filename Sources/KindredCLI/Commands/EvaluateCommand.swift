@@ -97,8 +97,13 @@ struct EvaluateCommand: ParsableCommand {
 enum EvaluationText {
     static func render(_ report: EvaluationReport) -> String {
         let k = report.results.first?.metrics.k ?? 0
-        var lines = [
-            "protocol \(report.testProtocol); test period after \(TimestampFormatter.iso8601(milliseconds: report.cutMs)); "
+        let period =
+            report.split == "time"
+            ? "test period after \(TimestampFormatter.iso8601(milliseconds: report.cutMs))"
+            : "split \(report.split) (each person's last relevant event)"
+        var lines = report.splitNote.map { ["note: \($0)", ""] } ?? []
+        lines += [
+            "protocol \(report.testProtocol); \(period); "
                 + "\(Grouped.int(report.trainUsers)) users, \(Grouped.int(report.items)) items, "
                 + "\(Grouped.int(report.trainInteractions)) training pairs; \(Grouped.int(report.evaluatedUsers)) users evaluated",
             "",

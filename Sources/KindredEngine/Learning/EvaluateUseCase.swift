@@ -39,6 +39,11 @@ public struct EvaluationReport: Sendable, Codable {
     }
 
     public var testProtocol: String
+    /// How the test cases were chosen: `time` (the last `testDays`) or `leave-last-out` (each
+    /// person's latest relevant event, when the last days hold no one to evaluate).
+    public var split: String
+    /// Said plainly when the split is not the one asked for.
+    public var splitNote: String?
     public var cutMs: Int64
     public var trainUsers: Int
     public var items: Int
@@ -51,6 +56,58 @@ public struct EvaluationReport: Sendable, Codable {
 public struct TimeSplit: Sendable {
     public let cutMs: Int64
     public let evaluation: EvaluationSet
+    /// `time` or `leave-last-out`, and why it is not `time` when it is not.
+    public var method = "time"
+    public var note: String?
+
+    /// The split that evaluates: the last `testDays` when anyone can be evaluated there;
+    /// otherwise each person's latest relevant event left out (`leaveLastOut`), with a note
+    /// saying why. Nil without events; a split with no cases when no one is evaluable at all.
+    public static func evaluable(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit? {
+        guard let byTime = make(data, options: options, endMs: endMs) else { return nil }
+        guard byTime.evaluation.cases.isEmpty else { return byTime }
+        var fallback = leaveLastOut(data, options: options, endMs: endMs)
+        let kinds = options.relevantKinds.map(TrainingDataKinds.name(of:)).sorted().joined(separator: " or ")
+        fallback.note =
+            "the last \(options.testDays) days hold no one to evaluate (nobody with earlier history has a \(kinds) there); "
+            + (fallback.evaluation.cases.isEmpty
+                ? "nor does leaving each person's last \(kinds) out"
+                : "evaluated on each person's last \(kinds) instead (leave-last-out)")
+        return fallback
+    }
+
+    /// Leave-last-out: each real person's latest relevant event (up to `endMs`) is their test
+    /// case, and they are trained on only what they did before it; everyone else trains on
+    /// everything up to `endMs`.
+    static func leaveLastOut(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit {
+        let end = endMs ?? data.lastEventMs ?? 0
+        var held: [Int32: (time: Int64, item: Int32)] = [:]
+        for index in 0..<data.log.count {
+            let user = data.log.users[index]
+            let time = data.log.times[index]
+            guard time <= end, Int(user) < data.userPKs.count, options.relevantKinds.contains(data.log.kinds[index]) else { continue }
+            if let current = held[user], current.time >= time { continue }
+            held[user] = (time, data.log.items[index])
+        }
+        let train = data.trainingSet(weights: options.weights, referenceTime: end) { index in
+            let time = data.log.times[index]
+            guard time <= end else { return false }
+            return held[data.log.users[index]].map { time < $0.time } ?? true
+        }
+        var cases: [EvaluationSet.Case] = []
+        for user in held.keys.sorted() {
+            let seen = train.interactions.row(Int(user)).columns
+            guard !seen.isEmpty else { continue }
+            let item = Int(held[user]!.item)
+            var excluded = Set<Int32>()
+            if options.testProtocol == .discovery {
+                guard !seen.contains(Int32(item)) else { continue }
+                excluded = Set(seen)
+            }
+            cases.append(EvaluationSet.Case(user: Int(user), relevant: [item], excluded: excluded))
+        }
+        return TimeSplit(cutMs: end, evaluation: EvaluationSet(train: train, cases: cases), method: "leave-last-out")
+    }
 
     /// Splits at `lastEventMs - testDays`; evaluated users are real users (not anonymous
     /// sessions) with training interactions and at least one relevant test item.
@@ -88,11 +145,16 @@ extension Engine {
     /// side with the popularity baseline.
     public func evaluate(_ options: EvaluationOptions, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
         let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
-        guard let split = TimeSplit.make(data, options: options) else {
+        guard let split = TimeSplit.evaluable(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }
+        guard !split.evaluation.cases.isEmpty else {
+            throw DataError(
+                file: database.path,
+                message: "nothing to evaluate: \(split.note ?? "no one has a relevant event and earlier history") (try --relevant with more event types, or --test-days)")
+        }
         // The tuning split lives entirely before the test cut.
-        let tuningSplit = options.tune ? TimeSplit.make(data, options: options, endMs: split.cutMs) : nil
+        let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, endMs: split.cutMs) : nil
         var results: [EvaluationReport.Result] = []
         for var spec in options.algorithms {
             if let tuningSplit, !tuningSplit.evaluation.cases.isEmpty {
@@ -115,7 +177,7 @@ extension Engine {
         }
         let train = split.evaluation.train
         return EvaluationReport(
-            testProtocol: options.testProtocol.rawValue, cutMs: split.cutMs, trainUsers: data.userPKs.count, items: train.items,
+            testProtocol: options.testProtocol.rawValue, split: split.method, splitNote: split.note, cutMs: split.cutMs, trainUsers: data.userPKs.count, items: train.items,
             trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count, results: results)
     }
 }

@@ -63,7 +63,7 @@ extension Engine {
         evaluation.k = options.k
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
-        let split = options.validationDays > 0 ? TimeSplit.make(data, options: evaluation) : nil
+        let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
         // Content neighbours depend on the catalog alone: every fit of this run shares them.
@@ -137,7 +137,8 @@ extension Engine {
                     "validation": [
                         "k": v.k, "users": v.users, "recall": v.recall, "precision": v.precision, "ndcg": v.ndcg, "hit_rate": v.hitRate,
                         "map": v.map, "mrr": v.mrr, "coverage": v.coverage, "novelty": v.novelty, "days": options.validationDays,
-                    ] as [String: any Sendable]
+                        "split": split?.method ?? "time",
+                    ].merging(split?.note.map { ["split_note": $0 as any Sendable] } ?? [:]) { a, _ in a } as [String: any Sendable]
                 ])
             } ?? "{}"
         let popularity = PopularityAlgorithm(kind: .distinctUsers).fit(trainingSet) as! PopularityModel

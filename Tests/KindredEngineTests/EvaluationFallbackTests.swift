@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import KindredLearning
+import KindredStore
+import KindredTestSupport
+import Testing
+
+@testable import KindredEngine
+
+/// When the last days hold no one to evaluate, evaluation says so and falls back to leaving
+/// each person's last relevant event out, rather than printing a table of zeros.
+@Suite struct EvaluationFallbackTests {
+    let directory = TemporaryDirectory()
+    let engine: Engine
+
+    /// 20 people buy in the first 40 days; the last 30 days hold only views.
+    init() throws {
+        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
+        (engine, _) = try Engine.create(at: location)
+        var lines = ["user_id,item_id,type,ts"]
+        let day: Int64 = 86_400
+        let start: Int64 = 1_790_000_000
+        for user in 0..<20 {
+            for step in 0..<4 {
+                let item = (user % 2 == 0 ? ["A", "B", "C", "D"] : ["E", "F", "G", "H"])[(user + step) % 4]
+                lines.append("u\(user),\(item),purchase,\(start + Int64(user + step * 10) * day)")
+            }
+            lines.append("u\(user),A,view,\(start + (60 + Int64(user)) * day)")
+        }
+        let file = directory.write("events.csv", lines.joined(separator: "\n") + "\n")
+        _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
+    }
+
+    @Test func evaluationFallsBackToLeaveLastOutAndSaysSo() throws {
+        var options = EvaluationOptions()
+        options.algorithms = [AlgorithmSpec(name: "popularity"), AlgorithmSpec(name: "item-knn-cosine")]
+        let report = try engine.evaluate(options)
+        #expect(report.split == "leave-last-out")
+        #expect(report.splitNote?.contains("the last 30 days hold no one to evaluate") == true, "\(report.splitNote ?? "")")
+        // Each person's last purchase is their case; all 20 have earlier purchases of other items.
+        #expect(report.evaluatedUsers == 20)
+        #expect(report.results.allSatisfy { $0.metrics.users == 20 })
+        #expect(report.results.contains { $0.metrics.recall > 0 }, "\(report.results.map(\.metrics.recall))")
+    }
+
+    @Test func leaveLastOutHoldsOutExactlyEachPersonsLastRelevantEvent() throws {
+        let data = try TrainingData.load(from: engine.database, includeAnonymousSessions: false)
+        let split = TimeSplit.leaveLastOut(data, options: EvaluationOptions())
+        // u0 bought A, B, C, D on days 0, 10, 20, 30: D is held out and not trained on.
+        let u0 = try #require(data.userPKs.firstIndex { pk in
+            data.userPseudonyms[pk] == engine.database.pseudonymizer.pseudonym(of: "u0")
+        })
+        let testCase = try #require(split.evaluation.cases.first { $0.user == u0 })
+        let itemD = Int(data.itemIndex[data.catalog.itemPKs[data.catalog.itemIDs.firstIndex(of: "D")!]]!)
+        #expect(testCase.relevant == [itemD])
+        #expect(!split.evaluation.train.interactions.row(u0).columns.contains(Int32(itemD)))
+        #expect(split.evaluation.train.interactions.row(u0).columns.count == 3)
+    }
+
+    @Test func trainingRecordsTheSplitItValidatedOn() throws {
+        var options = TrainOptions()
+        options.algorithm = AlgorithmSpec(name: "item-knn-cosine")
+        let report = try engine.train(options)
+        #expect(report.validation != nil)
+        let metrics = try engine.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT metrics FROM model_versions WHERE version = ?", arguments: [report.version])!
+        }
+        #expect(metrics.contains(#""split":"leave-last-out""#), "\(metrics)")
+        #expect(metrics.contains("the last 30 days hold no one to evaluate"))
+    }
+
+    @Test func withNoOneToEvaluateAtAllEvaluationRefusesPlainly() throws {
+        var options = EvaluationOptions()
+        options.relevantKinds = [.rating]
+        options.algorithms = [AlgorithmSpec(name: "popularity")]
+        #expect {
+            try engine.evaluate(options)
+        } throws: { error in
+            String(describing: error).contains("nothing to evaluate") && String(describing: error).contains("nor does leaving")
+        }
+    }
+}
