@@ -97,7 +97,7 @@ import Testing
     @Test func everyCommandHasHelp() throws {
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
-            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"],
+            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"], ["backup"], ["restore"],
             ["generate"], ["pseudonym"], ["serve"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
             ["settings"], ["forget"], ["export"], ["purge"], ["experiments", "create"], ["experiments", "assign"],
         ] {
