@@ -252,6 +252,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 let due = (oldestUnfiledAt ?? now) + filing.interval - now
                 let wait = max(0, min(filing.quietPause, due), filingRetryAt - now)
                 _ = condition.wait(until: Date(timeIntervalSinceNow: wait))
+                // Woken before the pause was over with nothing to do (condition variables may
+                // wake spuriously, more so on a loaded machine): it was not quiet yet, so wait
+                // out the rest instead of filing now.
+                if pending.isEmpty && accepting && WallClock.monotonicSeconds() < now + wait {
+                    condition.unlock()
+                    continue
+                }
             }
             if pending.isEmpty && accepting {
                 condition.unlock()
