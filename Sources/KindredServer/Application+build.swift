@@ -75,6 +75,8 @@ public func buildApplication(
     }
     let application = Application(
         router: router,
+        server: HTTP1ChannelHonouringHTTP10.builder(
+            configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kindred"),
         services: services, onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// are answered 503 `busy` at once (see `GroupCommitWriter.QueueLimits`).
     public var maxQueuedEvents = GroupCommitWriter.QueueLimits().events
     public var maxQueuedBytes = GroupCommitWriter.QueueLimits().bytes
+    /// Seconds a connection may sit without a complete request (half its headers sent, or
+    /// idle between requests) before the server closes it, so that slow clients cannot hold
+    /// connections open.
+    public var idleTimeout: Double = 15
 
     public init() {}
 
@@ -40,6 +44,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         case durableCommits = "durable_commits"
         case maxQueuedEvents = "max_queued_events"
         case maxQueuedBytes = "max_queued_bytes"
+        case idleTimeout = "idle_timeout"
 
         public var environmentVariable: String { "KINDRED_" + rawValue.uppercased() }
     }
@@ -122,6 +127,11 @@ public struct ServerConfiguration: Sendable, Equatable {
         case .trainThreads: trainThreads = try integer(1...256)
         case .maxQueuedEvents: maxQueuedEvents = try integer(1...100_000_000)
         case .maxQueuedBytes: maxQueuedBytes = try integer(1024...(16 << 30))
+        case .idleTimeout:
+            guard let seconds = Self.duration(value), seconds > 0, seconds <= 3600 else {
+                throw Message(text: "'\(value)' is not a duration from 1ms to 1h (examples: 15s, 500ms)")
+            }
+            idleTimeout = seconds
         case .logLevel:
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(value.lowercased()) else { throw Message(text: "one of \(levels.joined(separator: ", "))") }

@@ -43,7 +43,7 @@ import Testing
             throws: ServerConfiguration.Invalid(
                 source: "x.json", key: "colour",
                 message:
-                    "unknown setting (known: host, port, retrain_every, cors_origins, max_body_bytes, max_batch_events, train_threads, log_level, durable_commits, max_queued_events, max_queued_bytes)"
+                    "unknown setting (known: host, port, retrain_every, cors_origins, max_body_bytes, max_batch_events, train_threads, log_level, durable_commits, max_queued_events, max_queued_bytes, idle_timeout)"
             )
         ) {
             try ServerConfiguration.resolve(flags: [:], environment: [:], configFile: ("x.json", Data(#"{"colour": "red"}"#.utf8)))
