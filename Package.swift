@@ -5,7 +5,9 @@ let package = Package(
     name: "Kindred",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "kindred", targets: ["kindred"])
+        .executable(name: "kindred", targets: ["kindred"]),
+        // For the fuzzing package in Fuzz/, which drives the parsers directly.
+        .library(name: "KindredStore", targets: ["KindredStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
