@@ -57,6 +57,18 @@ import Testing
         #expect(result.stderr.contains("events.csv:2: value: a rating is 0 to 5 stars, not 99"), "\(result.stderr)")
     }
 
+    @Test func aNegativePriceIsRefusedInEventsAndTheCatalog() throws {
+        _ = try kindred("init")
+        directory.write("events.csv", "user_id,item_id,type,ts,price\nu1,A,purchase,2026-11-01,-2.5\n")
+        let events = try kindred("import", "events", "events.csv")
+        #expect(events.status == 65)
+        #expect(events.stderr.contains("events.csv:2: price: a price cannot be negative (-2.5)"), "\(events.stderr)")
+        directory.write("catalog.csv", "item_id,title,price\nA,Lamp,-1\n")
+        let catalog = try kindred("import", "catalog", "catalog.csv")
+        #expect(catalog.status == 65)
+        #expect(catalog.stderr.contains("catalog.csv:2: price: a price cannot be negative (-1.0)"), "\(catalog.stderr)")
+    }
+
     @Test func everyKHasTheSameBounds() throws {
         _ = try kindred("init")
         for command in ["similar", "recommend"] {

@@ -126,7 +126,8 @@ import Testing
         // A rollback from the command line while the server runs.
         #expect(try KindredProcess.run(["activate", "1", "--db", database], in: directory.path).status == 0)
         func served(_ version: Int) async throws -> Bool {
-            let deadline = Date().addingTimeInterval(10)
+            // Seconds on an idle machine; the window allows for a loaded one.
+            let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {
                 if try await servedVersion(port: port) == version { return true }
                 try await Task.sleep(for: .milliseconds(100))

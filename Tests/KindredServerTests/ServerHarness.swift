@@ -46,6 +46,10 @@ struct ServerHarness {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.retrainEvery = nil
+        // The test client does not reconnect when the server closes an idle connection, and a
+        // test on a loaded machine may pause longer than the 15 s default between requests.
+        // Tests of the timeout itself set their own.
+        configuration.idleTimeout = 600
         configure(&configuration)
         var logger = Logger(label: "kindred-tests")
         logger.logLevel = .warning

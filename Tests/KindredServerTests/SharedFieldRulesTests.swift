@@ -42,6 +42,8 @@ import Testing
         (#""type": "scroll", "value": 1.5"#, false),
         (#""type": "dwell", "value": -1"#, false),
         (#""session_id": 77"#, false),
+        (#""type": "purchase", "price": -3.5"#, false),
+        (#""type": "purchase", "price": 3.5, "value": -1"#, true),
     ]
 
     static func event(_ n: Int, _ members: String) -> String {

@@ -66,32 +66,34 @@ import Testing
         let closedAfter = try await harness.withServer({ $0.idleTimeout = 1 }) { client, _ in
             let connection = try RawConnection(port: client.port!)
             connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-            let outcome = await connection.awaitClose(timeout: 10)
+            let outcome = await connection.awaitClose(timeout: 60)
             #expect(outcome.text.isEmpty, "no answer to half a request: \(outcome.text)")
             return outcome.closedAfter
         }
-        let seconds = try #require(closedAfter, "the half-sent request kept its connection open for 10 s")
-        #expect(seconds >= 0.5 && seconds < 5, "closed after \(seconds) s")
+        // Without an idle timeout the server never closed such a connection; with one of 1 s it
+        // closes it (how soon depends on the machine's load, so only the order is asserted).
+        let seconds = try #require(closedAfter, "the half-sent request kept its connection open for a minute")
+        #expect(seconds >= 0.5, "closed after \(seconds) s, before the idle timeout")
     }
 
     @Test(arguments: ["GET /healthz HTTP/1.0\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"])
     func aRequestThatAsksForItIsAnsweredAndItsConnectionClosed(request: String) async throws {
-        let outcome = try await harness.withServer({ $0.idleTimeout = 30 }) { client, _ in
+        // An idle timeout of ten minutes: a close within the minute comes from the request.
+        let outcome = try await harness.withServer({ $0.idleTimeout = 600 }) { client, _ in
             let connection = try RawConnection(port: client.port!)
             connection.send(request)
-            return await connection.awaitClose(timeout: 10)
+            return await connection.awaitClose(timeout: 60)
         }
         #expect(outcome.text.hasPrefix("HTTP/1.") && outcome.text.contains(" 200 "), "\(outcome.text)")
         #expect(outcome.text.contains(#""status""#) || outcome.text.contains("ok"), "\(outcome.text)")
-        let seconds = try #require(outcome.closedAfter, "the connection stayed open after the answer")
-        #expect(seconds < 5, "closed after \(seconds) s, not at once")
+        #expect(outcome.closedAfter != nil, "the connection stayed open after the answer")
     }
 
     @Test func aKeepAliveConnectionServesSeveralRequests() async throws {
         let outcome = try await harness.withServer({ $0.idleTimeout = 1 }) { client, _ in
             let connection = try RawConnection(port: client.port!)
             connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            return await connection.awaitClose(timeout: 10)
+            return await connection.awaitClose(timeout: 60)
         }
         #expect(outcome.text.components(separatedBy: "HTTP/1.1 200").count == 3, "\(outcome.text)")
         #expect(outcome.closedAfter != nil, "an idle keep-alive connection is closed after the timeout too")

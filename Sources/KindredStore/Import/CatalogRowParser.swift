@@ -61,9 +61,15 @@ final class CatalogRowParser {
             title: try fields.text(Field.title, maxLength: 1024),
             category: try fields.text(Field.category, maxLength: 256),
             tags: tags,
-            price: try fields.number(Field.price),
+            price: try Self.price(fields),
             inStock: try fields.boolean(Field.inStock),
             attributes: attributes)
+    }
+
+    static func price(_ fields: FieldReader) throws(DataError) -> Double? {
+        guard let price = try fields.number(Field.price) else { return nil }
+        guard price >= 0 else { throw fields.error(Field.price, "a price cannot be negative (\(price))") }
+        return price
     }
 
     /// Tags as a JSON array: either a JSON array already, or text split on `|`, `;` or `,`.

@@ -78,6 +78,9 @@ final class EventRowParser {
         let time = try fields.timestamp(Field.ts)
         var value = try fields.number(Field.value)
         let price = try fields.number(Field.price)
+        if let price, price < 0 {
+            throw fields.error(Field.price, "a price cannot be negative (\(price)); a refund is a return of the item at its price")
+        }
         let itemID = try fields.identifier(Field.itemID)
         if itemID == nil, type != .search { throw fields.error(Field.itemID, "missing value (every \(type.rawValue) event names an item)") }
 
