@@ -8,8 +8,8 @@
 enum RequestFieldRules {
     enum JSONType {
         case string(maxLength: Int)
-        /// A string with at least one character that is not white space.
-        case identifier(maxLength: Int)
+        /// An id: a string that follows `IdentifierRule`, as imports and paths check it.
+        case identifier
         case number, integer, boolean
         /// ISO-8601 text or Unix seconds or milliseconds.
         case timestamp
@@ -17,15 +17,15 @@ enum RequestFieldRules {
     }
 
     static let events: [String: JSONType] = [
-        "event_id": .identifier(maxLength: IdentifierRule.maxLength), "type": .string(maxLength: 32), "user_id": .string(maxLength: IdentifierRule.maxLength),
-        "item_id": .identifier(maxLength: IdentifierRule.maxLength), "session_id": .identifier(maxLength: IdentifierRule.maxLength), "ts": .timestamp, "value": .number, "price": .number,
+        "event_id": .identifier, "type": .string(maxLength: 32), "user_id": .string(maxLength: IdentifierRule.maxLength),
+        "item_id": .identifier, "session_id": .identifier, "ts": .timestamp, "value": .number, "price": .number,
         "device": .string(maxLength: 16), "country": .string(maxLength: 16), "region": .string(maxLength: 32),
         "hour": .integer, "referrer": .string(maxLength: 512), "experiment": .string(maxLength: 32),
-        "variant": .string(maxLength: 32), "request_id": .identifier(maxLength: IdentifierRule.maxLength), "user_agent": .string(maxLength: 512),
+        "variant": .string(maxLength: 32), "request_id": .identifier, "user_agent": .string(maxLength: 512),
         "latitude": .number, "longitude": .number,
     ]
     static let consents: [String: JSONType] = [
-        "user_id": .identifier(maxLength: IdentifierRule.maxLength), "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
+        "user_id": .identifier, "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
         "source": .string(maxLength: 32), "policy_version": .string(maxLength: 16),
     ]
     static let items: [String: JSONType] = [
@@ -52,10 +52,9 @@ enum RequestFieldRules {
         case .string(let maxLength):
             guard case .string(let text) = value else { return "must be a string" }
             return text.unicodeScalars.count > maxLength ? "longer than \(maxLength) characters" : nil
-        case .identifier(let maxLength):
+        case .identifier:
             guard case .string(let text) = value else { return "must be a string" }
-            if !text.contains(where: { !$0.isWhitespace }) { return "missing value (only white space)" }
-            return text.unicodeScalars.count > maxLength ? "longer than \(maxLength) characters" : nil
+            return IdentifierRule.problem(text)
         case .number:
             guard case .number = value else { return "must be a number" }
             return nil
