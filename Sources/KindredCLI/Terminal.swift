@@ -14,6 +14,11 @@ enum Terminal {
         FileHandle.standardError.write(Data(("kindred: " + message + "\n").utf8))
     }
 
+    /// Something the user should know that is not a problem (stderr, so that --json output stays clean).
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data(("kindred: " + message + "\n").utf8))
+    }
+
     static func warning(_ message: String) {
         FileHandle.standardError.write(Data(("kindred: warning: " + message + "\n").utf8))
     }

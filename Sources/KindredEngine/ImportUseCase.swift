@@ -14,11 +14,15 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 }
 
 extension Engine {
-    /// Imports one file in a single transaction: all of it or (without `skipBad`) none of it.
-    /// The job and audit rows are written in the same transaction, so a refused import leaves
-    /// the database exactly as it was.
+    /// Imports one file: all of it or (without `skipBad`) none of it, and a refused import
+    /// leaves the database exactly as it was. Into a file nobody serves, in a single
+    /// transaction with the job and audit rows. An events import into a file that
+    /// `kindred serve` is using is staged instead (`importStaged`), so that the server's writer
+    /// is never kept waiting for long. Imports take turns (`ImportLock`); `notice` is
+    /// told when one waits for another, and about interrupted imports it finished first.
     public func importFile(
-        at path: String, request: ImportRequest, progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+        at path: String, request: ImportRequest, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        notice: ((String) -> Void)? = nil, pacing: StagedImportPacing = StagedImportPacing()
     ) throws -> ImportSummary {
         try Self.checkPaths(input: path, rejects: request.skipBad ? request.rejectsPath : nil)
         let data: Data
@@ -26,6 +30,18 @@ extension Engine {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw DataError(file: path, message: "cannot read the file (\(Self.reason(error)))")
+        }
+        let importLock = try ImportLock.acquire(for: database.path) { holder in
+            notice?("waiting for another import into this database to finish" + (holder.map { " (process \($0))" } ?? ""))
+        }
+        defer { importLock.release() }
+        if request.kind == .events {
+            for finished in try finishStages(pacing: pacing) {
+                notice?("finished an interrupted import of \(finished.file): \(finished.counts.imported) events filed")
+            }
+            if ServingLock.isHeld(for: database.path) {
+                return try importStaged(at: path, request: request, data: data, pacing: pacing, progress: progress)
+            }
         }
         let started = WallClock.monotonicSeconds()
         let startedMs = clock.now()

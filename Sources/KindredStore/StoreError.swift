@@ -14,6 +14,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case keyMalformed(path: String)
     case keyMismatch(path: String)
     case sqlite(code: Int32, message: String)
+    /// An import stage (migration 0006) was not in the state a step needs: a second process
+    /// worked on it, or its rows were changed by hand.
+    case importStage(stagePK: Int64, problem: String)
 
     public var description: String {
         switch self {
@@ -40,6 +43,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "key file \(path) is not the key this database was created with; pseudonyms would not match existing users"
         case .sqlite(let code, let message):
             return "SQLite error \(code): \(message)"
+        case .importStage(let stagePK, let problem):
+            return "import stage \(stagePK) (table import_stages): \(problem)"
         }
     }
 

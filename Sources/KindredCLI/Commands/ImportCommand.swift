@@ -58,7 +58,9 @@ struct ImportOptions: ParsableArguments {
             format: format.flatMap { FileFormat(rawValue: $0.lowercased()) } ?? FileFormat.detect(path: file),
             mapping: try map.map { try FieldMapping(parsing: $0, kind: kind) } ?? FieldMapping(),
             constantType: constantType, skipBad: skipBad, rejectsPath: skipBad ? rejectsPath : nil)
-        let summary = try engine.importFile(at: file, request: request, progress: Terminal.progressBar(label: "importing \(kind.rawValue)"))
+        let summary = try engine.importFile(
+            at: file, request: request, progress: Terminal.progressBar(label: "importing \(kind.rawValue)"),
+            notice: { Terminal.note($0) })
         if json {
             print(try JSONOutput.encode(summary))
         } else {

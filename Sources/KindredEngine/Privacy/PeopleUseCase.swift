@@ -20,6 +20,12 @@ extension Engine {
             let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db)
             var report = ForgetReport(found: userPK != nil, deleted: [:])
             if let userPK { report.deleted = try PersonalData.erase(userPK: userPK, in: db) }
+            // Events of theirs that an import is filing beside the server name them by pseudonym.
+            let staged = try ImportStaging.forget(pseudonym: pseudonym, in: db)
+            if staged > 0 {
+                report.deleted["import_staged_events"] = staged
+                report.found = true
+            }
             try AuditLog.append(
                 action: "forget", actor: actor,
                 details: [

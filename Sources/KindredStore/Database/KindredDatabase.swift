@@ -73,7 +73,7 @@ public final class KindredDatabase: Sendable {
     static func configuration() -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
+        config.busyMode = .callback(busyWait)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Deleted content is overwritten, not left in free pages: erasing a person must
@@ -86,6 +86,24 @@ public final class KindredDatabase: Sendable {
         }
         return config
     }
+
+    /// How a connection waits for a lock another holds: a try every millisecond, for ten
+    /// seconds. SQLite's own timeout sleeps ever longer between tries (up to 100 ms), so a
+    /// writer that lets go of the lock for a moment between short transactions (an import
+    /// beside the server, see `ImportStaging`) would seldom be caught in that moment, and the
+    /// server's writer would wait out the whole import. The ten seconds are measured on the
+    /// clock, not counted in tries: on a loaded machine a millisecond's sleep lasts longer.
+    static let busyWait: Database.BusyCallback = { tries in
+        let now = ProcessInfo.processInfo.systemUptime
+        let thread = Thread.current.threadDictionary
+        if tries == 0 { thread[busyWaitStartKey] = now }
+        let since = thread[busyWaitStartKey] as? Double ?? now
+        guard now - since < busyWaitSeconds else { return false }
+        usleep(1000)
+        return true
+    }
+    static let busyWaitSeconds = 10.0
+    private static let busyWaitStartKey = "kindred.busy-wait.started"
 
     private static func connect(path: String, access: Access) throws -> any DatabaseWriter {
         do {

@@ -33,21 +33,16 @@ final class EventWriter {
     private let insert: FastStatement
     private var keyer = EventKeyer()
     private var profiles: [Int64: ProfileDelta] = [:]
-    private let policy: ConsentPolicy
-    /// Whether any lookup is needed: an opt-out purpose nobody withdrew from permits everyone.
-    private let analyticsNeedsLookup: Bool
-    private var analyticsPermitted: [String: Bool] = [:]
+    private let consent: AnalyticsConsentGate
     /// Events stored without their person for want of analytics consent.
-    private(set) var anonymized = 0
+    var anonymized: Int { consent.anonymized }
 
     init(db: Database, identities: IdentityResolver, nowMs: Int64, destination: Destination = .events) throws {
         self.db = db
         self.nowMs = nowMs
         self.identities = identities
         self.destination = destination
-        policy = try ConsentPolicy.read(in: db)
-        let anyWithdrawal = try ConsentLookup.anyWithdrawal(purpose: "analytics", in: db)
-        analyticsNeedsLookup = policy.mode("analytics") == .optIn || anyWithdrawal
+        consent = try AnalyticsConsentGate(db: db)
         let table: String
         switch destination {
         case .events: table = "events"
@@ -66,29 +61,16 @@ final class EventWriter {
     static let storedColumns =
         "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude"
 
-    /// Whether the person may be processed for analytics, by the shop's mode and their latest decision.
-    private func permitsAnalytics(_ pseudonym: String) throws -> Bool {
-        guard analyticsNeedsLookup else { return true }
-        if let known = analyticsPermitted[pseudonym] { return known }
-        let permitted = policy.permits(
-            "analytics", decision: try ConsentLookup.decision(pseudonym: pseudonym, purpose: "analytics", in: db))
-        analyticsPermitted[pseudonym] = permitted
-        return permitted
-    }
-
     /// Stores one event, unless it was stored before or consent keeps it out.
     func write(_ original: EventDraft) throws -> Outcome {
-        var draft = original
-        if let pseudonym = draft.userPseudonym, !(try permitsAnalytics(pseudonym)) {
-            switch policy.withoutAnalytics {
-            case .drop:
-                return .withheld
-            case .anonymize:
-                draft.userPseudonym = nil
-                anonymized += 1
-            }
-        }
-        let key = keyer.key(for: draft)
+        guard let draft = try consent.admit(original) else { return .withheld }
+        return try store(draft, key: keyer.key(for: draft))
+    }
+
+    /// Stores an event that consent has admitted already, under the key computed for it
+    /// (`EventKeyer`), unless it was stored before: a staged import's filing, whose staging
+    /// admitted and keyed the rows in file order.
+    func store(_ draft: EventDraft, key: Int64) throws -> Outcome {
         let userPK = try draft.userPseudonym.map { try identities.userPK(pseudonym: $0) }
         let itemPK = try draft.itemID.map { try identities.itemPK(itemID: $0) }
         if case .inbox(let keys) = destination,

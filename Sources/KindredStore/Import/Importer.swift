@@ -81,50 +81,19 @@ public enum Importer {
         _ request: ImportRequest, data: Data, in db: Database, pseudonymizer: Pseudonymizer, nowMs: Int64,
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> ImportCounts {
-        var source = try RecordSource(
-            data: data, fileName: request.fileName, format: request.format, kind: request.kind,
-            mapping: request.mapping, requiredFields: requiredFields(request), maxRecordBytes: request.maxRecordBytes)
-        var rejects = request.skipBad ? RejectsFile(path: request.rejectsPath) : nil
+        var reader = try ImportReader(request, data: data, progress: progress)
         let identities = try IdentityResolver(db: db, nowMs: nowMs)
         let sink = try RowSink(request: request, db: db, identities: identities, pseudonymizer: pseudonymizer, nowMs: nowMs)
         var counts = ImportCounts()
-        var errors: [DataError] = []
-
-        while let item = source.next() {
-            counts.rowsRead += 1
-            if counts.rowsRead % 8192 == 0 { progress?(source.progress.done, source.progress.total) }
-            let failure: (DataError, String)
-            switch item {
-            case .malformed(let error, let raw):
-                failure = (error, raw)
-            case .row(let row):
-                do {
-                    if errors.isEmpty {
-                        try sink.write(row, counts: &counts)
-                    } else {
-                        try sink.validate(row)  // refused already: only look for more errors
-                    }
-                    continue
-                } catch let error as DataError {
-                    failure = (error, source.text(of: row))
-                }
-            }
-            counts.rejected += 1
-            if rejects != nil {
-                try rejects!.append(failure.0, raw: failure.1)
-            } else {
-                errors.append(failure.0)
-                if errors.count >= request.maxReportedErrors {
-                    throw ImportRefused(errors: errors, stoppedEarly: true)
-                }
-            }
-        }
-        if !errors.isEmpty { throw ImportRefused(errors: errors, stoppedEarly: false) }
-        try rejects?.close()
+        while try reader.read(
+            limit: .max, accept: { row in try sink.write(row, counts: &counts) }, validate: { row throws(DataError) in try sink.validate(row) })
+        {}
+        try reader.finish()
         try sink.finish(counts: &counts)
+        counts.rowsRead = reader.rowsRead
+        counts.rejected = reader.rejected
         counts.newUsers = identities.newUsers
         counts.newItems += identities.newItems
-        progress?(source.progress.total, source.progress.total)
         return counts
     }
 
@@ -163,7 +132,7 @@ private struct RowSink {
         }
     }
 
-    func validate(_ row: SourceRow) throws {
+    func validate(_ row: SourceRow) throws(DataError) {
         switch writer {
         case .events(let parser, _):
             _ = try parser.parse(row)

@@ -29,7 +29,7 @@ public struct DatabaseStatus: Sendable, Codable, Equatable {
 public enum StatusQueries {
     /// The tables whose row counts `status` shows, in the order it shows them.
     public static let tables = [
-        "items", "users", "events", "event_inbox", "consents", "segments", "segment_members", "model_versions",
+        "items", "users", "events", "event_inbox", "import_staged_events", "consents", "segments", "segment_members", "model_versions",
         "experiments", "assignments", "audit_log", "jobs", "settings",
     ]
 
