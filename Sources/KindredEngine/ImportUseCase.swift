@@ -16,9 +16,9 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 extension Engine {
     /// Imports one file: all of it or (without `skipBad`) none of it, and a refused import
     /// leaves the database exactly as it was. Into a file nobody serves, in a single
-    /// transaction with the job and audit rows. An events import into a file that
-    /// `kindred serve` is using is staged instead (`importStaged`), so that the server's writer
-    /// is never kept waiting for long. Imports take turns (`ImportLock`); `notice` is
+    /// transaction with the job and audit rows. An import into a file that `kindred serve` is
+    /// using is staged instead (`importStagedEvents`, `importStagedCatalog`,
+    /// `importStagedConsents`), so that the server's writer is never kept waiting for long. Imports take turns (`ImportLock`); `notice` is
     /// told when one waits for another, and about interrupted imports it finished first.
     public func importFile(
         at path: String, request: ImportRequest, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
@@ -35,12 +35,15 @@ extension Engine {
             notice?("waiting for another import into this database to finish" + (holder.map { " (process \($0))" } ?? ""))
         }
         defer { importLock.release() }
-        if request.kind == .events {
-            for finished in try finishStages(pacing: pacing) {
-                notice?("finished an interrupted import of \(finished.file): \(finished.counts.imported) events filed")
-            }
-            if ServingLock.isHeld(for: database.path) {
-                return try importStaged(at: path, request: request, data: data, pacing: pacing, progress: progress)
+        for finished in try finishStages(pacing: pacing) {
+            notice?("finished an interrupted \(finished.kind) import of \(finished.file) (\(finished.counts.imported) rows)")
+        }
+        // Beside a running server: staged, so that its writer is never kept waiting for long.
+        if ServingLock.isHeld(for: database.path) {
+            switch request.kind {
+            case .events: return try importStagedEvents(at: path, request: request, data: data, pacing: pacing, progress: progress)
+            case .catalog: return try importStagedCatalog(at: path, request: request, data: data, pacing: pacing, progress: progress)
+            case .consents: return try importStagedConsents(at: path, request: request, data: data, pacing: pacing, progress: progress)
             }
         }
         let started = WallClock.monotonicSeconds()

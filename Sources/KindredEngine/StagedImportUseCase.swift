@@ -46,7 +46,7 @@ extension Engine {
     /// one tiny transaction once the whole file is known to be good, file them in slices,
     /// recount the favourite categories of the people it touched on a reader, and end with the
     /// job and audit rows. A refused file (or any failure before publishing) leaves nothing.
-    func importStaged(
+    func importStagedEvents(
         at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
         progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> ImportSummary {
@@ -83,7 +83,97 @@ extension Engine {
             throw error
         }
         let total = stager.rowsRead - stager.rejected - stager.withheld
-        let stage = try fileStage(stagePK, pacing: pacing, progress: progress.map { report in { report($0, total) } })
+        let stage = try completeStage(stagePK, kind: .events, pacing: pacing, progress: progress.map { report in { report($0, total) } })
+        return ImportSummary(
+            kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
+            seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
+    }
+
+    /// A catalog import beside a running server: read and merge the whole file with no lock
+    /// held, stage one row per product in short transactions, publish, apply them to `items`
+    /// slice by slice, and recount favourite categories on a reader if a product moved.
+    func importStagedCatalog(
+        at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
+        progress: ((_ done: Int, _ total: Int) -> Void)?
+    ) throws -> ImportSummary {
+        let started = WallClock.monotonicSeconds()
+        let startedMs = clock.now()
+        let reading = try StagedCatalogImport(request, data: data, progress: progress)
+        try reading.readAll()
+        let stagePK = try paced(pacing) {
+            try database.writer.write { db in
+                try ImportStaging.begin(kind: .catalog, file: path, format: request.format, nowMs: startedMs, in: db)
+            }
+        }
+        do {
+            let items = reading.items
+            var sizer = SliceSizer(pacing: pacing)
+            var start = 0
+            while start < items.count {
+                let slice = items[start..<min(items.count, start + sizer.rows)]
+                let began = WallClock.monotonicSeconds()
+                try paced(pacing) { try database.writer.write { db in try ImportStaging.appendItems(slice, to: stagePK, in: db) } }
+                sizer.record(rows: slice.count, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+                start += slice.count
+            }
+            try paced(pacing) {
+                try database.writer.write { db in
+                    try ImportStaging.publish(
+                        stagePK: stagePK, reading: reading.readingCounts,
+                        rejectsFile: reading.readingCounts.rejected > 0 ? request.rejectsPath : nil, nowMs: clock.now(), in: db)
+                }
+            }
+        } catch {
+            try? discardStage(stagePK, pacing: pacing)
+            throw error
+        }
+        let stage = try completeStage(stagePK, kind: .catalog, pacing: pacing, progress: nil)
+        return ImportSummary(
+            kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
+            seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
+    }
+
+    /// A consents import beside a running server: read a slice with no lock held, append it
+    /// in a short transaction, publish once the file is known good, then record the decisions
+    /// slice by slice.
+    func importStagedConsents(
+        at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
+        progress: ((_ done: Int, _ total: Int) -> Void)?
+    ) throws -> ImportSummary {
+        let started = WallClock.monotonicSeconds()
+        let startedMs = clock.now()
+        let purposes = try database.writer.read { db in try ConsentSettings.purposes(in: db) }
+        let reading = try StagedConsentImport(
+            request, data: data, pseudonymizer: database.pseudonymizer, purposes: purposes, progress: progress)
+        let stagePK = try paced(pacing) {
+            try database.writer.write { db in
+                try ImportStaging.begin(kind: .consents, file: path, format: request.format, nowMs: startedMs, in: db)
+            }
+        }
+        do {
+            var sizer = SliceSizer(pacing: pacing)
+            var more = true
+            while more {
+                let (drafts, remain) = try reading.read(rows: sizer.rows)
+                more = remain
+                guard !drafts.isEmpty else { continue }
+                let began = WallClock.monotonicSeconds()
+                try paced(pacing) { try database.writer.write { db in try ImportStaging.appendConsents(drafts, to: stagePK, in: db) } }
+                sizer.record(rows: drafts.count, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+            }
+            try reading.finishReading()
+            try paced(pacing) {
+                try database.writer.write { db in
+                    try ImportStaging.publish(
+                        stagePK: stagePK, reading: reading.readingCounts, rejectsFile: reading.rejected > 0 ? request.rejectsPath : nil,
+                        nowMs: clock.now(), in: db)
+                }
+            }
+        } catch {
+            try? discardStage(stagePK, pacing: pacing)
+            throw error
+        }
+        let stage = try completeStage(stagePK, kind: .consents, pacing: pacing, progress: nil)
         return ImportSummary(
             kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
             seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
@@ -97,10 +187,10 @@ extension Engine {
         for stage in try database.writer.read({ db in try ImportStaging.stages(in: db) }) {
             if stage.isPublished {
                 let started = WallClock.monotonicSeconds()
-                let done = try fileStage(stage.stagePK, pacing: pacing, peopleFromEvents: true, progress: nil)
+                let done = try completeStage(stage.stagePK, kind: stage.kind, pacing: pacing, resumed: true, progress: nil)
                 finished.append(
                     ImportSummary(
-                        kind: ImportKind.events.rawValue, file: done.file, format: done.format, counts: done.counts,
+                        kind: stage.kind.rawValue, file: done.file, format: done.format, counts: done.counts,
                         seconds: WallClock.monotonicSeconds() - started, rejectsFile: done.rejectsFile))
             } else {
                 try discardStage(stage.stagePK, pacing: pacing)
@@ -109,48 +199,75 @@ extension Engine {
         return finished
     }
 
-    /// Files a published stage slice by slice, recounts favourite categories, and ends the
-    /// stage with its job and audit rows, in the transaction that deletes it.
-    private func fileStage(
-        _ stagePK: Int64, pacing: StagedImportPacing, peopleFromEvents: Bool = false, progress: ((Int) -> Void)?
+    /// Files (events) or applies (catalog, consents) a published stage slice by slice, recounts
+    /// favourite categories where they may have changed, and ends the stage with its job and
+    /// audit rows, in the transaction that deletes it.
+    private func completeStage(
+        _ stagePK: Int64, kind: ImportKind, pacing: StagedImportPacing, resumed: Bool = false, progress: ((Int) -> Void)?
     ) throws -> ImportStaging.Stage {
         var sizer = SliceSizer(pacing: pacing)
         var people = Set<Int64>()
-        var filed = 0
+        var done = 0
         var more = true
         while more {
             let began = WallClock.monotonicSeconds()
-            let step = try paced(pacing) {
-                try database.writer.write(checking: .trusted) { db in try ImportStaging.file(stagePK: stagePK, rows: sizer.rows, in: db) }
+            let rows = sizer.rows
+            let (filed, remain, touched) = try paced(pacing) {
+                try database.writer.write(checking: kind == .events ? .trusted : .enforced) { db -> (Int, Bool, [Int64]) in
+                    switch kind {
+                    case .events:
+                        let step = try ImportStaging.file(stagePK: stagePK, rows: rows, in: db)
+                        return (step.filed, step.rowsRemain, step.people)
+                    case .catalog:
+                        let step = try ImportStaging.applyItems(stagePK: stagePK, rows: rows, in: db)
+                        return (step.applied, step.rowsRemain, [])
+                    case .consents:
+                        let step = try ImportStaging.applyConsents(stagePK: stagePK, rows: rows, in: db)
+                        return (step.applied, step.rowsRemain, [])
+                    }
+                }
             }
-            sizer.record(rows: step.filed, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
-            people.formUnion(step.people)
-            filed += step.filed
-            progress?(filed)
-            more = step.rowsRemain
+            sizer.record(rows: filed, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+            people.formUnion(touched)
+            done += filed
+            progress?(done)
+            more = remain
         }
-        if peopleFromEvents {
-            people.formUnion(try database.writer.read { db in try ImportStaging.peopleFiled(stagePK: stagePK, in: db) })
+        // Favourite categories: of the people whose events were filed, or of everyone when a
+        // product changed category. Counted on a reader, stored in short transactions.
+        let recount: [Int64]
+        if kind == .catalog {
+            let moved = try database.writer.read { db in try ImportStaging.stages(in: db).first { $0.stagePK == stagePK }?.categoriesChanged }
+            recount = moved == true ? try database.writer.read { db in try ProfileStore.userPKs(in: db) } : []
+        } else if kind == .events {
+            if resumed { people.formUnion(try database.writer.read { db in try ImportStaging.peopleFiled(stagePK: stagePK, in: db) }) }
+            recount = people.sorted()
+        } else {
+            recount = []
         }
-        let everyone = people.sorted()
-        for start in stride(from: 0, to: everyone.count, by: 2_000) {
-            let chunk = Array(everyone[start..<min(start + 2_000, everyone.count)])
+        for start in stride(from: 0, to: recount.count, by: 2_000) {
+            let chunk = Array(recount[start..<min(start + 2_000, recount.count)])
             let counted = try database.writer.read { db in try ProfileStore.countFavouriteCategories(of: chunk, in: db) }
             try paced(pacing) { try database.writer.write { db in try ProfileStore.store(counted, in: db) } }
         }
-        return try paced(pacing) { try database.writer.write { db in
-            let stage = try ImportStaging.finish(stagePK: stagePK, in: db)
-            let summary = ImportSummary(
-                kind: ImportKind.events.rawValue, file: stage.file, format: stage.format, counts: stage.counts,
-                seconds: Double(clock.now() - stage.startedMs) / 1000, rejectsFile: stage.rejectsFile)
-            var details = Self.details(of: summary)
-            details["staged"] = true
-            try JobStore.insert(
-                .init(kind: "import_events", status: "succeeded", startedMs: stage.startedMs, finishedMs: clock.now(), details: details),
-                in: db)
-            try AuditLog.append(action: "import_events", actor: actor, details: details, in: db, nowMs: clock.now())
-            return stage
-        } }
+        return try paced(pacing) {
+            try database.writer.write { db in
+                let stage = try ImportStaging.finish(stagePK: stagePK, in: db)
+                if kind == .catalog { try ImportStaging.markCatalogChanged(nowMs: clock.now(), in: db) }
+                let summary = ImportSummary(
+                    kind: kind.rawValue, file: stage.file, format: stage.format, counts: stage.counts,
+                    seconds: Double(clock.now() - stage.startedMs) / 1000, rejectsFile: stage.rejectsFile)
+                var details = Self.details(of: summary)
+                details["staged"] = true
+                try JobStore.insert(
+                    .init(
+                        kind: "import_\(kind.rawValue)", status: "succeeded", startedMs: stage.startedMs, finishedMs: clock.now(),
+                        details: details),
+                    in: db)
+                try AuditLog.append(action: "import_\(kind.rawValue)", actor: actor, details: details, in: db, nowMs: clock.now())
+                return stage
+            }
+        }
     }
 
     private func discardStage(_ stagePK: Int64, pacing: StagedImportPacing) throws {

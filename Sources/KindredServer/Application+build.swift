@@ -25,7 +25,7 @@ public func buildApplication(
     // One server per file: a second one would run a second writer and scheduler beside it.
     let servingLock = try ServingLock.acquire(for: engine.database.path)
     for finished in try engine.finishInterruptedImports() {
-        logger.notice("finished an interrupted import of \(finished.file): \(finished.counts.imported) events filed")
+        logger.notice("finished an interrupted \(finished.kind) import of \(finished.file) (\(finished.counts.imported) rows)")
     }
     let metrics = ServerMetrics()
     let writer = GroupCommitWriter(

@@ -195,6 +195,79 @@ import Testing
         #expect(try DatabaseSnapshot.count("events", in: staged.database) > 0)
     }
 
+    /// A catalog with repeated products (the last row wins, attributes merge), imported twice
+    /// the second time moving products to other categories, which recounts favourites.
+    static func catalog(rows: Int, categoryOffset: Int, badLine: Int? = nil) -> String {
+        var lines = ["item_id,title,category,tags,price,in_stock,brand,colour"]
+        for n in 0..<rows {
+            let item = "I\(n % 60)"
+            let price = n + 1 == badLine ? "-3" : String(Double(n % 17) + 0.5)
+            let brand = n % 3 == 0 ? "" : "brand\(n % 5)"
+            lines.append("\(item),Item \(n),cat\((n + categoryOffset) % 4),red|x\(n % 3),\(price),\(n % 2),\(brand),c\(n % 7)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func aStagedCatalogImportAppliesExactlyWhatASingleTransactionApplies() throws {
+        let directory = TemporaryDirectory()
+        let (single, staged) = try engines(in: directory)
+        let events = directory.write("log.csv", Self.eventLog(rows: 600))
+        let first = directory.write("catalog1.csv", Self.catalog(rows: 500, categoryOffset: 0))
+        let second = directory.write("catalog2.csv", Self.catalog(rows: 500, categoryOffset: 1))
+        func run(_ engine: Engine, pacing: StagedImportPacing) throws -> [ImportCounts] {
+            try [(events, ImportKind.events), (first, .catalog), (second, .catalog)].map { file, kind in
+                try engine.importFile(at: file, request: ImportRequest(kind: kind, fileName: file, format: .csv), pacing: pacing).counts
+            }
+        }
+        let one = try run(single, pacing: StagedImportPacing())
+        let serving = try ServingLock.acquire(for: staged.database.path)
+        defer { serving.release() }
+        let other = try run(staged, pacing: Self.smallSlices)
+        #expect(other == one)
+        #expect(one[2].updatedItems == 60)
+        #expect(try Self.contents(staged) == Self.contents(single))
+        #expect(try DatabaseSnapshot.count("import_staged_items", in: staged.database) == 0)
+        #expect(
+            try DatabaseSnapshot.count(
+                "jobs", in: staged.database, where: "kind = 'import_catalog' AND json_extract(details, '$.staged') = 1") == 2)
+        let changed = try staged.database.writer.read { db in try SettingsStore.value("catalog.changed_ms", in: db) }
+        #expect(changed != nil)
+    }
+
+    @Test func aRefusedCatalogLeavesNoTrace() throws {
+        let directory = TemporaryDirectory()
+        let (_, staged) = try engines(in: directory)
+        let file = directory.write("catalog.csv", Self.catalog(rows: 400, categoryOffset: 0, badLine: 390))
+        let serving = try ServingLock.acquire(for: staged.database.path)
+        defer { serving.release() }
+        let before = try DatabaseSnapshot.take(staged.database)
+        #expect(throws: ImportRefused.self) {
+            try staged.importFile(at: file, request: ImportRequest(kind: .catalog, fileName: file, format: .csv), pacing: Self.smallSlices)
+        }
+        #expect(try DatabaseSnapshot.take(staged.database) == before)
+    }
+
+    @Test func aStagedConsentsImportRecordsExactlyWhatASingleTransactionRecords() throws {
+        let directory = TemporaryDirectory()
+        let (single, staged) = try engines(in: directory)
+        var lines = ["user_id,purpose,granted,ts,source"]
+        for n in 0..<900 {
+            let purpose = ["analytics", "personalization", "experiments"][n % 3]
+            lines.append("c\(n % 250),\(purpose),\(n % 4 == 0 ? "false" : "true"),\(1_793_000_000 + n / 2),banner")
+        }
+        lines.append(contentsOf: lines[1...50])  // decisions recorded before: duplicates
+        let file = directory.write("consents.csv", lines.joined(separator: "\n") + "\n")
+        let request = ImportRequest(kind: .consents, fileName: file, format: .csv)
+        let one = try single.importFile(at: file, request: request)
+        let serving = try ServingLock.acquire(for: staged.database.path)
+        defer { serving.release() }
+        let other = try staged.importFile(at: file, request: request, pacing: Self.smallSlices)
+        #expect(other.counts == one.counts)
+        #expect(one.counts.duplicates == 50)
+        #expect(try Self.contents(staged) == Self.contents(single))
+        #expect(try DatabaseSnapshot.count("import_staged_consents", in: staged.database) == 0)
+    }
+
     @Test func sliceSizesFollowTheTimeEachTransactionTook() {
         var pacing = StagedImportPacing()
         pacing.target = 0.1

@@ -29,6 +29,11 @@ public enum ProfileStore {
         try db.execute(sql: "DELETE FROM temp.touched_users")
     }
 
+    /// Every person's key, for recounting everyone's favourite categories in chunks.
+    public static func userPKs(in db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT user_pk FROM users ORDER BY user_pk")
+    }
+
     /// The three categories a person interacted with most, as stored in `favourite_categories`.
     static let favourites = """
         coalesce((
