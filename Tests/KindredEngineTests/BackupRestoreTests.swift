@@ -18,13 +18,9 @@ import Testing
     }
 
     func drafts(_ batch: Int) -> [EventDraft] {
-        (0..<100).map { n in
-            EventDraft(
-                sourceEventID: "b\(batch)-\(n)", type: .view, userPseudonym: engine.database.pseudonymizer.pseudonym(of: "p\(n % 17)"),
-                itemID: "I\(n % 23)", sessionID: nil, timestampMs: 1_793_527_200_000 + Int64(batch * 100 + n), value: nil, price: nil,
-                device: .mobile, country: "GB", region: nil, localHour: nil, referrer: nil, experiment: nil, variant: nil,
-                requestID: nil, latitude: nil, longitude: nil)
-        }
+        TestEvents.views(
+            "b\(batch)", count: 100, people: 17, items: 23, pseudonymizer: engine.database.pseudonymizer,
+            startMs: 1_793_527_200_000 + Int64(batch * 100))
     }
 
     final class Acknowledged: @unchecked Sendable {

@@ -17,13 +17,7 @@ import Testing
     }
 
     func drafts(_ prefix: String, count: Int) -> [EventDraft] {
-        (0..<count).map { n in
-            EventDraft(
-                sourceEventID: "\(prefix)-\(n)", type: .view, userPseudonym: database.pseudonymizer.pseudonym(of: "person-\(n % 3)"),
-                itemID: "I\(n)", sessionID: nil, timestampMs: 1_793_527_200_000 + Int64(n), value: nil, price: nil, device: .mobile,
-                country: "GB", region: nil, localHour: nil, referrer: nil, experiment: nil, variant: nil, requestID: nil, latitude: nil,
-                longitude: nil)
-        }
+        TestEvents.views(prefix, count: count, people: 3, items: count, pseudonymizer: database.pseudonymizer)
     }
 
     func count(_ table: String, where condition: String = "1") throws -> Int {
@@ -218,7 +212,8 @@ import Testing
         await writer.close()
         #expect(try count("impressions") == 0)
         #expect(try count("events", where: "user_pk IS NOT NULL") == 10)
-        #expect(try await database.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }.isEmpty)
+        let brokenReferences = try database.writer.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        #expect(brokenReferences.isEmpty)
     }
 
     @Test func anInboxThatCannotBeFiledIsReportedAndKeptWhileTheServerRuns() async throws {

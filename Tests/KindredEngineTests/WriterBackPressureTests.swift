@@ -17,13 +17,7 @@ import Testing
     }
 
     func drafts(_ prefix: String, count: Int) -> [EventDraft] {
-        (0..<count).map { n in
-            EventDraft(
-                sourceEventID: "\(prefix)-\(n)", type: .view, userPseudonym: database.pseudonymizer.pseudonym(of: "person-\(n % 7)"),
-                itemID: "I\(n % 50)", sessionID: nil, timestampMs: 1_793_527_200_000 + Int64(n), value: nil, price: nil,
-                device: .mobile, country: "GB", region: nil, localHour: nil, referrer: nil, experiment: nil, variant: nil,
-                requestID: nil, latitude: nil, longitude: nil)
-        }
+        TestEvents.views(prefix, count: count, people: 7, items: 50, pseudonymizer: database.pseudonymizer)
     }
 
     /// Another connection (as `sqlite3` would) holding the write lock until `release`.

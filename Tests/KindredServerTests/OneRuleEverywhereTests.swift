@@ -66,10 +66,12 @@ import Testing
         #expect(erased.status == .ok, "\(erased.text)")
         #expect(erased.object["found"] as? Bool == true)
         #expect(pathRefused.status == .badRequest)
-        #expect((pathRefused.error["message"] as? String ?? "").contains("1 to 256 characters"))
+        let pathMessage = pathRefused.error["message"] as? String ?? ""
+        #expect(pathMessage.contains("1 to 256 characters"))
         let rejected = bodyRefused.object["rejected"] as? [[String: Any]] ?? []
         #expect(rejected.first?["field"] as? String == "user_id")
-        #expect((rejected.first?["message"] as? String ?? "").contains("longer than 256 characters"))
+        let bodyMessage = rejected.first?["message"] as? String ?? ""
+        #expect(bodyMessage.contains("longer than 256 characters"))
     }
 
     @Test func kHasTheSameBoundsOverHTTP() async throws {

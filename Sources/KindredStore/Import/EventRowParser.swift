@@ -22,6 +22,20 @@ public struct EventDraft: Sendable, Equatable {
     public var longitude: Double?
 }
 
+extension EventDraft {
+    /// An event with what every event has and, of the rest, what the caller names: for code
+    /// that builds events itself rather than parsing them (tests, a writer fed by hand).
+    public init(
+        type: EventType, timestampMs: Int64, userPseudonym: String? = nil, itemID: String? = nil, sourceEventID: String? = nil,
+        device: Device? = nil, country: String? = nil
+    ) {
+        self.init(
+            sourceEventID: sourceEventID, type: type, userPseudonym: userPseudonym, itemID: itemID, sessionID: nil,
+            timestampMs: timestampMs, value: nil, price: nil, device: device, country: country, region: nil, localHour: nil,
+            referrer: nil, experiment: nil, variant: nil, requestID: nil, latitude: nil, longitude: nil)
+    }
+}
+
 /// Turns rows into `EventDraft`s: validates every field, pseudonymizes the user, and applies the
 /// shop-log conventions (a purchase with a negative quantity is a return).
 final class EventRowParser {
