@@ -42,51 +42,31 @@ struct SliceSizer {
 extension Engine {
     /// An events import beside a running server, all-or-nothing without holding the write lock
     /// for long (migration 0006 has the protocol): read and check a slice of rows with no lock
-    /// held, append it to the stage in a short transaction, and so on; publish them in
-    /// one tiny transaction once the whole file is known to be good, file them in slices,
-    /// recount the favourite categories of the people it touched on a reader, and end with the
-    /// job and audit rows. A refused file (or any failure before publishing) leaves nothing.
+    /// held, append it to the stage in a short transaction, and so on; publish once the whole
+    /// file is known to be good, file the rows in slices, recount the favourite categories of
+    /// the people it touched on a reader, and end with the job and audit rows. A refused file
+    /// (or any failure before publishing) leaves nothing.
     func importStagedEvents(
         at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
         progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> ImportSummary {
-        let started = WallClock.monotonicSeconds()
-        let startedMs = clock.now()
-        let stager = try StagedEventImport(request, data: data, pseudonymizer: database.pseudonymizer, progress: progress)
-        let stagePK = try paced(pacing) {
-            try database.writer.write { db in try ImportStaging.begin(file: path, format: request.format, nowMs: startedMs, in: db) }
-        }
-        do {
-            var sizer = SliceSizer(pacing: pacing)
+        let reading = try StagedEventImport(request, data: data, pseudonymizer: database.pseudonymizer, progress: progress)
+        return try runStaged(.events, at: path, request: request, pacing: pacing) { stagePK, sizer in
             var more = true
             while more {
-                let (drafts, remain) = try stager.read(rows: sizer.rows)
+                let (drafts, remain) = try reading.read(rows: sizer.rows)
                 more = remain
                 guard !drafts.isEmpty else { continue }
-                let began = WallClock.monotonicSeconds()
-                let slice = try paced(pacing) { try database.writer.write { db in try stager.append(drafts, to: stagePK, in: db) } }
-                stager.committed(slice)
-                sizer.record(rows: drafts.count, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+                reading.committed(
+                    try appendSlice(rows: drafts.count, pacing: pacing, sizer: &sizer) {
+                        try database.writer.write { db in try reading.append(drafts, to: stagePK, in: db) }
+                    })
             }
-            try stager.finishReading()
-            try paced(pacing) {
-                try database.writer.write { db in
-                    try ImportStaging.publish(
-                        stagePK: stagePK, reading: stager.readingCounts, rejectsFile: stager.rejected > 0 ? request.rejectsPath : nil,
-                        nowMs: clock.now(), in: db)
-                }
-            }
-        } catch {
-            // Not published: nothing of it may remain. If even this fails, the next import or
-            // server start removes the stage.
-            try? discardStage(stagePK, pacing: pacing)
-            throw error
+            try reading.finishReading()
+            return reading.readingCounts
+        } progress: { filed in
+            progress?(filed, reading.rowsRead - reading.rejected - reading.withheld)
         }
-        let total = stager.rowsRead - stager.rejected - stager.withheld
-        let stage = try completeStage(stagePK, kind: .events, pacing: pacing, progress: progress.map { report in { report($0, total) } })
-        return ImportSummary(
-            kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
-            seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
     }
 
     /// A catalog import beside a running server: read and merge the whole file with no lock
@@ -96,41 +76,20 @@ extension Engine {
         at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
         progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> ImportSummary {
-        let started = WallClock.monotonicSeconds()
-        let startedMs = clock.now()
         let reading = try StagedCatalogImport(request, data: data, progress: progress)
         try reading.readAll()
-        let stagePK = try paced(pacing) {
-            try database.writer.write { db in
-                try ImportStaging.begin(kind: .catalog, file: path, format: request.format, nowMs: startedMs, in: db)
-            }
-        }
-        do {
+        return try runStaged(.catalog, at: path, request: request, pacing: pacing) { stagePK, sizer in
             let items = reading.items
-            var sizer = SliceSizer(pacing: pacing)
             var start = 0
             while start < items.count {
                 let slice = items[start..<min(items.count, start + sizer.rows)]
-                let began = WallClock.monotonicSeconds()
-                try paced(pacing) { try database.writer.write { db in try ImportStaging.appendItems(slice, to: stagePK, in: db) } }
-                sizer.record(rows: slice.count, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+                try appendSlice(rows: slice.count, pacing: pacing, sizer: &sizer) {
+                    try database.writer.write { db in try ImportStaging.appendItems(slice, to: stagePK, in: db) }
+                }
                 start += slice.count
             }
-            try paced(pacing) {
-                try database.writer.write { db in
-                    try ImportStaging.publish(
-                        stagePK: stagePK, reading: reading.readingCounts,
-                        rejectsFile: reading.readingCounts.rejected > 0 ? request.rejectsPath : nil, nowMs: clock.now(), in: db)
-                }
-            }
-        } catch {
-            try? discardStage(stagePK, pacing: pacing)
-            throw error
+            return reading.readingCounts
         }
-        let stage = try completeStage(stagePK, kind: .catalog, pacing: pacing, progress: nil)
-        return ImportSummary(
-            kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
-            seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
     }
 
     /// A consents import beside a running server: read a slice with no lock held, append it
@@ -140,32 +99,46 @@ extension Engine {
         at path: String, request: ImportRequest, data: Data, pacing: StagedImportPacing,
         progress: ((_ done: Int, _ total: Int) -> Void)?
     ) throws -> ImportSummary {
-        let started = WallClock.monotonicSeconds()
-        let startedMs = clock.now()
         let purposes = try database.writer.read { db in try ConsentSettings.purposes(in: db) }
         let reading = try StagedConsentImport(
             request, data: data, pseudonymizer: database.pseudonymizer, purposes: purposes, progress: progress)
-        let stagePK = try paced(pacing) {
-            try database.writer.write { db in
-                try ImportStaging.begin(kind: .consents, file: path, format: request.format, nowMs: startedMs, in: db)
-            }
-        }
-        do {
-            var sizer = SliceSizer(pacing: pacing)
+        return try runStaged(.consents, at: path, request: request, pacing: pacing) { stagePK, sizer in
             var more = true
             while more {
                 let (drafts, remain) = try reading.read(rows: sizer.rows)
                 more = remain
                 guard !drafts.isEmpty else { continue }
-                let began = WallClock.monotonicSeconds()
-                try paced(pacing) { try database.writer.write { db in try ImportStaging.appendConsents(drafts, to: stagePK, in: db) } }
-                sizer.record(rows: drafts.count, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+                try appendSlice(rows: drafts.count, pacing: pacing, sizer: &sizer) {
+                    try database.writer.write { db in try ImportStaging.appendConsents(drafts, to: stagePK, in: db) }
+                }
             }
             try reading.finishReading()
+            return reading.readingCounts
+        }
+    }
+
+    /// What every staged import does around its own staging: open a stage, let `stage` append
+    /// the rows (returning what reading counted), publish, or on any failure before that
+    /// remove the stage (if even that fails, the next import or server start removes it); then
+    /// complete the stage.
+    private func runStaged(
+        _ kind: ImportKind, at path: String, request: ImportRequest, pacing: StagedImportPacing,
+        stage: (_ stagePK: Int64, _ sizer: inout SliceSizer) throws -> ImportCounts, progress: ((Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let started = WallClock.monotonicSeconds()
+        let startedMs = clock.now()
+        let stagePK = try paced(pacing) {
+            try database.writer.write { db in
+                try ImportStaging.begin(kind: kind, file: path, format: request.format, nowMs: startedMs, in: db)
+            }
+        }
+        do {
+            var sizer = SliceSizer(pacing: pacing)
+            let reading = try stage(stagePK, &sizer)
             try paced(pacing) {
                 try database.writer.write { db in
                     try ImportStaging.publish(
-                        stagePK: stagePK, reading: reading.readingCounts, rejectsFile: reading.rejected > 0 ? request.rejectsPath : nil,
+                        stagePK: stagePK, reading: reading, rejectsFile: reading.rejected > 0 ? request.rejectsPath : nil,
                         nowMs: clock.now(), in: db)
                 }
             }
@@ -173,10 +146,20 @@ extension Engine {
             try? discardStage(stagePK, pacing: pacing)
             throw error
         }
-        let stage = try completeStage(stagePK, kind: .consents, pacing: pacing, progress: nil)
+        let done = try completeStage(stagePK, kind: kind, pacing: pacing, progress: progress)
         return ImportSummary(
-            kind: request.kind.rawValue, file: path, format: request.format.rawValue, counts: stage.counts,
-            seconds: WallClock.monotonicSeconds() - started, rejectsFile: stage.rejectsFile)
+            kind: kind.rawValue, file: path, format: request.format.rawValue, counts: done.counts,
+            seconds: WallClock.monotonicSeconds() - started, rejectsFile: done.rejectsFile)
+    }
+
+    /// One staging transaction of `rows` rows, timed for the next slice's size.
+    private func appendSlice<T>(
+        rows: Int, pacing: StagedImportPacing, sizer: inout SliceSizer, _ transaction: () throws -> T
+    ) throws -> T {
+        let began = WallClock.monotonicSeconds()
+        let result = try paced(pacing, transaction)
+        sizer.record(rows: rows, seconds: WallClock.monotonicSeconds() - began - pacing.pause)
+        return result
     }
 
     /// Finishes the stages that interrupted imports left: files a published one's rows and

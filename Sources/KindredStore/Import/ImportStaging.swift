@@ -109,10 +109,7 @@ public enum ImportStaging {
     /// Adds what it did to the stage's counts. Foreign keys may be trusted, as in any events
     /// import: the step resolves every reference it writes.
     public static func file(stagePK: Int64, rows: Int, in db: Database) throws -> FilingStep {
-        guard
-            let startedMs = try Int64.fetchOne(
-                db, sql: "SELECT started_ms FROM import_stages WHERE stage_pk = ? AND state = 'published'", arguments: [stagePK])
-        else { throw StoreError.importStage(stagePK: stagePK, problem: "it is not published") }
+        let startedMs = try publishedStart(stagePK, kind: .events, in: db)
         let identities = try IdentityResolver(db: db, nowMs: startedMs)
         let writer = try EventWriter(db: db, identities: identities, nowMs: startedMs)
         var step = FilingStep()
@@ -177,11 +174,7 @@ public enum ImportStaging {
     /// one-transaction import would, and adds what it did to the stage's counts. Returns
     /// whether rows remain.
     public static func applyItems(stagePK: Int64, rows: Int, in db: Database) throws -> (applied: Int, rowsRemain: Bool) {
-        guard
-            let startedMs = try Int64.fetchOne(
-                db, sql: "SELECT started_ms FROM import_stages WHERE stage_pk = ? AND state = 'published' AND kind = 'catalog'",
-                arguments: [stagePK])
-        else { throw StoreError.importStage(stagePK: stagePK, problem: "it is not a published catalog import") }
+        let startedMs = try publishedStart(stagePK, kind: .catalog, in: db)
         var lastPK: Int64?
         var items: [ItemDraft] = []
         for row in try Row.fetchAll(
@@ -240,11 +233,7 @@ public enum ImportStaging {
     /// one-transaction import would, and adds what it did to the stage's counts. Returns
     /// whether rows remain.
     public static func applyConsents(stagePK: Int64, rows: Int, in db: Database) throws -> (applied: Int, rowsRemain: Bool) {
-        guard
-            let startedMs = try Int64.fetchOne(
-                db, sql: "SELECT started_ms FROM import_stages WHERE stage_pk = ? AND state = 'published' AND kind = 'consents'",
-                arguments: [stagePK])
-        else { throw StoreError.importStage(stagePK: stagePK, problem: "it is not a published consents import") }
+        let startedMs = try publishedStart(stagePK, kind: .consents, in: db)
         let rowsRead = try Row.fetchAll(
             db,
             sql: """
@@ -275,6 +264,17 @@ public enum ImportStaging {
     /// What a catalog import does in its last transaction (serving reloads the catalog).
     public static func markCatalogChanged(nowMs: Int64, in db: Database) throws {
         try CatalogUpsert.markChanged(nowMs: nowMs, in: db)
+    }
+
+    /// When a published stage of `kind` began (the time its rows are stored as received or
+    /// recorded at); throws if the stage is not one.
+    private static func publishedStart(_ stagePK: Int64, kind: ImportKind, in db: Database) throws -> Int64 {
+        guard
+            let startedMs = try Int64.fetchOne(
+                db, sql: "SELECT started_ms FROM import_stages WHERE stage_pk = ? AND state = 'published' AND kind = ?",
+                arguments: [stagePK, kind.rawValue])
+        else { throw StoreError.importStage(stagePK: stagePK, problem: "it is not a published \(kind.rawValue) import") }
+        return startedMs
     }
 
     /// The people whose events a stage filed, found by the stage's arrival time: for a stage
