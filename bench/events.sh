@@ -5,14 +5,20 @@
 # bench/serve.sh, whose shop it builds the same way (once, kept in $KINDRED_BENCH_SHOP).
 #
 # Usage: bench/events.sh [seconds, default 20] [connections, default 16] [serve flags...]
+# (KINDRED_BIN=path runs that binary; the shop is built once, by whichever binary runs first.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 connections=${2:-16}
 shift $(($# < 2 ? $# : 2))
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-swift build -c release --product kindred >/dev/null
-kindred=$(swift build -c release --show-bin-path)/kindred
+# KINDRED_BIN=path serves with that binary instead of building this checkout (before and after).
+if [ -n "${KINDRED_BIN:-}" ]; then
+  kindred=$KINDRED_BIN
+else
+  swift build -c release --product kindred >/dev/null
+  kindred=$(swift build -c release --show-bin-path)/kindred
+fi
 shop=${KINDRED_BENCH_SHOP:-${TMPDIR:-/tmp}/kindred-bench-shop}
 if [ ! -f "$shop/ready" ]; then
   rm -rf "$shop" && mkdir -p "$shop"
