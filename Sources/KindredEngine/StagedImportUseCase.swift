@@ -1,8 +1,8 @@
 import Foundation
 import KindredStore
 
-/// How a staged import (an events import into a file a server is using) shares SQLite's one
-/// write lock: every transaction it runs is sized to hold the lock for about `target` seconds,
+/// How a staged import (an import into a file a server is using) shares SQLite's one write
+/// lock: every transaction it runs is sized to hold the lock for about `target` seconds,
 /// and after each it lets go for `pause`, during which the server's writer, which asks for the
 /// lock every millisecond (`KindredDatabase.configuration`), takes its turn.
 public struct StagedImportPacing: Sendable {
@@ -17,6 +17,20 @@ public struct StagedImportPacing: Sendable {
     public var startingRows = 5_000
 
     public init() {}
+}
+
+/// A published import whose filing stopped: its rows are committed and wait in the stage, and
+/// the next import or server start files the rest (or, if the cause is lasting, fails the
+/// same way and says so).
+public struct StagedImportInterrupted: Error, CustomStringConvertible {
+    public var stagePK: Int64
+    public var file: String?
+    public var reason: any Error
+
+    public var description: String {
+        "the import" + (file.map { " of \($0)" } ?? "") + " is committed (import stage \(stagePK)) but filing it stopped: \(reason)"
+            + "; the next `kindred import` or `kindred serve` start files the rest"
+    }
 }
 
 /// Sizes a staged import's transactions from how long the previous ones took per row.
@@ -187,6 +201,17 @@ extension Engine {
     /// audit rows, in the transaction that deletes it.
     private func completeStage(
         _ stagePK: Int64, kind: ImportKind, pacing: StagedImportPacing, resumed: Bool = false, progress: ((Int) -> Void)?
+    ) throws -> ImportStaging.Stage {
+        do {
+            return try fileAndFinish(stagePK, kind: kind, pacing: pacing, resumed: resumed, progress: progress)
+        } catch {
+            let file = try? database.writer.read { db in try ImportStaging.stages(in: db).first { $0.stagePK == stagePK }?.file }
+            throw StagedImportInterrupted(stagePK: stagePK, file: file ?? nil, reason: error)
+        }
+    }
+
+    private func fileAndFinish(
+        _ stagePK: Int64, kind: ImportKind, pacing: StagedImportPacing, resumed: Bool, progress: ((Int) -> Void)?
     ) throws -> ImportStaging.Stage {
         var sizer = SliceSizer(pacing: pacing)
         var people = Set<Int64>()

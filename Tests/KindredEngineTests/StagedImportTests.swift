@@ -268,6 +268,30 @@ import Testing
         #expect(try DatabaseSnapshot.count("import_staged_consents", in: staged.database) == 0)
     }
 
+    /// A published stage that cannot be filed (here a row changed by hand at the sqlite3
+    /// prompt) says that the import is committed and how it will be finished; the rows stay.
+    @Test func aStageThatCannotBeFiledSaysTheImportIsCommitted() throws {
+        let directory = TemporaryDirectory()
+        let (_, staged) = try engines(in: directory)
+        let file = directory.write("log.csv", Self.eventLog(rows: 200))
+        let request = ImportRequest(kind: .events, fileName: file, format: .csv)
+        let stager = try StagedEventImport(request, data: try Data(contentsOf: URL(fileURLWithPath: file)), pseudonymizer: staged.database.pseudonymizer)
+        try staged.database.writer.write { db in
+            let stagePK = try ImportStaging.begin(file: file, format: .csv, nowMs: TestDatabase.fixedNowMs, in: db)
+            try Self.stageAll(stager, into: stagePK, in: db)
+            try ImportStaging.publish(stagePK: stagePK, reading: stager.readingCounts, rejectsFile: nil, nowMs: 0, in: db)
+            try db.execute(sql: "UPDATE import_staged_events SET type = 'teleport' WHERE staged_pk = (SELECT max(staged_pk) FROM import_staged_events)")
+        }
+        #expect {
+            try staged.finishInterruptedImports(pacing: Self.smallSlices)
+        } throws: { error in
+            let interrupted = error as? StagedImportInterrupted
+            return interrupted?.file == file && "\(error)".contains("is committed") && "\(error)".contains("unknown type")
+        }
+        #expect(try DatabaseSnapshot.count("import_stages", in: staged.database) == 1)
+        #expect(try DatabaseSnapshot.count("import_staged_events", in: staged.database) > 0)
+    }
+
     @Test func sliceSizesFollowTheTimeEachTransactionTook() {
         var pacing = StagedImportPacing()
         pacing.target = 0.1
