@@ -58,6 +58,24 @@ import Testing
         _ = try engine.recordConsent(body: Data(#"{"user_id":"\#(user)","purpose":"analytics","granted":false,"ts":"2026-11-01T00:00:00Z"}"#.utf8))
     }
 
+    /// Stages a whole events file in one transaction, and publishes it if asked, as an import
+    /// that is then interrupted would have left it. Returns the stage.
+    @discardableResult
+    static func stage(_ file: String, in engine: Engine, publish: Bool) throws -> Int64 {
+        let request = ImportRequest(kind: .events, fileName: file, format: .csv)
+        let stager = try StagedEventImport(
+            request, data: try Data(contentsOf: URL(fileURLWithPath: file)), pseudonymizer: engine.database.pseudonymizer)
+        return try engine.database.writer.write { db in
+            let stagePK = try ImportStaging.begin(file: file, format: .csv, nowMs: TestDatabase.fixedNowMs, in: db)
+            try stageAll(stager, into: stagePK, in: db)
+            try stager.finishReading()
+            if publish {
+                try ImportStaging.publish(stagePK: stagePK, reading: stager.readingCounts, rejectsFile: nil, nowMs: TestDatabase.fixedNowMs, in: db)
+            }
+            return stagePK
+        }
+    }
+
     /// Reads a whole file into a stage in one go, as an import that is then interrupted would have.
     static func stageAll(_ stager: StagedEventImport, into stagePK: Int64, in db: Database) throws {
         var more = true
@@ -140,30 +158,17 @@ import Testing
         let request = ImportRequest(kind: .events, fileName: file, format: .csv)
         _ = try single.importFile(at: file, request: request)
 
-        let data = try Data(contentsOf: URL(fileURLWithPath: file))
-        func stage(publish: Bool) throws {
-            let stager = try StagedEventImport(request, data: data, pseudonymizer: staged.database.pseudonymizer)
-            try staged.database.writer.write { db in
-                let stagePK = try ImportStaging.begin(file: file, format: .csv, nowMs: TestDatabase.fixedNowMs, in: db)
-                try Self.stageAll(stager, into: stagePK, in: db)
-                try stager.finishReading()
-                if publish {
-                    try ImportStaging.publish(
-                        stagePK: stagePK, reading: stager.readingCounts, rejectsFile: nil, nowMs: TestDatabase.fixedNowMs, in: db)
-                }
-            }
-        }
         let empty = try Self.contents(staged)
-        try stage(publish: false)
+        try Self.stage(file, in: staged, publish: false)
         #expect(try Self.contents(staged) == empty)
         #expect(try staged.finishInterruptedImports(pacing: Self.smallSlices).isEmpty)
         #expect(try DatabaseSnapshot.count("import_staged_events", in: staged.database) == 0)
         #expect(try DatabaseSnapshot.count("import_stages", in: staged.database) == 0)
 
-        try stage(publish: true)
+        let stagePK = try Self.stage(file, in: staged, publish: true)
         // File a few slices, then "die": the rest is finished by the next caller.
         _ = try staged.database.writer.write { db in
-            try ImportStaging.file(stagePK: try Int64.fetchOne(db, sql: "SELECT stage_pk FROM import_stages")!, rows: 300, in: db)
+            try ImportStaging.file(stagePK: stagePK, rows: 300, in: db)
         }
         let finished = try staged.finishInterruptedImports(pacing: Self.smallSlices)
         #expect(finished.map(\.counts.rowsRead) == [880])
@@ -175,21 +180,13 @@ import Testing
         let directory = TemporaryDirectory()
         let (_, staged) = try engines(in: directory)
         let file = directory.write("log.csv", Self.eventLog(rows: 600))
-        let request = ImportRequest(kind: .events, fileName: file, format: .csv)
-        let stager = try StagedEventImport(request, data: try Data(contentsOf: URL(fileURLWithPath: file)), pseudonymizer: staged.database.pseudonymizer)
-        let stagePK = try staged.database.writer.write { db in
-            let stagePK = try ImportStaging.begin(file: file, format: .csv, nowMs: TestDatabase.fixedNowMs, in: db)
-            try Self.stageAll(stager, into: stagePK, in: db)
-            try ImportStaging.publish(stagePK: stagePK, reading: stager.readingCounts, rejectsFile: nil, nowMs: 0, in: db)
-            return stagePK
-        }
+        try Self.stage(file, in: staged, publish: true)
         let pseudonym = staged.database.pseudonymizer.pseudonym(of: "u3")
         let theirs = try DatabaseSnapshot.count("import_staged_events", in: staged.database, where: "user_pseudonym = '\(pseudonym)'")
         #expect(theirs > 0)
         let report = try staged.forget(userID: "u3")
         #expect(report.found)
         #expect(report.deleted["import_staged_events"] == theirs)
-        _ = stagePK
         _ = try staged.finishInterruptedImports(pacing: Self.smallSlices)
         #expect(try DatabaseSnapshot.count("users", in: staged.database, where: "pseudonym = '\(pseudonym)'") == 0)
         #expect(try DatabaseSnapshot.count("events", in: staged.database) > 0)
@@ -274,12 +271,8 @@ import Testing
         let directory = TemporaryDirectory()
         let (_, staged) = try engines(in: directory)
         let file = directory.write("log.csv", Self.eventLog(rows: 200))
-        let request = ImportRequest(kind: .events, fileName: file, format: .csv)
-        let stager = try StagedEventImport(request, data: try Data(contentsOf: URL(fileURLWithPath: file)), pseudonymizer: staged.database.pseudonymizer)
+        try Self.stage(file, in: staged, publish: true)
         try staged.database.writer.write { db in
-            let stagePK = try ImportStaging.begin(file: file, format: .csv, nowMs: TestDatabase.fixedNowMs, in: db)
-            try Self.stageAll(stager, into: stagePK, in: db)
-            try ImportStaging.publish(stagePK: stagePK, reading: stager.readingCounts, rejectsFile: nil, nowMs: 0, in: db)
             try db.execute(sql: "UPDATE import_staged_events SET type = 'teleport' WHERE staged_pk = (SELECT max(staged_pk) FROM import_staged_events)")
         }
         #expect {
