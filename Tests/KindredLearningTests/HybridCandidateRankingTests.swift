@@ -108,6 +108,65 @@ import Testing
     }
 }
 
+/// The pruned content search returns exactly what the exhaustive one does.
+@Suite struct CosineNeighbourSearchTests {
+    /// Catalogs shaped like real ones: a few very common terms (categories), middling ones
+    /// (colours, kinds), rare ones (words), short and long descriptions, exact duplicates.
+    static func catalog(items: Int, seed: UInt64) -> [[String]] {
+        var random = SeededGenerator(seed: seed)
+        return (0..<items).map { _ in
+            var text = ["category:c\(random.next() % 4)", "colour\(random.next() % 12)"]
+            for _ in 0..<Int(1 + random.next() % 4) { text.append("word\(random.next() % 3_000)") }
+            if random.next() % 3 == 0 { text.append("kind\(random.next() % 30)") }
+            return text
+        }
+    }
+
+    @Test(arguments: [(1_500, UInt64(1)), (4_000, UInt64(2)), (800, UInt64(3))])
+    func prunedEqualsExhaustive(items: Int, seed: UInt64) {
+        let texts = Self.catalog(items: items, seed: seed)
+        for share in [0.2, 1.0] {
+            let vectors = ContentAlgorithm.tfidf(texts, maxDocumentShare: share)
+            let byTerm = vectors.transposed()
+            for k in [1, 10, 50] {
+                let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2, pivot: byTerm)
+                let pruned = CosineNeighbourSearch.topK(vectors: vectors, k: k, threads: 2)
+                #expect(pruned == exhaustive, "items \(items), share \(share), k \(k)")
+            }
+        }
+    }
+
+    /// A catalog where rare words decide the neighbours and every item also carries two very
+    /// common terms: the search must stop before walking those, and still be exact. Every
+    /// third item is a duplicate of another, so groups of identical vectors are exercised too.
+    @Test func commonTermsAreNotWalkedAndTheListsStayExact() {
+        let texts = (0..<3_000).map { index -> [String] in
+            let item = index % 3 == 2 ? index - 1 : index
+            return ["category:c\(item % 3)", "colour\(item % 2)", "word\(item % 300)", "model\(item % 600)"]
+        }
+        let vectors = ContentAlgorithm.tfidf(texts, maxDocumentShare: 1)
+        let byTerm = vectors.transposed()
+        let everyPosting = (0..<byTerm.rows).reduce(0) { sum, term in
+            let length = byTerm.rowStarts[term + 1] - byTerm.rowStarts[term]
+            return sum + length * length
+        }
+        for k in [1, 3, 10] {
+            let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2, pivot: byTerm)
+            let (pruned, walked) = CosineNeighbourSearch.search(vectors: vectors, k: k, threads: 2)
+            #expect(pruned == exhaustive, "k \(k)")
+            #expect(walked < everyPosting / 10, "k \(k): walked \(walked) of \(everyPosting)")
+        }
+    }
+
+    @Test func itemsWithFewerThanKNeighboursKeepAllTheyHave() {
+        let texts = [["a", "b"], ["a"], ["c"], ["b", "c"], ["d"]]
+        let vectors = ContentAlgorithm.tfidf(texts, maxDocumentShare: 1)
+        let pruned = CosineNeighbourSearch.topK(vectors: vectors, k: 10, threads: 1)
+        #expect(pruned[0].map(\.item).sorted() == [1, 3])
+        #expect(pruned[4].isEmpty)
+    }
+}
+
 /// One training run computes content neighbours once, however many fits it makes.
 @Suite struct ContentMemoTests {
     @Test func fitsOfOneRunShareTheirContentNeighbours() {

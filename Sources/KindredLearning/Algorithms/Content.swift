@@ -36,9 +36,7 @@ public struct ContentAlgorithm: RecommenderAlgorithm {
 
     private func computeNeighbours(_ data: TrainingSet) -> ItemKNNModel {
         let vectors = Self.tfidf(data.itemText, maxDocumentShare: maxDocumentShare)  // items x terms, unit rows
-        let byTerm = vectors.transposed()
-        return ItemKNNModel(
-            neighbours: NeighbourSearch.allPairs(itemsByUser: vectors, userItems: vectors, k: neighbours, threads: threads, pivot: byTerm))
+        return ItemKNNModel(neighbours: CosineNeighbourSearch.topK(vectors: vectors, k: neighbours, threads: threads))
     }
 
     /// Unit-length TF-IDF rows: weight (1 + ln tf) * ln(N / df); too-common terms dropped.

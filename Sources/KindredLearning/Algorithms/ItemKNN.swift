@@ -97,7 +97,10 @@ public struct ItemKNNModel: RecommenderModel {
     }
 }
 
-/// Exact all-pairs top-K by sparse dot products, parallel over items.
+/// Exact all-pairs top-K by sparse dot products, parallel over items: item-item neighbours
+/// over users. (Content neighbours, unit TF-IDF rows, go through `CosineNeighbourSearch`,
+/// which returns the same lists without walking every common term; its tests hold the two
+/// together.)
 ///
 /// Memory is items x K plus one dense accumulator per worker: each item's row of
 /// similarities is accumulated, its best K kept in a bounded heap, and the row cleared before

@@ -3,7 +3,7 @@ import Foundation
 /// Little-endian Float32, Int32 and Int64 arrays as BLOBs: the weight format the schema
 /// promises, readable from any language (`numpy.frombuffer(blob, '<f4')`).
 public enum FloatBlob {
-    public static func encode(_ values: some Collection<Float>) -> Data { encodeWords(values.map(\.bitPattern)) }
+    public static func encode(_ values: some Collection<Float>) -> Data { encodeWords(values.map { $0.bitPattern }) }
     public static func encode(_ values: some Collection<Int32>) -> Data { encodeWords(values) }
     public static func encode(_ values: some Collection<Int64>) -> Data { encodeWords(values) }
 
@@ -11,10 +11,11 @@ public enum FloatBlob {
     public static func decodeInt32s(_ data: Data) -> [Int32] { decodeWords(data, as: Int32.self) }
     public static func decodeInt64s(_ data: Data) -> [Int64] { decodeWords(data, as: Int64.self) }
 
+    /// One copy of the words' bytes: appending to `Data` word by word cost a third of a
+    /// 500,000-item training run.
     private static func encodeWords<Word: FixedWidthInteger>(_ values: some Collection<Word>) -> Data {
-        var data = Data(capacity: values.count * MemoryLayout<Word>.size)
-        for value in values { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        return data
+        let words = values.map { $0.littleEndian }
+        return words.withUnsafeBytes { Data($0) }
     }
 
     private static func decodeWords<Word: FixedWidthInteger>(_ data: Data, as: Word.Type) -> [Word] {
