@@ -14,13 +14,14 @@ import Foundation
 ///   (weight x the term's largest weight anywhere) and the length of the rest of the vector
 ///   (Cauchy-Schwarz: the other vector has length 1). Once K + 1 items met so far already score
 ///   more than that on the terms walked, nothing else can enter the top K, and the common
-///   terms are never walked. A histogram of the partial scores, kept as they grow, gives that
-///   K + 1-th score (from below) without sorting anything.
+///   terms need not be walked: the walk stops there if scoring the groups met costs less than
+///   walking on. A histogram of the partial scores, kept as they grow, gives that K + 1-th
+///   score (from below) without sorting anything.
 ///
-/// The groups met that could still reach the list are then scored exactly, by a merge of the
-/// two sorted rows in the order `allPairs` adds the products, so every list is the same, score
-/// for score and tie for tie, as the exhaustive search's. Memory is items x K plus a few
-/// per-group scratch arrays per worker.
+/// The groups met that could still reach the list are then scored exactly, adding the
+/// products in the order `allPairs` adds them, so every list is the same, score for score and
+/// tie for tie, as the exhaustive search's. Memory is items x K plus a few per-group scratch
+/// arrays per worker.
 enum CosineNeighbourSearch {
     /// Slack between the bound and the partial scores before the search stops meeting new
     /// items: it covers float rounding in the partial sums, so rounding never drops a neighbour.
@@ -76,7 +77,6 @@ enum CosineNeighbourSearch {
 struct IdenticalRows {
     /// One row per group, in the order groups were first met.
     let rows: SparseMatrix
-    let groupOf: [Int]
     /// Each group's items, ascending.
     let members: [[Int]]
     var count: Int { members.count }
@@ -88,7 +88,6 @@ struct IdenticalRows {
 
     init(_ vectors: SparseMatrix) {
         var index: [Key: Int] = [:]
-        var groupOf = [Int](repeating: 0, count: vectors.rows)
         var members: [[Int]] = []
         var starts = [0]
         var columns: [Int32] = []
@@ -97,12 +96,10 @@ struct IdenticalRows {
             let range = vectors.rowStarts[item]..<vectors.rowStarts[item + 1]
             let key = Key(columns: vectors.columnIndices[range], bits: vectors.values[range].map(\.bitPattern))
             if let group = index[key] {
-                groupOf[item] = group
                 members[group].append(item)
             } else {
                 let group = members.count
                 index[key] = group
-                groupOf[item] = group
                 members.append([item])
                 columns.append(contentsOf: vectors.columnIndices[range])
                 values.append(contentsOf: vectors.values[range])
@@ -110,7 +107,6 @@ struct IdenticalRows {
             }
         }
         self.rows = SparseMatrix(rows: members.count, columns: vectors.columns, rowStarts: starts, columnIndices: columns, values: values)
-        self.groupOf = groupOf
         self.members = members
     }
 }
