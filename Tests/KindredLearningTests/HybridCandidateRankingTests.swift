@@ -100,7 +100,7 @@ import Testing
         // Unit vectors a = (1, 0), b = (0.6, 0.8), c = (0, 1): a.b = 0.6, b.c = 0.8, a.c = 0.
         let vectors = SparseMatrix(rows: 3, columns: 2, entries: [(0, 0, 1), (1, 0, 0.6), (1, 1, 0.8), (2, 1, 1)])
         let lists = NeighbourSearch.allPairs(
-            itemsByUser: vectors, userItems: vectors, k: 5, threads: 2, pivot: vectors.transposed())
+            itemsByUser: vectors.transposed(), userItems: vectors, k: 5, threads: 2)
         #expect(lists[0].map(\.item) == [1])
         #expect(lists[1].map(\.item) == [2, 0])
         #expect(abs(lists[1][0].score - 0.8) < 1e-6 && abs(lists[1][1].score - 0.6) < 1e-6)
@@ -129,7 +129,7 @@ import Testing
             let vectors = ContentAlgorithm.tfidf(texts, maxDocumentShare: share)
             let byTerm = vectors.transposed()
             for k in [1, 10, 50] {
-                let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2, pivot: byTerm)
+                let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2)
                 let pruned = CosineNeighbourSearch.topK(vectors: vectors, k: k, threads: 2)
                 #expect(pruned == exhaustive, "items \(items), share \(share), k \(k)")
             }
@@ -151,7 +151,7 @@ import Testing
             return sum + length * length
         }
         for k in [1, 3, 10] {
-            let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2, pivot: byTerm)
+            let exhaustive = NeighbourSearch.allPairs(itemsByUser: byTerm, userItems: vectors, k: k, threads: 2)
             let (pruned, walked) = CosineNeighbourSearch.search(vectors: vectors, k: k, threads: 2)
             #expect(pruned == exhaustive, "k \(k)")
             #expect(walked < everyPosting / 10, "k \(k): walked \(walked) of \(everyPosting)")

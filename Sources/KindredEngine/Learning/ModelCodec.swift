@@ -9,7 +9,6 @@ enum ModelCodec {
     /// Neighbour lists: per item, an Int32 count then that many (Int32 item, Float32 score).
     static func encodeNeighbours(_ lists: [[ScoredItem]]) -> Data {
         var ints: [Int32] = []
-        var data = Data()
         for list in lists {
             ints.append(Int32(list.count))
             for entry in list {
@@ -17,8 +16,7 @@ enum ModelCodec {
                 ints.append(Int32(bitPattern: entry.score.bitPattern))
             }
         }
-        data.append(FloatBlob.encode(ints))
-        return data
+        return FloatBlob.encode(ints)
     }
 
     static func decodeNeighbours(_ data: Data, items: Int) -> [[ScoredItem]] {

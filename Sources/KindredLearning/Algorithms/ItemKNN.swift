@@ -108,11 +108,8 @@ public struct ItemKNNModel: RecommenderModel {
 /// catalog makes tens of thousands of them per item).
 enum NeighbourSearch {
     /// `userItems`: items x users (each item's vector); `itemsByUser`: its transpose (users x
-    /// items). For content vectors (items x terms) pass `pivot`: terms x items.
-    static func allPairs(itemsByUser: SparseMatrix, userItems: SparseMatrix, k: Int, threads: Int, pivot: SparseMatrix? = nil)
-        -> [[ScoredItem]]
-    {
-        let itemsByUser = pivot ?? itemsByUser
+    /// items).
+    static func allPairs(itemsByUser: SparseMatrix, userItems: SparseMatrix, k: Int, threads: Int) -> [[ScoredItem]] {
         let items = userItems.rows
         var result = [[ScoredItem]](repeating: [], count: items)
         guard k > 0 else { return result }

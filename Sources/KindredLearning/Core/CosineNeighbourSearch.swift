@@ -79,6 +79,8 @@ struct IdenticalRows {
     let rows: SparseMatrix
     /// Each group's items, ascending.
     let members: [[Int]]
+    /// Each group's number of items: what a group counts for when items are counted.
+    let sizes: [Int32]
     var count: Int { members.count }
 
     private struct Key: Hashable {
@@ -108,6 +110,7 @@ struct IdenticalRows {
         }
         self.rows = SparseMatrix(rows: members.count, columns: vectors.columns, rowStarts: starts, columnIndices: columns, values: values)
         self.members = members
+        self.sizes = members.map { Int32($0.count) }
     }
 }
 
@@ -118,7 +121,6 @@ private struct GroupSearch {
     let byTerm: SparseMatrix
     let largestWeight: [Float]
     let k: Int
-    let multiplicity: [Int32]
     let partial: UnsafeMutablePointer<Float>
     let seen: UnsafeMutablePointer<Bool>
     let touched: UnsafeMutablePointer<Int32>
@@ -137,7 +139,6 @@ private struct GroupSearch {
         self.byTerm = byTerm
         self.largestWeight = largestWeight
         self.k = k
-        multiplicity = groups.members.map { Int32($0.count) }
         let count = max(groups.count, 1)
         partial = .allocate(capacity: count)
         partial.initialize(repeating: 0, count: count)
@@ -236,7 +237,7 @@ private struct GroupSearch {
                 }
             }
             let term = Int(rows.columnIndices[entry])
-            walked += byTerm.rowStarts[term + 1] - byTerm.rowStarts[term]
+            walked += postingLength(Int32(term))
             walk(term: term, weight: rows.values[entry], touchedCount: &touchedCount, itemsMet: &itemsMet)
         }
 
@@ -268,10 +269,10 @@ private struct GroupSearch {
         let end = byTerm.rowStarts[term + 1]
         byTerm.columnIndices.withUnsafeBufferPointer { others in
             byTerm.values.withUnsafeBufferPointer { values in
-                multiplicity.withUnsafeBufferPointer { multiplicity in
+                groups.sizes.withUnsafeBufferPointer { sizes in
                     for p in start..<end {
                         let other = Int(others[p])
-                        let count = Int(multiplicity[other])
+                        let count = Int(sizes[other])
                         let before = partial[other]
                         if seen[other] {
                             histogram[Self.bin(before)] -= count

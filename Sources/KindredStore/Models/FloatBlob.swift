@@ -11,8 +11,8 @@ public enum FloatBlob {
     public static func decodeInt32s(_ data: Data) -> [Int32] { decodeWords(data, as: Int32.self) }
     public static func decodeInt64s(_ data: Data) -> [Int64] { decodeWords(data, as: Int64.self) }
 
-    /// One copy of the words' bytes: appending to `Data` word by word cost a third of a
-    /// 500,000-item training run.
+    /// One copy of the words' bytes: appending to `Data` word by word made the final phase of a
+    /// 500,000-item training run (fit and write) take 45 s instead of 31 s.
     private static func encodeWords<Word: FixedWidthInteger>(_ values: some Collection<Word>) -> Data {
         let words = values.map { $0.littleEndian }
         return words.withUnsafeBytes { Data($0) }
