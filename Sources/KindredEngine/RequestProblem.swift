@@ -4,6 +4,9 @@ public struct RequestProblem: Error, Sendable, Equatable, CustomStringConvertibl
     public enum Kind: Sendable, Equatable {
         /// The input is malformed or breaks a rule.
         case invalid
+        /// The request may not speak for the person it names (a user token missing, expired,
+        /// forged or for someone else).
+        case unauthorized
         case notFound
         /// The input is larger than allowed.
         case tooLarge

@@ -36,6 +36,7 @@ struct APIError: HTTPResponseError, Sendable {
             let status: HTTPResponse.Status
             switch problem.kind {
             case .invalid: status = .badRequest
+            case .unauthorized: status = .unauthorized
             case .notFound: status = .notFound
             case .tooLarge: status = .contentTooLarge
             case .conflict: status = .conflict

@@ -3,16 +3,30 @@ import HTTPTypes
 import Hummingbird
 import KindredEngine
 
-/// Lets a request through only with a key of the role required: none or an unknown key is
-/// 401, a public key where an admin key is needed is 403. The key comes as
-/// `Authorization: Bearer <key>` or `X-Api-Key: <key>`.
+/// Lets a request through only with a key of a role the routes allow, and records who it
+/// speaks for: none or an unknown key is 401, a key of another role 403. The key comes as
+/// `Authorization: Bearer <key>` or `X-Api-Key: <key>`; a public key's user token as
+/// `X-Kindred-User-Token`. Routes whose callers cannot set headers (`navigator.sendBeacon`,
+/// server-sent events) may also take them from the query, as `key` and `token`.
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = KindredRequestContext
+
+    /// Which credentials the query may carry, beside the headers.
+    enum QueryCredentials {
+        case none
+        /// The user token (event streams).
+        case token
+        /// The key and the user token (beacons, which send a `text/plain` body and no headers).
+        case keyAndToken
+    }
+
     let engine: Engine
-    let required: ApiRole
+    let allowed: Set<ApiRole>
+    var query: QueryCredentials = .none
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let presented = Self.key(in: request) else {
+        let parameters = request.uri.queryParameters
+        guard let presented = Self.key(in: request) ?? (query == .keyAndToken ? Self.bounded(parameters.get("key")) : nil) else {
             throw APIError(
                 .unauthorized, code: "missing_key",
                 message: "this endpoint needs an API key (Authorization: Bearer <key>); create one with `kindred keys create`")
@@ -20,14 +34,17 @@ struct APIKeyMiddleware: RouterMiddleware {
         guard let (keyID, role) = try engine.authenticate(key: presented) else {
             throw APIError(.unauthorized, code: "invalid_key", message: "the API key is unknown or revoked")
         }
-        guard role.permits(required) else {
-            throw APIError(
-                .forbidden, code: "forbidden", message: "this endpoint needs an \(required.rawValue) key; the key given is \(role.rawValue)"
-            )
+        guard allowed.contains(role) else {
+            let roles = ApiRole.allCases.filter(allowed.contains).map(\.rawValue).joined(separator: " or ")
+            throw APIError(.forbidden, code: "forbidden", message: "this endpoint needs a key of role \(roles); the key given is \(role.rawValue)")
         }
         var context = context
         context.keyID = keyID
-        context.role = role
+        context.caller = Caller(role: role)
+        // Admin and ingest keys act for anyone: a token beside them means nothing and is not read.
+        if role == .public, let token = request.headers[.userToken] ?? (query == .none ? nil : parameters.get("token")), !token.isEmpty {
+            context.caller.tokenUserID = try engine.verifyUserToken(token)
+        }
         return try await next(request, context)
     }
 
@@ -35,17 +52,19 @@ struct APIKeyMiddleware: RouterMiddleware {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let key = parts[1].trimmingCharacters(in: .whitespaces)
-                return key.isEmpty || key.utf8.count > 200 ? nil : key
+                return bounded(parts[1].trimmingCharacters(in: .whitespaces))
             }
         }
-        if let key = request.headers[.apiKey], !key.isEmpty, key.utf8.count <= 200 {
-            return key
-        }
-        return nil
+        return bounded(request.headers[.apiKey])
+    }
+
+    private static func bounded(_ key: String?) -> String? {
+        guard let key, !key.isEmpty, key.utf8.count <= 200 else { return nil }
+        return key
     }
 }
 
 extension HTTPField.Name {
     static let apiKey = HTTPField.Name("X-Api-Key")!
+    static let userToken = HTTPField.Name("X-Kindred-User-Token")!
 }

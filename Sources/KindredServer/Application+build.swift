@@ -58,17 +58,20 @@ public func buildApplication(
     let operations = OperationRoutes(engine: engine, writer: writer, metrics: metrics)
     operations.addHealth(to: router)
 
-    let storefront = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .public))
-    EventRoutes(engine: engine, writer: writer, configuration: configuration, metrics: metrics).add(to: storefront)
-    RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: storefront)
-    ConsentRoutes(engine: engine, configuration: configuration).add(to: storefront)
-    ExperimentRoutes(engine: engine).add(to: storefront)
+    // Who may call what (DESIGN.md "Who may speak for whom"): each group names its roles.
+    let beacons = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.writers, query: .keyAndToken))
+    EventRoutes(engine: engine, writer: writer, configuration: configuration, metrics: metrics).add(to: beacons)
+    let writes = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.writers))
+    ConsentRoutes(engine: engine, configuration: configuration).add(to: writes)
+    let reads = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers))
+    RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
+    ExperimentRoutes(engine: engine).add(to: reads)
 
-    let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, required: .admin))
+    let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin]))
     CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)
     ModelRoutes(engine: engine, lane: lane, configuration: configuration).add(to: admin)
     PeopleRoutes(engine: engine).add(to: admin)
-    operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, required: .admin)))
+    operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]
     services.append(RetentionService(engine: engine, logger: logger))

@@ -1,11 +1,13 @@
 import Hummingbird
 import KindredEngine
 
-/// The per-request state: Hummingbird's own, and the API key that authenticated the request.
+/// The per-request state: Hummingbird's own, the API key that authenticated the request, and
+/// whom it speaks for.
 struct KindredRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var keyID: String?
-    var role: ApiRole?
+    /// Set by `APIKeyMiddleware`; routes without a key (health, the tracker script) speak for nobody.
+    var caller = Caller(role: .public)
 
     init(source: Source) {
         coreContext = .init(source: source)

@@ -75,8 +75,9 @@ import Testing
         try await harness.withServer { client, _ in
             let body =
                 #"{"user_id": "shopper-9", "purpose": "personalization", "granted": false, "ts": "2026-11-24T09:00:00Z", "source": "banner", "policy_version": "v3"}"#
-            #expect(try await client.call(.post, "/v1/consents", key: publicKey, json: body).status == .created)
-            let again = try await client.call(.post, "/v1/consents", key: publicKey, json: body)
+            let token = harness.token("shopper-9")
+            #expect(try await client.call(.post, "/v1/consents", key: publicKey, token: token, json: body).status == .created)
+            let again = try await client.call(.post, "/v1/consents", key: publicKey, token: token, json: body)
             #expect(again.status == .ok)
             #expect(again.object["recorded"] as? Bool == false)
             let missing = try await client.call(

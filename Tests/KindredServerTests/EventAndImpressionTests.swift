@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func aBatchIsStoredAndEachBadEventReportedByIndex() async throws {
-        let (publicKey, before) = (harness.publicKey, try count("events"))
+        let (publicKey, before, harness) = (harness.publicKey, try count("events"), self.harness)
         let reportText = try await harness.withServer { client, _ in
             let body = """
                 {"events": [
@@ -32,10 +32,11 @@ import Testing
                   {"type": "dwell", "user_id": "web-1", "item_id": "P00001", "ts": 1763632800, "value": -4}
                 ]}
                 """
-            let response = try await client.call(.post, "/v1/events", key: publicKey, json: body)
+            let token = harness.token("web-1")
+            let response = try await client.call(.post, "/v1/events", key: publicKey, token: token, json: body)
             #expect(response.status == .ok)
             // Sending the same batch again stores nothing twice.
-            let again = try await client.call(.post, "/v1/events", key: publicKey, json: body)
+            let again = try await client.call(.post, "/v1/events", key: publicKey, token: token, json: body)
             #expect(again.object["stored"] as? Int == 0)
             #expect(again.object["duplicates"] as? Int == 2)
             return response.text
@@ -105,7 +106,8 @@ import Testing
         let publicKey = harness.publicKey
         let harness = self.harness
         try await harness.withServer { client, _ in
-            let response = try await client.call(.get, "/v1/users/c00001/recommendations?k=5", key: publicKey)
+            let response = try await client.call(
+                .get, "/v1/users/c00001/recommendations?k=5", key: publicKey, token: harness.token("c00001"))
             #expect(response.status == .ok)
             let body = response.object
             let requestID = try #require(body["request_id"] as? String)
@@ -152,18 +154,18 @@ import Testing
     }
 
     @Test func newEventsChangeRecommendationsBeforeAnyRetrain() async throws {
-        let publicKey = harness.publicKey
+        let (publicKey, token) = (harness.publicKey, harness.token("fresh-visitor"))
         try await harness.withServer { client, _ in
             let path = "/v1/users/fresh-visitor/recommendations?k=5"
-            let first = try await client.call(.get, path, key: publicKey).object
+            let first = try await client.call(.get, path, key: publicKey, token: token).object
             #expect(first["personalized"] as? Bool == false, "a stranger gets the non-personalized ranking")
             let events = (1...6).map { n in
                 #"{"type": "purchase", "user_id": "fresh-visitor", "item_id": "P\#(String(format: "%05d", 100 + n))", "ts": "2026-11-24T1\#(n):00:00Z"}"#
             }
             #expect(
-                try await client.call(.post, "/v1/events", key: publicKey, json: #"{"events": ["# + events.joined(separator: ",") + "]}")
+                try await client.call(.post, "/v1/events", key: publicKey, token: token, json: #"{"events": ["# + events.joined(separator: ",") + "]}")
                     .status == .ok)
-            let second = try await client.call(.get, path, key: publicKey).object
+            let second = try await client.call(.get, path, key: publicKey, token: token).object
             #expect(second["personalized"] as? Bool == true, "folded in from the new events, without retraining")
             #expect(second["model_version"] as? Int == 1)
             let ids = { (body: [String: Any]) in (body["items"] as? [[String: Any]] ?? []).map { $0["item_id"] as? String ?? "" } }

@@ -38,13 +38,16 @@ import Testing
         let before = try count("events")
         let (anonymized, withheld, afterGrant) = try await harness.withServer { client, _ -> (Int, Int, Int) in
             let first = try await client.call(
-                .post, "/v1/events", key: publicKey, json: events(for: "quiet-shopper", items: ["P00001", "P00002"]))
+                .post, "/v1/events", key: publicKey, token: harness.token("quiet-shopper"),
+                json: events(for: "quiet-shopper", items: ["P00001", "P00002"]))
             _ = try engine.setSetting("consent.events_without_analytics", to: "drop")
-            let second = try await client.call(.post, "/v1/events", key: publicKey, json: events(for: "quiet-shopper", items: ["P00003"]))
+            let second = try await client.call(
+                .post, "/v1/events", key: publicKey, token: harness.token("quiet-shopper"), json: events(for: "quiet-shopper", items: ["P00003"]))
             #expect(
-                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("quiet-shopper", "analytics", true)).status
+                try await client.call(.post, "/v1/consents", key: publicKey, token: harness.token("quiet-shopper"), json: consent("quiet-shopper", "analytics", true)).status
                     == .created)
-            let third = try await client.call(.post, "/v1/events", key: publicKey, json: events(for: "quiet-shopper", items: ["P00004"]))
+            let third = try await client.call(
+                .post, "/v1/events", key: publicKey, token: harness.token("quiet-shopper"), json: events(for: "quiet-shopper", items: ["P00004"]))
             return (first.object["anonymized"] as? Int ?? -1, second.object["withheld"] as? Int ?? -1, third.object["stored"] as? Int ?? -1)
         }
         #expect(anonymized == 2, "opt-in without a decision: stored without the person")
@@ -66,20 +69,21 @@ import Testing
             Int64(try DatabaseSnapshot.strings("SELECT user_pk FROM users WHERE pseudonym = '\(pseudonym)'", in: database).first ?? ""))
         try await harness.withServer { client, _ in
             let path = "/v1/users/c00001/recommendations?k=5"
-            #expect(try await client.call(.get, path, key: publicKey).object["personalized"] as? Bool == true)
+            let token = harness.token("c00001")
+            #expect(try await client.call(.get, path, key: publicKey, token: token).object["personalized"] as? Bool == true)
             #expect(
-                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("c00001", "personalization", false)).status
+                try await client.call(.post, "/v1/consents", key: publicKey, token: token, json: consent("c00001", "personalization", false)).status
                     == .created)
             // The vector is dropped from the model in memory, and the very next request is not personalized.
             #expect(try engine.servingCache.model(database: database)?.isDropped(userPK) == true)
-            let after = try await client.call(.get, path, key: publicKey).object
+            let after = try await client.call(.get, path, key: publicKey, token: token).object
             #expect(after["personalized"] as? Bool == false)
             // New events change nothing for them: no fold-in.
             #expect(
                 try await client.call(
-                    .post, "/v1/events", key: publicKey, json: events(for: "c00001", items: ["P00010", "P00011", "P00012"])
+                    .post, "/v1/events", key: publicKey, token: token, json: events(for: "c00001", items: ["P00010", "P00011", "P00012"])
                 ).status == .ok)
-            #expect(try await client.call(.get, path, key: publicKey).object["personalized"] as? Bool == false)
+            #expect(try await client.call(.get, path, key: publicKey, token: token).object["personalized"] as? Bool == false)
             // Retraining leaves them out of every user-specific parameter.
             #expect(try await client.call(.post, "/v1/models/train", key: harness.adminKey).status == .ok)
         }
@@ -99,10 +103,10 @@ import Testing
         let pseudonym = engine.pseudonym(of: person)
         let reportText = try await harness.withServer { client, _ -> String in
             #expect(
-                try await client.call(.post, "/v1/consents", key: publicKey, json: consent(person, "analytics", true)).status == .created)
+                try await client.call(.post, "/v1/consents", key: publicKey, token: harness.token(person), json: consent(person, "analytics", true)).status == .created)
             #expect(
                 try await client.call(
-                    .post, "/v1/events", key: publicKey, json: events(for: person, items: ["P00005", "P00006", "P00007"])
+                    .post, "/v1/events", key: publicKey, token: harness.token(person), json: events(for: person, items: ["P00005", "P00006", "P00007"])
                 ).status == .ok)
             _ = try await client.call(.get, "/v1/users/\(person)/recommendations", key: publicKey)
             #expect(try await client.call(.post, "/v1/models/train", key: adminKey).status == .ok)
@@ -239,7 +243,7 @@ import Testing
         try engine.createExperiment(key: "home", variants: [.init(name: "a", weight: 1), .init(name: "b", weight: 1)])
         let answers = try await harness.withServer { client, _ -> [String] in
             func variant(_ user: String) async throws -> String {
-                let response = try await client.call(.get, "/v1/users/\(user)/experiments/home", key: publicKey)
+                let response = try await client.call(.get, "/v1/users/\(user)/experiments/home", key: publicKey, token: harness.token(user))
                 #expect(response.status == .ok)
                 return (response.object["variant"] as? String) ?? "none"
             }
@@ -248,17 +252,17 @@ import Testing
             answers.append(try await variant("exp-1"))
             answers.append(try await variant("exp-1"))
             #expect(
-                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("exp-2", "experiments", false)).status
+                try await client.call(.post, "/v1/consents", key: publicKey, token: harness.token("exp-2"), json: consent("exp-2", "experiments", false)).status
                     == .created)
             answers.append(try await variant("exp-2"))
             // Opt-in: out until they grant it.
             _ = try engine.setSetting("consent.experiments", to: "opt-in")
             answers.append(try await variant("exp-3"))
             #expect(
-                try await client.call(.post, "/v1/consents", key: publicKey, json: consent("exp-3", "experiments", true)).status == .created
+                try await client.call(.post, "/v1/consents", key: publicKey, token: harness.token("exp-3"), json: consent("exp-3", "experiments", true)).status == .created
             )
             answers.append(try await variant("exp-3"))
-            #expect(try await client.call(.get, "/v1/users/exp-1/experiments/nope", key: publicKey).status == .notFound)
+            #expect(try await client.call(.get, "/v1/users/exp-1/experiments/nope", key: publicKey, token: harness.token("exp-1")).status == .notFound)
             return answers
         }
         #expect(answers[0] != "none" && answers[0] == answers[1])

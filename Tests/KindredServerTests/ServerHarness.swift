@@ -17,6 +17,8 @@ struct ServerHarness {
     let engine: Engine
     let publicKey: String
     let adminKey: String
+    /// The shop's token secret, as its backend holds it.
+    let tokenSecret: String
 
     init(train: Bool = true, users: Int = 300, items: Int = 200, events: Int = 20_000) throws {
         var shop = SampleShopGenerator.Configuration()
@@ -34,6 +36,13 @@ struct ServerHarness {
         }
         publicKey = try engine.createKey(role: .public, label: "storefront").key
         adminKey = try engine.createKey(role: .admin, label: "tests").key
+        tokenSecret = try engine.rotateTokenSecret(graceSeconds: 0).secret
+    }
+
+    /// A user token for `userID` as the shop's backend signs it: valid for an hour, or expired
+    /// `-lifetime` seconds ago.
+    func token(_ userID: String, lifetime: Int64 = 3600, secret: String? = nil) -> String {
+        UserToken.sign(userID: userID, expiresAtSeconds: Int64(Date().timeIntervalSince1970) + lifetime, secret: secret ?? tokenSecret)
     }
 
     var database: KindredDatabase { engine.database }
@@ -61,10 +70,12 @@ struct ServerHarness {
 /// Requests as a storefront or an administrator sends them.
 extension TestClientProtocol {
     func call(
-        _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: String? = nil, headers extra: HTTPFields = [:]
+        _ method: HTTPRequest.Method, _ uri: String, key: String? = nil, token: String? = nil, json: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
+        if let token { headers[HTTPField.Name("X-Kindred-User-Token")!] = token }
         if json != nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }

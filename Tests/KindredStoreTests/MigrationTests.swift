@@ -37,13 +37,13 @@ import Testing
             for table in [
                 "settings", "items", "users", "events", "consents", "segments", "segment_members",
                 "model_versions", "model_item_vectors", "model_user_vectors", "model_artifacts",
-                "experiments", "assignments", "audit_log", "jobs", "schema_migrations", "api_keys", "impressions",
+                "experiments", "assignments", "audit_log", "jobs", "schema_migrations", "api_keys", "impressions", "token_secrets",
             ] {
                 #expect(try db.tableExists(table), "missing table \(table)")
             }
             for view in [
                 "current_consents", "daily_event_counts", "active_model", "events_readable", "segment_sizes", "top_items",
-                "impression_outcomes", "api_keys_readable",
+                "impression_outcomes", "api_keys_readable", "token_secrets_readable",
             ] {
                 #expect(try db.viewExists(view), "missing view \(view)")
             }

@@ -8,7 +8,7 @@ struct KeysCommand: ParsableCommand {
         commandName: "keys",
         abstract: "Create, list and revoke API keys.",
         discussion: """
-            A public key is for the storefront: events, recommendations, similar items, consents. An admin key may do everything: catalog upkeep, models, training, metrics. Only a hash of each key is stored; the key is shown once, when it is created.
+            A public key is for the storefront: events, recommendations, similar items, consents; it acts for a named person only with their user token (`kindred tokens`). An ingest key is for the shop's backend: it posts events and consents for anyone and reads nothing. An admin key may do everything: catalog upkeep, models, training, metrics. Only a hash of each key is stored; the key is shown once, when it is created.
             """,
         subcommands: [Create.self, List.self, Revoke.self])
 
@@ -17,7 +17,7 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: ArgumentHelp("public (storefront) or admin.", valueName: "role"))
+        @Option(help: ArgumentHelp("public (storefront), ingest (the shop's backend) or admin.", valueName: "role"))
         var role: String
 
         @Option(help: "A note saying what the key is for.")
@@ -27,7 +27,7 @@ struct KeysCommand: ParsableCommand {
         var json = false
 
         func validate() throws {
-            guard ApiRole(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
+            guard ApiRole(rawValue: role) != nil else { throw ValidationError("--role must be public, ingest or admin") }
         }
 
         func run() throws {
@@ -70,7 +70,7 @@ struct KeysCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The key id (kd_pub_... or kd_adm_..., as `kindred keys list` shows).")
+        @Argument(help: "The key id (kd_pub_..., kd_ing_... or kd_adm_..., as `kindred keys list` shows).")
         var keyID: String
 
         func run() throws {

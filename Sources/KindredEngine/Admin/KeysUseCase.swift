@@ -1,14 +1,34 @@
 import KindredStore
 
-/// Who may call the API: the storefront's public key, or an administrator's.
+/// Who may call the API: the storefront's public key, a shop backend's ingest key, or an
+/// administrator's.
 public enum ApiRole: String, Sendable, CaseIterable, Codable {
-    /// Events, recommendations, similar items, consents: what a storefront page does.
+    /// Events, recommendations, similar items, consents: what a storefront page does. It sits
+    /// in the page where anyone can read it, so it acts for a named person only with that
+    /// person's user token.
     case `public`
-    /// Everything: catalog upkeep, models, training, people's data.
+    /// A shop's backend posting events and consents for its customers: writes for anyone,
+    /// reads nothing, so that the backend needs neither tokens nor an admin key.
+    case ingest
+    /// Everything, for anyone: catalog upkeep, models, training, people's data.
     case admin
 
-    /// Whether a key of this role may do what `required` allows.
-    public func permits(_ required: ApiRole) -> Bool { self == .admin || required == .public }
+    /// The roles of routes that write what a storefront or a backend reports (events, consents).
+    public static let writers: Set<ApiRole> = [.public, .ingest, .admin]
+    /// The roles of routes that read rankings and assignments.
+    public static let readers: Set<ApiRole> = [.public, .admin]
+
+    /// Whether a key of this role acts for any person without a token.
+    public var actsForAnyone: Bool { self != .public }
+
+    /// The prefix of this role's keys: kd_pub_, kd_ing_, kd_adm_.
+    var keyPrefix: String {
+        switch self {
+        case .public: return "pub"
+        case .ingest: return "ing"
+        case .admin: return "adm"
+        }
+    }
 }
 
 /// A key as `kindred keys create` shows it once.
@@ -22,7 +42,7 @@ public struct CreatedApiKey: Sendable, Codable {
 
 extension Engine {
     public func createKey(role: ApiRole, label: String?) throws -> CreatedApiKey {
-        let generated = ApiKeySecret.generate(role: role.rawValue)
+        let generated = ApiKeySecret.generate(prefix: role.keyPrefix)
         try database.writer.write { db in
             let now = clock.now()
             try ApiKeyStore.insert(

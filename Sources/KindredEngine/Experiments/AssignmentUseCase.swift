@@ -39,8 +39,10 @@ extension Engine {
     /// The person's variant of a running experiment: the same every time (the first
     /// assignment is recorded), drawn by weight from a hash of the experiment and their
     /// pseudonym. Only people who may be processed for experiments are assigned: for anyone
-    /// else nothing is recorded and the answer is "not in the experiment".
-    public func assignVariant(experiment key: String, userID: String) throws -> VariantAssignment {
+    /// else nothing is recorded and the answer is "not in the experiment". Only a caller who may
+    /// act for the person is answered: an assignment is about them.
+    public func assignVariant(experiment key: String, userID: String, caller: Caller = .owner) throws -> VariantAssignment {
+        try caller.requireActing(for: userID)
         let pseudonym = database.pseudonymizer.pseudonym(of: userID)
         return try database.writer.write { db in
             guard let experiment = try ExperimentStore.experiment(key: key, in: db), experiment.status == "running" else {

@@ -16,6 +16,9 @@ public struct EventBatchReport: Sendable, Codable, Equatable {
     public var duplicates: Int
     /// Stored without their person, who may not be processed for analytics.
     public var anonymized: Int
+    /// Stored without their person (session only): they came with a public key and no user
+    /// token, which may not speak for anyone.
+    public var withoutToken: Int
     /// Not stored: no analytics consent, and the shop drops such events.
     public var withheld: Int
     public var rejected: [Rejection]
@@ -24,14 +27,30 @@ public struct EventBatchReport: Sendable, Codable, Equatable {
 extension Engine {
     /// Stores a batch of events (`{"events": [...]}`, each with the import's fields) through
     /// the group-commit writer. Bad events are reported by index and the good ones stored; a
-    /// body that is not such a batch is refused whole.
-    public func ingestEvents(body: Data, maxEvents: Int, writer: GroupCommitWriter) async throws -> EventBatchReport {
+    /// body that is not such a batch is refused whole. Events that name a person the caller may
+    /// not act for are stored without them (no token) or refuse the whole batch (another
+    /// person's token): nobody posts events as someone else.
+    public func ingestEvents(body: Data, maxEvents: Int, writer: GroupCommitWriter, caller: Caller = .owner) async throws
+        -> EventBatchReport
+    {
         let objects = try Self.batchObjects(body, member: "events", maxCount: maxEvents)
         var drafts: [EventDraft] = []
         var rejected: [EventBatchReport.Rejection] = []
+        var withoutToken = 0
+        let tokenPseudonym = caller.tokenUserID.map(database.pseudonymizer.pseudonym(of:))
         for (index, result) in RequestRecords.events(objects, pseudonymizer: database.pseudonymizer).enumerated() {
             switch result {
-            case .success(let draft): drafts.append(draft)
+            case .success(var draft):
+                if let pseudonym = draft.userPseudonym, !caller.role.actsForAnyone, pseudonym != tokenPseudonym {
+                    guard tokenPseudonym == nil else {
+                        var problem = RequestProblem.tokenMismatch
+                        problem.field = "events[\(index)].user_id"
+                        throw problem
+                    }
+                    draft.userPseudonym = nil
+                    withoutToken += 1
+                }
+                drafts.append(draft)
             case .failure(let error): rejected.append(.init(index: index, field: error.field, message: error.message))
             }
         }
@@ -45,7 +64,7 @@ extension Engine {
         }
         return EventBatchReport(
             received: objects.count, stored: outcome.stored, duplicates: outcome.duplicates, anonymized: outcome.anonymized,
-            withheld: outcome.withheld, rejected: rejected)
+            withoutToken: withoutToken, withheld: outcome.withheld, rejected: rejected)
     }
 
     /// The array under `member` of a JSON object body, checked for size.

@@ -3,8 +3,17 @@ import KindredStore
 
 extension Engine {
     /// Recommendations as the API serves them: named by a fresh request id, with what was
-    /// shown as an impression record for the log.
-    public func recommendForDisplay(_ request: RecommendationRequest) throws -> (RecommendationResponse, ImpressionRecord) {
+    /// shown as an impression record for the log. A caller who may not act for the person
+    /// named (a public key without their token) gets what a stranger gets, logged for nobody:
+    /// a guessable id must not reveal what someone bought.
+    public func recommendForDisplay(_ request: RecommendationRequest, caller: Caller = .owner) throws -> (
+        RecommendationResponse, ImpressionRecord
+    ) {
+        var request = request
+        if let userID = request.userID, !caller.mayAct(for: userID) {
+            guard caller.tokenUserID == nil else { throw RequestProblem.tokenMismatch }
+            request.userID = nil
+        }
         let (response, loggedUserPK) = try recommend(
             request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:)))
         return shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)

@@ -12,9 +12,9 @@ struct ConsentRoutes {
     }
 
     func add(to group: RouterGroup<KindredRequestContext>) {
-        group.post("consents") { request, _ -> Response in
+        group.post("consents") { request, context -> Response in
             let body = try await request.bodyData(limit: configuration.maxBodyBytes)
-            let recorded = try engine.recordConsent(body: body)
+            let recorded = try engine.recordConsent(body: body, caller: context.caller)
             return try JSONResponse.make(Recorded(recorded: recorded), status: recorded ? .created : .ok)
         }
     }

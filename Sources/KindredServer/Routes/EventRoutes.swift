@@ -9,9 +9,9 @@ struct EventRoutes {
     let metrics: ServerMetrics
 
     func add(to group: RouterGroup<KindredRequestContext>) {
-        group.post("events") { request, _ -> Response in
+        group.post("events") { request, context -> Response in
             let body = try await request.bodyData(limit: configuration.maxBodyBytes)
-            let report = try await engine.ingestEvents(body: body, maxEvents: configuration.maxBatchEvents, writer: writer)
+            let report = try await engine.ingestEvents(body: body, maxEvents: configuration.maxBatchEvents, writer: writer, caller: context.caller)
             metrics.eventsStored.increment(by: Int64(report.stored))
             metrics.eventsRejected.increment(by: Int64(report.rejected.count))
             return try JSONResponse.make(report)

@@ -9,7 +9,7 @@ struct ExperimentRoutes {
         group.get("users/{id}/experiments/{key}") { _, context -> Response in
             let userID = try PathID.read("id", context)
             let key = try PathID.read("key", context)
-            return try JSONResponse.make(try engine.assignVariant(experiment: key, userID: userID))
+            return try JSONResponse.make(try engine.assignVariant(experiment: key, userID: userID, caller: context.caller))
         }
     }
 }

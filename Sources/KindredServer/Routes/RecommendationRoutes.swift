@@ -28,7 +28,7 @@ struct RecommendationRoutes {
             }
             recommendation.country = try query.text("country", maxLength: 16)
             recommendation.hour = try query.integer("hour", in: 0...23)
-            let (response, shown) = try engine.recommendForDisplay(recommendation)
+            let (response, shown) = try engine.recommendForDisplay(recommendation, caller: context.caller)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)
