@@ -60,7 +60,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            // The tracker's source; the binary carries it minified (scripts/embed-tracker.sh).
+            exclude: ["Tracker/tracker.js"]
         ),
         // The command-line face; a library so that tests can drive it in process.
         .target(
@@ -95,6 +98,7 @@ let package = Package(
                 "KindredServer", "KindredEngine", "KindredStore", "KindredTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

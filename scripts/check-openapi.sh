@@ -21,8 +21,11 @@ for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break
   sleep 0.2
 done
+# The recommendation stream never ends by design, so schemathesis would wait on it for ever;
+# RecommendationStreamTests reads it over a socket instead.
 schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
   --header "Authorization: Bearer $key" \
+  --exclude-operation-id recommendationStream \
   --max-examples "$examples" --workers 2 --seed "${SEED:-1}" \
   --suppress-health-check too_slow
 echo "openapi.yaml holds against kindred serve (port $port)"

@@ -24,7 +24,7 @@ struct AllowedOriginsMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = Response(status: .noContent)
             addHeaders(to: &response, origin: origin)
             response.headers[.accessControlAllowMethods] = "GET, POST, PUT, DELETE, OPTIONS"
-            response.headers[.accessControlAllowHeaders] = "Content-Type, Authorization, X-Api-Key"
+            response.headers[.accessControlAllowHeaders] = "Content-Type, Authorization, X-Api-Key, X-Kindred-User-Token"
             response.headers[.accessControlMaxAge] = "3600"
             return response
         }
@@ -35,6 +35,8 @@ struct AllowedOriginsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func addHeaders(to response: inout Response, origin: String) {
         response.headers[.accessControlAllowOrigin] = anyOrigin ? "*" : origin
+        // The tracker reads it to wait as long as a busy server asks before sending again.
+        response.headers[.accessControlExposeHeaders] = "Retry-After"
         if !anyOrigin { response.headers[.vary] = "Origin" }
     }
 }

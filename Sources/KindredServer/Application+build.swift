@@ -28,6 +28,7 @@ public func buildApplication(
         logger.notice("finished an interrupted \(finished.kind) import of \(finished.file) (\(finished.counts.imported) rows)")
     }
     let metrics = ServerMetrics()
+    let streams = RecommendationStreams()
     let writer = GroupCommitWriter(
         database: engine.database, clock: engine.clock,
         limits: .init(events: configuration.maxQueuedEvents, bytes: configuration.maxQueuedBytes),
@@ -35,9 +36,10 @@ public func buildApplication(
             metrics.groupCommits.increment()
             metrics.groupCommitSeconds.increment(by: seconds)
         },
-        onFiling: { events, seconds in
+        onFiling: { events, seconds, people in
             metrics.eventsFiled.increment(by: Int64(events))
             metrics.filingSeconds.increment(by: seconds)
+            streams.filed(people)
         },
         onError: { logger.error("\($0)") })
     try writer.start()
@@ -57,6 +59,7 @@ public func buildApplication(
 
     let operations = OperationRoutes(engine: engine, writer: writer, metrics: metrics)
     operations.addHealth(to: router)
+    TrackerRoutes().add(to: router)
 
     // Who may call what (DESIGN.md "Who may speak for whom"): each group names its roles.
     let beacons = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.writers, query: .keyAndToken))
@@ -66,6 +69,11 @@ public func buildApplication(
     let reads = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers))
     RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
     ExperimentRoutes(engine: engine).add(to: reads)
+    // Server-sent events cannot set headers through EventSource: the token may come in the query.
+    let streaming = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers, query: .token))
+    RecommendationStreamRoutes(
+        engine: engine, writer: writer, streams: streams, metrics: metrics, heartbeat: configuration.streamHeartbeat
+    ).add(to: streaming)
 
     let admin = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin]))
     CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)

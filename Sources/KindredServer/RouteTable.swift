@@ -4,8 +4,10 @@ enum RouteTable {
     static let routes: [(method: String, pattern: String)] = [
         ("GET", "/healthz"),
         ("GET", "/metrics"),
+        ("GET", "/v1/tracker.js"),
         ("POST", "/v1/events"),
         ("GET", "/v1/users/{id}/recommendations"),
+        ("GET", "/v1/users/{id}/recommendations/stream"),
         ("DELETE", "/v1/users/{id}"),
         ("GET", "/v1/users/{id}/data"),
         ("GET", "/v1/users/{id}/experiments/{key}"),

@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// idle between requests) before the server closes it, so that slow clients cannot hold
     /// connections open.
     public var idleTimeout: Double = 15
+    /// Seconds between heartbeats on a recommendation stream: a comment line that keeps proxies
+    /// from closing a quiet connection and lets the server notice a client that went away.
+    public var streamHeartbeat: Double = 15
 
     public init() {}
 

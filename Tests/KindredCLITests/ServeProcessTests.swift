@@ -143,6 +143,38 @@ import Testing
         #expect(try await served(3), "the server did not pick up version 3")
     }
 
+    @Test func anOpenRecommendationStreamDoesNotHoldAGracefulStop() async throws {
+        let admin = try KindredProcess.run(["keys", "create", "--role", "admin", "--db", database], in: directory.path)
+        let adminKey = admin.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, port) = try start()
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: try #require(Executable.find("curl")))
+        curl.arguments = ["-sN", "-H", "Authorization: Bearer \(adminKey)", "http://127.0.0.1:\(port)/v1/users/u1/recommendations/stream"]
+        let output = Pipe()
+        curl.standardOutput = output
+        try curl.run()
+        let opened = try await Executable.onOwnThread { () -> String in
+            var text = ""
+            while !text.contains("event: recommendations") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
+        }
+        #expect(opened.contains("event: recommendations"), "\(opened)")
+        let stopping = Date()
+        server.terminate()
+        while server.isRunning, Date().timeIntervalSince(stopping) < 30 { try await Task.sleep(for: .milliseconds(50)) }
+        let seconds = Date().timeIntervalSince(stopping)
+        if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        server.waitUntilExit()
+        curl.terminate()
+        // The heartbeat is 15 s and the idle timeout 15 s: ending well inside them means the stream let go.
+        #expect(seconds < 10, "the server took \(seconds) s to stop with a stream open")
+        #expect(server.terminationStatus == 0)
+    }
+
     @Test func aSecondServerOnTheSameFileRefusesAndACrashLeavesNoStaleLock() throws {
         let (first, _) = try start()
         let second = try KindredProcess.run(

@@ -16,6 +16,25 @@ public enum Executable {
     /// Runs the program to its end and returns what it printed; a non-zero exit throws with its
     /// standard error.
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        String(decoding: try run(program, arguments, environment: environment, raw: true), as: UTF8.self)
+    }
+
+    /// `run` on a thread of its own, for async tests: waiting for a program on one of the few
+    /// threads Swift concurrency (or Dispatch's global queue, as wide as the machine has cores)
+    /// runs on would starve every server the other tests run in-process.
+    public static func runDetached(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+        try await onOwnThread { try run(program, arguments, environment: environment) }
+    }
+
+    /// Runs blocking `work` on a new thread and awaits its result.
+    public static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    /// Like `run(_:_:environment:)`, returning the bytes printed (compressed output, say).
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil, raw: Bool) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -34,6 +53,6 @@ public enum Executable {
                 description: "\(program) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
                     + String(decoding: complained, as: UTF8.self))
         }
-        return String(decoding: printed, as: UTF8.self)
+        return printed
     }
 }

@@ -1,9 +1,14 @@
 -- wrk script: POST /v1/events with batches of $BATCH (default 100) events, every event with
 -- an id of its own, for people and items drawn from $USERS and $ITEMS. Counts the events each
 -- 2xx reply says were stored, so that the run can be checked against the database afterwards.
+-- ANONYMOUS=1: events of page visitors (a session id, no person), as the tracker sends before
+-- login. BEACON=1: as navigator.sendBeacon sends them, a text/plain body with the key in the
+-- query and no headers of its own.
 local users, items = {}, {}
 local key = os.getenv("KEY")
 local batch = tonumber(os.getenv("BATCH") or "100")
+local anonymous = os.getenv("ANONYMOUS") == "1"
+local beacon = os.getenv("BEACON") == "1"
 local types = { "view", "view", "view", "click", "add_to_cart", "purchase" }
 local threads = {}
 local counter = 0
@@ -27,14 +32,18 @@ function request()
   thread_sent = sent
   local now = os.time() * 1000
   local parts = {}
+  local who = anonymous and string.format('"session_id":"s%d-%d"', id, sent) or nil
   for n = 1, batch do
     parts[n] = string.format(
-      '{"event_id":"w%d-%d-%d","type":"%s","user_id":"%s","item_id":"%s","ts":%d,"device":"mobile","country":"GB"}',
-      id, sent, n, types[math.random(#types)], users[math.random(#users)], items[math.random(#items)], now + n)
+      '{"event_id":"w%d-%d-%d","type":"%s",%s,"item_id":"%s","ts":%d,"device":"mobile","country":"GB"}',
+      id, sent, n, types[math.random(#types)], who or string.format('"user_id":"%s"', users[math.random(#users)]),
+      items[math.random(#items)], now + n)
   end
-  return wrk.format("POST", "/v1/events",
-    { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" },
-    '{"events":[' .. table.concat(parts, ",") .. ']}')
+  local body = '{"events":[' .. table.concat(parts, ",") .. ']}'
+  if beacon then
+    return wrk.format("POST", "/v1/events?key=" .. key, { ["Content-Type"] = "text/plain;charset=UTF-8" }, body)
+  end
+  return wrk.format("POST", "/v1/events", { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }, body)
 end
 
 function response(status, headers, body)

@@ -129,16 +129,17 @@ public final class GroupCommitWriter: @unchecked Sendable {
     static let favouritesInterval = 1.0
     static let favouritesPerPass = 256
     /// Called after each group commit with the seconds its transaction took, and after each
-    /// filing with the events filed and its seconds; outside any lock (metrics).
+    /// filing with the events filed, its seconds and the profiles whose events it filed (live
+    /// recommendation streams); outside any lock.
     private let onCommit: @Sendable (_ seconds: Double) -> Void
-    private let onFiling: @Sendable (_ events: Int, _ seconds: Double) -> Void
+    private let onFiling: @Sendable (_ events: Int, _ seconds: Double, _ people: [Int64]) -> Void
     /// Called with errors that no request can be told about (impressions).
     private let onError: @Sendable (String) -> Void
 
     public init(
         database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(), limits: QueueLimits = QueueLimits(),
         onCommit: @escaping @Sendable (_ seconds: Double) -> Void = { _ in },
-        onFiling: @escaping @Sendable (_ events: Int, _ seconds: Double) -> Void = { _, _ in },
+        onFiling: @escaping @Sendable (_ events: Int, _ seconds: Double, _ people: [Int64]) -> Void = { _, _, _ in },
         onError: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.database = database
@@ -328,7 +329,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                     try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
                 }
                 checkpoints?.checkpointer.largeCommitMade()
-                onFiling(filed.stored, WallClock.monotonicSeconds() - started)
+                onFiling(filed.stored, WallClock.monotonicSeconds() - started, filed.touchedUsers)
                 EventInbox.finishFiling(through: last, keys: inbox)
                 staleFavourites.formUnion(filed.touchedUsers)
                 condition.withLock {

@@ -41,3 +41,12 @@ extension Engine {
         UUID().uuidString.lowercased()
     }
 }
+
+extension Engine {
+    /// The profile a person's events are filed under, nil before their first one: what a live
+    /// recommendation stream watches for in the event writer's filings.
+    public func profileKey(userID: String) throws -> Int64? {
+        let pseudonym = database.pseudonymizer.pseudonym(of: userID)
+        return try database.writer.read { db in try ServingQueries.userPK(pseudonym: pseudonym, in: db) }
+    }
+}

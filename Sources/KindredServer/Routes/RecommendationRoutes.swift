@@ -12,23 +12,7 @@ struct RecommendationRoutes {
 
     func add(to group: RouterGroup<KindredRequestContext>) {
         group.get("users/{id}/recommendations") { request, context -> Response in
-            let query = QueryReader(request.uri.queryParameters)
-            var recommendation = RecommendationRequest(userID: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
-            recommendation.includeCategories = try query.list("category", maxLength: 64)
-            recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
-            if let device = try query.text("device", maxLength: 16) {
-                guard Device(loosely: device) != nil else {
-                    throw APIError(
-                        .badRequest, code: "invalid_parameter",
-                        message:
-                            "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
-                        field: "device")
-                }
-                recommendation.device = device
-            }
-            recommendation.country = try query.text("country", maxLength: 16)
-            recommendation.hour = try query.integer("hour", in: 0...23)
-            let (response, shown) = try engine.recommendForDisplay(recommendation, caller: context.caller)
+            let (response, shown) = try engine.recommendForDisplay(try Self.read(request, context), caller: context.caller)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)
@@ -42,5 +26,28 @@ struct RecommendationRoutes {
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)
         }
+    }
+
+    /// A recommendation request from the path's person and the query: one reading for the
+    /// list and its stream.
+    static func read(_ request: Request, _ context: KindredRequestContext) throws -> RecommendationRequest {
+        let query = QueryReader(request.uri.queryParameters)
+        var recommendation = RecommendationRequest(
+            userID: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
+        recommendation.includeCategories = try query.list("category", maxLength: 64)
+        recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
+        if let device = try query.text("device", maxLength: 16) {
+            guard Device(loosely: device) != nil else {
+                throw APIError(
+                    .badRequest, code: "invalid_parameter",
+                    message:
+                        "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    field: "device")
+            }
+            recommendation.device = device
+        }
+        recommendation.country = try query.text("country", maxLength: 16)
+        recommendation.hour = try query.integer("hour", in: 0...23)
+        return recommendation
     }
 }
