@@ -28,4 +28,4 @@ if grep -q '"####' <<<"$minified"; then echo "the minified tracker contains a ra
   echo "        \"\"\"####"
   echo "}"
 } > "$out"
-echo "wrote $out ($(printf %s "$minified" | wc -c) bytes, $(printf %s "$minified" | gzip -9 | wc -c) gzipped)"
+echo "wrote $out ($(printf %s "$minified" | wc -c) bytes, $(printf %s "$minified" | gzip -9 -n | wc -c) gzipped)"

@@ -356,6 +356,25 @@ class TrackerInABrowser(unittest.TestCase):
         self.assertEqual([i.get_attribute("data-kindred-item") for i in items], [i["item_id"] for i in expected["items"]])
         self.assertIn(expected["items"][0]["title"], items[0].text, "the shop's template was filled")
         self.shoot("recommendations-personal")
+        recorded = eventually(lambda: SHOP.query(
+            "SELECT purpose, granted FROM consents WHERE source = 'tracker' AND user_pk = "
+            "(SELECT user_pk FROM users WHERE pseudonym = ?) ORDER BY purpose", SHOP.run("pseudonym", user, "--db", SHOP.db)))
+        self.assertEqual(recorded, [("analytics", 1), ("personalization", 1)], "the banner's decision recorded for the person")
+
+    def test_hovering_a_link_fetches_the_next_pages_list_ahead(self):
+        url = SHOP.page("hover.html", '<p><a id="next" href="#" data-kindred-item="P00005">a product</a></p><div id="recs"></div>')
+        self.open(url)
+        self.consent()
+        from selenium.webdriver.common.action_chains import ActionChains
+        ActionChains(self.driver).move_to_element(self.driver.find_element("id", "next")).perform()
+        self.assertTrue(eventually(lambda: self.driver.execute_script("return sessionStorage.getItem('kindred.p.P00005')")))
+        asked = SHOP.answered("/v1/items/{id}/similar", 200)
+        self.driver.execute_script("kindred('recommend', document.getElementById('recs'), {similar: 'P00005', k: 8})")
+        items = eventually(lambda: self.driver.find_elements("css selector", "#recs [data-kindred-item]"))
+        expected = json.loads(SHOP.api("/v1/items/P00005/similar?k=8"))
+        self.assertEqual([i.get_attribute("data-kindred-item") for i in items], [i["item_id"] for i in expected["items"]])
+        self.assertEqual(SHOP.answered("/v1/items/{id}/similar", 200), asked + 1,
+                         "rendered from what the hover fetched: the only similar-items request since is the test's own")
 
 
 class LiveRecommendations(unittest.TestCase):

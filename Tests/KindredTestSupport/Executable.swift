@@ -16,7 +16,7 @@ public enum Executable {
     /// Runs the program to its end and returns what it printed; a non-zero exit throws with its
     /// standard error.
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-        String(decoding: try run(program, arguments, environment: environment, raw: true), as: UTF8.self)
+        String(decoding: try bytes(printedBy: program, arguments, environment: environment), as: UTF8.self)
     }
 
     /// `run` on a thread of its own, for async tests: waiting for a program on one of the few
@@ -34,7 +34,7 @@ public enum Executable {
     }
 
     /// Like `run(_:_:environment:)`, returning the bytes printed (compressed output, say).
-    public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil, raw: Bool) throws -> Data {
+    public static func bytes(printedBy program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments

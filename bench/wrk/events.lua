@@ -9,6 +9,8 @@ local key = os.getenv("KEY")
 local batch = tonumber(os.getenv("BATCH") or "100")
 local anonymous = os.getenv("ANONYMOUS") == "1"
 local beacon = os.getenv("BEACON") == "1"
+-- Event ids start with RUN, so that runs against the same database are not each other's duplicates.
+local run = os.getenv("RUN") or "w"
 local types = { "view", "view", "view", "click", "add_to_cart", "purchase" }
 local threads = {}
 local counter = 0
@@ -32,11 +34,11 @@ function request()
   thread_sent = sent
   local now = os.time() * 1000
   local parts = {}
-  local who = anonymous and string.format('"session_id":"s%d-%d"', id, sent) or nil
+  local who = anonymous and string.format('"session_id":"%s%d-%d"', run, id, sent) or nil
   for n = 1, batch do
     parts[n] = string.format(
-      '{"event_id":"w%d-%d-%d","type":"%s",%s,"item_id":"%s","ts":%d,"device":"mobile","country":"GB"}',
-      id, sent, n, types[math.random(#types)], who or string.format('"user_id":"%s"', users[math.random(#users)]),
+      '{"event_id":"%s%d-%d-%d","type":"%s",%s,"item_id":"%s","ts":%d,"device":"mobile","country":"GB"}',
+      run, id, sent, n, types[math.random(#types)], who or string.format('"user_id":"%s"', users[math.random(#users)]),
       items[math.random(#items)], now + n)
   end
   local body = '{"events":[' .. table.concat(parts, ",") .. ']}'

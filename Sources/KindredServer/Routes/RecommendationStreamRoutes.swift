@@ -19,7 +19,7 @@ struct RecommendationStreamRoutes {
     func add(to group: RouterGroup<KindredRequestContext>) {
         group.get("users/{id}/recommendations/stream") { request, context -> Response in
             let recommendation = try RecommendationRoutes.read(request, context)
-            let userID = recommendation.userID!
+            let userID = try PathID.read("id", context)
             try context.caller.requireActing(for: userID)
             let caller = context.caller
             // The first list before the answer starts, so that a bad request is a plain 4xx.
@@ -68,7 +68,8 @@ struct RecommendationStreamRoutes {
 
     /// Writes one list as an event and logs it as shown; returns its item ids.
     private func send(_ list: (RecommendationResponse, ImpressionRecord), to body: inout any ResponseBodyWriter) async throws -> [String] {
-        let json = RecommendationJSON.encode(list.0) ?? Array((try? JSONResponse.encoder.encode(list.0)) ?? Data("{}".utf8))
+        // The encoder's error for a number that is not finite ends the stream, as it fails the plain route.
+        let json = try RecommendationJSON.encode(list.0) ?? Array(JSONResponse.encoder.encode(list.0))
         var event = ByteBuffer(string: "event: recommendations\nid: \(list.0.requestID ?? "")\ndata: ")
         event.writeBytes(json)
         event.writeString("\n\n")
