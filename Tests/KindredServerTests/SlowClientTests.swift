@@ -37,19 +37,21 @@ import Testing
             _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, bytes.count, 0) }
         }
 
-        /// `readUntilClosed` on a dispatch thread: blocking reads on the test's async task would
-        /// hold one of the few threads the server's own route handlers run on.
-        func awaitClose(timeout: Double) async -> (text: String, closedAfter: Double?) {
+        /// `readUntilClosed` on a thread of its own: blocking reads on the test's async task (or
+        /// on Dispatch's global queue, as wide as the machine has cores) would hold one of the few
+        /// threads the server's own route handlers run on.
+        /// `since` is when the caller's clock started (its connection, say): a reading thread
+        /// that starts late on a loaded machine must not shorten the time measured.
+        func awaitClose(timeout: Double, since: Date = Date()) async -> (text: String, closedAfter: Double?) {
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: self.readUntilClosed(timeout: timeout)) }
+                Thread { continuation.resume(returning: self.readUntilClosed(timeout: timeout, since: since)) }.start()
             }
         }
 
         /// Reads until the server closes the connection or `timeout` passes; returns what came
         /// and how long until the close (nil when it stayed open).
-        func readUntilClosed(timeout: Double) -> (text: String, closedAfter: Double?) {
+        func readUntilClosed(timeout: Double, since started: Date = Date()) -> (text: String, closedAfter: Double?) {
             var received: [UInt8] = []
-            let started = Date()
             var buffer = [UInt8](repeating: 0, count: 4096)
             while Date().timeIntervalSince(started) < timeout {
                 var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -64,9 +66,11 @@ import Testing
 
     @Test func aConnectionThatSendsHalfItsHeadersIsClosedAfterTheIdleTimeout() async throws {
         let closedAfter = try await harness.withServer({ $0.idleTimeout = 1 }) { client, _ in
+            // The server's idle clock starts when it accepts the connection: so does this one.
+            let connected = Date()
             let connection = try RawConnection(port: client.port!)
             connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-            let outcome = await connection.awaitClose(timeout: 60)
+            let outcome = await connection.awaitClose(timeout: 60, since: connected)
             #expect(outcome.text.isEmpty, "no answer to half a request: \(outcome.text)")
             return outcome.closedAfter
         }
