@@ -50,7 +50,9 @@ struct APIError: HTTPResponseError, Sendable {
                 .serviceUnavailable, code: "busy", message: "the database is locked by another connection; try again shortly",
                 retryAfter: 2)
         case let error as DataError:
-            return APIError(.badRequest, code: "invalid_field", message: error.message, field: error.field)
+            return APIError(
+                .badRequest, code: "invalid_field", message: error.line.map { "line \($0): \(error.message)" } ?? error.message,
+                field: error.field)
         case let error as HTTPResponseError:
             return APIError(error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
         default:

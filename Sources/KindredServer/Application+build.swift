@@ -79,6 +79,7 @@ public func buildApplication(
     CatalogRoutes(engine: engine, configuration: configuration).add(to: admin)
     ModelRoutes(engine: engine, lane: lane, configuration: configuration).add(to: admin)
     PeopleRoutes(engine: engine).add(to: admin)
+    ExperimentAnalysisRoutes(engine: engine, configuration: configuration).add(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]

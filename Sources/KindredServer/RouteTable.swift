@@ -11,6 +11,8 @@ enum RouteTable {
         ("DELETE", "/v1/users/{id}"),
         ("GET", "/v1/users/{id}/data"),
         ("GET", "/v1/users/{id}/experiments/{key}"),
+        ("POST", "/v1/experiments/analyze"),
+        ("GET", "/v1/experiments/plan"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

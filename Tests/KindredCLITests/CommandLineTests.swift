@@ -100,6 +100,7 @@ import Testing
             ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"], ["backup"], ["restore"],
             ["generate"], ["pseudonym"], ["serve"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
             ["settings"], ["forget"], ["export"], ["purge"], ["experiments", "create"], ["experiments", "assign"],
+            ["experiments", "plan"], ["experiments", "analyze"], ["experiments", "calibrate"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)
             #expect(help.status == 0)

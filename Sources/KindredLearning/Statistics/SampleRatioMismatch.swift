@@ -9,6 +9,7 @@ public struct SampleRatioMismatch: Sendable, Equatable, Codable {
     /// True below `threshold`: a p-value that small happens by chance once in a thousand.
     public var flagged: Bool
     public var expectedShares: [Double]
+    public var method = "pearson_chi_square"
 
     public static let threshold = 0.001
 

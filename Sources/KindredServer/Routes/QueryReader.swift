@@ -42,6 +42,28 @@ struct QueryReader {
     }
 }
 
+extension QueryReader {
+    /// A finite decimal number; the range is checked by the Engine function the route calls,
+    /// so that the CLI and the API refuse the same values with the same words.
+    func number(_ name: String) throws -> Double? {
+        guard let raw = try text(name, maxLength: 32) else { return nil }
+        guard let value = Double(raw), value.isFinite else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "'\(raw)' is not a number", field: name)
+        }
+        return value
+    }
+
+    /// `true` or `false` (also 1 and 0).
+    func flag(_ name: String) throws -> Bool? {
+        guard let raw = try text(name, maxLength: 5) else { return nil }
+        switch raw.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw APIError(.badRequest, code: "invalid_parameter", message: "'\(raw)' is not true or false", field: name)
+        }
+    }
+}
+
 /// A path parameter that names a person or an item.
 enum PathID {
     static func read(_ name: String, _ context: some RequestContext) throws -> String {
