@@ -80,6 +80,7 @@ public func buildApplication(
     ModelRoutes(engine: engine, lane: lane, configuration: configuration).add(to: admin)
     PeopleRoutes(engine: engine).add(to: admin)
     ExperimentAnalysisRoutes(engine: engine, configuration: configuration).add(to: admin)
+    ExperimentAdminRoutes(engine: engine, configuration: configuration).add(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]

@@ -12,6 +12,10 @@ enum RecommendationJSON {
         out.bytes.reserveCapacity(160 + response.items.count * 160)
         out.raw("{\"algorithm\":")
         out.string(response.algorithm)
+        if let experiment = response.experiment {
+            out.raw(",\"experiment\":")
+            out.string(experiment)
+        }
         out.raw(",\"items\":[")
         for (index, item) in response.items.enumerated() {
             if index > 0 { out.raw(",") }
@@ -54,6 +58,10 @@ enum RecommendationJSON {
         if let requestID = response.requestID {
             out.raw(",\"request_id\":")
             out.string(requestID)
+        }
+        if let variant = response.variant {
+            out.raw(",\"variant\":")
+            out.string(variant)
         }
         out.raw("}")
         return out.bytes

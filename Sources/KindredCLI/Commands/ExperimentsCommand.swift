@@ -8,30 +8,168 @@ struct ExperimentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiments",
         abstract: "A/B tests: start them, assign people (only with experiments consent), size and analyse them.",
-        subcommands: [Create.self, Assign.self, Plan.self, Analyze.self, Calibrate.self])
+        subcommands: [Create.self, Start.self, Stop.self, Ship.self, List.self, Report.self, Assign.self, Plan.self, Analyze.self, Calibrate.self])
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start an experiment with weighted variants.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The experiment's key, e.g. homepage-ranking.") var key: String
-        @Option(help: ArgumentHelp("Variants and their weights.", valueName: "name=weight,...")) var variants: String
-        @Option(help: "A name for people.") var name: String?
+        static let configuration = CommandConfiguration(
+            abstract: "Create and start an experiment whose variants serve different strategies.",
+            discussion: """
+                Each --variant is NAME=STRATEGY[:WEIGHT], the control first. A strategy is default (what everyone gets without the experiment), algorithm:NAME (the newest model of that algorithm, kept beside the active one and retrained by the scheduler while the experiment runs; one is trained now if there is none) or model:VERSION. Only people with experiments and analytics consent take part; everyone else gets the default and is not counted.
 
-        func parsedVariants() throws -> [ExperimentStore.Variant] {
-            try variants.split(separator: ",").map { pair in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let weight = Double(parts[1]), weight > 0 else {
-                    throw ValidationError("--variants: '\(pair)' is not name=weight with a positive weight")
+                Example: kindred experiments create home-recs --variant control=algorithm:popularity --variant personal=algorithm:hybrid
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key, e.g. home-recs.") var key: String
+        @Option(name: .customLong("variant"), help: ArgumentHelp("A variant: NAME=STRATEGY[:WEIGHT] (repeat; the control first).", valueName: "name=strategy"))
+        var variantList: [String] = []
+        @Option(help: ArgumentHelp("Variants and weights, all serving the default (the older form).", valueName: "name=weight,..."))
+        var variants: String?
+        @Option(help: "A name for people.") var name: String?
+        @Option(help: "Experiments in one layer never share a person.") var layer = "main"
+        @Option(help: "Share of eligible people in the experiment (0 to 1).") var traffic = 1.0
+        @Option(help: ArgumentHelp("Only these device classes.", valueName: "mobile,...")) var device: String?
+        @Option(help: ArgumentHelp("Only these countries (two-letter codes).", valueName: "DE,...")) var country: String?
+        @Option(help: ArgumentHelp("Only members of these segments.", valueName: "key,...")) var segment: String?
+        @Flag(help: "Keep it as a draft for `experiments start`.") var draft = false
+        @Flag(help: "Print as JSON.") var json = false
+
+        func definition() throws -> ExperimentDefinition {
+            var parsed: [ExperimentDefinition.Variant] = try variantList.map { try ExperimentDefinition.Variant(parsing: $0) }
+            if let variants {
+                guard variantList.isEmpty else { throw ValidationError("use --variant or --variants, not both") }
+                parsed = try variants.split(separator: ",").map { pair in
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2, let weight = Double(parts[1]), weight > 0 else {
+                        throw ValidationError("--variants: '\(pair)' is not name=weight with a positive weight")
+                    }
+                    return ExperimentDefinition.Variant(name: String(parts[0]), weight: weight)
                 }
-                return ExperimentStore.Variant(name: String(parts[0]), weight: weight)
             }
+            func list(_ text: String?) -> [String] {
+                (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            var definition = ExperimentDefinition(key: key, name: name, variants: parsed)
+            definition.layer = layer
+            definition.trafficShare = traffic
+            definition.targeting = .init(device: list(device), country: list(country), segment: list(segment))
+            definition.start = !draft
+            return definition
         }
 
-        func validate() throws { _ = try parsedVariants() }
+        func validate() throws {
+            do { try definition().check() } catch let problem as RequestProblem { throw ValidationError(problem.description) }
+        }
 
         func run() throws {
-            try Engine.open(at: global.location).createExperiment(key: key, name: name, variants: try parsedVariants())
-            print("started experiment \(key)")
+            let engine = try Engine.open(at: global.location)
+            let definition = try definition()
+            // A variant's algorithm without a trained model gets one now, beside the active model.
+            for case .algorithm(let algorithm) in definition.variants.map(\.strategy) where try !engine.hasServableModel(algorithm: algorithm) {
+                var options = TrainOptions()
+                options.algorithm = AlgorithmSpec(name: algorithm)
+                options.keepBesideActive = true
+                let report = try engine.train(options)
+                if !json { print("trained version \(report.version) (\(algorithm)) for the experiment, beside the active model") }
+            }
+            let summary = try engine.createExperiment(definition)
+            if json {
+                print(try JSONOutput.encode(summary))
+            } else {
+                print("\(summary.status == "running" ? "started" : "created draft") experiment \(summary.key): " + ExperimentText.variants(summary))
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each variant's people and metrics since their first exposure, the sample ratio check first.",
+            discussion: """
+                Metrics per person from the events within --window days of their first exposure: ctr (clicks on the experiment's recommendations per item shown, by the delta method), conversion, add_to_cart_rate, revenue_per_person, dwell_per_view, items_per_order. Person-level metrics use CUPED with the same metric in the window before exposure. Every variant is compared with the first. The result is also stored for the experiment_results view.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key.") var key: String
+        @Option(help: ArgumentHelp("Also per group of people: device, country or segment.", valueName: "breakdown")) var by: String?
+        @Option(help: "Days after the first exposure that count.") var window = 7.0
+        @Flag(help: "Without CUPED.") var noCuped = false
+        @OptionGroup var statistics: StatisticsOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func request() throws -> ReportRequest {
+            var request = ReportRequest()
+            request.options = try statistics.parsed()
+            request.windowDays = window
+            request.cuped = !noCuped
+            if let by {
+                guard let breakdown = ReportRequest.Breakdown(rawValue: by) else {
+                    throw ValidationError("--by: '\(by)' is not device, country or segment")
+                }
+                request.by = breakdown
+            }
+            return request
+        }
+
+        func validate() throws {
+            do { try request().check() } catch let problem as RequestProblem { throw ValidationError(problem.description) }
+        }
+
+        func run() throws {
+            let report = try Engine.open(at: global.location).experimentReport(key: key, request: try request())
+            print(json ? try JSONOutput.encode(report) : ExperimentReportText.render(report))
+        }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a draft experiment.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key.") var key: String
+
+        func run() throws {
+            let summary = try Engine.open(at: global.location).startExperiment(key: key)
+            print("started experiment \(summary.key): " + ExperimentText.variants(summary))
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop an experiment: everyone gets the default again; its data and report stay.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key.") var key: String
+
+        func run() throws {
+            let summary = try Engine.open(at: global.location).stopExperiment(key: key)
+            print("stopped experiment \(summary.key) (\(summary.variants.map { "\($0.name): \(Grouped.int($0.exposed)) exposed" }.joined(separator: ", ")))")
+        }
+    }
+
+    struct Ship: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a variant's strategy the default: its model becomes the active one (audited); the experiment stops.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The experiment's key.") var key: String
+        @Argument(help: "The variant to ship.") var variant: String
+
+        func run() throws {
+            let engine = try Engine.open(at: global.location)
+            let summary = try engine.shipExperiment(key: key, variant: variant)
+            let strategy = summary.variants.first { $0.name == variant }?.strategy ?? "default"
+            let active = try engine.models().first { $0.status == "active" }
+            print("shipped \(variant) of \(key) (\(strategy)); serving model version \(active.map { "\($0.version) (\($0.algorithm))" } ?? "none")")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every experiment with its status, variants and exposures.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let experiments = try Engine.open(at: global.location).listExperiments()
+            if json {
+                print(try JSONOutput.encode(experiments))
+                return
+            }
+            if experiments.isEmpty { print("no experiments; `kindred experiments create` starts one") }
+            for experiment in experiments { print(ExperimentText.line(experiment)) }
         }
     }
 
@@ -161,6 +299,26 @@ extension ExperimentsCommand {
             let rates = ErrorRateSimulation.run(settings)
             print(json ? try JSONOutput.encode(CalibrationReport(settings: settings, rates: rates)) : ExperimentAnalysisText.render(settings, rates))
         }
+    }
+}
+
+/// One-line forms of an experiment for the terminal.
+enum ExperimentText {
+    static func variants(_ summary: ExperimentSummary) -> String {
+        summary.variants.map { "\($0.name)=\($0.strategy) (weight \(ModelText.number($0.weight)))" }.joined(separator: ", ")
+    }
+
+    static func line(_ summary: ExperimentSummary) -> String {
+        var parts = ["\(summary.key)  \(summary.status)"]
+        if let shipped = summary.shippedVariant { parts.append("shipped \(shipped)") }
+        parts.append("layer \(summary.layer)")
+        if summary.trafficShare < 1 { parts.append(String(format: "%g%% of traffic", summary.trafficShare * 100)) }
+        let targeting = summary.targeting
+        if !targeting.isEmpty {
+            parts.append("for " + (targeting.device + targeting.country + targeting.segment.map { "segment " + $0 }).joined(separator: ", "))
+        }
+        parts.append(summary.variants.map { "\($0.name)=\($0.strategy): \(Grouped.int($0.exposed)) exposed" }.joined(separator: ", "))
+        return parts.joined(separator: "  ")
     }
 }
 

@@ -33,6 +33,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Relative validation-NDCG loss allowed against the active model (default from settings, else 0.05).")
     var margin: Double?
 
+    @Flag(help: "Keep the new model beside the active one without activating it (a model for an experiment's algorithm:NAME).")
+    var noActivate = false
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -56,6 +59,7 @@ struct TrainCommand: ParsableCommand {
             relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map(TrainingDataKinds.kind(of:)))
         options.tune = tune
         options.activationMargin = margin
+        options.keepBesideActive = noActivate
         options.threads = learning.threads
         options.seed = learning.seed
         let report = try engine.train(

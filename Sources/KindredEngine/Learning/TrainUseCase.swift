@@ -17,6 +17,9 @@ public struct TrainOptions: Sendable {
     /// How much worse (relative, on validation NDCG@k) a new model may be than the active one
     /// and still replace it; nil reads `models.activation_margin` from settings (default 0.05).
     public var activationMargin: Double?
+    /// Store the model beside the active one without activating it, whatever its metrics: a
+    /// model for an experiment variant (`algorithm:NAME`), or one to compare by hand.
+    public var keepBesideActive = false
     public var threads = 2
     public var seed: UInt64 = 42
     /// Who asked for the run, recorded with the job: "cli", "api", "scheduler".
@@ -130,6 +133,10 @@ extension Engine {
                 ? "first model (validation skipped)" : "first model (not validated: no relevant events in the validation period)"
         }
 
+        if options.keepBesideActive, active != nil {
+            activate = false
+            reason = "kept beside the active model, not activated (" + reason + ")"
+        }
         let parameters = algorithm.hyperparameters
         let metricsJSON =
             validation.map { v in
@@ -171,6 +178,8 @@ extension Engine {
             try ModelRegistry.setTrainingSeconds(version: version, seconds: seconds, in: db)
             if activate {
                 try ModelRegistry.activate(version: version, reason: reason, nowMs: clock.now(), in: db)
+            } else if options.keepBesideActive {
+                try ModelRegistry.setStatus(version: version, status: "ready", reason: reason, in: db)
             } else {
                 try ModelRegistry.setStatus(version: version, status: "rejected", reason: reason, in: db)
             }

@@ -34,6 +34,7 @@ extension Engine {
                 return try recordSkip(started: started, trigger: trigger, reason: "no events yet")
             }
             if onlyWithNewEvents, let trained = freshness.newestTrainedEventPK, trained >= newest {
+                retrainExperimentModels(newestEventPK: newest, trigger: trigger, threads: threads, validationDays: validationDays)
                 return try recordSkip(
                     started: started, trigger: trigger, reason: "no events since the last model was trained (event \(trained))")
             }
@@ -44,6 +45,7 @@ extension Engine {
             options.trigger = trigger
             let report = try train(options)
             try servingCache.warm()
+            retrainExperimentModels(newestEventPK: newest, trigger: trigger, threads: threads, validationDays: validationDays)
             return .trained(report)
         } catch {
             let message = String(describing: error)
@@ -54,6 +56,70 @@ extension Engine {
                         error: message), in: db)
             }
             return .failed(message: message, becauseOfData: error is DataError)
+        }
+    }
+
+    /// Keeps the models of running experiments' `algorithm:NAME` variants as fresh as the
+    /// active one: each algorithm other than the active model's is retrained beside it (never
+    /// activated) when events arrived since its newest version, with that version's
+    /// parameters; then serving loads what the experiments serve. A failure here is a failed
+    /// job of its own and does not undo the active model's run.
+    func retrainExperimentModels(newestEventPK: Int64, trigger: String, threads: Int, validationDays: Int) {
+        do {
+            let stale = try database.writer.read { db -> [AlgorithmSpec] in
+                let active = try ModelRegistry.active(in: db)
+                var specs: [AlgorithmSpec] = []
+                var seen: Set<String> = []
+                for experiment in try ExperimentStore.running(in: db) {
+                    for variant in experiment.variants {
+                        guard case .algorithm(let name) = ServingStrategy.of(variant), name != active?.algorithm, seen.insert(name).inserted
+                        else { continue }
+                        let newest = try ModelRegistry.newestServable(algorithm: name, in: db).flatMap { try ModelRegistry.record(version: $0, in: db) }
+                        if let newest, (newest.dataMaxEventPK ?? 0) >= newestEventPK { continue }
+                        specs.append(newest.flatMap { try? StoredSpec.spec(of: $0) } ?? AlgorithmSpec(name: name))
+                    }
+                }
+                return specs
+            }
+            for spec in stale {
+                var options = TrainOptions()
+                options.algorithm = spec
+                options.threads = threads
+                options.validationDays = validationDays
+                options.trigger = trigger
+                options.keepBesideActive = true
+                do {
+                    _ = try train(options)
+                } catch {
+                    _ = try? database.writer.write { db in
+                        try JobStore.insert(
+                            .init(
+                                kind: "train", status: "failed", startedMs: clock.now(), finishedMs: clock.now(),
+                                details: ["trigger": trigger, "algorithm": spec.name, "for": "experiments"], error: "\(error)"), in: db)
+                    }
+                }
+            }
+            try servingCache.warmOthers(try experimentVersions())
+        } catch {
+            _ = try? database.writer.write { db in
+                try JobStore.insert(
+                    .init(
+                        kind: "train", status: "failed", startedMs: clock.now(), finishedMs: clock.now(),
+                        details: ["trigger": trigger, "for": "experiments"], error: "\(error)"), in: db)
+            }
+        }
+    }
+
+    /// The model versions running experiments serve now.
+    func experimentVersions() throws -> Set<Int64> {
+        try database.writer.read { db in
+            var versions: Set<Int64> = []
+            for experiment in try ExperimentStore.running(in: db) {
+                for variant in experiment.variants {
+                    if let version = try servedVersion(ServingStrategy.of(variant), in: db) { versions.insert(version) }
+                }
+            }
+            return versions
         }
     }
 
@@ -74,6 +140,7 @@ extension Engine {
         if let onModelSwap { hook = { model in onModelSwap(model.record.version) } }
         servingCache.refreshInBackground(onSwap: hook)
         try servingCache.warm()
+        try servingCache.warmOthers(try experimentVersions())
     }
 
     /// The version serving holds now (nil before any model).

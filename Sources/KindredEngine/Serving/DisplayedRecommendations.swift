@@ -6,6 +6,10 @@ extension Engine {
     /// shown as an impression record for the log. A caller who may not act for the person
     /// named (a public key without their token) gets what a stranger gets, logged for nobody:
     /// a guessable id must not reveal what someone bought.
+    ///
+    /// A person in a running experiment gets their variant's strategy, and the impression
+    /// names the experiment and variant, which records their first exposure. The response
+    /// counts as the variant's only if the variant's model really served it.
     public func recommendForDisplay(_ request: RecommendationRequest, caller: Caller = .owner) throws -> (
         RecommendationResponse, ImpressionRecord
     ) {
@@ -14,9 +18,16 @@ extension Engine {
             guard caller.tokenUserID == nil else { throw RequestProblem.tokenMismatch }
             request.userID = nil
         }
-        let (response, loggedUserPK) = try recommend(
-            request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:)))
-        return shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
+        let pseudonym = request.userID.map(database.pseudonymizer.pseudonym(of:))
+        let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, request: request) }
+        let (response, loggedUserPK) = try recommend(request, userPK: nil, pseudonym: pseudonym, version: choice?.version)
+        var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
+        if let choice, loggedUserPK != nil, choice.version == nil || response.modelVersion == choice.version {
+            displayed.1.exposure = .init(experimentPK: choice.experimentPK, experiment: choice.experiment, variant: choice.variant)
+            displayed.0.experiment = choice.experiment
+            displayed.0.variant = choice.variant
+        }
+        return displayed
     }
 
     /// Similar items as the API serves them, likewise logged.

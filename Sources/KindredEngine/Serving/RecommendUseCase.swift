@@ -59,6 +59,9 @@ public struct RecommendationResponse: Sendable, Codable, Equatable {
     public var personalized: Bool
     public var modelVersion: Int64?
     public var algorithm: String
+    /// The experiment and variant that decided this response, when one did.
+    public var experiment: String?
+    public var variant: String?
 }
 
 extension Engine {
@@ -73,7 +76,9 @@ extension Engine {
     /// The query once the person is known by profile key or pseudonym (or is nobody); also
     /// returns the profile to log the impressions under (nil when the person may not be
     /// processed for analytics).
-    func recommend(_ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil) throws -> (
+    func recommend(
+        _ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil, version: Int64? = nil
+    ) throws -> (
         response: RecommendationResponse, loggedUserPK: Int64?
     ) {
         // One read transaction: who the person is, their consent, the active model (cached)
@@ -82,7 +87,9 @@ extension Engine {
             db -> (ServingModel?, EventColumns?, ServingConsent, Int64?) in
             let userPK = try knownPK ?? pseudonym.flatMap { try ServingQueries.userPK(pseudonym: $0, in: db) }
             let consent = try ServingConsent.read(userPK: userPK, in: db)
-            guard let serving = try servingCache.model(in: db) else { return (nil, nil, consent, userPK) }
+            // An experiment's variant may serve another version; until it is loaded, the active one.
+            let chosen = try version.flatMap { try servingCache.model(version: $0, in: db) }
+            guard let serving = try chosen ?? servingCache.model(in: db) else { return (nil, nil, consent, userPK) }
             // Without personalization consent: no history, no fold-in, no vector.
             let personal = consent.personalization && !(userPK.map(serving.isDropped) ?? true)
             let events =

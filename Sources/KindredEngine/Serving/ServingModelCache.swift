@@ -14,6 +14,9 @@ public final class ServingModelCache: @unchecked Sendable {
     private var loadingKey: String?
     private var backgroundRefresh = false
     private var onSwap: (@Sendable (ServingModel) -> Void)?
+    /// Versions other than the active one that running experiments serve, by version.
+    private var others: [Int64: ServingModel] = [:]
+    private var loadingOthers: Set<Int64> = []
 
     init(database: KindredDatabase) {
         self.database = database
@@ -69,16 +72,71 @@ public final class ServingModelCache: @unchecked Sendable {
 
     var heldVersion: Int64? { lock.withLock { current?.record.version } }
 
+    /// A version an experiment variant serves, inside the caller's read transaction. The
+    /// active version is the active model. Another is loaded where it is first needed by a
+    /// one-shot command; a server loads it on a thread of its own and answers nil until it
+    /// is ready (the request gets the default, and the person is not counted as exposed).
+    func model(version: Int64, in db: StoreConnection) throws -> ServingModel? {
+        if try ModelRegistry.activeVersion(in: db) == version { return try model(in: db) }
+        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        let (cached, background) = lock.withLock { (others[version], backgroundRefresh) }
+        if let cached, cached.catalogStamp == stamp { return cached }
+        if background {
+            startLoading(other: version)
+            return cached
+        }
+        guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
+        let loaded = try ServingModel(record: record, in: db)
+        lock.withLock { others[version] = loaded }
+        return loaded
+    }
+
+    /// Loads the versions running experiments serve and lets go of the rest: the scheduler
+    /// calls this after training, and the server before it takes requests.
+    func warmOthers(_ versions: Set<Int64>) throws {
+        let active = try database.writer.read { db in try ModelRegistry.activeVersion(in: db) }
+        let wanted = versions.subtracting(active.map { [$0] } ?? [])
+        lock.withLock { others = others.filter { wanted.contains($0.key) } }
+        for version in wanted {
+            let loaded = try database.writer.read { db -> ServingModel? in
+                let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+                if let held = lock.withLock({ others[version] }), held.catalogStamp == stamp { return nil }
+                guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
+                return try ServingModel(record: record, in: db)
+            }
+            if let loaded { lock.withLock { others[version] = loaded } }
+        }
+    }
+
+    private func startLoading(other version: Int64) {
+        let start = lock.withLock { loadingOthers.insert(version).inserted }
+        guard start else { return }
+        let thread = Thread { [self] in
+            defer { _ = lock.withLock { loadingOthers.remove(version) } }
+            let loaded = try? database.writer.read { db -> ServingModel? in
+                guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
+                return try ServingModel(record: record, in: db)
+            }
+            if let loaded { lock.withLock { others[version] = loaded } }
+        }
+        thread.name = "kindred-model-load"
+        thread.start()
+    }
+
     /// Drops a person from the model held (a withdrawal, an erasure); a model loaded later
     /// leaves them out by itself.
     func drop(userPK: Int64) {
-        lock.withLock { current }?.drop(userPK: userPK)
+        let held = lock.withLock { [current].compactMap { $0 } + Array(others.values) }
+        for model in held { model.drop(userPK: userPK) }
     }
 
     /// Forgets the held model (one-shot mode only: a server keeps serving the one it holds).
     func invalidate() {
         lock.withLock {
-            if !backgroundRefresh { current = nil }
+            if !backgroundRefresh {
+                current = nil
+                others = [:]
+            }
         }
     }
 

@@ -88,7 +88,7 @@ public struct PairedMoments: Sendable, Equatable, Codable {
         count > 1 ? (sumOfProducts - x.sum * y.sum / count) / (count - 1) : 0
     }
 
-    static func + (lhs: PairedMoments, rhs: PairedMoments) -> PairedMoments {
+    public static func + (lhs: PairedMoments, rhs: PairedMoments) -> PairedMoments {
         PairedMoments(
             x: Moments(count: lhs.x.count + rhs.x.count, sum: lhs.x.sum + rhs.x.sum, sumOfSquares: lhs.x.sumOfSquares + rhs.x.sumOfSquares),
             y: Moments(count: lhs.y.count + rhs.y.count, sum: lhs.y.sum + rhs.y.sum, sumOfSquares: lhs.y.sumOfSquares + rhs.y.sumOfSquares),

@@ -145,4 +145,23 @@ public enum ModelRegistry {
         try db.execute(
             sql: "UPDATE model_versions SET status = ?, status_reason = ? WHERE version = ?", arguments: [status, reason, version])
     }
+
+    /// The newest version of an algorithm that can serve (any trained one: active, kept for an
+    /// experiment, rejected by the activation rule, or retired), for `algorithm:NAME` strategies.
+    public static func newestServable(algorithm: String, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT max(version) FROM model_versions
+                    WHERE algorithm = ? AND status IN ('active', 'ready', 'rejected', 'retired')
+                    """), arguments: [algorithm])
+    }
+
+    /// Whether a version was trained and can serve.
+    public static func isServable(version: Int64, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE version = ? AND status IN ('active', 'ready', 'rejected', 'retired'))"),
+            arguments: [version]) ?? false
+    }
 }

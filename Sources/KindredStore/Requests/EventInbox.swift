@@ -25,11 +25,12 @@ public enum EventInbox {
         var filed = Filed()
         var profiles: [Int64: ProfileDelta] = [:]
         // RETURNING reports only the rows inserted, so a row already filed by another way in
-        // counts neither as stored nor in a profile.
+        // counts neither as stored nor in a profile. An event that follows a response an
+        // experiment decided (by request id) carries that experiment and variant.
         let move = try FastStatement(
             """
             INSERT INTO events (\(EventWriter.storedColumns))
-            SELECT \(EventWriter.storedColumns) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
+            SELECT \(Self.columnsStampedWithExperiment) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
             ON CONFLICT DO NOTHING
             RETURNING user_pk, type, ts_ms, device, country, price, value
             """, in: db)
@@ -48,6 +49,15 @@ public enum EventInbox {
         filed.touchedUsers = Array(profiles.keys)
         return (filed, last)
     }
+
+    static let columnsStampedWithExperiment = EventWriter.storedColumns
+        .replacingOccurrences(
+            of: "experiment, variant,",
+            with: """
+                coalesce(experiment, (SELECT i.experiment FROM impressions AS i WHERE i.request_id = event_inbox.request_id)),
+                CASE WHEN experiment IS NULL THEN (SELECT i.variant FROM impressions AS i WHERE i.request_id = event_inbox.request_id)
+                     ELSE variant END,
+                """)
 
     /// After the filing transaction committed: the inbox no longer holds what it filed. Nil
     /// (nothing was left to file) means every row `keys` knows of is gone: rows of an erased

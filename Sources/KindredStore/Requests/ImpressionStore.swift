@@ -38,11 +38,27 @@ public struct ImpressionRecord: Sendable, Equatable {
     public var personalized: Bool
     /// In the order shown: position 1 first.
     public var items: [Shown]
+    /// The experiment whose variant's strategy produced this response, if one did: writing
+    /// the impression records the person's first exposure to it.
+    public var exposure: Exposure?
+
+    public struct Exposure: Sendable, Equatable {
+        public var experimentPK: Int64
+        public var experiment: String
+        public var variant: String
+
+        public init(experimentPK: Int64, experiment: String, variant: String) {
+            self.experimentPK = experimentPK
+            self.experiment = experiment
+            self.variant = variant
+        }
+    }
 
     public init(
         requestID: String, timestampMs: Int64, userPK: Int64?, surface: Surface, anchorItemID: String?, modelVersion: Int64?,
-        personalized: Bool, items: [Shown]
+        personalized: Bool, items: [Shown], exposure: Exposure? = nil
     ) {
+        self.exposure = exposure
         self.requestID = requestID
         self.timestampMs = timestampMs
         self.userPK = userPK
@@ -78,9 +94,19 @@ public enum ImpressionStore {
         guard !records.isEmpty else { return }
         let insert = try FastStatement(
             """
-            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO NOTHING
+            """, in: db)
+        // The first exposure only; the variant is the one serving computed, which is the sticky
+        // assignment when there is one. A person erased since the request is not brought back.
+        let expose = try FastStatement(
+            """
+            INSERT INTO assignments (experiment_pk, user_pk, variant, assigned_ms, exposed_ms, exposure_request_id)
+            SELECT ?1, ?2, ?3, ?4, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE user_pk = ?2)
+            ON CONFLICT (experiment_pk, user_pk) DO UPDATE SET exposed_ms = excluded.exposed_ms,
+                exposure_request_id = excluded.exposure_request_id
+            WHERE assignments.exposed_ms IS NULL
             """, in: db)
         for record in records {
             _ = try insert.run { row in
@@ -92,6 +118,17 @@ public enum ImpressionStore {
                 row.bind(record.modelVersion)
                 row.bind(Int64(record.personalized ? 1 : 0))
                 row.bind(record.itemsJSON)
+                row.bind(record.exposure?.experiment)
+                row.bind(record.exposure?.variant)
+            }
+            if let exposure = record.exposure, let userPK = record.userPK {
+                _ = try expose.run { row in
+                    row.bind(exposure.experimentPK)
+                    row.bind(userPK)
+                    row.bind(exposure.variant)
+                    row.bind(record.timestampMs)
+                    row.bind(record.requestID)
+                }
             }
         }
     }

@@ -1,0 +1,191 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KindredStore
+import KindredTestSupport
+import Testing
+
+@testable import KindredEngine
+
+/// Experiments that change what is served: the variant's model answers, the first exposure is
+/// recorded once, the events that follow carry the experiment, and the report measures them.
+@Suite struct ExperimentServingTests {
+    let harness: ServerHarness
+
+    init() throws {
+        harness = try ServerHarness(users: 300, items: 120, events: 15_000)
+        var popularity = TrainOptions()
+        popularity.algorithm = AlgorithmSpec(name: "popularity")
+        popularity.validationDays = 0
+        popularity.keepBesideActive = true
+        _ = try harness.engine.train(popularity)
+    }
+
+    static let people = (1...300).map { String(format: "c%05d", $0) }
+
+    func now() -> String { TimestampFormatter.iso8601(milliseconds: Int64(Date().timeIntervalSince1970 * 1000), fractional: true) }
+
+    @Test func variantsServeTheirStrategiesAndTheReportMeasuresThem() async throws {
+        let (adminKey, harness) = (harness.adminKey, self.harness)
+        try await harness.withServer { client, _ in
+            let created = try await client.call(
+                .post, "/v1/experiments", key: adminKey,
+                json: #"{"key": "home-recs", "variants": [{"name": "control", "strategy": "algorithm:popularity"}, {"name": "personal", "strategy": "default"}]}"#)
+            #expect(created.status == .created, "\(created.text)")
+
+            var served: [String: (variant: String, algorithm: String, requestID: String, items: [String])] = [:]
+            var outside = 0
+            for person in Self.people {
+                let response = try await client.call(.get, "/v1/users/\(person)/recommendations?k=5", key: adminKey)
+                #expect(response.status == .ok)
+                let body = response.object
+                guard let variant = body["variant"] as? String else {
+                    outside += 1
+                    continue
+                }
+                #expect(body["experiment"] as? String == "home-recs")
+                served[person] = (
+                    variant, body["algorithm"] as! String, body["request_id"] as! String,
+                    (body["items"] as! [[String: Any]]).map { $0["item_id"] as! String }
+                )
+            }
+            // Everyone with experiments and analytics consent is in (the generated shop withdraws some).
+            #expect(served.count > 150 && outside > 0, "\(served.count) in, \(outside) out")
+            for (_, response) in served {
+                #expect(response.algorithm == (response.variant == "control" ? "popularity" : "als"), "each variant's own model answers")
+            }
+            let split = Dictionary(grouping: served.values, by: \.variant).mapValues(\.count)
+            #expect(split["control"]! > 50 && split["personal"]! > 50, "\(split)")
+
+            // Exposures land with the impressions; a second response does not move the first.
+            let exposed = try await eventually { try DatabaseSnapshot.count("assignments", in: harness.database, where: "exposed_ms IS NOT NULL") == served.count }
+            #expect(exposed)
+            let first = try DatabaseSnapshot.strings("SELECT exposed_ms FROM assignments ORDER BY user_pk LIMIT 1", in: harness.database)
+            let again = try await client.call(.get, "/v1/users/\(served.keys.sorted()[0])/recommendations?k=5", key: adminKey)
+            #expect(again.object["variant"] as? String == served[served.keys.sorted()[0]]!.variant, "sticky")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try DatabaseSnapshot.strings("SELECT exposed_ms FROM assignments ORDER BY user_pk LIMIT 1", in: harness.database) == first)
+
+            // Everyone personal clicks their first two items; every other control person clicks one.
+            var events: [String] = []
+            var controlClicks = 0
+            for (index, (person, response)) in served.sorted(by: { $0.key < $1.key }).enumerated() {
+                let clicks = response.variant == "personal" ? 2 : (index % 2 == 0 ? 1 : 0)
+                if response.variant == "control" { controlClicks += min(clicks, response.items.count) }
+                for item in response.items.prefix(clicks) {
+                    events.append(
+                        #"{"type": "click", "user_id": "\#(person)", "item_id": "\#(item)", "request_id": "\#(response.requestID)", "ts": "\#(now())"}"#)
+                }
+            }
+            for batch in stride(from: 0, to: events.count, by: 500) {
+                let body = #"{"events": [\#(events[batch..<min(events.count, batch + 500)].joined(separator: ","))]}"#
+                let posted = try await client.call(.post, "/v1/events", key: adminKey, json: body)
+                #expect(posted.status == .ok, "\(posted.text)")
+            }
+            let filed = try await eventually {
+                try DatabaseSnapshot.count("events", in: harness.database, where: "type = 'click' AND experiment = 'home-recs'") == events.count
+            }
+            #expect(filed, "clicks that follow the experiment's responses carry it")
+            #expect(
+                try DatabaseSnapshot.count(
+                    "events", in: harness.database,
+                    where: "experiment = 'home-recs' AND variant <> (SELECT variant FROM impressions WHERE impressions.request_id = events.request_id)") == 0)
+
+            let report = try await client.call(.get, "/v1/experiments/home-recs/report", key: adminKey)
+            #expect(report.status == .ok, "\(report.text)")
+            let body = report.object
+            #expect((body["srm"] as! [String: Any])["flagged"] as? Bool == false)
+            let variants = body["variants"] as! [[String: Any]]
+            #expect(variants.map { $0["variant"] as! String } == ["control", "personal"])
+            #expect(variants[0]["people"] as? Int == split["control"] && variants[1]["people"] as? Int == split["personal"])
+            let controlCTR = (variants[0]["metrics"] as! [String: [String: Any]])["ctr"]!
+            let personalCTR = (variants[1]["metrics"] as! [String: [String: Any]])["ctr"]!
+            // Personal: 2 of 5 items each; control: about half the people click 1 of 5.
+            // (The second response to the first person counts as shown too.)
+            let againItems = (again.object["items"] as! [Any]).count
+            let repeated = served[served.keys.sorted()[0]]!.variant
+            let controlShown = served.values.filter { $0.variant == "control" }.reduce(0) { $0 + $1.items.count } + (repeated == "control" ? againItems : 0)
+            let personal = served.values.filter { $0.variant == "personal" }
+            let personalShown = personal.reduce(0) { $0 + $1.items.count } + (repeated == "personal" ? againItems : 0)
+            #expect(abs((personalCTR["mean"] as! Double) - Double(personal.count * 2) / Double(personalShown)) < 1e-9)
+            #expect(abs((controlCTR["mean"] as! Double) - Double(controlClicks) / Double(controlShown)) < 1e-9)
+            let relative = personalCTR["relative"] as! [String: Double]
+            #expect(relative["p_value"]! < 0.001 && relative["ci_low"]! > 0)
+            #expect((body["summary"] as! [String])[0].hasPrefix("personal beats control on ctr by"))
+            #expect((body["methods"] as! [String: String])["ctr"]!.contains("delta method"))
+            let stored = try DatabaseSnapshot.strings(
+                "SELECT variant || ':' || people FROM experiment_results WHERE experiment = 'home-recs' AND metric = 'ctr' ORDER BY variant",
+                in: harness.database)
+            #expect(stored == ["control:\(split["control"]!)", "personal:\(split["personal"]!)"], "the view holds the latest report")
+        }
+    }
+
+    @Test func peopleWithoutExperimentsConsentGetTheDefaultAndAreNotCounted() async throws {
+        let (adminKey, harness) = (harness.adminKey, self.harness)
+        try harness.engine.createExperiment(
+            ExperimentDefinition(
+                key: "consent-check", variants: [.init(name: "a", strategy: .algorithm("popularity")), .init(name: "b", strategy: .algorithm("popularity"))]))
+        try await harness.withServer { client, _ in
+            let withdrawn = #"{"user_id": "c00007", "purpose": "experiments", "granted": false, "ts": "\#(now())"}"#
+            #expect(try await client.call(.post, "/v1/consents", key: adminKey, json: withdrawn).status.code < 300)
+            let response = try await client.call(.get, "/v1/users/c00007/recommendations", key: adminKey)
+            #expect(response.object["experiment"] == nil)
+            #expect(response.object["algorithm"] as? String == "als", "the default")
+            try await Task.sleep(for: .milliseconds(300))
+            let pk = try DatabaseSnapshot.strings(
+                "SELECT count(*) FROM assignments JOIN users USING (user_pk) WHERE pseudonym = '\(harness.engine.pseudonym(of: "c00007"))'",
+                in: harness.database)
+            #expect(pk == ["0"])
+        }
+    }
+
+    @Test func targetingLayersAndTrafficShareDecideWhoIsIn() async throws {
+        let engine = harness.engine
+        var mobile = ExperimentDefinition(key: "mobile-only", variants: [.init(name: "a"), .init(name: "b")])
+        mobile.targeting = .init(device: ["mobile"])
+        mobile.layer = "ranking"
+        mobile.trafficShare = 0.5
+        try engine.createExperiment(mobile)
+        var other = ExperimentDefinition(key: "same-layer", variants: [.init(name: "a"), .init(name: "b")])
+        other.layer = "ranking"
+        other.trafficShare = 0.5
+        try engine.createExperiment(other)
+        var third = ExperimentDefinition(key: "no-room", variants: [.init(name: "a"), .init(name: "b")])
+        third.layer = "ranking"
+        third.trafficShare = 0.1
+        #expect(throws: RequestProblem.self) { try engine.createExperiment(third) }
+        #expect(try engine.listExperiments().allSatisfy { $0.key != "no-room" }, "a refused start leaves nothing behind")
+        third.start = false
+        #expect(try engine.createExperiment(third).status == "draft")
+        #expect(throws: RequestProblem.self) { try engine.startExperiment(key: "no-room") }
+
+        var inMobile = 0
+        var inOther = 0
+        for person in Self.people {
+            let onMobile = try engine.assignVariant(experiment: "mobile-only", userID: person, device: "mobile")
+            let onDesktop = try engine.assignVariant(experiment: "mobile-only", userID: person, device: "desktop")
+            let same = try engine.assignVariant(experiment: "same-layer", userID: person)
+            #expect(!onDesktop.assigned || onMobile.assigned == false, "desktop is never in a mobile-only test")
+            #expect(!(onMobile.assigned && same.assigned), "one layer never shares a person")
+            if onMobile.assigned { inMobile += 1 }
+            if same.assigned { inOther += 1 }
+        }
+        #expect(inMobile > 60 && inOther > 60 && inMobile + inOther < Self.people.count, "\(inMobile) + \(inOther) of \(Self.people.count)")
+        try engine.stopExperiment(key: "same-layer")
+        #expect(try engine.startExperiment(key: "no-room").status == "running", "a stopped experiment frees its slice")
+    }
+
+    @Test func shippingMakesTheVariantsModelTheActiveOne() async throws {
+        let engine = harness.engine
+        try engine.createExperiment(
+            ExperimentDefinition(key: "ship-me", variants: [.init(name: "control"), .init(name: "popular", strategy: .algorithm("popularity"))]))
+        let popular = try #require(try engine.models().last { $0.algorithm == "popularity" })
+        let shipped = try engine.shipExperiment(key: "ship-me", variant: "popular")
+        #expect(shipped.status == "stopped" && shipped.shippedVariant == "popular")
+        #expect(try engine.models().first { $0.status == "active" }?.version == popular.version)
+        #expect(
+            try DatabaseSnapshot.count("audit_log", in: harness.database, where: "action = 'experiment_ship' AND json_extract(details, '$.activated_version') = \(popular.version)") == 1)
+        #expect(throws: RequestProblem.self) { try engine.shipExperiment(key: "ship-me", variant: "control") }
+        #expect(try engine.experimentReport(key: "ship-me").status == "stopped", "a stopped experiment keeps its report")
+    }
+}
