@@ -14,7 +14,7 @@ public struct KindredCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, StatusCommand.self, TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
             ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, LatencyCommand.self, DemoCommand.self, GenerateCommand.self,
-            PseudonymCommand.self, ServeCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self, ExportCommand.self,
+            PseudonymCommand.self, ServeCommand.self, SimulateCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self, ExportCommand.self,
             PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, TokensCommand.self,
         ]
     )

@@ -63,6 +63,10 @@ struct RetrainSchedulerService: Service {
         } catch {
             logger.info("scheduled retraining skipped: a training run is already going")
         }
+        // The experiment_results view shows each running experiment as of the last hour.
+        for (key, problem) in engine.refreshExperimentReports() {
+            logger.error("experiment report failed", metadata: ["experiment": "\(key)", "error": "\(problem)"])
+        }
     }
 }
 

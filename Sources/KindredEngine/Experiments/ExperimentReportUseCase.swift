@@ -129,6 +129,17 @@ extension Engine {
         return report
     }
 
+    /// Recomputes (and stores) the report of every running experiment, as the scheduler does
+    /// each hour; returns the ones that failed, with why.
+    public func refreshExperimentReports() -> [(String, String)] {
+        guard let running = try? database.writer.read({ db in try ExperimentStore.running(in: db) }) else { return [] }
+        var failures: [(String, String)] = []
+        for experiment in running {
+            do { _ = try experimentReport(key: experiment.key) } catch { failures.append((experiment.key, "\(error)")) }
+        }
+        return failures
+    }
+
     private func storeReport(_ report: ExperimentReport, experimentPK: Int64, now: Int64) throws {
         var rows: [ExperimentOutcomes.ReportRow] = []
         for variant in report.variants {

@@ -66,6 +66,7 @@ public enum SampleShopFiles {
                 .joined(separator: ",") + "\n"
         }
         files.append(try save(consents, "consents.csv", in: directory))
+        files.append(try shop.tastes.write(to: directory))
         return Written(files: files, items: shop.items.count, events: shop.events.count, consents: shop.consents.count)
     }
 

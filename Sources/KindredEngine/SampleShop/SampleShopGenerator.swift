@@ -64,6 +64,8 @@ public struct SampleShopGenerator: Sendable {
         public var items: [Item]
         public var events: [Event]
         public var consents: [Consent]
+        /// The truth behind the events: what `kindred simulate` draws its visitors from.
+        public var tastes: ShopTastes
     }
 
     public let configuration: Configuration
@@ -72,9 +74,16 @@ public struct SampleShopGenerator: Sendable {
         self.configuration = configuration
     }
 
+    /// How a person's browsing spreads over categories: this share over all of them, plus
+    /// these on their first and second favourite.
+    static let baselineShare = 0.3
+    static let favouriteShares = [0.45, 0.25]
+
     private struct User {
         var id: String
         var categoryWeights: AliasTable
+        /// The first and second favourite, in that order.
+        var favourites: [Int]
         var favouriteCategories: Set<Int>
         var style: Int
         var device: String
@@ -197,7 +206,17 @@ public struct SampleShopGenerator: Sendable {
         }
         events.sort { ($0.timestampMs, $0.sessionID) < ($1.timestampMs, $1.sessionID) }
         let consents = makeConsents(users: users, start: start, end: end, &random)
-        return Shop(items: items, events: events, consents: consents)
+        let tastes = ShopTastes(
+            seed: config.seed, styles: styles, endMs: end, categories: categories.map(\.path),
+            baselineCategoryShare: Self.baselineShare / Double(categories.count), favouriteShares: Self.favouriteShares,
+            items: items.indices.map { .init(id: items[$0].id, category: itemCategory[$0], style: itemStyle[$0], popularity: (popularity[$0] * 1e6).rounded() / 1e6) },
+            users: users.map { user in
+                .init(
+                    id: user.id, favouriteCategories: user.favourites,
+                    style: user.style, device: user.device, country: user.country, timeZoneHours: user.timeZoneHours,
+                    peakHour: user.peakHour, activity: (user.activity * 1e4).rounded() / 1e4)
+            })
+        return Shop(items: items, events: events, consents: consents, tastes: tastes)
     }
 
     private func makeItems(_ random: inout SeededGenerator) -> [Item] {
@@ -224,14 +243,14 @@ public struct SampleShopGenerator: Sendable {
             let first = random.nextInt(below: categoryCount)
             var second = random.nextInt(below: categoryCount)
             if second == first { second = (second + 1) % categoryCount }
-            var weights = [Double](repeating: 0.3 / Double(categoryCount), count: categoryCount)
-            weights[first] += 0.45
-            weights[second] += 0.25
+            var weights = [Double](repeating: Self.baselineShare / Double(categoryCount), count: categoryCount)
+            weights[first] += Self.favouriteShares[0]
+            weights[second] += Self.favouriteShares[1]
             let deviceRoll = random.nextUnit()
             let country = pick(SampleShopVocabulary.countries.map { ($0.code, $0.share) }, &random)
             let peaks = [8, 12, 13, 19, 20, 21, 22]
             return User(
-                id: String(format: "c%05d", index + 1), categoryWeights: AliasTable(weights: weights),
+                id: String(format: "c%05d", index + 1), categoryWeights: AliasTable(weights: weights), favourites: [first, second],
                 favouriteCategories: [first, second], style: random.nextInt(below: styles),
                 device: deviceRoll < 0.55 ? "mobile" : (deviceRoll < 0.9 ? "desktop" : "tablet"),
                 country: country, timeZoneHours: zones[country] ?? 0,

@@ -34,4 +34,9 @@ public enum ExperimentTraffic {
                 """, arguments: [start, end])!
         return Window(people: row[0], granted: row[1], denied: row[2], endMs: end, days: days)
     }
+
+    /// The time of the newest event, nil when there is none.
+    public static func latestEventMs(in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT max(ts_ms) FROM events")
+    }
 }
