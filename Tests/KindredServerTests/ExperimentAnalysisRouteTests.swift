@@ -67,6 +67,8 @@ import Testing
             #expect(level.status == .badRequest && level.error["field"] as? String == "level")
             let correction = try await post(Self.csv, "?correction=bonferroni")
             #expect(correction.status == .badRequest && correction.error["field"] as? String == "correction")
+            let tuning = try await post(Self.csv, "?sequential=true&tuning=5e-324")
+            #expect(tuning.status == .badRequest && tuning.error["field"] as? String == "tuning")
             let huge = try await post("variant,users,mean,sd\na,10,1e300,1\nb,10,1,1\n")
             #expect(huge.status == .badRequest && huge.error["field"] as? String == "mean")
         }
@@ -85,6 +87,20 @@ import Testing
             #expect(missing.status == .badRequest && missing.error["field"] as? String == "lift")
             let bad = try await client.call(.get, "/v1/experiments/plan?baseline=2&lift=0.1", key: adminKey)
             #expect(bad.status == .badRequest && bad.error["field"] as? String == "baseline")
+            // A lift too small to ever detect once stopped the server (schemathesis found it).
+            let tiny = try await client.call(.get, "/v1/experiments/plan?baseline=0.5&lift=5e-324", key: adminKey)
+            #expect(tiny.status == .badRequest && tiny.error["field"] as? String == "lift")
+            // So did a confidence level or alpha so close to the edge that 1 - alpha/2 rounds to 1.
+            let edge = try await client.execute(
+                uri: "/v1/experiments/analyze?level=0.9999999999999999", method: .post, headers: [.authorization: "Bearer \(adminKey)"],
+                body: ByteBuffer(string: Self.csv))
+            #expect(edge.status == .badRequest && edge.error["field"] as? String == "level")
+            let alpha = try await client.call(.get, "/v1/experiments/plan?baseline=0.5&lift=0.1&alpha=1e-300", key: adminKey)
+            #expect(alpha.status == .badRequest && alpha.error["field"] as? String == "alpha")
+            // And a traffic share so small that the days overflowed.
+            let share = try await client.call(.get, "/v1/experiments/plan?baseline=0.5&lift=0.1&traffic_share=5e-324", key: adminKey)
+            #expect(share.status == .badRequest && share.error["field"] as? String == "traffic_share")
+            #expect(try await client.call(.get, "/healthz").status == .ok)
         }
     }
 }

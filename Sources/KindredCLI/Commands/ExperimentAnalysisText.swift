@@ -46,6 +46,8 @@ enum ExperimentAnalysisText {
             if let days = plan.days {
                 lines.append(
                     "about \(Grouped.int(days)) day\(days == 1 ? "" : "s")\(share): \(String(format: "%.1f", perDay)) eligible people a day (seen in the \(windowDays) days to \(end), with experiments consent by the policy)")
+            } else if perDay > 0 {
+                lines.append("more than a million days\(share) at \(String(format: "%.1f", perDay)) eligible people a day: plan for a larger lift")
             } else {
                 lines.append("no eligible people in the \(windowDays) days to \(end): nobody may be in experiments yet")
             }

@@ -288,8 +288,8 @@ extension ExperimentsCommand {
             guard baseline > 0, baseline < 1, baseline * (1 + lift) > 0, baseline * (1 + lift) < 1 else {
                 throw ValidationError("--baseline and --lift: both rates must stay between 0 and 1")
             }
-            guard level >= 0.5, level < 1 else { throw ValidationError("--level: at least 0.5 and below 1") }
-            guard tuning > 0 else { throw ValidationError("--tuning: a positive number of people") }
+            guard level >= 0.5, level <= 0.9999 else { throw ValidationError("--level: 0.5 to 0.9999") }
+            guard tuning >= 1 else { throw ValidationError("--tuning: a number of people, at least 1") }
         }
 
         func run() throws {

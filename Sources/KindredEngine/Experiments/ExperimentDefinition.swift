@@ -71,13 +71,15 @@ public struct ExperimentDefinition: Sendable, Equatable {
         guard Set(variants.map(\.name)).count == variants.count else { throw bad("variants", "variant names must differ") }
         for variant in variants {
             guard Self.isName(variant.name) else { throw bad("variants", "a variant name has 1 to 64 letters, digits, - or _: '\(variant.name)'") }
-            guard variant.weight > 0, variant.weight.isFinite else { throw bad("variants", "variant '\(variant.name)' needs a positive weight") }
+            guard variant.weight > 0, variant.weight <= 1_000_000 else {
+                throw bad("variants", "variant '\(variant.name)' needs a weight above 0 and at most 1,000,000")
+            }
         }
         if let name, name.isEmpty || name.count > 200 { throw bad("name", "a name has 1 to 200 characters") }
         // Similar-item lists name no person to assign; recommendations are the one surface so far.
         guard surface == "recommendations" else { throw bad("surface", "experiments decide recommendations (the surface that names a person)") }
         guard Self.isName(layer) else { throw bad("layer", "a layer has 1 to 64 letters, digits, - or _") }
-        guard trafficShare > 0, trafficShare <= 1 else { throw bad("traffic_share", "a share of traffic above 0 and at most 1") }
+        guard trafficShare >= 0.001, trafficShare <= 1 else { throw bad("traffic_share", "a share of traffic from 0.001 to 1") }
         for device in targeting.device where !Self.devices.contains(device) {
             throw bad("device", "unknown device class '\(device)'; known: \(Self.devices.sorted().joined(separator: ", "))")
         }

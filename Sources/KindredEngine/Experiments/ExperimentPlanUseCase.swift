@@ -48,10 +48,13 @@ public struct PlanRequest: Sendable, Equatable {
         guard lift != 0, lift.isFinite, baseline * (1 + lift) > 0, baseline * (1 + lift) < 1 else {
             throw bad("lift", "a relative change such as 0.1 (10%) that keeps the rate between 0 and 1")
         }
-        guard power >= 0.5, power < 1 else { throw bad("power", "a power of at least 0.5 and below 1, such as 0.8") }
-        guard alpha > 0, alpha <= 0.2 else { throw bad("alpha", "a significance level above 0 and at most 0.2, such as 0.05") }
+        guard power >= 0.5, power <= 0.9999 else { throw bad("power", "a power from 0.5 to 0.9999, such as 0.8") }
+        guard alpha >= 0.0001, alpha <= 0.2 else { throw bad("alpha", "a significance level from 0.0001 to 0.2, such as 0.05") }
         guard (2...26).contains(variants) else { throw bad("variants", "2 to 26 variants, the control among them") }
-        guard trafficShare > 0, trafficShare <= 1 else { throw bad("traffic_share", "a share of traffic above 0 and at most 1") }
+        guard trafficShare >= 0.001, trafficShare <= 1 else { throw bad("traffic_share", "a share of traffic from 0.001 to 1") }
+        // Cohen's h below this needs more than 10^11 people a variant: not an experiment.
+        let h = 2 * asin((baseline * (1 + lift)).squareRoot()) - 2 * asin(baseline.squareRoot())
+        guard abs(h) >= 1e-5 else { throw bad("lift", "a lift this small needs more people than any shop has; plan for a larger one") }
     }
 }
 
@@ -81,9 +84,9 @@ extension Engine {
         plan.eligiblePeoplePerDay = perDay
         plan.trafficWindowDays = traffic.days
         plan.trafficWindowEnd = TimestampFormatter.iso8601(milliseconds: traffic.endMs)
-        if perDay > 0 {
-            plan.days = Int((Double(plan.peopleInTotal) / (perDay * request.trafficShare)).rounded(.up))
-        }
+        let days = (Double(plan.peopleInTotal) / (perDay * request.trafficShare)).rounded(.up)
+        // More than a lifetime is no plan: the answer says the traffic is too thin instead.
+        if perDay > 0, days.isFinite, days <= 1_000_000 { plan.days = Int(days) }
         return plan
     }
 }

@@ -41,11 +41,12 @@ public struct AnalysisRequest: Sendable, Equatable {
 
     /// Rejects levels and tunings that make no sense before any work is done.
     public func validate() throws {
-        guard options.level >= 0.5, options.level < 1 else {
-            throw RequestProblem(.invalid, code: "invalid_field", message: "a confidence level is at least 0.5 and below 1, such as 0.95", field: "level")
+        guard options.level >= 0.5, options.level <= 0.9999 else {
+            throw RequestProblem(
+                .invalid, code: "invalid_field", message: "a confidence level from 0.5 to 0.9999, such as 0.95", field: "level")
         }
-        guard options.tuning > 0, options.tuning.isFinite else {
-            throw RequestProblem(.invalid, code: "invalid_field", message: "the sequential tuning is a positive number of people", field: "tuning")
+        guard options.tuning >= 1, options.tuning <= 1e12 else {
+            throw RequestProblem(.invalid, code: "invalid_field", message: "the sequential tuning is a number of people, 1 to 10^12", field: "tuning")
         }
     }
 }

@@ -35,17 +35,28 @@ public struct Comparison: Sendable, Equatable, Codable {
     public var method: ComparisonMethod
     /// Welch-Satterthwaite degrees of freedom, for the t-test only.
     public var degreesOfFreedom: Double?
+
+    /// Every number finite, or `outOfRange`: a report never carries a NaN.
+    func checked() throws -> Comparison {
+        let estimates = [absolute] + (relative.map { [$0] } ?? [])
+        let numbers = estimates.flatMap { [$0.effect, $0.ciLow, $0.ciHigh, $0.pValue, $0.standardError] }
+        guard numbers.allSatisfy(\.isFinite) else { throw ComparisonProblem.outOfRange }
+        return self
+    }
 }
 
 /// Why two arms cannot be compared; reports show the reason instead of a number.
 public enum ComparisonProblem: Error, Sendable, Equatable, CustomStringConvertible {
     case tooFewPeople
     case zeroVariance
+    /// The numbers are beyond what double precision can carry through the test.
+    case outOfRange
 
     public var description: String {
         switch self {
         case .tooFewPeople: "each variant needs at least two people"
         case .zeroVariance: "the metric does not vary within the variants"
+        case .outOfRange: "the numbers are too extreme to compare in double precision"
         }
     }
 }

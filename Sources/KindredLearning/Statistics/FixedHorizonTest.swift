@@ -11,6 +11,7 @@ public enum FixedHorizonTest {
         let alpha = 1 - level
         let moments = try EffectMoments(control: control, treatment: treatment)
         let df = method == .welchT ? moments.welchDegreesOfFreedom : Double.infinity
+        guard !df.isNaN, df > 0 else { throw ComparisonProblem.outOfRange }
         let critical = df.isInfinite ? Normal.quantile(1 - alpha / 2) : StudentT.quantile(1 - alpha / 2, degreesOfFreedom: df)
         func estimate(_ effect: Double, variance: Double) -> EffectEstimate {
             let standardError = variance.squareRoot()
@@ -19,10 +20,11 @@ public enum FixedHorizonTest {
                 effect: effect, ciLow: effect - critical * standardError, ciHigh: effect + critical * standardError,
                 pValue: StudentT.twoSidedPValue(statistic, degreesOfFreedom: df), standardError: standardError)
         }
-        return Comparison(
+        return try Comparison(
             absolute: estimate(moments.absoluteEffect, variance: moments.absoluteVariance),
             relative: moments.relativeEffect.map { estimate($0, variance: moments.relativeVariance!) },
-            method: method, degreesOfFreedom: df.isInfinite ? nil : df)
+            method: method, degreesOfFreedom: df.isInfinite ? nil : df
+        ).checked()
     }
 }
 

@@ -29,9 +29,10 @@ public enum SequentialTest {
                 effect: effect, ciLow: effect - halfWidth, ciHigh: effect + halfWidth, pValue: min(1, 1 / eValue),
                 standardError: variance.squareRoot())
         }
-        return Comparison(
+        return try Comparison(
             absolute: estimate(moments.absoluteEffect, variance: moments.absoluteVariance),
             relative: moments.relativeEffect.map { estimate($0, variance: moments.relativeVariance!) },
-            method: .sequential, degreesOfFreedom: nil)
+            method: .sequential, degreesOfFreedom: nil
+        ).checked()
     }
 }
