@@ -98,7 +98,7 @@ import Testing
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
             ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"], ["backup"], ["restore"],
-            ["generate"], ["pseudonym"], ["serve"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
+            ["generate"], ["pseudonym"], ["serve"], ["simulate"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
             ["settings"], ["forget"], ["export"], ["purge"], ["experiments", "create"], ["experiments", "assign"],
             ["experiments", "plan"], ["experiments", "analyze"], ["experiments", "calibrate"], ["experiments", "start"],
             ["experiments", "stop"], ["experiments", "ship"], ["experiments", "list"], ["experiments", "report"],

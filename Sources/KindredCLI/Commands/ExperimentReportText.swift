@@ -36,7 +36,11 @@ enum ExperimentReportText {
                         row.append("\(show(effect.effect)) (\(show(effect.ciLow)) to \(show(effect.ciHigh)))")
                         row.append(EffectSentence.pValue(value.adjustedPValue ?? effect.pValue))
                         row.append(value.sequential.map { EffectSentence.pValue($0.pValue) } ?? "")
-                        row.append(value.cupedVarianceReduction.map { String(format: "-%.0f%% variance", $0 * 100) } ?? "")
+                        // The change in variance: a reduction shows as "-12% variance"; noise can make it a rise.
+                        row.append(
+                            value.cupedVarianceReduction.map {
+                                String(format: $0 >= 0 ? "-%.0f%% variance" : "+%.0f%% variance", abs($0) * 100)
+                            } ?? "")
                     }
                 }
                 rows.append(row)

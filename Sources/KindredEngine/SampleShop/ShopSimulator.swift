@@ -17,6 +17,9 @@ public enum ShopSimulator {
         public var seed: UInt64 = 1
         /// Items per recommendation list.
         public var k = 10
+        /// Events are posted for this many visits at a time, as trackers batch them: a person
+        /// who comes back within the same batch is served without their latest visit folded in.
+        static let visitsPerBatch = 20
 
         public init(days: Int = 1, visitorsPerDay: Int = 1000, seed: UInt64 = 1) {
             self.days = days
@@ -96,20 +99,26 @@ public enum ShopSimulator {
                     return (dayStart + Int64(utcHour) * 3_600_000 + Int64(random.nextInt(below: 3_600_000)), user)
                 }
                 visits.sort { ($0.ms, $0.user) < ($1.ms, $1.user) }
+                var waiting: [String] = []
+                func post() throws {
+                    guard !waiting.isEmpty else { return }
+                    let body = Data(("{\"events\":[" + waiting.joined(separator: ",") + "]}").utf8)
+                    let posted = try waitFor { try await engine.ingestEvents(body: body, maxEvents: .max, writer: writer) }
+                    report.eventsPosted += posted.received
+                    report.eventsStored += posted.stored
+                    waiting = []
+                }
                 for (number, visit) in visits.enumerated() {
+                    // Visits overlap in time as a shop's do: each starts at its own moment.
                     clock.set(max(clock.now(), visit.ms))
-                    let events = try visitOnce(
-                        user: tastes.users[visit.user], tastes: tastes, engine: engine, writer: writer, clock: clock, k: settings.k,
+                    waiting += try visitOnce(
+                        user: tastes.users[visit.user], tastes: tastes, engine: engine, writer: writer, startMs: visit.ms, k: settings.k,
                         itemIndex: itemIndex, categoryTables: categoryTables, byCategory: byCategory, random: &random, report: &report)
-                    if !events.isEmpty {
-                        let body = Data(("{\"events\":[" + events.joined(separator: ",") + "]}").utf8)
-                        let posted = try waitFor { try await engine.ingestEvents(body: body, maxEvents: 1000, writer: writer) }
-                        report.eventsPosted += posted.received
-                        report.eventsStored += posted.stored
-                    }
                     report.visitors += 1
+                    if (number + 1) % Settings.visitsPerBatch == 0 { try post() }
                     progress(day * settings.visitorsPerDay + number + 1, total)
                 }
+                try post()
             }
         } catch {
             _ = try? waitFor { await writer.close() }
@@ -136,22 +145,23 @@ public enum ShopSimulator {
     /// One visit: a look around their favourite categories, a recommendation list, and what
     /// they do with it. Returns the visit's events as the JSON the API takes.
     private static func visitOnce(
-        user: ShopTastes.User, tastes: ShopTastes, engine: Engine, writer: GroupCommitWriter, clock: SimulatedClock, k: Int,
+        user: ShopTastes.User, tastes: ShopTastes, engine: Engine, writer: GroupCommitWriter, startMs: Int64, k: Int,
         itemIndex: [String: Int], categoryTables: [Int: AliasTable], byCategory: [Int: [Int]], random: inout SeededGenerator,
         report: inout Report
     ) throws -> [String] {
         let device = random.nextUnit() < 0.85 ? user.device : ["mobile", "desktop", "tablet"][random.nextInt(below: 3)]
-        let localHour = Int(((clock.now() / 3_600_000) + Int64(user.timeZoneHours) + 24) % 24)
-        let session = "sim-\(user.id)-\(clock.now())"
+        let localHour = Int(((startMs / 3_600_000) + Int64(user.timeZoneHours) + 24) % 24)
+        let session = "sim-\(user.id)-\(startMs)"
         var events: [String] = []
+        var now = startMs
         func event(_ type: String, _ item: String, requestID: String? = nil, value: Double? = nil, price: Double? = nil) {
             var json =
-                "{\"type\":\"\(type)\",\"user_id\":\"\(user.id)\",\"item_id\":\"\(item)\",\"ts\":\(clock.now()),\"session_id\":\"\(session)\",\"device\":\"\(device)\",\"country\":\"\(user.country)\",\"hour\":\(localHour)"
+                "{\"type\":\"\(type)\",\"user_id\":\"\(user.id)\",\"item_id\":\"\(item)\",\"ts\":\(now),\"session_id\":\"\(session)\",\"device\":\"\(device)\",\"country\":\"\(user.country)\",\"hour\":\(localHour)"
             if let requestID { json += ",\"request_id\":\"\(requestID)\"" }
             if let value { json += ",\"value\":\(value)" }
             if let price { json += ",\"price\":\(price)" }
             events.append(json + "}")
-            clock.advance(by: Int64(3_000 + random.nextInt(below: 40_000)))
+            now += Int64(3_000 + random.nextInt(below: 40_000))
         }
         // Browsing on their own: a view or two in the categories they like.
         for _ in 0..<(1 + random.nextInt(below: 2)) {
@@ -203,5 +213,4 @@ final class SimulatedClock: @unchecked Sendable {
 
     func now() -> Int64 { lock.withLock { ms } }
     func set(_ value: Int64) { lock.withLock { ms = value } }
-    func advance(by delta: Int64) { lock.withLock { ms += delta } }
 }
