@@ -171,6 +171,17 @@ import Testing
             if same.assigned { inOther += 1 }
         }
         #expect(inMobile > 60 && inOther > 60 && inMobile + inOther < Self.people.count, "\(inMobile) + \(inOther) of \(Self.people.count)")
+        // The assignment route takes the device the targeting needs.
+        let (adminKey, harness) = (harness.adminKey, self.harness)
+        let mobilePerson = try #require(
+            try Self.people.first { try engine.assignVariant(experiment: "mobile-only", userID: $0, device: "mobile").assigned })
+        try await harness.withServer { client, _ in
+            let onMobile = try await client.call(.get, "/v1/users/\(mobilePerson)/experiments/mobile-only?device=mobile", key: adminKey)
+            #expect(onMobile.object["assigned"] as? Bool == true, "\(onMobile.text)")
+            let onDesktop = try await client.call(.get, "/v1/users/\(mobilePerson)/experiments/mobile-only?device=desktop", key: adminKey)
+            #expect(onDesktop.object["assigned"] as? Bool == false)
+            #expect((onDesktop.object["reason"] as? String ?? "").contains("targets devices mobile"))
+        }
         try engine.stopExperiment(key: "same-layer")
         #expect(try engine.startExperiment(key: "no-room").status == "running", "a stopped experiment frees its slice")
     }
