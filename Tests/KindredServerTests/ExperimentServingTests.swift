@@ -117,6 +117,14 @@ import Testing
                 "SELECT variant || ':' || people FROM experiment_results WHERE experiment = 'home-recs' AND metric = 'ctr' ORDER BY variant",
                 in: harness.database)
             #expect(stored == ["control:\(split["control"]!)", "personal:\(split["personal"]!)"], "the view holds the latest report")
+
+            // By device: every exposed person in exactly one group, each group its own analysis.
+            let byDevice = try await client.call(.get, "/v1/experiments/home-recs/report?by=device", key: adminKey)
+            let groups = byDevice.object["groups"] as! [[String: Any]]
+            #expect(groups.allSatisfy { $0["by"] as? String == "device" } && groups.count >= 2)
+            let grouped = groups.flatMap { $0["variants"] as! [[String: Any]] }.reduce(0) { $0 + ($1["people"] as! Int) }
+            #expect(grouped == served.count)
+            #expect(groups.allSatisfy { ($0["srm"] as? [String: Any])?["p_value"] != nil })
         }
     }
 
