@@ -105,7 +105,7 @@ public enum ExperimentStore {
     }
 
     /// The running experiments that decide a surface, oldest start first: serving reads this
-    /// on every request, so it is one indexed-free scan of a table with a handful of rows.
+    /// on every request: one cached statement over a table of a handful of rows (not cached in memory yet).
     public static func running(surface: String, in db: Database) throws -> [Experiment] {
         try Row.fetchAll(
             db.cachedStatement(
