@@ -88,5 +88,12 @@ import Testing
         #expect(try kindred("experiments", "start", "later").status == 1)
         let line = try kindred("experiments", "list").stdout
         #expect(line.hasPrefix("later  running  layer main  a=default: 0 exposed, b=default: 0 exposed"))
+
+        // Assignment takes the context a targeted experiment needs, as the HTTP route does.
+        #expect(try kindred("experiments", "create", "phones", "--variant", "a=default", "--variant", "b=default", "--device", "mobile", "--layer", "devices").status == 0)
+        let desktop = try kindred("experiments", "assign", "phones", "c00001", "--device", "desktop")
+        #expect(desktop.stdout.contains("not in the experiment (targets devices mobile)"), "\(desktop.stdout)")
+        let mobile = try kindred("experiments", "assign", "phones", "c00001", "--device", "mobile")
+        #expect(mobile.stdout.hasSuffix("(assigned now)\n"), "\(mobile.stdout)")
     }
 }

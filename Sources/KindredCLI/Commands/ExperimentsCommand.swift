@@ -178,9 +178,12 @@ struct ExperimentsCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The experiment's key.") var key: String
         @Argument(help: "The shop's id for the person.") var user: String
+        @Option(help: "Their device class, for experiments that target devices.") var device: String?
+        @Option(help: "Their country, for experiments that target countries.") var country: String?
 
         func run() throws {
-            let assignment = try Engine.open(at: global.location).assignVariant(experiment: key, userID: user)
+            let assignment = try Engine.open(at: global.location).assignVariant(
+                experiment: key, userID: user, device: device?.lowercased(), country: country)
             print(assignment.variant.map { "\($0) (\(assignment.reason))" } ?? "not in the experiment (\(assignment.reason))")
         }
     }
