@@ -178,6 +178,30 @@ import Testing
         await writer.close()
     }
 
+    /// The simulator's seed decides its events only if serving after a batch sees the same
+    /// state however busy the writer was: `settle` files and recounts now, and the writer runs on.
+    @Test(.timeLimit(.minutes(1)))
+    func settlingFilesAndRecountsAtOnceAndTheWriterRunsOn() async throws {
+        try await database.writer.write { db in
+            for n in 0..<6 {
+                try db.execute(
+                    sql: "INSERT INTO items (item_id, category, catalog_ms, created_ms, updated_ms) VALUES (?, ?, 1, 1, 1)",
+                    arguments: ["I\(n)", n < 4 ? "garden" : "kitchen"])
+            }
+        }
+        let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
+        try writer.start()
+        #expect(try await writer.write(drafts("s", count: 6)).stored == 6)
+        #expect(try count("events") == 0, "the patient writer waits")
+        await writer.settle()
+        #expect(try count("events") == 6 && count("event_inbox") == 0)
+        #expect(try count("users", where: #"favourite_categories = '["garden"]'"#) == 1)
+        #expect(try count("users", where: #"favourite_categories = '["garden","kitchen"]'"#) == 2)
+        #expect(try await writer.write(drafts("t", count: 6)).stored == 6, "still taking events")
+        await writer.close()
+        await writer.settle()  // after closing: returns at once
+    }
+
     func erase(_ rawID: String) throws {
         let pseudonym = database.pseudonymizer.pseudonym(of: rawID)
         try database.writer.write { db in

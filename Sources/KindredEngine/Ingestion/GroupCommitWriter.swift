@@ -107,6 +107,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var accepting = true
     private var running = false
     private var drained: [CheckedContinuation<Void, Never>] = []
+    /// Callers of `settle`, waiting for the inbox to be filed and profiles recounted.
+    private var settling: [CheckedContinuation<Void, Never>] = []
     private var stats = Statistics()
     /// People whose favourite categories await a recount (writer thread only).
     private var staleFavourites = Set<Int64>()
@@ -230,6 +232,25 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
+    /// Returns once everything acknowledged so far is filed into `events` and every touched
+    /// profile's favourite categories are recounted. Serving what happens next then reads a
+    /// state that depends only on what was written, not on how busy the writer was: the
+    /// simulator settles after each batch so that the same seed gives the same events. A
+    /// filing that fails (it stays in the inbox, reported through `onError`) does not hold it up.
+    public func settle() async {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if running {
+                settling.append(continuation)
+                condition.signal()
+                condition.unlock()
+            } else {
+                condition.unlock()
+                continuation.resume()
+            }
+        }
+    }
+
     public var statistics: Statistics {
         condition.lock()
         defer { condition.unlock() }
@@ -245,8 +266,23 @@ public final class GroupCommitWriter: @unchecked Sendable {
             // Sleep until work arrives, unless the inbox or profiles wait: idle time is for them.
             // Clients under load send their next batch as soon as they are answered, so the
             // inbox is filed only after a pause without requests.
-            while pending.isEmpty && accepting && (staleFavourites.isEmpty || favouritesInFlight) && inbox.count == 0 {
+            while pending.isEmpty && accepting && settling.isEmpty && (staleFavourites.isEmpty || favouritesInFlight) && inbox.count == 0 {
                 condition.wait()
+            }
+            if pending.isEmpty && !settling.isEmpty {
+                if favouritesInFlight {
+                    // A recount's counts are on their way as a job: store them first.
+                    condition.wait()
+                    condition.unlock()
+                    continue
+                }
+                let waiting = settling
+                settling = []
+                condition.unlock()
+                fileInbox(all: true)
+                while !staleFavourites.isEmpty { recountFavouritesNow() }
+                waiting.forEach { $0.resume() }
+                continue
             }
             if pending.isEmpty && accepting && inbox.count > 0 {
                 let now = WallClock.monotonicSeconds()
@@ -291,8 +327,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 checkpoints?.stop()
                 checkpoints = nil
                 condition.lock()
-                let waiting = drained
+                let waiting = drained + settling
                 drained = []
+                settling = []
                 condition.unlock()
                 waiting.forEach { $0.resume() }
                 return

@@ -6,7 +6,9 @@ import KindredStore
 /// recommendations through the same Engine path an HTTP request takes (experiments, exposures
 /// and the impression log included), and click, add to cart and buy with probabilities from
 /// their true tastes and a position bias; their events go through the event writer as posted
-/// events do. The same seed on the same database gives the same events.
+/// events do. The same seed on the same database gives the same events: after each batch the
+/// writer is settled (`GroupCommitWriter.settle`), so that what the next visits are served
+/// never depends on the machine's load.
 ///
 /// `run` blocks its thread for the whole simulation (it waits on the writer between visits):
 /// call it from a thread of its own, never from a task on Swift's cooperative pool.
@@ -107,6 +109,9 @@ public enum ShopSimulator {
                     report.eventsPosted += posted.received
                     report.eventsStored += posted.stored
                     waiting = []
+                    // Whether the writer filed before answering depends on how busy the
+                    // machine is; the next visits must not, or the seed would not decide them.
+                    try waitFor { await writer.settle() }
                 }
                 for (number, visit) in visits.enumerated() {
                     // Visits overlap in time as a shop's do: each starts at its own moment.
