@@ -81,6 +81,7 @@ public func buildApplication(
     PeopleRoutes(engine: engine).add(to: admin)
     ExperimentAnalysisRoutes(engine: engine, configuration: configuration).add(to: admin)
     ExperimentAdminRoutes(engine: engine, configuration: configuration).add(to: admin)
+    KPIRoutes(engine: engine).add(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]

@@ -19,6 +19,7 @@ enum RouteTable {
         ("GET", "/v1/experiments/{key}/report"),
         ("POST", "/v1/experiments/analyze"),
         ("GET", "/v1/experiments/plan"),
+        ("GET", "/v1/kpis"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

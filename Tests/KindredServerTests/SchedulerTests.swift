@@ -30,17 +30,19 @@ import Testing
     @Test func theSchedulerRetrainsOnNewEventsWhileRequestsAreServed() async throws {
         let harness = try ServerHarness()
         let publicKey = harness.publicKey
-        // The first tick comes 2 s after the start: time enough for the first request to be
-        // answered by the version trained before, however loaded the machine.
-        try await harness.withServer({ $0.retrainEvery = 2 }) { client, _ in
+        // The first tick comes 3 s after the start; the version trained before answers a
+        // request first, before any event could make a retrain worth it, however loaded the machine.
+        try await harness.withServer({ $0.retrainEvery = 3 }) { client, _ in
+            let first = try await client.call(.get, "/v1/users/c00003/recommendations", key: publicKey)
+            #expect(first.status == .ok && first.object["model_version"] as? Int == 1)
             let events = (1...20).map { n in
                 #"{"type": "purchase", "user_id": "late-\#(n)", "item_id": "P\#(String(format: "%05d", n))", "ts": "2026-11-24T10:\#(String(format: "%02d", n)):00Z"}"#
             }
             #expect(
                 try await client.call(.post, "/v1/events", key: publicKey, json: #"{"events": ["# + events.joined(separator: ",") + "]}")
                     .status == .ok)
-            var served = 0
-            var versions = Set<Int>()
+            var served = 1
+            var versions: Set<Int> = [1]
             let swapped = try await eventually(timeout: 60) {
                 // Requests keep being answered while the run trains in the background.
                 let response = try await client.call(.get, "/v1/users/c00003/recommendations", key: publicKey)

@@ -22,6 +22,8 @@ extension Engine {
         let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, request: request) }
         let (response, loggedUserPK) = try recommend(request, userPK: nil, pseudonym: pseudonym, version: choice?.version)
         var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
+        displayed.1.device = request.device.flatMap(Device.init(loosely:))?.rawValue
+        displayed.1.country = request.country
         if let choice, loggedUserPK != nil, choice.version == nil || response.modelVersion == choice.version {
             displayed.1.exposure = .init(experimentPK: choice.experimentPK, experiment: choice.experiment, variant: choice.variant)
             displayed.0.experiment = choice.experiment

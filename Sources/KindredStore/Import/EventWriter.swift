@@ -34,6 +34,9 @@ final class EventWriter {
     private var keyer = EventKeyer()
     private var profiles: [Int64: ProfileDelta] = [:]
     private let consent: AnalyticsConsentGate
+    /// The newest event before this writer's: `finish` adds the ones after it to the KPI
+    /// rollups (events written straight into `events` only; the inbox is counted when filed).
+    private var rollupMark: Int64?
     /// Events stored without their person for want of analytics consent.
     var anonymized: Int { consent.anonymized }
 
@@ -45,7 +48,9 @@ final class EventWriter {
         consent = try AnalyticsConsentGate(db: db)
         let table: String
         switch destination {
-        case .events: table = "events"
+        case .events:
+            table = "events"
+            rollupMark = try KPIRollups.eventMark(in: db)
         case .inbox: table = "event_inbox"
         }
         insert = try FastStatement(
@@ -117,6 +122,10 @@ final class EventWriter {
     /// with `refreshFavourites` off, left to the caller, which gets the people touched.
     @discardableResult
     func finish(refreshFavourites: Bool = true) throws -> [Int64] {
+        if let mark = rollupMark {
+            try KPIRollups.addEvents(after: mark, in: db)
+            rollupMark = try KPIRollups.eventMark(in: db)
+        }
         guard !profiles.isEmpty else { return [] }
         let update = try FastStatement(ProfileDelta.updateSQL, in: db)
         for (userPK, delta) in profiles {

@@ -41,6 +41,10 @@ public struct ImpressionRecord: Sendable, Equatable {
     /// The experiment whose variant's strategy produced this response, if one did: writing
     /// the impression records the person's first exposure to it.
     public var exposure: Exposure?
+    /// The device class and country the request was made from, when it said: KPIs by device
+    /// and country count the responses as they count the events that follow them.
+    public var device: String?
+    public var country: String?
 
     public struct Exposure: Sendable, Equatable {
         public var experimentPK: Int64
@@ -92,10 +96,12 @@ public struct ImpressionRecord: Sendable, Equatable {
 public enum ImpressionStore {
     public static func write(_ records: [ImpressionRecord], in db: Database) throws {
         guard !records.isEmpty else { return }
+        let rollupMark = try KPIRollups.impressionMark(in: db)
         let insert = try FastStatement(
             """
-            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant,
+                                     device, country)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO NOTHING
             """, in: db)
         // The first exposure only; the variant is the one serving computed, which is the sticky
@@ -120,6 +126,8 @@ public enum ImpressionStore {
                 row.bind(record.itemsJSON)
                 row.bind(record.exposure?.experiment)
                 row.bind(record.exposure?.variant)
+                row.bind(record.device)
+                row.bind(record.country)
             }
             if let exposure = record.exposure, let userPK = record.userPK {
                 _ = try expose.run { row in
@@ -131,6 +139,7 @@ public enum ImpressionStore {
                 }
             }
         }
+        try KPIRollups.addImpressions(after: rollupMark, in: db)
     }
 }
 
