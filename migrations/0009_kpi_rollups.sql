@@ -52,25 +52,23 @@ CREATE TABLE kpi_rollups (
     PRIMARY KEY (dimension, day, value)
 ) STRICT, WITHOUT ROWID;
 
--- Each event once per dimension it counts in, with its measures: what filing sums into the
--- rollups for the events it filed (`WHERE event_pk > ?`), and what a rebuild sums for all.
--- An event follows a response when its request id names a logged one; its position is the place
--- of its item in that response.
-CREATE VIEW kpi_event_facts AS
+-- Each event with what it counts under and what it adds: what filing sums into the rollups for
+-- the events it filed (`WHERE event_pk > ?`), and what a rebuild sums for all. An event follows a
+-- response when its request id names a logged one; surface, position (the place of its item in
+-- that response), model and variant are NULL when it does not.
+CREATE VIEW kpi_event_rows AS
 SELECT e.event_pk,
        e.ts_ms / 86400000 AS day,
-       d.dimension,
-       CASE d.dimension
-           WHEN 'all' THEN ''
-           WHEN 'device' THEN coalesce(e.device, '')
-           WHEN 'country' THEN coalesce(e.country, '')
-           WHEN 'category' THEN coalesce(it.category, '')
-           WHEN 'surface' THEN i.surface
-           WHEN 'position' THEN (SELECT CAST(j.key + 1 AS TEXT) FROM json_each(i.items) AS j
-                                 WHERE json_extract(j.value, '$.item_id') = it.item_id ORDER BY j.key LIMIT 1)
-           WHEN 'model' THEN CASE WHEN i.impression_pk IS NULL THEN NULL ELSE coalesce(CAST(i.model_version AS TEXT), '') END
-           WHEN 'variant' THEN i.experiment || '/' || i.variant
-       END AS value,
+       coalesce(e.device, '') AS device,
+       coalesce(e.country, '') AS country,
+       coalesce(it.category, '') AS category,
+       i.surface,
+       CASE WHEN i.impression_pk IS NOT NULL THEN
+           (SELECT CAST(j.key + 1 AS TEXT) FROM json_each(i.items) AS j
+            WHERE json_extract(j.value, '$.item_id') = it.item_id ORDER BY j.key LIMIT 1)
+       END AS position,
+       CASE WHEN i.impression_pk IS NOT NULL THEN coalesce(CAST(i.model_version AS TEXT), '') END AS model,
+       i.experiment || '/' || i.variant AS variant,
        e.type = 'view' AS views,
        e.type = 'click' AS clicks,
        e.type = 'add_to_cart' AS carts,
@@ -81,8 +79,7 @@ SELECT e.event_pk,
        i.impression_pk IS NOT NULL AS followed
 FROM events AS e
 LEFT JOIN items AS it ON it.item_pk = e.item_pk
-LEFT JOIN impressions AS i ON e.request_id IS NOT NULL AND i.request_id = e.request_id
-CROSS JOIN kpi_dimensions AS d;
+LEFT JOIN impressions AS i ON e.request_id IS NOT NULL AND i.request_id = e.request_id;
 
 -- Each logged response once per dimension it counts in: whole for the response's own dimensions,
 -- item by item for category and position.
@@ -115,15 +112,27 @@ LEFT JOIN items AS it ON it.item_id = json_extract(j.value, '$.item_id')
 CROSS JOIN kpi_dimensions AS d
 WHERE d.per_item = 1;
 
--- What was stored before this version, counted once.
+-- What was stored before this version, counted once: events grouped by everything they count
+-- under first (a few thousand groups a day), then each group once per dimension.
+WITH grouped AS (
+    SELECT day, device, country, category, surface, position, model, variant,
+           count(*) AS events, sum(views) AS views, sum(clicks) AS clicks, sum(carts) AS carts, sum(purchases) AS purchases,
+           total(revenue) AS revenue, total(dwell_seconds) AS dwell_seconds, sum(dwell_events) AS dwell_events,
+           sum(followed AND clicks) AS rec_clicks, sum(followed AND carts) AS rec_carts, sum(followed AND purchases) AS rec_purchases,
+           total(CASE WHEN followed THEN revenue ELSE 0 END) AS rec_revenue
+    FROM kpi_event_rows
+    GROUP BY day, device, country, category, surface, position, model, variant
+)
 INSERT INTO kpi_rollups (day, dimension, value, events, views, clicks, carts, purchases, revenue, dwell_seconds, dwell_events,
                          rec_clicks, rec_carts, rec_purchases, rec_revenue)
-SELECT day, dimension, value, count(*), sum(views), sum(clicks), sum(carts), sum(purchases), total(revenue),
-       total(dwell_seconds), sum(dwell_events), sum(followed AND clicks), sum(followed AND carts), sum(followed AND purchases),
-       total(CASE WHEN followed THEN revenue ELSE 0 END)
-FROM kpi_event_facts
+SELECT g.day, d.dimension,
+       CASE d.dimension WHEN 'all' THEN '' WHEN 'device' THEN g.device WHEN 'country' THEN g.country WHEN 'category' THEN g.category
+            WHEN 'surface' THEN g.surface WHEN 'position' THEN g.position WHEN 'model' THEN g.model WHEN 'variant' THEN g.variant END AS value,
+       sum(g.events), sum(g.views), sum(g.clicks), sum(g.carts), sum(g.purchases), total(g.revenue), total(g.dwell_seconds),
+       sum(g.dwell_events), sum(g.rec_clicks), sum(g.rec_carts), sum(g.rec_purchases), total(g.rec_revenue)
+FROM grouped AS g CROSS JOIN kpi_dimensions AS d
 WHERE value IS NOT NULL
-GROUP BY day, dimension, value;
+GROUP BY g.day, d.dimension, value;
 
 INSERT INTO kpi_rollups (day, dimension, value, lists, impressions)
 SELECT day, dimension, value, sum(lists), sum(impressions)

@@ -2,7 +2,8 @@ import GRDB
 
 /// Daily KPIs kept as rollups (migration 0009): every way events and impressions come in adds
 /// what it stored, in its own transaction, so that reports read a few rows per day however
-/// many events there are. The facts views decide what counts where; this only sums them.
+/// many events there are. The views `kpi_event_rows` and `kpi_impression_facts` decide what
+/// counts where; this only sums them.
 public enum KPIRollups {
     /// The newest event now: what a batch written after this adds to the rollups is
     /// everything above it.
@@ -131,15 +132,29 @@ public enum KPIRollups {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM event_inbox") ?? 0
     }
 
+    /// Events grouped by everything they count under first (a few thousand groups a day, so the
+    /// second grouping is small), then each group once per dimension.
     private static let addEventsSQL = """
+        WITH grouped AS (
+            SELECT day, device, country, category, surface, position, model, variant,
+                   count(*) AS events, sum(views) AS views, sum(clicks) AS clicks, sum(carts) AS carts, sum(purchases) AS purchases,
+                   total(revenue) AS revenue, total(dwell_seconds) AS dwell_seconds, sum(dwell_events) AS dwell_events,
+                   sum(followed AND clicks) AS rec_clicks, sum(followed AND carts) AS rec_carts, sum(followed AND purchases) AS rec_purchases,
+                   total(CASE WHEN followed THEN revenue ELSE 0 END) AS rec_revenue
+            FROM kpi_event_rows
+            WHERE event_pk > ?
+            GROUP BY day, device, country, category, surface, position, model, variant
+        )
         INSERT INTO kpi_rollups (day, dimension, value, events, views, clicks, carts, purchases, revenue, dwell_seconds, dwell_events,
                                  rec_clicks, rec_carts, rec_purchases, rec_revenue)
-        SELECT day, dimension, value, count(*), sum(views), sum(clicks), sum(carts), sum(purchases), total(revenue),
-               total(dwell_seconds), sum(dwell_events), sum(followed AND clicks), sum(followed AND carts), sum(followed AND purchases),
-               total(CASE WHEN followed THEN revenue ELSE 0 END)
-        FROM kpi_event_facts
-        WHERE event_pk > ? AND value IS NOT NULL
-        GROUP BY day, dimension, value
+        SELECT g.day, d.dimension,
+               CASE d.dimension WHEN 'all' THEN '' WHEN 'device' THEN g.device WHEN 'country' THEN g.country WHEN 'category' THEN g.category
+                    WHEN 'surface' THEN g.surface WHEN 'position' THEN g.position WHEN 'model' THEN g.model WHEN 'variant' THEN g.variant END AS value,
+               sum(g.events), sum(g.views), sum(g.clicks), sum(g.carts), sum(g.purchases), total(g.revenue), total(g.dwell_seconds),
+               sum(g.dwell_events), sum(g.rec_clicks), sum(g.rec_carts), sum(g.rec_purchases), total(g.rec_revenue)
+        FROM grouped AS g CROSS JOIN kpi_dimensions AS d
+        WHERE value IS NOT NULL
+        GROUP BY g.day, d.dimension, value
         ON CONFLICT (dimension, day, value) DO UPDATE SET
             events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
             carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue,
