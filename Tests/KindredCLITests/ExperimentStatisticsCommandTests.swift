@@ -93,6 +93,8 @@ import Testing
         #expect(count.status == 65 && count.stderr.contains("3 weights for 2 variants"))
         #expect(try kindred("experiments", "analyze", "good.csv", "--level", "1").status == 2)
         #expect(try kindred("experiments", "analyze", "good.csv", "--correction", "bonferroni").status == 2)
+        let badScope = try kindred("experiments", "analyze", "good.csv", "--correction", "holm", "--correction-scope", "everything")
+        #expect(badScope.status == 2 && badScope.stderr.contains("--correction-scope: 'everything' is not metric or all"))
         #expect(try kindred("experiments", "analyze", "missing.csv").status == 65)
     }
 

@@ -76,6 +76,12 @@ import Testing
                     events.append(
                         #"{"type": "click", "user_id": "\#(person)", "item_id": "\#(item)", "request_id": "\#(response.requestID)", "ts": "\#(now())"}"#)
                 }
+                // Some put their first click in the cart (a third of personal, a fifth of control),
+                // so that more than one metric is compared.
+                if clicks > 0, index % (response.variant == "personal" ? 3 : 5) == 0, let item = response.items.first {
+                    events.append(
+                        #"{"type": "add_to_cart", "user_id": "\#(person)", "item_id": "\#(item)", "request_id": "\#(response.requestID)", "ts": "\#(now())", "value": 1}"#)
+                }
             }
             for batch in stride(from: 0, to: events.count, by: 500) {
                 let body = #"{"events": [\#(events[batch..<min(events.count, batch + 500)].joined(separator: ","))]}"#
@@ -83,7 +89,7 @@ import Testing
                 #expect(posted.status == .ok, "\(posted.text)")
             }
             let filed = try await eventually {
-                try DatabaseSnapshot.count("events", in: harness.database, where: "type = 'click' AND experiment = 'home-recs'") == events.count
+                try DatabaseSnapshot.count("events", in: harness.database, where: "type IN ('click', 'add_to_cart') AND experiment = 'home-recs'") == events.count
             }
             #expect(filed, "clicks that follow the experiment's responses carry it")
             #expect(
@@ -117,6 +123,28 @@ import Testing
                 "SELECT variant || ':' || people FROM experiment_results WHERE experiment = 'home-recs' AND metric = 'ctr' ORDER BY variant",
                 in: harness.database)
             #expect(stored == ["control:\(split["control"]!)", "personal:\(split["personal"]!)"], "the view holds the latest report")
+
+            // Holm over each metric's one comparison changes nothing; over every metric's, ctr's
+            // p-value is adjusted among all the metrics' p-values, as worked out here.
+            func scoped(_ scope: String) async throws -> [String: [String: Any]] {
+                let scoped = try await client.call(
+                    .get, "/v1/experiments/home-recs/report?correction=holm&correction_scope=\(scope)", key: adminKey)
+                #expect(scoped.status == .ok, "\(scoped.text)")
+                return (scoped.object["variants"] as! [[String: Any]])[1]["metrics"] as! [String: [String: Any]]
+            }
+            let perMetric = try await scoped("metric")
+            #expect(abs((perMetric["ctr"]!["adjusted_p_value"] as! Double) - relative["p_value"]!) < 1e-12, "Holm of one p is that p")
+            let acrossAll = try await scoped("all")
+            let pValues = acrossAll.values.compactMap { metric -> Double? in
+                ((metric["relative"] ?? metric["absolute"]) as? [String: Double])?["p_value"]
+            }.sorted()
+            #expect(pValues.count >= 2, "several metrics compared, so that scoping matters")
+            // Holm's first step: the smallest p times the number of p-values; later steps never go lower.
+            let rank = pValues.firstIndex { abs($0 - relative["p_value"]!) < 1e-15 }!
+            let holm = (0...rank).map { min(1, pValues[$0] * Double(pValues.count - $0)) }.max()!
+            #expect(abs((acrossAll["ctr"]!["adjusted_p_value"] as! Double) - holm) < 1e-12, "\(pValues)")
+            let badScope = try await client.call(.get, "/v1/experiments/home-recs/report?correction_scope=everything", key: adminKey)
+            #expect(badScope.status == .badRequest && badScope.error["field"] as? String == "correction_scope")
 
             // By device: every exposed person in exactly one group, each group its own analysis.
             let byDevice = try await client.call(.get, "/v1/experiments/home-recs/report?by=device", key: adminKey)

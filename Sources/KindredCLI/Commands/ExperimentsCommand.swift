@@ -198,12 +198,20 @@ struct StatisticsOptions: ParsableArguments {
     var tuning = SequentialTest.defaultTuning
     @Option(help: ArgumentHelp("Correction for several variants: none, holm or bh (Benjamini-Hochberg).", valueName: "method"))
     var correction = "none"
+    @Option(
+        help: ArgumentHelp(
+            "What the correction counts together: metric (each metric's variants) or all (every variant of every metric).",
+            valueName: "scope"))
+    var correctionScope = "metric"
 
     func parsed() throws -> ExperimentStatistics.Options {
         guard let method = MultipleComparisonCorrection(rawValue: correction) else {
             throw ValidationError("--correction: '\(correction)' is not none, holm or bh")
         }
-        return .init(level: level, mode: sequential ? .sequential : .fixed, tuning: tuning, correction: method)
+        guard let scope = ExperimentStatistics.CorrectionScope(rawValue: correctionScope) else {
+            throw ValidationError("--correction-scope: '\(correctionScope)' is not metric or all")
+        }
+        return .init(level: level, mode: sequential ? .sequential : .fixed, tuning: tuning, correction: method, correctionScope: scope)
     }
 
     func validate() throws {

@@ -44,6 +44,12 @@ struct ExperimentAnalysisRoutes {
             }
             options.correction = method
         }
+        if let scope = try query.text("correction_scope", maxLength: 16) {
+            guard let parsed = ExperimentStatistics.CorrectionScope(rawValue: scope) else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "'\(scope)' is not metric or all", field: "correction_scope")
+            }
+            options.correctionScope = parsed
+        }
         return options
     }
 }
