@@ -284,6 +284,10 @@ class TrackerInABrowser(unittest.TestCase):
         self.assertAlmostEqual(scroll[0][2], 0.5, delta=0.05)
         views = SHOP.events(sid, "view")
         self.assertEqual([(v[0], v[1]) for v in views], [("view", "P00021")])
+        # The page view carries the time zone the browser is in, as its Intl API names it.
+        zone = self.driver.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
+        self.assertTrue(zone)
+        self.assertEqual(SHOP.query("SELECT time_zone FROM events_readable WHERE session_id = ? AND type = 'view'", sid), [(zone,)])
 
     def test_closing_the_tab_right_after_an_event_still_delivers_it(self):
         url = SHOP.page("close.html", "<p>cart</p>", item="P00031")

@@ -277,3 +277,34 @@ import Testing
         #expect(bytes.range(of: Data(database.pseudonymizer.pseudonym(of: emails[0]).utf8)) != nil, "pseudonyms are stored")
     }
 }
+
+/// The visitor's time zone, as pages report it: stored as given when it has the shape of an
+/// IANA name, refused by line and field when it does not.
+@Suite struct EventTimeZoneTests {
+    static let header = "user_id,item_id,type,ts,time_zone\n"
+
+    @Test func namesAreStoredAsGivenOnEveryWayIn() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        let zones = ["Europe/London", "America/Argentina/Buenos_Aires", "UTC", "Etc/GMT+5", ""]
+        let rows = zones.enumerated().map { "u1,A,view,\(1_793_527_200 + $0.offset),\($0.element)" }.joined(separator: "\n")
+        #expect(try importText(Self.header + rows + "\n", kind: .events, into: database).imported == 5)
+        let stored = try database.writer.read { db in
+            try String?.fetchAll(db, sql: "SELECT time_zone FROM events_readable ORDER BY at")
+        }
+        #expect(stored == ["Europe/London", "America/Argentina/Buenos_Aires", "UTC", "Etc/GMT+5", nil])
+    }
+
+    @Test func anythingElseIsRefusedByLineAndField() throws {
+        let directory = TemporaryDirectory()
+        let database = try TestDatabase.create(in: directory)
+        let bad = ["Europe/London;DROP", "../etc/passwd", "/London", "Europe//London", "a/b/c/d", "Éurope/Paris", "5/Zone"]
+        let rows = bad.map { "u1,A,view,1793527200,\($0)" }.joined(separator: "\n")
+        let errors = refusal { try importText(Self.header + rows + "\n", kind: .events, into: database, file: "zones.csv") }
+        #expect(errors.count == bad.count)
+        for (index, zone) in bad.enumerated() {
+            #expect(
+                errors[index] == "zones.csv:\(index + 2): time_zone: '\(zone)' is not a time zone name such as Europe/London", "\(errors)")
+        }
+    }
+}

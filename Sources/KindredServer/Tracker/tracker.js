@@ -14,7 +14,7 @@
   var shown = 0, since = 0, ended = 0, ITEM = "[data-kindred-item]";
   var dev = !w.matchMedia("(pointer:coarse)").matches ? "desktop" : Math.min(screen.width, screen.height) >= 600 ? "tablet" : "mobile";
 
-  var enc = encodeURIComponent;
+  var enc = encodeURIComponent, nop = function () {};
   function safe(f) {
     return function () { try { return f.apply(this, arguments); } catch (e) { /* never into the page */ } };
   }
@@ -126,7 +126,7 @@
     // The session lasts as long as the tab; the queue outlives it, so that a retry survives a reload.
     try { sid = ss.getItem(SK) || rid(); ss.setItem(SK, sid); q = JSON.parse(store.getItem(QK)) || []; } catch (e) { sid = sid || rid(); }
     since = d.hidden ? 0 : performance.now();
-    if (pageItem) track("view", { item_id: pageItem, referrer: d.referrer });
+    if (pageItem) track("view", { item_id: pageItem, referrer: d.referrer, time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone });
     io = new IntersectionObserver(sight, { threshold: 0.5 });
     observe();
     new MutationObserver(safe(function () { observe(); })).observe(d.documentElement, { childList: true, subtree: true });
@@ -151,7 +151,7 @@
     personal = c.personalization !== false && !(gpc && c.personalization == null);
     if (token) for (var p in c) {
       fetch(base + "consents", { method: "POST", headers: headers({ "Content-Type": "application/json" }, token), body: JSON.stringify({
-        user_id: user, purpose: p, granted: p == "analytics" ? a : !!c[p], ts: Date.now(), source: "tracker" }) }).catch(function () {});
+        user_id: user, purpose: p, granted: p == "analytics" ? a : !!c[p], ts: Date.now(), source: "tracker" }) }).catch(nop);
     }
     if (a && !on) { on = 1; start(); }
     if (!a) { on = 0; q = []; try { store.removeItem(QK); ss.removeItem(SK); } catch (e) {} }
@@ -165,7 +165,7 @@
     try { if (ss.getItem(k)) return; } catch (e) { return; }
     get("items/" + enc(item) + "/similar?k=8").then(function (r) {
       try { ss.setItem(k, JSON.stringify(r)); } catch (e) {}
-    }, function () {});
+    }, nop);
   }
   function req(path) {
     return fetch(base + path, { headers: headers(0, personal && token) }).then(function (r) {
@@ -203,9 +203,9 @@
       (o.category ? "&category=" + enc(o.category) : "") + "&device=" + dev + "&hour=" + new Date().getHours();
     try { var cached = o.similar && JSON.parse(ss.getItem("kindred.p." + o.similar)); } catch (e) {}
     if (cached) return render(el, cached, o);
-    if (o.similar) return get("items/" + enc(o.similar) + "/similar?k=" + (o.k || 6)).then(safe(function (r) { render(el, r, o); }), function () {});
+    if (o.similar) return get("items/" + enc(o.similar) + "/similar?k=" + (o.k || 6)).then(safe(function (r) { render(el, r, o); }), nop);
     if (o.live && personal && user && on) return stream(el, o, path.replace("?", "/stream?"));
-    get(path).then(safe(function (r) { render(el, r, o); }), function () {});
+    get(path).then(safe(function (r) { render(el, r, o); }), nop);
   }
   /** Server-sent events read through fetch (headers carry the key); reconnects after a drop. */
   function stream(el, o, path) {

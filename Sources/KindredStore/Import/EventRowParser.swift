@@ -20,6 +20,8 @@ public struct EventDraft: Sendable, Equatable {
     /// Coarsened to 0.01 degree (about 1 km) before they get here.
     public var latitude: Double?
     public var longitude: Double?
+    /// An IANA time zone name such as Europe/London, as a page's `Intl` API reports it.
+    public var timeZone: String? = nil
 }
 
 extension EventDraft {
@@ -72,6 +74,7 @@ final class EventRowParser {
         static let userAgent = ImportKind.events.slot("user_agent")
         static let latitude = ImportKind.events.slot("latitude")
         static let longitude = ImportKind.events.slot("longitude")
+        static let timeZone = ImportKind.events.slot("time_zone")
     }
 
     func parse(_ row: SourceRow) throws(DataError) -> EventDraft {
@@ -160,6 +163,20 @@ final class EventRowParser {
             experiment: try fields.text(Field.experiment, maxLength: 128),
             variant: try fields.text(Field.variant, maxLength: 128),
             requestID: try fields.identifier(Field.requestID),
-            latitude: latitude.map(Coordinates.coarsen), longitude: longitude.map(Coordinates.coarsen))
+            latitude: latitude.map(Coordinates.coarsen), longitude: longitude.map(Coordinates.coarsen),
+            timeZone: try timeZone(fields))
+    }
+
+    /// An IANA name: letters, digits and `_+-` in up to three parts separated by `/` (Europe/London,
+    /// America/Argentina/Buenos_Aires, Etc/GMT+5, UTC). Checked by its shape, not against a time
+    /// zone database, which a server may not have installed.
+    private func timeZone(_ fields: FieldReader) throws(DataError) -> String? {
+        guard let text = try fields.text(Field.timeZone, maxLength: 64) else { return nil }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || "_+-".contains(c)) }
+        guard parts.count <= 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(allowed) }), parts[0].first?.isLetter == true else {
+            throw fields.error(Field.timeZone, "'\(text.prefix(40))' is not a time zone name such as Europe/London")
+        }
+        return text
     }
 }

@@ -56,7 +56,7 @@ final class EventWriter {
         insert = try FastStatement(
             """
             INSERT INTO \(table) (\(Self.storedColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, in: db)
     }
@@ -64,7 +64,7 @@ final class EventWriter {
     /// The columns an event is stored in, in `events` and `event_inbox` alike, in the order
     /// `write` binds them; filing copies them from one table to the other.
     static let storedColumns =
-        "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude"
+        "event_key, source_event_id, type, user_pk, item_pk, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, received_ms, latitude, longitude, time_zone"
 
     /// Stores one event, unless it was stored before or consent keeps it out.
     func write(_ original: EventDraft) throws -> Outcome {
@@ -104,6 +104,7 @@ final class EventWriter {
             row.bind(nowMs)
             row.bind(draft.latitude)
             row.bind(draft.longitude)
+            row.bind(draft.timeZone)
         }
         guard changed > 0 else { return .duplicate }
         switch destination {

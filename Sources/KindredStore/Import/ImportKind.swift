@@ -43,6 +43,7 @@ public enum ImportKind: String, Sendable, CaseIterable {
                 Field(name: "country", aliases: [], summary: "country code or name"),
                 Field(name: "region", aliases: [], summary: "region within the country"),
                 Field(name: "hour", aliases: ["local_hour"], summary: "local hour 0..23 (default: from a wall-clock timestamp)"),
+                Field(name: "time_zone", aliases: ["timezone", "tz"], summary: "IANA time zone name, such as Europe/London"),
                 Field(name: "referrer", aliases: [], summary: "where the visit came from"),
                 Field(name: "experiment", aliases: [], summary: "experiment key"),
                 Field(name: "variant", aliases: [], summary: "experiment variant"),

@@ -122,7 +122,7 @@ public enum ImportStaging {
         drafts.reserveCapacity(min(rows, 100_000))
         try select.forEachRow(bind: { $0.bind(stagePK); $0.bind(rows) }) { row in
             lastPK = row.int64(0)
-            drafts.append((try draft(from: row, stagePK: stagePK), row.int64(19)))
+            drafts.append((try draft(from: row, stagePK: stagePK), row.int64(20)))
         }
         for (draft, key) in drafts {
             switch try writer.store(draft, key: key) {
@@ -312,7 +312,7 @@ public enum ImportStaging {
 
     /// The columns a staged event is written to and read from, in `EventDraft` order.
     static let stagedColumns =
-        "source_event_id, type, user_pseudonym, item_id, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, latitude, longitude"
+        "source_event_id, type, user_pseudonym, item_id, session_id, ts_ms, value, price, device, country, region, local_hour, referrer, experiment, variant, request_id, latitude, longitude, time_zone"
 
     static func bind(_ draft: EventDraft, key: Int64, stagePK: Int64, to row: inout FastStatement.Binder) {
         row.bind(stagePK)
@@ -335,6 +335,7 @@ public enum ImportStaging {
         row.bind(draft.requestID)
         row.bind(draft.latitude)
         row.bind(draft.longitude)
+        row.bind(draft.timeZone)
     }
 
     /// Reads back what `bind` wrote (column 0 is `staged_pk`).
@@ -354,6 +355,6 @@ public enum ImportStaging {
             sourceEventID: row.text(1), type: type, userPseudonym: row.text(3), itemID: row.text(4), sessionID: row.text(5),
             timestampMs: row.int64(6), value: double(7), price: double(8), device: device, country: row.text(10), region: row.text(11),
             localHour: row.isNull(12) ? nil : Int(row.int64(12)), referrer: row.text(13), experiment: row.text(14), variant: row.text(15),
-            requestID: row.text(16), latitude: double(17), longitude: double(18))
+            requestID: row.text(16), latitude: double(17), longitude: double(18), timeZone: row.text(19))
     }
 }

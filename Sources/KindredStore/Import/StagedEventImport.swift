@@ -56,7 +56,7 @@ public final class StagedEventImport {
         let insert = try FastStatement(
             """
             INSERT INTO import_staged_events (stage_pk, event_key, \(ImportStaging.stagedColumns))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, in: db)
         var slice = AppendedSlice(keyer: keyer, withheld: 0, anonymized: 0)
         for original in drafts {

@@ -22,7 +22,7 @@ enum RequestFieldRules {
         "device": .string(maxLength: 16), "country": .string(maxLength: 16), "region": .string(maxLength: 32),
         "hour": .integer, "referrer": .string(maxLength: 512), "experiment": .string(maxLength: 32),
         "variant": .string(maxLength: 32), "request_id": .identifier, "user_agent": .string(maxLength: 512),
-        "latitude": .number, "longitude": .number,
+        "latitude": .number, "longitude": .number, "time_zone": .string(maxLength: 64),
     ]
     static let consents: [String: JSONType] = [
         "user_id": .identifier, "purpose": .string(maxLength: 32), "granted": .boolean, "ts": .timestamp,
