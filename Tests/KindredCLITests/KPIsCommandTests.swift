@@ -7,8 +7,11 @@ import Testing
 @Suite struct KPIsCommandTests {
     let directory = TemporaryDirectory()
 
-    func kindred(_ arguments: String...) throws -> KindredProcess.Result {
-        try KindredProcess.run(arguments, in: directory.path)
+    /// The binary run on a thread of its own: a test that waits on subprocesses must not hold
+    /// one of Swift's few cooperative threads, which the server tests running beside it need.
+    func kindred(_ arguments: String...) async throws -> KindredProcess.Result {
+        let path = directory.path
+        return try await Executable.onOwnThread { try KindredProcess.run(arguments, in: path) }
     }
 
     func json(_ result: KindredProcess.Result) throws -> [String: Any] {
@@ -16,46 +19,46 @@ import Testing
     }
 
     /// One figure straight from the database, with the sqlite3 shell a shop would use.
-    func sql(_ query: String) throws -> String {
-        try Executable.run("/usr/bin/sqlite3", [directory.file("kindred.sqlite"), query]).trimmingCharacters(in: .whitespacesAndNewlines)
+    func sql(_ query: String) async throws -> String {
+        try await Executable.runDetached("/usr/bin/sqlite3", [directory.file("kindred.sqlite"), query]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test func theRollupsAgreeWithTheLogCountedDirectly() throws {
-        #expect(try kindred("generate", "--out", "shop", "--users", "200", "--items", "80", "--events", "4000").status == 0)
-        #expect(try kindred("init").status == 0)
-        #expect(try kindred("import", "catalog", "shop/catalog.csv").status == 0)
+    @Test func theRollupsAgreeWithTheLogCountedDirectly() async throws {
+        #expect(try await kindred("generate", "--out", "shop", "--users", "200", "--items", "80", "--events", "4000").status == 0)
+        #expect(try await kindred("init").status == 0)
+        #expect(try await kindred("import", "catalog", "shop/catalog.csv").status == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("shop")).filter { $0.hasPrefix("events-") }.sorted()
-        for file in files { #expect(try kindred("import", "events", "shop/" + file).status == 0) }
-        #expect(try kindred("train", "--algorithm", "popularity").status == 0)
-        let simulated = try kindred("simulate", "--shop", "shop", "--days", "2", "--visitors", "150", "--seed", "3")
+        for file in files { #expect(try await kindred("import", "events", "shop/" + file).status == 0) }
+        #expect(try await kindred("train", "--algorithm", "popularity").status == 0)
+        let simulated = try await kindred("simulate", "--shop", "shop", "--days", "2", "--visitors", "150", "--seed", "3")
         #expect(simulated.status == 0, "\(simulated.stderr)")
 
-        let report = try json(try kindred("kpis", "--json"))
+        let report = try json(try await kindred("kpis", "--json"))
         let totals = try #require(report["totals"] as? [String: Any])
         #expect(totals["lists"] as? Int == 300)
-        #expect("\(totals["impressions"] as? Int ?? -1)" == (try sql("SELECT sum(json_array_length(items)) FROM impressions")))
-        let followedClicks = try sql(
+        #expect("\(totals["impressions"] as? Int ?? -1)" == (try await sql("SELECT sum(json_array_length(items)) FROM impressions")))
+        let followedClicks = try await sql(
             "SELECT count(*) FROM events WHERE type = 'click' AND request_id IN (SELECT request_id FROM impressions)")
         #expect("\(totals["recommendation_clicks"] as? Int ?? -1)" == followedClicks)
-        #expect("\(totals["events"] as? Int ?? -1)" == (try sql("SELECT count(*) FROM events WHERE ts_ms / 86400000 >= (SELECT max(ts_ms) / 86400000 - 29 FROM events)")))
+        #expect("\(totals["events"] as? Int ?? -1)" == (try await sql("SELECT count(*) FROM events WHERE ts_ms / 86400000 >= (SELECT max(ts_ms) / 86400000 - 29 FROM events)")))
         #expect((report["rows"] as? [Any])?.count == 30, "every day of the default period, quiet days too")
 
-        let byPosition = try json(try kindred("kpis", "--by", "position", "--json"))
+        let byPosition = try json(try await kindred("kpis", "--by", "position", "--json"))
         let positions = try #require(byPosition["rows"] as? [[String: Any]])
         #expect(positions.map { $0["value"] as? String } == (1...10).map { "\($0)" })
-        let clicksAtFirst = try sql(
+        let clicksAtFirst = try await sql(
             "SELECT sum(clicks) FROM impression_outcomes WHERE position = 1")
         #expect("\(positions[0]["recommendation_clicks"] as? Int ?? -1)" == clicksAtFirst)
         #expect(positions.map { $0["impressions"] as? Int } == Array(repeating: 300, count: 10))
 
-        let text = try kindred("kpis", "--by", "device")
+        let text = try await kindred("kpis", "--by", "device")
         #expect(text.status == 0)
         #expect(text.stdout.contains("by device") && text.stdout.contains("whole shop") && text.stdout.contains("ctr = rec clicks / shown"))
 
-        let rebuilt = try kindred("kpis", "--rebuild", "--json")
+        let rebuilt = try await kindred("kpis", "--rebuild", "--json")
         #expect(rebuilt.status == 0)
         #expect((try json(rebuilt)["totals"] as? [String: Any])?["recommendation_clicks"] as? Int == totals["recommendation_clicks"] as? Int)
-        #expect(try sql("SELECT count(*) FROM audit_log WHERE action = 'kpis_rebuild'") == "1")
+        #expect(try await sql("SELECT count(*) FROM audit_log WHERE action = 'kpis_rebuild'") == "1")
 
         let cases: [([String], String)] = [
             (["--by", "colour"], "--by: 'colour' is not one of device, country, category, surface, position, model, variant"),
@@ -65,7 +68,8 @@ import Testing
             (["--daily"], "--daily: daily needs a breakdown (by)"),
         ]
         for (arguments, message) in cases {
-            let refused = try KindredProcess.run(["kpis"] + arguments, in: directory.path)
+            let path = directory.path
+            let refused = try await Executable.onOwnThread { try KindredProcess.run(["kpis"] + arguments, in: path) }
             #expect(refused.status == 2, "\(arguments)")
             #expect(refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
         }
