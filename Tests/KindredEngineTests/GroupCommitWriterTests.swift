@@ -157,8 +157,8 @@ import Testing
         #expect(dangling.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func favouriteCategoriesAreRecountedBesideTheWriterWhileItRuns() async throws {
+    /// I0 to I3 in garden, I4 and I5 in kitchen, for the favourite-category recounts.
+    func catalogueGardenAndKitchen() async throws {
         try await database.writer.write { db in
             for n in 0..<6 {
                 try db.execute(
@@ -166,6 +166,11 @@ import Testing
                     arguments: ["I\(n)", n < 4 ? "garden" : "kitchen"])
             }
         }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func favouriteCategoriesAreRecountedBesideTheWriterWhileItRuns() async throws {
+        try await catalogueGardenAndKitchen()
         let writer = GroupCommitWriter(database: database, clock: .system)
         try writer.start()
         #expect(try await writer.write(drafts("k", count: 6)).stored == 6)
@@ -182,13 +187,7 @@ import Testing
     /// state however busy the writer was: `settle` files and recounts now, and the writer runs on.
     @Test(.timeLimit(.minutes(1)))
     func settlingFilesAndRecountsAtOnceAndTheWriterRunsOn() async throws {
-        try await database.writer.write { db in
-            for n in 0..<6 {
-                try db.execute(
-                    sql: "INSERT INTO items (item_id, category, catalog_ms, created_ms, updated_ms) VALUES (?, ?, 1, 1, 1)",
-                    arguments: ["I\(n)", n < 4 ? "garden" : "kitchen"])
-            }
-        }
+        try await catalogueGardenAndKitchen()
         let writer = GroupCommitWriter(database: database, clock: .system, filing: Self.patient)
         try writer.start()
         #expect(try await writer.write(drafts("s", count: 6)).stored == 6)
