@@ -10,18 +10,24 @@ public final class Engine: Sendable {
     public let actor: String
     /// The active model as serving holds it.
     let servingCache: ServingModelCache
+    /// The running experiments serving consults, shared like the model.
+    let experimentsCache: RunningExperimentsCache
 
-    init(database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil) {
+    init(
+        database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
+        experimentsCache: RunningExperimentsCache? = nil
+    ) {
         self.database = database
         self.clock = clock
         self.actor = actor
         self.servingCache = servingCache ?? ServingModelCache(database: database)
+        self.experimentsCache = experimentsCache ?? RunningExperimentsCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
     /// the audit log names who did what: `api:<key id>` for a request with an admin key.
     public func acting(as actor: String) -> Engine {
-        Engine(database: database, clock: clock, actor: actor, servingCache: servingCache)
+        Engine(database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

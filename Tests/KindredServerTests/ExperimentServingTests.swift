@@ -156,6 +156,27 @@ import Testing
         }
     }
 
+    /// Serving holds the running experiments in memory: a change through the same engine is
+    /// served at once, one made by another process (the CLI beside the server) within seconds.
+    @Test func experimentsStartedAndStoppedAnywhereReachServing() async throws {
+        let engine = harness.engine
+        let people = (1...20).map { String(format: "c%05d", $0) }
+        func experiments() throws -> Set<String> {
+            Set(try people.compactMap { try engine.recommendForDisplay(RecommendationRequest(userID: $0, k: 3)).0.experiment })
+        }
+        #expect(try experiments().isEmpty, "nothing runs yet (and serving now holds that)")
+        // Another process: its own engine on the same files.
+        let elsewhere = try Engine.open(at: DatabaseLocation(databasePath: harness.database.path, keyPath: harness.database.keyPath))
+        try elsewhere.createExperiment(ExperimentDefinition(key: "elsewhere", variants: [.init(name: "a"), .init(name: "b")]))
+        #expect(try await eventually(timeout: 10) { try experiments() == ["elsewhere"] }, "seen within the freshness")
+        // The same engine: at once.
+        try engine.stopExperiment(key: "elsewhere")
+        #expect(try experiments().isEmpty)
+        try engine.createExperiment(ExperimentDefinition(key: "here", variants: [.init(name: "a"), .init(name: "b")]))
+        #expect(try experiments() == ["here"])
+        try engine.stopExperiment(key: "here")
+    }
+
     @Test func peopleWithoutExperimentsConsentGetTheDefaultAndAreNotCounted() async throws {
         let (adminKey, harness) = (harness.adminKey, self.harness)
         try harness.engine.createExperiment(

@@ -42,6 +42,7 @@ extension Engine {
     @discardableResult
     public func createExperiment(_ definition: ExperimentDefinition) throws -> ExperimentSummary {
         try definition.check()
+        defer { experimentsCache.invalidate() }
         return try database.writer.write { db in
             guard try ExperimentStore.experiment(key: definition.key, in: db) == nil else {
                 throw RequestProblem(.conflict, code: "experiment_exists", message: "an experiment '\(definition.key)' exists already", field: "key")
@@ -86,7 +87,8 @@ extension Engine {
     /// Starts a draft: gives it a free slice of its layer. Audited.
     @discardableResult
     public func startExperiment(key: String) throws -> ExperimentSummary {
-        try database.writer.write { db in
+        defer { experimentsCache.invalidate() }
+        return try database.writer.write { db in
             let experiment = try existing(key, in: db)
             guard experiment.status == "draft" else {
                 throw RequestProblem(
@@ -103,7 +105,8 @@ extension Engine {
     /// Stops a running experiment: everyone gets the default again; its data and report stay.
     @discardableResult
     public func stopExperiment(key: String) throws -> ExperimentSummary {
-        try database.writer.write { db in
+        defer { experimentsCache.invalidate() }
+        return try database.writer.write { db in
             let experiment = try existing(key, in: db)
             guard experiment.status == "running" else {
                 throw RequestProblem(.conflict, code: "experiment_not_running", message: "'\(key)' is \(experiment.status), not running", field: "key")
@@ -151,6 +154,7 @@ extension Engine {
             return try self.summary(key: key, in: db)
         }
         servingCache.invalidate()
+        experimentsCache.invalidate()
         return summary
     }
 

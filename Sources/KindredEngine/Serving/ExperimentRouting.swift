@@ -17,9 +17,12 @@ extension Engine {
     /// uncounted. A person can be in experiments of several layers; the first one decides the
     /// response and is the one exposed.
     func experimentChoice(surface: String, pseudonym: String, request: RecommendationRequest) throws -> ExperimentChoice? {
-        try database.writer.read { db -> ExperimentChoice? in
-            let running = try ExperimentStore.running(surface: surface, in: db)
-            guard !running.isEmpty, let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db) else { return nil }
+        let running = try experimentsCache.running(surface: surface, nowMs: clock.now()) {
+            try database.writer.read { db in try ExperimentStore.running(surface: surface, in: db) }
+        }
+        guard !running.isEmpty else { return nil }
+        return try database.writer.read { db -> ExperimentChoice? in
+            guard let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db) else { return nil }
             let decisions = try ConsentLookup.decisions(userPK: userPK, in: db)
             let policy = try ConsentPolicy.read(in: db)
             guard policy.permits("experiments", decision: decisions["experiments"]), policy.permits("analytics", decision: decisions["analytics"])
