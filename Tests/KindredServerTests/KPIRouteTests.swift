@@ -68,7 +68,10 @@ import Testing
             #expect(lastDay <= today)
 
             // The command's refusals, with the field at fault.
-            for (query, field) in [("by=colour", "by"), ("from=2026-13-01", "from"), ("from=2026-11-10&to=2026-11-01", "to"), ("daily=true", "daily")] {
+            for (query, field) in [
+                ("by=colour", "by"), ("from=2026-13-01", "from"), ("from=2026-11-10&to=2026-11-01", "to"), ("daily=true", "daily"), ("to=", "to"),
+                ("by=", "by"),
+            ] {
                 let refused = try await client.call(.get, "/v1/kpis?" + query, key: adminKey)
                 #expect(refused.status == .badRequest, "\(query)")
                 #expect(refused.error["field"] as? String == field, "\(query): \(refused.text)")

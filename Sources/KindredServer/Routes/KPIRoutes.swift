@@ -10,7 +10,7 @@ struct KPIRoutes {
         group.get("kpis") { request, _ -> Response in
             let query = QueryReader(request.uri.queryParameters)
             let kpis = try KPIQuery.parse(
-                by: try query.text("by", maxLength: 16), from: try query.text("from", maxLength: 10), to: try query.text("to", maxLength: 10),
+                by: try query.given("by", maxLength: 16), from: try query.given("from", maxLength: 10), to: try query.given("to", maxLength: 10),
                 daily: try query.flag("daily") ?? false)
             return try JSONResponse.make(try engine.kpis(kpis))
         }

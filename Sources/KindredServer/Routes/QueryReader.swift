@@ -21,6 +21,13 @@ struct QueryReader {
         return value.isEmpty ? nil : value
     }
 
+    /// The parameter's value, trimmed, empty when given empty; nil only when absent: for
+    /// parameters whose empty value is wrong rather than a default (`to=` is not a date).
+    func given(_ name: String, maxLength: Int) throws -> String? {
+        guard parameters.get(name) != nil else { return nil }
+        return try text(name, maxLength: maxLength) ?? ""
+    }
+
     /// Comma-separated values, also accepted as the parameter repeated.
     func list(_ name: String, maxLength: Int) throws -> [String] {
         let values = parameters.getAll(name)
