@@ -20,28 +20,39 @@ struct UserHistory {
     static let explanationCandidates = 200
 
     init(userPK: Int64?, newEvents: EventColumns?, serving: ServingModel) {
-        var weights: [Int32: Float] = [:]
-        if let userPK, let row = serving.historyRow[userPK] {
-            let past = serving.histories.row(Int(row))
-            for (item, weight) in zip(past.columns, past.values) { weights[item] = weight }
-            for item in serving.purchases.row(Int(row)).columns {
+        let pastRow = userPK.flatMap { serving.historyRow[$0] }.map(Int.init)
+        if let pastRow {
+            for item in serving.purchases.row(pastRow).columns {
                 purchased.insert(item)
                 strongest[item] = .purchase
             }
         }
-        if let newEvents, newEvents.count > 0 {
-            hasNewEvents = true
-            let reference = newEvents.timestamps.max() ?? 0
-            for index in 0..<newEvents.count {
-                guard let item = serving.itemIndex[newEvents.itemPKs[index]] else { continue }
-                let kind = TrainingData.kindOfType[Int(newEvents.typeCodes[index])]
-                weights[item, default: 0] +=
-                    serving.weights.weight(kind, value: newEvents.values[index])
-                    * serving.weights.decay(at: newEvents.timestamps[index], referenceTime: reference)
-                if kind == .purchase { purchased.insert(item) }
-                if kind == .return { purchased.remove(item) }
-                if let rank = Self.strength[kind], rank > (strongest[item].flatMap { Self.strength[$0] } ?? 0) { strongest[item] = kind }
+        guard let newEvents, newEvents.count > 0 else {
+            // Nothing since training: the stored row is the vector already (ascending items,
+            // positive weights), and copying it costs a fraction of a merge through a dictionary,
+            // which mattered for the people with the longest histories (the latency tail).
+            if let pastRow {
+                let past = serving.histories.row(pastRow)
+                vector = SparseVector(indices: Array(past.columns), values: Array(past.values))
             }
+            return
+        }
+        var weights: [Int32: Float] = [:]
+        if let pastRow {
+            let past = serving.histories.row(pastRow)
+            for (item, weight) in zip(past.columns, past.values) { weights[item] = weight }
+        }
+        hasNewEvents = true
+        let reference = newEvents.timestamps.max() ?? 0
+        for index in 0..<newEvents.count {
+            guard let item = serving.itemIndex[newEvents.itemPKs[index]] else { continue }
+            let kind = TrainingData.kindOfType[Int(newEvents.typeCodes[index])]
+            weights[item, default: 0] +=
+                serving.weights.weight(kind, value: newEvents.values[index])
+                * serving.weights.decay(at: newEvents.timestamps[index], referenceTime: reference)
+            if kind == .purchase { purchased.insert(item) }
+            if kind == .return { purchased.remove(item) }
+            if let rank = Self.strength[kind], rank > (strongest[item].flatMap { Self.strength[$0] } ?? 0) { strongest[item] = kind }
         }
         let kept = weights.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         vector = SparseVector(indices: kept.map(\.key), values: kept.map(\.value))

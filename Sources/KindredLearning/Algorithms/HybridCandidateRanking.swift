@@ -2,6 +2,10 @@ extension HybridModel: CandidateRanking {
     /// Catalog-sized content score buffers, all zeros whenever they are in the pool: a query
     /// writes only the items it touches and clears exactly those before giving it back.
     private static let zeroedScratch = ScratchPool()
+    /// Catalog-sized marks (1 = already offered to the heap), all zeros in the pool likewise: a
+    /// look-up per content neighbour that costs an array read, where a set's hashing was the
+    /// largest cost for people with long histories.
+    private static let zeroedMarks = ScratchPool()
 
     /// The hybrid's top items without scoring the whole catalog. Only three kinds of item can
     /// lead: those the collaborative part ranks high (the pruned int8 scan of
@@ -71,20 +75,29 @@ extension HybridModel: CandidateRanking {
         let queryNorm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         let firstPool = max(count * 4, MatrixFactorizationModel.candidatePool)
         let error = collaborative.quantizationError(query: vector)
+        var offered = Self.zeroedMarks.takeZeroed(count: itemCount)
+        for item in popular { offered[item] = 1 }
+        defer {
+            for item in popular { offered[item] = 0 }
+            Self.zeroedMarks.give(offered)
+        }
         for pool in [firstPool, firstPool * 4, firstPool * 16] {
             // Exact scores for the popular and pooled items first: they set the bar that the
             // content neighbours must clear.
             var best = TopKHeap(k: count)
             for item in popular { best.offer(item, score: blended(item)) { _ in true } }
             let scanned = collaborative.firstPass(vector, pool: pool, prune: true, keep: keep).candidates
-            var pooled = Set<Int>(minimumCapacity: scanned.count)
-            for entry in scanned where !popular.contains(entry.item) {
-                pooled.insert(entry.item)
+            var pooled: [Int] = []
+            pooled.reserveCapacity(scanned.count)
+            defer { for item in pooled { offered[item] = 0 } }
+            for entry in scanned where offered[entry.item] == 0 {
+                offered[entry.item] = 1
+                pooled.append(entry.item)
                 best.offer(entry.item, score: blended(entry.item)) { _ in true }
             }
             // A neighbour's collaborative score is at most its norm times the query's: when even
             // that cannot reach the bar, its exact score is not needed.
-            for item in touched where !pooled.contains(item) && !popular.contains(item) {
+            for item in touched where offered[item] == 0 {
                 if best.isFull {
                     let optimistic = blend(
                         share: share, collaborative: collaborative.itemNorms[item] * queryNorm * 1.0001 + 1e-6 + collaborative.largestBias, cfScale: cfScale,

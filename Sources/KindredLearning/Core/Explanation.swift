@@ -25,10 +25,11 @@ extension MatrixFactorizationModel: ExplainableModel {
         var best: (item: Int, similarity: Float)?
         itemFactors.withUnsafeBufferPointer { y in
             let target = y.baseAddress! + item * factors
-            let targetNorm = VectorMath.dot(target, target, factors).squareRoot()
+            // The norms computed when the model was built: the same dot products, done once.
+            let targetNorm = itemNorms[item]
             for source in history.indices where Int(source) < itemCount && Int(source) != item {
                 let other = y.baseAddress! + Int(source) * factors
-                let norm = VectorMath.dot(other, other, factors).squareRoot() * targetNorm
+                let norm = itemNorms[Int(source)] * targetNorm
                 guard norm > 0 else { continue }
                 let similarity = VectorMath.dot(target, other, factors) / norm
                 if best == nil || similarity > best!.similarity { best = (Int(source), similarity) }
