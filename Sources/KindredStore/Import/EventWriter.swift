@@ -50,7 +50,7 @@ final class EventWriter {
         switch destination {
         case .events:
             table = "events"
-            rollupMark = try KPIRollups.eventMark(in: db)
+            rollupMark = try EventSummaries.mark(in: db)
         case .inbox: table = "event_inbox"
         }
         insert = try FastStatement(
@@ -124,8 +124,8 @@ final class EventWriter {
     @discardableResult
     func finish(refreshFavourites: Bool = true) throws -> [Int64] {
         if let mark = rollupMark {
-            try KPIRollups.addEvents(after: mark, in: db)
-            rollupMark = try KPIRollups.eventMark(in: db)
+            try EventSummaries.addEvents(after: mark, in: db)
+            rollupMark = try EventSummaries.mark(in: db)
         }
         guard !profiles.isEmpty else { return [] }
         let update = try FastStatement(ProfileDelta.updateSQL, in: db)

@@ -44,6 +44,8 @@ public enum Retention {
         purged.aggregateRows = db.changesCount
         try db.execute(sql: "DELETE FROM events WHERE ts_ms < ?", arguments: [cutoffMs])
         purged.events = db.changesCount
+        // The feature store's sums of the days that are gone go with them.
+        try FeatureStore.forget(before: cutoffMs / 86_400_000, in: db)
         // Impressions are numbered in the order they were logged: find the first one to keep by
         // walking from the oldest, instead of keeping an index on time for a once-a-day delete.
         try db.execute(

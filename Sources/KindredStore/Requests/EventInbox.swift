@@ -23,7 +23,7 @@ public enum EventInbox {
             ).fetchInt64({ $0.bind(Int64(limit)) })
         else { return (Filed(), nil) }
         var filed = Filed()
-        let rollupMark = try KPIRollups.eventMark(in: db)
+        let rollupMark = try EventSummaries.mark(in: db)
         var profiles: [Int64: ProfileDelta] = [:]
         // RETURNING reports only the rows inserted, so a row already filed by another way in
         // counts neither as stored nor in a profile. An event that follows a response an
@@ -42,7 +42,7 @@ public enum EventInbox {
                 type: type, timestampMs: row.int64(2), device: row.text(3), country: row.text(4),
                 price: row.isNull(5) ? nil : row.double(5), value: row.isNull(6) ? nil : row.double(6))
         }
-        if filed.stored > 0 { try KPIRollups.addEvents(after: rollupMark, in: db) }
+        if filed.stored > 0 { try EventSummaries.addEvents(after: rollupMark, in: db) }
         filed.rows = try FastStatement("DELETE FROM event_inbox WHERE inbox_pk <= ?", in: db).run { $0.bind(last) }
         let update = try FastStatement(ProfileDelta.updateSQL, in: db)
         for (userPK, delta) in profiles {

@@ -1,0 +1,274 @@
+import GRDB
+
+/// The feature store's daily sums (migration 0011): per person, per person and category, per
+/// person and session, per item. The view `person_event_rows` decides what each event adds;
+/// this folds it in and reads the sums back over a range of days. Features themselves are
+/// computed from these sums by the engine, so that "as of" any day is one query.
+public enum FeatureStore {
+    /// Folds the events stored after `mark` into the daily sums (same transaction as the events).
+    public static func addEvents(after mark: Int64, in db: Database) throws {
+        for sql in foldSQL { try db.cachedStatement(sql: sql).execute(arguments: [mark]) }
+    }
+
+    /// Recomputes every sum from the events stored now; returns the person-day rows written.
+    /// People erased since are already gone (their rows cascade); events expired by retention
+    /// no longer count.
+    @discardableResult
+    public static func rebuild(in db: Database) throws -> Int {
+        for table in ["person_days", "person_category_days", "person_session_days", "item_days"] {
+            try db.execute(sql: "DELETE FROM \(table)")
+        }
+        try addEvents(after: Int64.min, in: db)
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM person_days") ?? 0
+    }
+
+    /// Forgets the sums of days before `day`, as retention forgets the events they came from.
+    public static func forget(before day: Int64, in db: Database) throws {
+        for table in ["person_days", "person_category_days", "person_session_days", "item_days"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE day < ?", arguments: [day])
+        }
+    }
+
+    /// One person's sums over a range of days.
+    public struct PersonSums: Sendable, Equatable {
+        public var userPK: Int64 = 0
+        public var pseudonym = ""
+        public var events = 0
+        public var views = 0
+        public var clicks = 0
+        public var carts = 0
+        public var purchases = 0
+        public var returns = 0
+        public var discounted = 0
+        public var revenue = 0.0
+        public var dwellEvents = 0
+        public var dwellSeconds = 0.0
+        public var scrollEvents = 0
+        public var scrollDepth = 0.0
+        public var pricedEvents = 0
+        public var priceSum = 0.0
+        public var night = 0
+        public var morning = 0
+        public var afternoon = 0
+        public var evening = 0
+        public var weekday = 0
+        public var desktop = 0
+        public var mobile = 0
+        public var tablet = 0
+        public var activeDays = 0
+        public var firstDay: Int64 = 0
+        public var lastMs: Int64 = 0
+        public var lastDevice = ""
+        public var lastCountry = ""
+        public var lastRegion = ""
+        /// Events in the last 1, 7 and 30 days of the range.
+        public var eventsLastDay = 0
+        public var eventsLastWeek = 0
+        public var eventsLastMonth = 0
+        public var sessions = 0
+        /// Sessions with a purchase (orders), with a cart, with a cart and no purchase.
+        public var orderSessions = 0
+        public var cartSessions = 0
+        public var abandonedSessions = 0
+        /// Events and purchases per category, most events first (ties by name).
+        public var categories: [(name: String, events: Int, purchases: Int)] = []
+
+        public init() {}
+
+        public static func == (a: PersonSums, b: PersonSums) -> Bool {
+            a.userPK == b.userPK && a.events == b.events && a.revenue == b.revenue && a.sessions == b.sessions
+                && a.lastMs == b.lastMs && a.categories.map(\.name) == b.categories.map(\.name)
+                && a.categories.map(\.events) == b.categories.map(\.events)
+        }
+    }
+
+    /// Every person's sums over the days before `beforeDay` (all of them when nil: now), or one
+    /// person's when `userPK` is given, in ascending user_pk. Windows (last day, week, month)
+    /// end at `beforeDay`, or at `today + 1` when that is nil.
+    public static func personSums(beforeDay: Int64?, today: Int64, userPK: Int64? = nil, in db: Database) throws -> [PersonSums] {
+        let end = beforeDay ?? today + 1
+        let person = userPK == nil ? "" : "AND d.user_pk = :user"
+        var arguments: StatementArguments = ["end": end]
+        if let userPK { _ = arguments.append(contentsOf: ["user": userPK]) }
+        var byPK: [Int64: Int] = [:]
+        var result: [PersonSums] = []
+        let days = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT d.user_pk, u.pseudonym, sum(d.events), sum(d.views), sum(d.clicks), sum(d.carts), sum(d.purchases), sum(d.returns),
+                       sum(d.discounted), total(d.revenue), sum(d.dwell_events), total(d.dwell_seconds), sum(d.scroll_events),
+                       total(d.scroll_depth), sum(d.priced_events), total(d.price_sum), sum(d.night), sum(d.morning), sum(d.afternoon),
+                       sum(d.evening), sum(d.weekday), sum(d.desktop), sum(d.mobile), sum(d.tablet), count(*), min(d.day),
+                       sum(CASE WHEN d.day >= :end - 1 THEN d.events ELSE 0 END),
+                       sum(CASE WHEN d.day >= :end - 7 THEN d.events ELSE 0 END),
+                       sum(CASE WHEN d.day >= :end - 30 THEN d.events ELSE 0 END)
+                FROM person_days AS d JOIN users AS u ON u.user_pk = d.user_pk
+                WHERE d.day < :end \(person)
+                GROUP BY d.user_pk ORDER BY d.user_pk
+                """, arguments: arguments)
+        while let row = try days.next() {
+            var sums = PersonSums()
+            sums.userPK = row[0]
+            sums.pseudonym = row[1]
+            sums.events = row[2]
+            sums.views = row[3]
+            sums.clicks = row[4]
+            sums.carts = row[5]
+            sums.purchases = row[6]
+            sums.returns = row[7]
+            sums.discounted = row[8]
+            sums.revenue = row[9]
+            sums.dwellEvents = row[10]
+            sums.dwellSeconds = row[11]
+            sums.scrollEvents = row[12]
+            sums.scrollDepth = row[13]
+            sums.pricedEvents = row[14]
+            sums.priceSum = row[15]
+            sums.night = row[16]
+            sums.morning = row[17]
+            sums.afternoon = row[18]
+            sums.evening = row[19]
+            sums.weekday = row[20]
+            sums.desktop = row[21]
+            sums.mobile = row[22]
+            sums.tablet = row[23]
+            sums.activeDays = row[24]
+            sums.firstDay = row[25]
+            sums.eventsLastDay = row[26]
+            sums.eventsLastWeek = row[27]
+            sums.eventsLastMonth = row[28]
+            byPK[sums.userPK] = result.count
+            result.append(sums)
+        }
+        // The latest day's last event: its time and context (one max() per group, so SQLite
+        // takes the bare columns from that row).
+        let latest = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT d.user_pk, max(d.last_ms), d.last_device, d.last_country, d.last_region
+                FROM person_days AS d WHERE d.day < :end \(person) GROUP BY d.user_pk
+                """, arguments: arguments)
+        while let row = try latest.next() {
+            guard let index = byPK[row[0]] else { continue }
+            result[index].lastMs = row[1]
+            result[index].lastDevice = row[2]
+            result[index].lastCountry = row[3]
+            result[index].lastRegion = row[4]
+        }
+        // A session counts once however many days it spans; events without one count as one
+        // session per day.
+        let sessions = try Row.fetchCursor(
+            db,
+            sql: """
+                WITH s AS (
+                    SELECT d.user_pk, sum(d.carts) AS carts, sum(d.purchases) AS purchases
+                    FROM person_session_days AS d WHERE d.day < :end \(person)
+                    GROUP BY d.user_pk, d.session, CASE WHEN d.session = '' THEN d.day END
+                )
+                SELECT user_pk, count(*), sum(purchases > 0), sum(carts > 0), sum(carts > 0 AND purchases = 0)
+                FROM s GROUP BY user_pk
+                """, arguments: arguments)
+        while let row = try sessions.next() {
+            guard let index = byPK[row[0]] else { continue }
+            result[index].sessions = row[1]
+            result[index].orderSessions = row[2]
+            result[index].cartSessions = row[3]
+            result[index].abandonedSessions = row[4]
+        }
+        let categories = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT d.user_pk, d.category, sum(d.events) AS events, sum(d.purchases)
+                FROM person_category_days AS d WHERE d.day < :end \(person)
+                GROUP BY d.user_pk, d.category ORDER BY d.user_pk, events DESC, d.category
+                """, arguments: arguments)
+        while let row = try categories.next() {
+            guard let index = byPK[row[0]] else { continue }
+            result[index].categories.append((row[1], row[2], row[3]))
+        }
+        return result
+    }
+
+    /// The shop's categories by events over the same days, most first: which categories the
+    /// affinity columns name.
+    public static func topCategories(beforeDay: Int64?, today: Int64, limit: Int, in db: Database) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT category FROM person_category_days WHERE day < ? AND category <> ''
+                GROUP BY category ORDER BY sum(events) DESC, category LIMIT ?
+                """, arguments: [beforeDay ?? today + 1, limit])
+    }
+
+    /// Catalog prices (items in the catalog with a positive price), ascending: price bands.
+    public static func catalogPrices(in db: Database) throws -> [Double] {
+        try Double.fetchAll(db, sql: "SELECT price FROM items WHERE catalog_ms IS NOT NULL AND price > 0 ORDER BY price")
+    }
+
+    /// Whether any catalog item says it is on sale (attributes on_sale or compare_at_price).
+    public static func catalogMarksSales(in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM items WHERE json_extract(attributes, '$.on_sale') IS NOT NULL
+                                                   OR json_extract(attributes, '$.compare_at_price') IS NOT NULL)
+                """) ?? false
+    }
+
+    /// The folding statements, in order; each binds the mark as its only argument.
+    static let foldSQL = [
+        """
+        INSERT INTO person_days (user_pk, day, events, views, clicks, carts, purchases, returns, discounted, revenue, dwell_events,
+                                 dwell_seconds, scroll_events, scroll_depth, priced_events, price_sum, night, morning, afternoon,
+                                 evening, weekday, desktop, mobile, tablet, last_ms, last_device, last_country, last_region)
+        SELECT user_pk, day, count(*), sum(views), sum(clicks), sum(carts), sum(purchases), sum(returns), sum(discounted),
+               total(revenue), sum(dwell_events), total(dwell_seconds), sum(scroll_events), total(scroll_depth),
+               sum(priced_events), total(price_sum), sum(hour BETWEEN 0 AND 5), sum(hour BETWEEN 6 AND 11),
+               sum(hour BETWEEN 12 AND 17), sum(hour BETWEEN 18 AND 23), sum(weekday), sum(device = 'desktop'),
+               sum(device = 'mobile'), sum(device = 'tablet'), max(ts_ms), device, country, region
+        FROM person_event_rows WHERE event_pk > ?
+        GROUP BY user_pk, day
+        ON CONFLICT (user_pk, day) DO UPDATE SET
+            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
+            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, returns = returns + excluded.returns,
+            discounted = discounted + excluded.discounted, revenue = revenue + excluded.revenue,
+            dwell_events = dwell_events + excluded.dwell_events, dwell_seconds = dwell_seconds + excluded.dwell_seconds,
+            scroll_events = scroll_events + excluded.scroll_events, scroll_depth = scroll_depth + excluded.scroll_depth,
+            priced_events = priced_events + excluded.priced_events, price_sum = price_sum + excluded.price_sum,
+            night = night + excluded.night, morning = morning + excluded.morning, afternoon = afternoon + excluded.afternoon,
+            evening = evening + excluded.evening, weekday = weekday + excluded.weekday, desktop = desktop + excluded.desktop,
+            mobile = mobile + excluded.mobile, tablet = tablet + excluded.tablet,
+            last_device = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_device ELSE last_device END,
+            last_country = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_country ELSE last_country END,
+            last_region = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_region ELSE last_region END,
+            last_ms = max(last_ms, excluded.last_ms)
+        """,
+        """
+        INSERT INTO person_category_days (user_pk, category, day, events, purchases)
+        SELECT user_pk, category, day, count(*), sum(purchases)
+        FROM person_event_rows WHERE event_pk > ?
+        GROUP BY user_pk, category, day
+        ON CONFLICT (user_pk, category, day) DO UPDATE SET
+            events = events + excluded.events, purchases = purchases + excluded.purchases
+        """,
+        """
+        INSERT INTO person_session_days (user_pk, session, day, events, carts, purchases)
+        SELECT user_pk, session, day, count(*), sum(carts), sum(purchases)
+        FROM person_event_rows WHERE event_pk > ?
+        GROUP BY user_pk, session, day
+        ON CONFLICT (user_pk, session, day) DO UPDATE SET
+            events = events + excluded.events, carts = carts + excluded.carts, purchases = purchases + excluded.purchases
+        """,
+        """
+        INSERT INTO item_days (item_pk, day, events, views, clicks, carts, purchases, revenue)
+        SELECT item_pk, ts_ms / 86400000, count(*), sum(type = 'view'), sum(type = 'click'), sum(type = 'add_to_cart'),
+               sum(type = 'purchase'),
+               total(CASE type WHEN 'purchase' THEN 1 WHEN 'return' THEN -1 ELSE 0 END * coalesce(price, 0) * coalesce(value, 1))
+        FROM events WHERE event_pk > ? AND item_pk IS NOT NULL
+        GROUP BY item_pk, ts_ms / 86400000
+        ON CONFLICT (item_pk, day) DO UPDATE SET
+            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
+            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue
+        """,
+    ]
+}
