@@ -15,7 +15,7 @@ public struct KindredCommand: ParsableCommand {
             InitCommand.self, ImportCommand.self, StatusCommand.self, TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
             ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, LatencyCommand.self, DemoCommand.self, GenerateCommand.self,
             PseudonymCommand.self, ServeCommand.self, SimulateCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self, ExportCommand.self,
-            PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self, TokensCommand.self,
+            PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self, SegmentsCommand.self, TokensCommand.self,
         ]
     )
 

@@ -69,6 +69,7 @@ public func buildApplication(
     let reads = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers))
     RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
     ExperimentRoutes(engine: engine).add(to: reads)
+    SegmentRoutes(engine: engine).addPerson(to: reads)
     // Server-sent events cannot set headers through EventSource: the token may come in the query.
     let streaming = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers, query: .token))
     RecommendationStreamRoutes(
@@ -82,6 +83,7 @@ public func buildApplication(
     ExperimentAnalysisRoutes(engine: engine, configuration: configuration).add(to: admin)
     ExperimentAdminRoutes(engine: engine, configuration: configuration).add(to: admin)
     KPIRoutes(engine: engine).add(to: admin)
+    SegmentRoutes(engine: engine).addReport(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]

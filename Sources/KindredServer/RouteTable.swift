@@ -20,6 +20,8 @@ enum RouteTable {
         ("POST", "/v1/experiments/analyze"),
         ("GET", "/v1/experiments/plan"),
         ("GET", "/v1/kpis"),
+        ("GET", "/v1/segments"),
+        ("GET", "/v1/users/{id}/segments"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

@@ -69,4 +69,19 @@ import Testing
         // Pairs: 1 of 6 agree in both; rows 2, columns 2 -> expected 2 x 2 / 6 = 2/3, max 2.
         #expect(abs(ClusterQuality.adjustedRandIndex([0, 0, 1, 1], [0, 1, 0, 1]) - (0 - 2.0 / 3) / (2 - 2.0 / 3)) < 1e-15)
     }
+
+    /// More clusters than distinct points (people with identical features are common): an
+    /// emptied cluster takes a point from a cluster that keeps one, so no centroid is ever the
+    /// mean of nothing (NaN, which used to stop the fit). The centroids are the points themselves;
+    /// the final assignment gives a point to the first of two equal centroids, as scikit-learn's.
+    @Test func kMeansWithMoreClustersThanDistinctPoints() {
+        let points = PointMatrix([[0, 0], [0, 0], [0, 0], [5, 5], [5, 5]])
+        for seed in UInt64(1)...5 {
+            let result = KMeans(k: 3, restarts: 2, seed: seed).fit(points)
+            #expect(result.centroids.values.allSatisfy { $0.isFinite }, "seed \(seed)")
+            #expect(Set(result.labels).count == 2)
+            #expect(result.inertia == 0)
+            #expect(result.centroids.values.allSatisfy { $0 == 0 || $0 == 5 })
+        }
+    }
 }

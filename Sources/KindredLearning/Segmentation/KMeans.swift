@@ -116,7 +116,10 @@ public struct KMeans: Sendable, Equatable {
                 for column in 0..<d { sums[label * d + column] += points[row, column] }
             }
             for cluster in 0..<k where counts[cluster] == 0 {
-                let far = distances.indices.max { distances[$0] < distances[$1] }!
+                // The farthest point of a cluster that keeps a member without it (there is one:
+                // k <= n), so that no cluster is emptied in turn; ties to the lower index.
+                var far = -1
+                for row in 0..<n where counts[labels[row]] > 1 && (far < 0 || distances[row] > distances[far]) { far = row }
                 distances[far] = 0
                 counts[labels[far]] -= 1
                 for column in 0..<d { sums[labels[far] * d + column] -= points[far, column] }

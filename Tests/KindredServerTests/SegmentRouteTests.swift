@@ -1,0 +1,53 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import KindredTestSupport
+import NIOCore
+import Testing
+
+@testable import KindredEngine
+
+/// `GET /v1/segments` answers what `kindred segments report` prints, for administrators only;
+/// `GET /v1/users/{id}/segments` answers an administrator, or the person with their own token.
+@Suite struct SegmentRouteTests {
+    let harness: ServerHarness
+
+    init() throws {
+        harness = try ServerHarness(users: 120, items: 60, events: 3000)
+        var options = SegmentBuildOptions()
+        options.k = 3
+        _ = try harness.engine.buildSegments(options)
+    }
+
+    @Test func theReportAndAPersonsSegmentsAreServedToWhoMayReadThem() async throws {
+        let (adminKey, publicKey, harness) = (harness.adminKey, harness.publicKey, self.harness)
+        let expected = try harness.engine.segmentsReport(days: 30)
+        try await harness.withServer { client, _ in
+            let report = try await client.call(.get, "/v1/segments", key: adminKey)
+            #expect(report.status == .ok, "\(report.text)")
+            let segments = try #require(report.object["segments"] as? [[String: Any]])
+            #expect(segments.map { $0["key"] as? String } == expected.segments.map(\.key))
+            #expect(segments.map { $0["size"] as? Int } == expected.segments.map(\.size))
+            #expect(segments.reduce(0) { $0 + ($1["size"] as? Int ?? 0) } == expected.people)
+            #expect((report.object["segmentation"] as? [String: Any])?["algorithm"] as? String == "kmeans")
+            #expect((report.object["definitions"] as? [String: String])?["ctr"] != nil)
+            let refused = try await client.call(.get, "/v1/segments?days=0", key: adminKey)
+            #expect(refused.status == .badRequest && refused.error["field"] as? String == "days")
+            #expect(try await client.call(.get, "/v1/segments", key: publicKey).status == .forbidden)
+
+            let person = try await client.call(.get, "/v1/users/c00001/segments", key: adminKey)
+            #expect(person.status == .ok, "\(person.text)")
+            let current = try #require(person.object["current"] as? [[String: Any]])
+            #expect(current.count == 1 && (current[0]["key"] as? String)?.hasPrefix("cluster-") == true)
+            let own = try await client.call(.get, "/v1/users/c00001/segments", key: publicKey, token: harness.token("c00001"))
+            #expect(own.status == .ok)
+            #expect(own.object["pseudonym"] as? String == person.object["pseudonym"] as? String)
+            let withoutToken = try await client.call(.get, "/v1/users/c00001/segments", key: publicKey)
+            #expect(withoutToken.status == .unauthorized && withoutToken.error["code"] as? String == "token_required")
+            let someoneElse = try await client.call(.get, "/v1/users/c00002/segments", key: publicKey, token: harness.token("c00001"))
+            #expect(someoneElse.status == .unauthorized && someoneElse.error["code"] as? String == "token_mismatch")
+            let nobody = try await client.call(.get, "/v1/users/never-seen/segments", key: adminKey)
+            #expect(nobody.status == .ok && (nobody.object["current"] as? [Any])?.isEmpty == true)
+        }
+    }
+}
