@@ -22,10 +22,14 @@ struct SegmentsCommand: ParsableCommand {
         var features: String?
         @Option(help: "DBSCAN: neighbourhood radius, in standard deviations.") var radius: Double?
         @Option(help: "DBSCAN: people within the radius that make a core point.") var minPoints: Int?
+        @Option(help: ArgumentHelp("Cluster features as of this time (the start of its UTC day), e.g. the day after a historical log ends.", valueName: "time"))
+        var at: String?
         @Flag(help: "Print as JSON.") var json = false
 
         func options() throws -> SegmentBuildOptions {
-            do { return try SegmentBuildOptions.parse(algorithm: algorithm, k: k, features: features, radius: radius, minPoints: minPoints) } catch
+            do {
+                return try SegmentBuildOptions.parse(algorithm: algorithm, k: k, features: features, radius: radius, minPoints: minPoints, at: at)
+            } catch
                 let problem as RequestProblem
             {
                 throw ValidationError("--\((problem.field ?? "k").replacingOccurrences(of: "_", with: "-")): \(problem.message)")

@@ -12,6 +12,9 @@ public struct SegmentBuildOptions: Sendable, Equatable {
     public var k: Int? = nil
     public var maxAutoK = 8
     public var features: [String]? = nil
+    /// Cluster the features as of the start of this moment's UTC day (a historical log, say);
+    /// nil: as of now.
+    public var at: Int64? = nil
     /// DBSCAN's neighbourhood radius (in standardized units) and core size.
     public var radius = 0.5
     public var minPoints = 5
@@ -23,7 +26,9 @@ public struct SegmentBuildOptions: Sendable, Equatable {
     /// DBSCAN compares every pair of people: beyond this many it would take minutes.
     public static let dbscanLimit = 20_000
 
-    public static func parse(algorithm: String?, k: String?, features: String?, radius: Double?, minPoints: Int?) throws -> SegmentBuildOptions {
+    public static func parse(
+        algorithm: String?, k: String?, features: String?, radius: Double?, minPoints: Int?, at: String? = nil
+    ) throws -> SegmentBuildOptions {
         var options = SegmentBuildOptions()
         if let algorithm {
             guard let parsed = Algorithm(rawValue: algorithm) else {
@@ -49,7 +54,9 @@ public struct SegmentBuildOptions: Sendable, Equatable {
             }
             options.minPoints = minPoints
         }
-        options.features = try FeatureQuery.parse(at: nil, features: features).features
+        let query = try FeatureQuery.parse(at: at, features: features)
+        options.features = query.features
+        options.at = query.at
         return options
     }
 }
@@ -87,7 +94,7 @@ extension Engine {
     /// transaction (members' stays are closed, not forgotten). Audited.
     public func buildSegments(_ options: SegmentBuildOptions) throws -> SegmentBuildReport {
         let started = WallClock.monotonicSeconds()
-        let matrix = try featureMatrix(FeatureQuery(features: options.features), standardized: true)
+        let matrix = try featureMatrix(FeatureQuery(at: options.at, features: options.features), standardized: true)
         guard let points = matrix.points, points.rows >= 2 else {
             throw RequestProblem(
                 .invalid, code: "too_few_people", message: "segments need at least two people with analytics consent and events", field: nil)
@@ -159,7 +166,7 @@ extension Engine {
         report.k = k
 
         // Names from the centroids, with the members' common country and category.
-        let rows = try featureRows(FeatureQuery()).rows
+        let rows = try featureRows(FeatureQuery(at: options.at)).rows
         let byPK = Dictionary(uniqueKeysWithValues: rows.map { ($0.userPK, $0.row) })
         var members = [[Int]](repeating: [], count: k)
         for (index, label) in labels.enumerated() { members[label].append(index) }
