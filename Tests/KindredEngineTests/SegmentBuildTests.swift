@@ -144,6 +144,77 @@ import Testing
     }
 }
 
+/// Rule segments: parsed with errors that point at the fault, filled with who matches, and
+/// kept current as people's features change.
+@Suite struct RuleSegmentTests {
+    static let columns = ["purchases", "evening_share", "mean_dwell_seconds", "category:home/garden"]
+
+    static func row(_ purchases: Double?, _ evening: Double?, dwell: Double? = nil, device: String? = "mobile") -> PersonFeatureRow {
+        PersonFeatureRow(
+            pseudonym: "p", numbers: [purchases, evening, dwell, 0.25], topCategory: "garden", lastDevice: device, country: "GB", region: nil)
+    }
+
+    @Test func rulesEvaluateAsWrittenByHand() throws {
+        let rule = try SegmentRule("purchases >= 3 and evening_share > 0.5 and last_device = 'mobile'", columns: Self.columns)
+        #expect(rule.matches(Self.row(3, 0.6)))
+        #expect(!rule.matches(Self.row(2, 0.6)))
+        #expect(!rule.matches(Self.row(3, 0.5)), "> is strict")
+        #expect(!rule.matches(Self.row(3, 0.6, device: "desktop")))
+        #expect(!rule.matches(Self.row(3, 0.6, device: nil)), "no value: false")
+        let either = try SegmentRule("not (purchases < 1) or country = \"gb\"", columns: Self.columns)
+        #expect(either.matches(Self.row(0, 0)), "text compares without case")
+        #expect(try SegmentRule("mean_dwell_seconds > 10", columns: Self.columns).matches(Self.row(1, 1)) == false, "a missing mean")
+        #expect(try SegmentRule("mean_dwell_seconds != 10", columns: Self.columns).matches(Self.row(1, 1)) == false)
+        #expect(try SegmentRule("category:home/garden = 0.25 AND purchases <> 2", columns: Self.columns).matches(Self.row(1, 1)))
+        // and binds tighter than or.
+        #expect(try SegmentRule("purchases > 5 and evening_share > 5 or purchases = 1", columns: Self.columns).matches(Self.row(1, 0)))
+    }
+
+    @Test func aBadRuleNamesWhereAndWhat() throws {
+        for (text, message) in [
+            ("", "the rule is empty"),
+            ("basket > 2", "at character 1 ('basket > 2'): unknown column 'basket'; columns: purchases, evening_share"),
+            ("purchases >= 3 and evening > 0.5", "at character 20 ('evening > 0.'): unknown column 'evening'"),
+            ("purchases => 3", "at character 11 ('=> 3'): expected a comparison"),
+            ("purchases >= lots", "at character 14 ('lots'): 'purchases' is a number: compare it with one"),
+            ("last_device = mobile", "at character 15 ('mobile'): 'last_device' is text: compare it with a quoted value"),
+            ("country = 'GB", "the quoted value is not closed"),
+            ("(purchases > 1", "expected )"),
+            ("purchases > 1 evening_share > 2", "at character 15 ('evening_shar'): expected and, or or the end"),
+        ] {
+            let error = #expect(throws: RequestProblem.self) { try SegmentRule(text, columns: Self.columns) }
+            #expect(error?.field == "rule")
+            #expect(error?.message.hasPrefix(message) == true || error?.message.contains(message) == true, "\(text): \(error?.message ?? "")")
+        }
+    }
+
+    @Test func aRuleSegmentFillsAndFollowsBehaviour() throws {
+        let directory = TemporaryDirectory()
+        let clockTime = TestClockTime(SegmentBuildTests.nowMs)
+        let engine = try SegmentBuildTests().shop(directory, clock: WallClock { clockTime.value })
+        let defined = try engine.defineSegment(key: "uk-phone-buyers", rule: "purchases >= 3 and country = 'GB' and mobile_share > 0.5", name: "UK phone buyers")
+        #expect(defined.members == 8 && defined.joined == 8 && defined.left == 0)
+        // browser1 starts buying on a phone in Britain; buyer1's next events come from a desktop in Germany.
+        var lines = ["type,user_id,item_id,ts,value,price,device,country"]
+        for n in 1...9 { lines.append("purchase,browser1,A,2026-11-07T1\(n):00:00Z,1,12,mobile,GB") }
+        for n in 1...9 { lines.append("view,buyer1,B,2026-11-07T1\(n):30:00Z,,,desktop,DE") }
+        let file = directory.write("more.csv", lines.joined(separator: "\n") + "\n")
+        _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
+        clockTime.value += 60_000
+        let refreshed = try engine.refreshRuleSegments()
+        #expect(refreshed == [RuleSegmentReport(key: "uk-phone-buyers", name: "UK phone buyers", rule: defined.rule, members: 8, joined: 1, left: 1)])
+        let buyer = try engine.personSegments(userID: "buyer1")
+        #expect(buyer.current.isEmpty && buyer.history.map(\.key) == ["uk-phone-buyers"])
+        #expect(try engine.personSegments(userID: "browser1").current.map(\.name) == ["UK phone buyers"])
+
+        #expect(throws: RequestProblem.self) { try engine.defineSegment(key: "cluster-9", rule: "purchases > 1") }
+        #expect(throws: RequestProblem.self) { try engine.defineSegment(key: "Bad Key", rule: "purchases > 1") }
+        let bad = #expect(throws: RequestProblem.self) { try engine.defineSegment(key: "x", rule: "purchases >") }
+        #expect(bad?.field == "rule")
+        #expect(try engine.segmentsReport().segments.map(\.key) == ["uk-phone-buyers"], "a refused rule wrote nothing")
+    }
+}
+
 /// A clock a test moves by hand.
 final class TestClockTime: @unchecked Sendable {
     var value: Int64

@@ -7,7 +7,7 @@ struct SegmentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segments",
         abstract: "Micro-segments: cluster people on their features, name them, report their KPIs.",
-        subcommands: [Build.self, Report.self, Show.self])
+        subcommands: [Build.self, Define.self, Refresh.self, Report.self, Show.self])
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -60,6 +60,50 @@ struct SegmentsCommand: ParsableCommand {
             lines += ExperimentAnalysisText.table(rows)
             if report.retired > 0 { lines.append("\nretired the previous build's \(report.retired) segments (their history is kept)") }
             print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct Define: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Define (or redefine) a segment by a rule over features, and fill it with who matches now.",
+            discussion: """
+                A rule compares features (the columns of kindred features show) with numbers or quoted text, joined by and, or, not and parentheses. Text columns: top_category, last_device, country, region (compared without regard to case). A feature without a value makes its comparison false. Builds and kindred segments refresh re-evaluate every rule.
+
+                Example: kindred segments define evening-mobile --rule "purchases >= 3 and evening_share > 0.5 and last_device = 'mobile'"
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The segment's key: lowercase letters, digits, _ or -.") var key: String
+        @Option(help: ArgumentHelp("The predicate over features.", valueName: "rule")) var rule: String
+        @Option(help: "A name for people (default: the key).") var name: String?
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let engine = try Engine.open(at: global.location)
+            let report = try engine.defineSegment(key: key, rule: rule, name: name)
+            if json {
+                print(try JSONOutput.encode(report))
+            } else {
+                print("segment \(report.key) (\(report.name)): \(Grouped.int(report.members)) people match (\(report.joined) joined, \(report.left) left)")
+            }
+        }
+    }
+
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-evaluate every rule segment on current features.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let engine = try Engine.open(at: global.location)
+            let reports = try engine.refreshRuleSegments()
+            if json {
+                print(try JSONOutput.encode(reports))
+                return
+            }
+            if reports.isEmpty { print("no rule segments (kindred segments define)") }
+            for report in reports {
+                print("\(report.key): \(Grouped.int(report.members)) people (\(report.joined) joined, \(report.left) left)")
+            }
         }
     }
 

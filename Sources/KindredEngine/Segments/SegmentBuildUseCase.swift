@@ -219,6 +219,8 @@ extension Engine {
                 in: db, nowMs: now)
             return (segmentation, retired, built)
         }
+        // Rule segments read the same features: bring them up to date with the build.
+        _ = try refreshRuleSegments()
         report.segmentation = segmentation
         report.retired = retired
         report.segments = built

@@ -264,4 +264,22 @@ public enum SegmentStore {
         }
         return result
     }
+
+    /// Members of a segment now.
+    public static func members(of segmentPK: Int64, in db: Database) throws -> Set<Int64> {
+        Set(try Int64.fetchAll(db, sql: "SELECT user_pk FROM segment_members WHERE segment_pk = ?", arguments: [segmentPK]))
+    }
+
+    /// Takes a person out of a segment at `nowMs`, closing their stay.
+    public static func removeMember(_ userPK: Int64, from segmentPK: Int64, nowMs: Int64, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM segment_members WHERE segment_pk = ? AND user_pk = ?", arguments: [segmentPK, userPK])
+        try db.execute(
+            sql: "UPDATE segment_history SET to_ms = ? WHERE segment_pk = ? AND user_pk = ? AND to_ms IS NULL", arguments: [nowMs, segmentPK, userPK])
+    }
+
+    /// Changes a live segment's rule and name.
+    public static func updateRule(segmentPK: Int64, rule: String, name: String, nowMs: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE segments SET rule = ?, name = ?, updated_ms = ? WHERE segment_pk = ?", arguments: [rule, name, nowMs, segmentPK])
+    }
 }
