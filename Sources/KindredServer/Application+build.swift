@@ -88,6 +88,9 @@ public func buildApplication(
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]
     services.append(RetentionService(engine: engine, logger: logger))
+    if let seconds = try engine.segmentRefreshSeconds(), seconds > 0 {
+        services.append(SegmentRefreshService(engine: engine, logger: logger, every: .seconds(seconds)))
+    }
     if let interval = configuration.retrainEvery {
         services.append(
             RetrainSchedulerService(engine: engine, lane: lane, interval: interval, threads: configuration.trainThreads, logger: logger))

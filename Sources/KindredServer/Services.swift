@@ -99,3 +99,33 @@ struct RetentionService: Service {
         }
     }
 }
+
+/// Keeps segments current while the server runs (`Engine.refreshSegments`), off the request
+/// threads: every `every` (setting `segments.refresh_seconds`, default 60; 0 turns it off).
+struct SegmentRefreshService: Service {
+    let engine: Engine
+    let logger: Logger
+    let every: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: every)
+                let engine = self.engine
+                let outcome = await withCheckedContinuation { continuation in
+                    let thread = Thread { continuation.resume(returning: Result { try engine.refreshSegments() }) }
+                    thread.name = "kindred-segments"
+                    thread.start()
+                }
+                switch outcome {
+                case .success(let report) where report.moved + report.joined > 0:
+                    logger.info("segments refreshed", metadata: ["people": "\(report.people)", "moved": "\(report.moved)", "joined": "\(report.joined)"])
+                case .success:
+                    break
+                case .failure(let error):
+                    logger.error("segment refresh failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -124,6 +124,48 @@ import Testing
         #expect(try engine.personSegments(userID: "buyer1").history.isEmpty)
     }
 
+    /// Between builds: a browser who starts buying in the evening on a phone is moved to the
+    /// buyers' segment by the next update, the move is in the history and the report, and the
+    /// buyers' centre drifts toward them with its past weight halved after one half-life.
+    @Test func aPersonWhoseBehaviourChangesMovesAtTheNextUpdate() throws {
+        let directory = TemporaryDirectory()
+        let clockTime = TestClockTime(Self.nowMs)
+        let engine = try shop(directory, clock: WallClock { clockTime.value })
+        var options = SegmentBuildOptions()
+        options.k = 2
+        options.features = ["frequency", "monetary", "mobile_share", "evening_share"]
+        let built = try engine.buildSegments(options)
+        let buyersKey = try #require(built.segments.first { $0.centroid["frequency"]! > 0 }).key
+        let before = try #require(try engine.segmentsReport().segments.first { $0.key == buyersKey }?.centroid)
+
+        #expect(try engine.refreshSegments().people == 0, "nothing happened since the build")
+        var lines = ["type,user_id,item_id,ts,value,price,device,country,session_id"]
+        for day in 7...9 {
+            lines.append("view,browser1,A,2026-11-0\(day)T19:00:00Z,,,mobile,GB,n\(day)")
+            lines.append("purchase,browser1,A,2026-11-0\(day)T19:05:00Z,1,12,mobile,GB,n\(day)")
+        }
+        let file = directory.write("more.csv", lines.joined(separator: "\n") + "\n")
+        _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
+        clockTime.value = Self.nowMs + 7 * 86_400_000  // one half-life after the build
+        let refreshed = try engine.refreshSegments()
+        #expect(refreshed.people == 1 && refreshed.moved == 1 && refreshed.joined == 0)
+        #expect(abs(refreshed.decay - 0.5) < 1e-12)
+        #expect(try engine.personSegments(userID: "browser1").current.map(\.key) == [buyersKey])
+        #expect(try engine.personSegments(userID: "browser1").history.count == 1)
+        let report = try engine.segmentsReport()
+        let buyers = try #require(report.segments.first { $0.key == buyersKey })
+        #expect(buyers.size == 9 && buyers.movesIn == 1)
+        #expect(report.segments.first { $0.key != buyersKey }?.movesOut == 1)
+        let weight = try engine.database.writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT weight FROM segments WHERE key = ?", arguments: [buyersKey])
+        }
+        #expect(weight == 8 * 0.5 + 1, "the past halved, plus the one newcomer")
+        #expect(buyers.centroid != before, "the centre moved toward the newcomer")
+        #expect(try engine.refreshSegments().people == 0, "the mark moved past what was seen")
+        let moves = try DatabaseSnapshot.count("segment_moves", in: engine.database, where: "1")
+        #expect(moves == 1)
+    }
+
     @Test func badOptionsAreRefusedByField() throws {
         for (arguments, field) in [
             (("tree", "2", nil as String?, nil as Double?, nil as Int?), "algorithm"), (("kmeans", "0", nil, nil, nil), "k"),

@@ -50,4 +50,30 @@ import Testing
             #expect(nobody.status == .ok && (nobody.object["current"] as? [Any])?.isEmpty == true)
         }
     }
+
+    /// The server's own update: with `segments.refresh_seconds` at 1, events posted for a person
+    /// are reflected without any command (the segmentation's mark moves past them).
+    @Test func theServerKeepsSegmentsCurrentOnItsOwn() async throws {
+        let (publicKey, harness) = (harness.publicKey, self.harness)
+        _ = try harness.engine.setSetting("segments.refresh_seconds", to: "1")
+        let markBefore = try await harness.engine.database.writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT event_mark FROM segmentations WHERE retired_ms IS NULL")
+        }
+        try await harness.withServer { client, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let body = #"{"events": [{"type": "purchase", "user_id": "c00003", "item_id": "P00001", "ts": \#(now), "value": 1, "price": 9, "device": "mobile"}]}"#
+            let posted = try await client.call(.post, "/v1/events", key: publicKey, token: harness.token("c00003"), json: body)
+            #expect(posted.status == .ok, "\(posted.text)")
+            #expect(
+                try await eventually(timeout: 15) {
+                    let (mark, refreshed) = try await harness.engine.database.writer.read { db in
+                        (
+                            try Int64.fetchOne(db, sql: "SELECT event_mark FROM segmentations WHERE retired_ms IS NULL"),
+                            try Int64.fetchOne(db, sql: "SELECT refreshed_ms FROM segmentations WHERE retired_ms IS NULL")
+                        )
+                    }
+                    return (mark ?? 0) > (markBefore ?? 0) && refreshed != nil
+                }, "the update ran and saw the purchase")
+        }
+    }
 }

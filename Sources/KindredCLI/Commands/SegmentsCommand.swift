@@ -89,20 +89,26 @@ struct SegmentsCommand: ParsableCommand {
     }
 
     struct Refresh: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-evaluate every rule segment on current features.")
+        static let configuration = CommandConfiguration(
+            abstract: "Bring segments up to date now: re-assign who acted since the last update, drift the centres, re-evaluate rules.",
+            discussion: """
+                What kindred serve does every minute. People with events filed since the last update are standardized as the build did and moved to the nearest centre (the move is kept in segment_history); each centre moves toward its new members by the streaming k-means update, its past halved every 7 days.
+                """)
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Print as JSON.") var json = false
 
         func run() throws {
             let engine = try Engine.open(at: global.location)
-            let reports = try engine.refreshRuleSegments()
+            let report = try engine.refreshSegments()
             if json {
-                print(try JSONOutput.encode(reports))
+                print(try JSONOutput.encode(report))
                 return
             }
-            if reports.isEmpty { print("no rule segments (kindred segments define)") }
-            for report in reports {
-                print("\(report.key): \(Grouped.int(report.members)) people (\(report.joined) joined, \(report.left) left)")
+            print(
+                "re-assigned \(Grouped.int(report.people)) people who acted since the last update: \(report.moved) moved, \(report.joined) joined"
+                    + " (past weight x \(String(format: "%.3f", report.decay)))")
+            for rule in report.rules {
+                print("\(rule.key): \(Grouped.int(rule.members)) people (\(rule.joined) joined, \(rule.left) left)")
             }
         }
     }

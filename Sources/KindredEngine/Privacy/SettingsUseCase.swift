@@ -31,6 +31,11 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a number of days, 0...36500 (0 keeps events forever)")
             }
             return String(days)
+        case "segments.refresh_seconds":
+            guard let seconds = Int(value), (0...86400).contains(seconds) else {
+                throw Invalid(description: "\(key): a number of seconds, 0...86400 (0 stops the server's segment updates)")
+            }
+            return String(seconds)
         case "models.activation_margin":
             guard let margin = Double(value), (0...1).contains(margin) else { throw Invalid(description: "\(key): a fraction, 0...1") }
             return String(margin)
@@ -38,6 +43,7 @@ public enum ShopSetting {
             let known =
                 purposes.map { "consent.\($0)" } + [
                     "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
+                    "segments.refresh_seconds",
                 ]
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
         }
@@ -55,6 +61,7 @@ extension Engine {
                 "consent.purposes": ConsentSettings.defaultPurposes.joined(separator: ","),
                 "retention.events_days": String(Retention.defaultEventsDays),
                 "models.activation_margin": "0.05",
+                "segments.refresh_seconds": "60",
             ]
             for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
             let keys = Set(stored.keys).union(defaults.keys).sorted()
@@ -79,5 +86,12 @@ extension Engine {
                 action: "setting", actor: actor, details: ["key": key, "value": stored, "previous": previous ?? ""], in: db, nowMs: now)
             return stored
         }
+    }
+}
+
+extension Engine {
+    /// How often `kindred serve` brings segments up to date (`segments.refresh_seconds`, default 60).
+    public func segmentRefreshSeconds() throws -> Int? {
+        try database.writer.read { db in try SettingsStore.value("segments.refresh_seconds", in: db).flatMap(Int.init) ?? 60 }
     }
 }

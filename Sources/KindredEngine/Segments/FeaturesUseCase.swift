@@ -68,7 +68,7 @@ public struct PersonFeaturesReport: Sendable, Codable {
 
 extension Engine {
     /// Every consenting person's feature row as of the query's moment, ascending by profile.
-    func featureRows(_ query: FeatureQuery, userPK: Int64? = nil) throws -> (
+    func featureRows(_ query: FeatureQuery, userPK: Int64? = nil, userPKs: [Int64]? = nil) throws -> (
         rows: [(userPK: Int64, row: PersonFeatureRow)], columns: [FeatureColumn], referenceMs: Int64
     ) {
         let now = clock.now()
@@ -81,7 +81,7 @@ extension Engine {
                 topCategories: try FeatureStore.topCategories(beforeDay: beforeDay, today: today, limit: 5, in: db),
                 catalogMarksSales: try FeatureStore.catalogMarksSales(in: db))
             let consent = try ConsentFilter.read(purpose: "analytics", in: db)
-            let sums = try FeatureStore.personSums(beforeDay: beforeDay, today: today, userPK: userPK, in: db)
+            let sums = try FeatureStore.personSums(beforeDay: beforeDay, today: today, userPK: userPK, userPKs: userPKs, in: db)
             let rows = sums.filter { consent.allows($0.userPK) }.map { ($0.userPK, PersonFeatures.row($0, context: context)) }
             return (rows, PersonFeatures.columns(for: context), referenceMs)
         }

@@ -94,6 +94,8 @@ extension Engine {
     /// transaction (members' stays are closed, not forgotten). Audited.
     public func buildSegments(_ options: SegmentBuildOptions) throws -> SegmentBuildReport {
         let started = WallClock.monotonicSeconds()
+        // Events up to here are in the features clustered; streaming updates start after them.
+        let mark = try database.writer.read { db in try EventSummaries.mark(in: db) }
         let matrix = try featureMatrix(FeatureQuery(at: options.at, features: options.features), standardized: true)
         guard let points = matrix.points, points.rows >= 2 else {
             throw RequestProblem(
@@ -198,14 +200,14 @@ extension Engine {
                 .init(
                     algorithm: options.algorithm.rawValue, k: k, kReason: kReason, features: matrix.columns, means: matrix.means,
                     deviations: matrix.deviations, parameters: parametersJSON, metrics: metricsJSON, people: points.rows,
-                    featuresAsOfMs: matrix.referenceMs, createdMs: now), in: db)
+                    featuresAsOfMs: matrix.referenceMs, createdMs: now, eventMark: mark), in: db)
             var built: [SegmentBuildReport.Built] = []
             for cluster in 0..<k {
                 let key = "cluster-\(cluster + 1)"
                 let pk = try SegmentStore.insertSegment(
                     key: key, name: names[cluster], kind: "cluster", segmentationPK: segmentation, centroid: centroids[cluster], rule: nil,
                     definition: JSONText.encode(["algorithm": options.algorithm.rawValue, "segmentation": segmentation] as [String: any Sendable]),
-                    nowMs: now, in: db)
+                    weight: Double(members[cluster].count), nowMs: now, in: db)
                 try SegmentStore.addMembers(members[cluster].map { (matrix.userPKs[$0], nil) }, to: pk, nowMs: now, in: db)
                 built.append(
                     .init(

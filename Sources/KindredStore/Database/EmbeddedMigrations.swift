@@ -1153,6 +1153,8 @@ extension Migration {
                 --   means, deviations  JSON arrays: how each feature was standardized (a new point is scaled alike)
                 --   metrics      JSON: inertia (k-means), log_likelihood and bic (mixtures), silhouette, noise
                 --   k_reason     how k was chosen, in words ("k = 4: silhouette 0.61 (k = 3: 0.55, ...)")
+                -- Between builds, people who acted since event_mark are re-assigned to the nearest centroid and
+                -- the centroids drift toward them (Spark's streaming k-means update, with a half-life).
                 CREATE TABLE segmentations (
                     segmentation_pk INTEGER PRIMARY KEY,
                     algorithm       TEXT NOT NULL CHECK (algorithm IN ('kmeans', 'gmm', 'dbscan')),
@@ -1165,6 +1167,8 @@ extension Migration {
                     metrics         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metrics)),
                     people          INTEGER NOT NULL,
                     features_as_of_ms INTEGER NOT NULL,
+                    event_mark      INTEGER NOT NULL DEFAULT 0,       -- events up to this event_pk are reflected
+                    refreshed_ms    INTEGER,                          -- the last streaming update
                     created_ms      INTEGER NOT NULL,
                     retired_ms      INTEGER
                 ) STRICT;
@@ -1176,6 +1180,8 @@ extension Migration {
                 ALTER TABLE segments ADD COLUMN centroid TEXT CHECK (centroid IS NULL OR json_valid(centroid));
                 ALTER TABLE segments ADD COLUMN rule TEXT;
                 ALTER TABLE segments ADD COLUMN retired_ms INTEGER;
+                -- How many people the centroid stands for, discounted by the half-life as it drifts.
+                ALTER TABLE segments ADD COLUMN weight REAL;
 
                 -- Who was in which segment when: a row per stay, open (to_ms NULL) while it lasts. segment_members
                 -- holds the open stays for fast look-ups; this keeps the closed ones too, so that movements

@@ -85,11 +85,20 @@ public enum FeatureStore {
     /// Every person's sums over the days before `beforeDay` (all of them when nil: now), or one
     /// person's when `userPK` is given, in ascending user_pk. Windows (last day, week, month)
     /// end at `beforeDay`, or at `today + 1` when that is nil.
-    public static func personSums(beforeDay: Int64?, today: Int64, userPK: Int64? = nil, in db: Database) throws -> [PersonSums] {
+    public static func personSums(
+        beforeDay: Int64?, today: Int64, userPK: Int64? = nil, userPKs: [Int64]? = nil, in db: Database
+    ) throws -> [PersonSums] {
         let end = beforeDay ?? today + 1
-        let person = userPK == nil ? "" : "AND d.user_pk = :user"
+        var person = ""
         var arguments: StatementArguments = ["end": end]
-        if let userPK { _ = arguments.append(contentsOf: ["user": userPK]) }
+        if let userPK {
+            person = "AND d.user_pk = :user"
+            _ = arguments.append(contentsOf: ["user": userPK])
+        } else if let userPKs {
+            // A list of people as one JSON parameter: read connections cannot make temporary tables.
+            person = "AND d.user_pk IN (SELECT value FROM json_each(:users))"
+            _ = arguments.append(contentsOf: ["users": "[" + userPKs.map(String.init).joined(separator: ",") + "]"])
+        }
         var byPK: [Int64: Int] = [:]
         var result: [PersonSums] = []
         let days = try Row.fetchCursor(

@@ -18,11 +18,15 @@ public enum SegmentStore {
         public var people: Int
         public var featuresAsOfMs: Int64
         public var createdMs: Int64
+        /// Events up to this event_pk are reflected in the memberships and centroids.
+        public var eventMark: Int64 = 0
+        public var refreshedMs: Int64?
 
         public init(
             algorithm: String, k: Int, kReason: String?, features: [String], means: [Double], deviations: [Double], parameters: String,
-            metrics: String, people: Int, featuresAsOfMs: Int64, createdMs: Int64
+            metrics: String, people: Int, featuresAsOfMs: Int64, createdMs: Int64, eventMark: Int64 = 0
         ) {
+            self.eventMark = eventMark
             self.algorithm = algorithm
             self.k = k
             self.kReason = kReason
@@ -47,6 +51,7 @@ public enum SegmentStore {
         public var rule: String?
         public var members: Int
         public var createdMs: Int64
+        public var weight: Double?
     }
 
     static func json(_ values: some Encodable) -> String { String(decoding: try! JSONEncoder().encode(values), as: UTF8.self) }
@@ -61,7 +66,7 @@ public enum SegmentStore {
                 db,
                 sql: """
                     SELECT segmentation_pk, algorithm, k, k_reason, features, means, deviations, parameters, metrics, people,
-                           features_as_of_ms, created_ms
+                           features_as_of_ms, created_ms, event_mark, refreshed_ms
                     FROM segmentations WHERE retired_ms IS NULL ORDER BY segmentation_pk DESC LIMIT 1
                     """)
         else { return nil }
@@ -70,6 +75,8 @@ public enum SegmentStore {
             means: decode(row[5], as: [Double].self) ?? [], deviations: decode(row[6], as: [Double].self) ?? [], parameters: row[7],
             metrics: row[8], people: row[9], featuresAsOfMs: row[10], createdMs: row[11])
         segmentation.pk = row[0]
+        segmentation.eventMark = row[12]
+        segmentation.refreshedMs = row[13]
         return segmentation
     }
 
@@ -94,13 +101,13 @@ public enum SegmentStore {
         try db.execute(
             sql: """
                 INSERT INTO segmentations (algorithm, k, k_reason, features, means, deviations, parameters, metrics, people,
-                                           features_as_of_ms, created_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           features_as_of_ms, created_ms, event_mark)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 segmentation.algorithm, segmentation.k, segmentation.kReason, json(segmentation.features), json(segmentation.means),
                 json(segmentation.deviations), segmentation.parameters, segmentation.metrics, segmentation.people,
-                segmentation.featuresAsOfMs, segmentation.createdMs,
+                segmentation.featuresAsOfMs, segmentation.createdMs, segmentation.eventMark,
             ])
         return db.lastInsertedRowID
     }
@@ -109,15 +116,15 @@ public enum SegmentStore {
     /// out of the way, so that keys read the same from build to build).
     public static func insertSegment(
         key: String, name: String, kind: String, segmentationPK: Int64?, centroid: [Double]?, rule: String?, definition: String,
-        nowMs: Int64, in db: Database
+        weight: Double? = nil, nowMs: Int64, in db: Database
     ) throws -> Int64 {
         try db.execute(
             sql: "UPDATE segments SET key = key || '@' || retired_ms WHERE key = ? AND retired_ms IS NOT NULL", arguments: [key])
         try db.execute(
             sql: """
-                INSERT INTO segments (key, name, kind, definition, segmentation_pk, centroid, rule, created_ms, updated_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key, name, kind, definition, segmentationPK, centroid.map(json), rule, nowMs, nowMs])
+                INSERT INTO segments (key, name, kind, definition, segmentation_pk, centroid, rule, weight, created_ms, updated_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key, name, kind, definition, segmentationPK, centroid.map(json), rule, weight, nowMs, nowMs])
         return db.lastInsertedRowID
     }
 
@@ -147,13 +154,13 @@ public enum SegmentStore {
             db,
             sql: """
                 SELECT s.segment_pk, s.key, s.name, s.kind, s.segmentation_pk, s.centroid, s.rule,
-                       (SELECT count(*) FROM segment_members AS m WHERE m.segment_pk = s.segment_pk), s.created_ms
+                       (SELECT count(*) FROM segment_members AS m WHERE m.segment_pk = s.segment_pk), s.created_ms, s.weight
                 FROM segments AS s WHERE s.retired_ms IS NULL ORDER BY s.key
                 """
         ).map { row in
             Segment(
                 pk: row[0], key: row[1], name: row[2], kind: row[3], segmentationPK: row[4], centroid: decode(row[5], as: [Double].self),
-                rule: row[6], members: row[7], createdMs: row[8])
+                rule: row[6], members: row[7], createdMs: row[8], weight: row[9])
         }
     }
 
@@ -281,5 +288,31 @@ public enum SegmentStore {
     public static func updateRule(segmentPK: Int64, rule: String, name: String, nowMs: Int64, in db: Database) throws {
         try db.execute(
             sql: "UPDATE segments SET rule = ?, name = ?, updated_ms = ? WHERE segment_pk = ?", arguments: [rule, name, nowMs, segmentPK])
+    }
+
+    /// The people with events stored after `mark`, and the newest event now.
+    public static func peopleActive(after mark: Int64, in db: Database) throws -> (people: [Int64], newest: Int64) {
+        let newest = try Int64.fetchOne(db, sql: "SELECT coalesce(max(event_pk), 0) FROM events") ?? 0
+        let people = try Int64.fetchAll(
+            db, sql: "SELECT DISTINCT user_pk FROM events WHERE event_pk > ? AND user_pk IS NOT NULL ORDER BY user_pk", arguments: [mark])
+        return (people, newest)
+    }
+
+    /// Moves a cluster's centre and weight (the streaming update).
+    public static func updateCentroid(segmentPK: Int64, centroid: [Double], weight: Double, nowMs: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE segments SET centroid = ?, weight = ?, updated_ms = ? WHERE segment_pk = ?",
+            arguments: [json(centroid), weight, nowMs, segmentPK])
+    }
+
+    /// Records that events up to `mark` are reflected.
+    public static func setMark(segmentationPK: Int64, mark: Int64, nowMs: Int64, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE segmentations SET event_mark = ?, refreshed_ms = ? WHERE segmentation_pk = ?", arguments: [mark, nowMs, segmentationPK])
+    }
+
+    /// Whether the person still has a profile (not erased).
+    public static func personExists(_ userPK: Int64, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE user_pk = ?)", arguments: [userPK]) ?? false
     }
 }
