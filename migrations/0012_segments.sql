@@ -37,6 +37,9 @@ ALTER TABLE segments ADD COLUMN rule TEXT;
 ALTER TABLE segments ADD COLUMN retired_ms INTEGER;
 -- How many people the centroid stands for, discounted by the half-life as it drifts.
 ALTER TABLE segments ADD COLUMN weight REAL;
+-- What serving does for members (kindred segments strategy): {"serve": "algorithm:NAME" |
+-- "model:VERSION" | "default", "include_categories": [...], "exclude_categories": [...]}.
+ALTER TABLE segments ADD COLUMN strategy TEXT CHECK (strategy IS NULL OR json_valid(strategy));
 
 -- Who was in which segment when: a row per stay, open (to_ms NULL) while it lasts. segment_members
 -- holds the open stays for fast look-ups; this keeps the closed ones too, so that movements

@@ -12,22 +12,27 @@ public final class Engine: Sendable {
     let servingCache: ServingModelCache
     /// The running experiments serving consults, shared like the model.
     let experimentsCache: RunningExperimentsCache
+    /// The segments with a serving strategy, likewise.
+    let strategiesCache: SegmentStrategiesCache
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
-        experimentsCache: RunningExperimentsCache? = nil
+        experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil
     ) {
         self.database = database
         self.clock = clock
         self.actor = actor
         self.servingCache = servingCache ?? ServingModelCache(database: database)
         self.experimentsCache = experimentsCache ?? RunningExperimentsCache()
+        self.strategiesCache = strategiesCache ?? SegmentStrategiesCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
     /// the audit log names who did what: `api:<key id>` for a request with an admin key.
     public func acting(as actor: String) -> Engine {
-        Engine(database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache)
+        Engine(
+            database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
+            strategiesCache: strategiesCache)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

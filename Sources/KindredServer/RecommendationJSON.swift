@@ -59,6 +59,10 @@ enum RecommendationJSON {
             out.raw(",\"request_id\":")
             out.string(requestID)
         }
+        if let segment = response.segment {
+            out.raw(",\"segment\":")
+            out.string(segment)
+        }
         if let variant = response.variant {
             out.raw(",\"variant\":")
             out.string(variant)

@@ -76,4 +76,50 @@ import Testing
                 }, "the update ran and saw the purchase")
         }
     }
+
+    /// A segment's strategy shapes its members' lists (categories, then the model), names itself
+    /// in the response, and leaves everyone else's alone.
+    @Test func aSegmentsStrategyServesItsMembers() async throws {
+        let (publicKey, harness) = (harness.publicKey, self.harness)
+        let engine = harness.engine
+        let mine = try #require(try engine.personSegments(userID: "c00001").current.first?.key)
+        let other = try #require(
+            try (2...120).lazy.map { "c\(String(format: "%05d", $0))" }.first { try engine.personSegments(userID: $0).current.first?.key != mine })
+        let categories = try await engine.database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT category FROM items WHERE category IS NOT NULL ORDER BY category")
+        }
+        let kept = try #require(categories.first)
+        try engine.setSegmentStrategy(key: mine, strategy: SegmentStrategy(includeCategories: [kept]))
+        try await harness.withServer { client, _ in
+            let served = try await client.call(.get, "/v1/users/c00001/recommendations?k=5", key: publicKey, token: harness.token("c00001"))
+            #expect(served.status == .ok, "\(served.text)")
+            #expect(served.object["segment"] as? String == mine)
+            let items = try #require(served.object["items"] as? [[String: Any]])
+            #expect(!items.isEmpty && items.allSatisfy { ($0["category"] as? String)?.hasPrefix(kept) == true })
+            let elsewhere = try await client.call(.get, "/v1/users/\(other)/recommendations?k=5", key: publicKey, token: harness.token(other))
+            #expect(elsewhere.status == .ok && elsewhere.object["segment"] == nil)
+        }
+
+        var popularity = TrainOptions()
+        popularity.algorithm = AlgorithmSpec(name: "popularity")
+        popularity.validationDays = 0
+        popularity.keepBesideActive = true
+        _ = try engine.train(popularity)
+        try engine.setSegmentStrategy(key: mine, strategy: SegmentStrategy(serve: "algorithm:popularity"))
+        // The segment's model is loaded beside the active one; until it is, the active one serves.
+        var response = try engine.recommendForDisplay(RecommendationRequest(userID: "c00001", k: 5)).0
+        for _ in 0..<100 where response.algorithm != "popularity" {
+            try await Task.sleep(for: .milliseconds(50))
+            response = try engine.recommendForDisplay(RecommendationRequest(userID: "c00001", k: 5)).0
+        }
+        #expect(response.algorithm == "popularity" && response.segment == mine)
+        let unknown = #expect(throws: RequestProblem.self) { try engine.setSegmentStrategy(key: "nope", strategy: SegmentStrategy()) }
+        #expect(unknown?.code == "unknown_segment")
+        let unservable = #expect(throws: RequestProblem.self) {
+            try engine.setSegmentStrategy(key: mine, strategy: SegmentStrategy(serve: "algorithm:bpr"))
+        }
+        #expect(unservable?.code == "no_model")
+        try engine.setSegmentStrategy(key: mine, strategy: nil)
+        #expect(try engine.recommendForDisplay(RecommendationRequest(userID: "c00001", k: 5)).0.segment == nil)
+    }
 }

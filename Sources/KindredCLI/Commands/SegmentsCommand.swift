@@ -7,7 +7,7 @@ struct SegmentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segments",
         abstract: "Micro-segments: cluster people on their features, name them, report their KPIs.",
-        subcommands: [Build.self, Define.self, Refresh.self, Report.self, Show.self])
+        subcommands: [Build.self, Define.self, Refresh.self, Strategy.self, Report.self, Show.self])
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -110,6 +110,45 @@ struct SegmentsCommand: ParsableCommand {
             for rule in report.rules {
                 print("\(rule.key): \(Grouped.int(rule.members)) people (\(rule.joined) joined, \(rule.left) left)")
             }
+        }
+    }
+
+    struct Strategy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What serving does for a segment's members: which model serves them, which categories their lists keep to.",
+            discussion: """
+                --serve takes the strategies experiment variants take: default (the active model), algorithm:NAME (the newest model of that algorithm, trained beside the active one) or model:VERSION. A running experiment that decides a person's response comes first; otherwise the first of their segments with a strategy applies (rule segments before clusters), and the response names it ("segment"). A request's own categories win over the strategy's.
+
+                Example: kindred segments strategy cluster-4 --serve algorithm:popularity --exclude-category seasonal
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The segment's key.") var key: String
+        @Option(help: ArgumentHelp("default, algorithm:NAME or model:VERSION.", valueName: "strategy")) var serve = "default"
+        @Option(help: ArgumentHelp("Only these categories (and those below them).", valueName: "path,...")) var category: String?
+        @Option(help: ArgumentHelp("Never these categories.", valueName: "path,...")) var excludeCategory: String?
+        @Flag(help: "Remove the segment's strategy.") var clear = false
+
+        static func list(_ text: String?) -> [String] {
+            (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        func validate() throws {
+            do { _ = try ServingStrategy(parsing: serve) } catch let problem as RequestProblem { throw ValidationError("--serve: \(problem.message)") }
+        }
+
+        func run() throws {
+            let engine = try Engine.open(at: global.location)
+            if clear {
+                try engine.setSegmentStrategy(key: key, strategy: nil)
+                print("segment \(key): no strategy; members get what everyone gets")
+                return
+            }
+            let strategy = SegmentStrategy(serve: serve, includeCategories: Self.list(category), excludeCategories: Self.list(excludeCategory))
+            try engine.setSegmentStrategy(key: key, strategy: strategy)
+            var parts = ["served by \(serve)"]
+            if !strategy.includeCategories.isEmpty { parts.append("only \(strategy.includeCategories.joined(separator: ", "))") }
+            if !strategy.excludeCategories.isEmpty { parts.append("never \(strategy.excludeCategories.joined(separator: ", "))") }
+            print("segment \(key): \(parts.joined(separator: "; "))")
         }
     }
 

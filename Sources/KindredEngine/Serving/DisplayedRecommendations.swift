@@ -20,7 +20,11 @@ extension Engine {
         }
         let pseudonym = request.userID.map(database.pseudonymizer.pseudonym(of:))
         let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, request: request) }
-        let (response, loggedUserPK) = try recommend(request, userPK: nil, pseudonym: pseudonym, version: choice?.version)
+        // Without an experiment deciding, the strategy of the person's segment applies.
+        let segment = choice == nil ? try pseudonym.flatMap { try segmentChoice(pseudonym: $0) } : nil
+        if let segment { request = segment.strategy.apply(to: request) }
+        var (response, loggedUserPK) = try recommend(request, userPK: nil, pseudonym: pseudonym, version: choice?.version ?? segment?.version)
+        if let segment { response.segment = segment.key }
         var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
         displayed.1.device = request.device.flatMap(Device.init(loosely:))?.rawValue
         displayed.1.country = request.country

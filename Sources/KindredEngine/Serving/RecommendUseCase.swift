@@ -62,6 +62,8 @@ public struct RecommendationResponse: Sendable, Codable, Equatable {
     /// The experiment and variant that decided this response, when one did.
     public var experiment: String?
     public var variant: String?
+    /// The segment whose strategy shaped this response, when one did.
+    public var segment: String?
 }
 
 extension Engine {

@@ -315,4 +315,28 @@ public enum SegmentStore {
     public static func personExists(_ userPK: Int64, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE user_pk = ?)", arguments: [userPK]) ?? false
     }
+
+    /// Sets (or, with nil, clears) a live segment's serving strategy; false when no live segment has the key.
+    public static func setStrategy(key: String, strategy: String?, nowMs: Int64, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE segments SET strategy = ?, updated_ms = ? WHERE key = ? AND retired_ms IS NULL", arguments: [strategy, nowMs, key])
+        return db.changesCount > 0
+    }
+
+    /// Live segments with a strategy: pk, key, kind and the strategy's JSON, rule segments first
+    /// (they are chosen by hand), then by key.
+    public static func strategies(in db: Database) throws -> [(pk: Int64, key: String, kind: String, strategy: String)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT segment_pk, key, kind, strategy FROM segments WHERE retired_ms IS NULL AND strategy IS NOT NULL
+                ORDER BY rule IS NULL, key
+                """
+        ).map { ($0[0], $0[1], $0[2], $0[3]) }
+    }
+
+    /// The segments a person is in now.
+    public static func segmentPKs(of userPK: Int64, in db: Database) throws -> Set<Int64> {
+        Set(try Int64.fetchAll(db, sql: "SELECT segment_pk FROM segment_members WHERE user_pk = ?", arguments: [userPK]))
+    }
 }
