@@ -167,6 +167,26 @@ import Testing
         #expect(unknown?.message.contains("no feature 'basket'") == true)
     }
 
+    @Test func itemFeaturesAreWhatWasWorkedOutByHand() throws {
+        let directory = TemporaryDirectory()
+        let engine = try shop(directory)
+        let rows = Dictionary(uniqueKeysWithValues: try engine.itemFeatures().map { ($0.itemID, $0) })
+        // A: u1's view, dwell, cart and purchase, and u2's view, all in the last week; nothing the week before.
+        #expect(rows["A"]?.popularity == 5 && rows["A"]?.trend == nil && rows["A"]?.conversionRate == 0.5)
+        #expect(rows["A"]?.priceBand == 2 && rows["A"]?.revenue == 10)
+        #expect(rows["B"]?.popularity == 2 && rows["B"]?.conversionRate == 0 && rows["B"]?.priceBand == 1)
+        #expect(rows["C"]?.popularity == 1 && rows["C"]?.conversionRate == nil && rows["C"]?.revenue == 80 && rows["C"]?.priceBand == 3)
+        #expect(rows["A"]?.ageDays == 0, "listed at the clock's now")
+        // As of Tuesday: only Monday's four events on A, and nothing yet on C.
+        let before = Dictionary(uniqueKeysWithValues: try engine.itemFeatures(try FeatureQuery.parse(at: "2026-11-03T12:00:00Z", features: nil)).map { ($0.itemID, $0) })
+        #expect(before["A"]?.popularity == 4 && before["C"]?.popularity == 0)
+        let file = directory.file("items.csv")
+        #expect(try engine.exportItemFeatures(FeatureQuery(), to: file) == 3)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "item_id,category,popularity,trend,conversion_rate,revenue,price_band,age_days")
+        #expect(lines.contains("C,garden,1,,,80.0,3,0.0"))
+    }
+
     @Test func aRebuildGivesTheSameSumsAsFilingDid() throws {
         let directory = TemporaryDirectory()
         let engine = try shop(directory)

@@ -112,6 +112,7 @@ import Testing
         #expect(report.segments.map(\.key) == ["cluster-1", "cluster-2"])
         #expect(report.segments.map(\.size).sorted() == [8, 8])
         #expect(report.segments.allSatisfy { $0.movesIn == 0 }, "a rebuild is not a move")
+        #expect(report.segments.map(\.sizes) == Array(repeating: [SegmentsReport.DaySize(day: "2026-11-08", members: 8)], count: 2))
         let buyers = try #require(report.segments.first { $0.name.hasPrefix("frequent buyers") })
         // 3 purchases at 12 each for 8 people, in 24 orders; all of them active since 2 November.
         #expect(buyers.revenue == 288 && buyers.orders == 24 && buyers.averageOrderValue == 12 && buyers.revenuePerPerson == 36)

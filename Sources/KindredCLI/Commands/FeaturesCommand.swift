@@ -11,7 +11,7 @@ struct FeaturesCommand: ParsableCommand {
         discussion: """
             Features are computed from daily sums that filing and imports keep (tables person_days, person_category_days, person_session_days, item_days). Only people with analytics consent have features. With --at, features are as they were at the start of that UTC day: only earlier days count, so nothing later leaks into what trains on them.
             """,
-        subcommands: [Show.self, Export.self, Rebuild.self])
+        subcommands: [Show.self, Export.self, Items.self, Rebuild.self])
 
     /// `--at` and `--features`, parsed once for every subcommand.
     struct Selection: ParsableArguments {
@@ -90,6 +90,29 @@ struct FeaturesCommand: ParsableCommand {
                     "wrote \(out): \(Grouped.int(written.rows)) people x \(written.columns.count) features"
                         + "\(standardized ? " (imputed, standardized)" : "") - \(written.columns.joined(separator: ", "))")
             }
+        }
+    }
+
+    struct Items: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Per-item features (popularity, trend, conversion, revenue, price band, age) as CSV.",
+            discussion: """
+                From table item_days (anonymous events included). popularity: events in the last 30 days; trend: events in the last 7 days over the 7 before; conversion_rate: purchases over views in the last 30 days; price_band: the catalog price quartile, 1 to 4; age_days: since the item was first seen.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("The CSV file to write (replaced atomically).", valueName: "file.csv")) var out: String
+        @Option(help: ArgumentHelp("Features as of this time (the start of its UTC day).", valueName: "time")) var at: String?
+
+        func validate() throws {
+            do { _ = try FeatureQuery.parse(at: at, features: nil) } catch let problem as RequestProblem {
+                throw ValidationError("--at: \(problem.message)")
+            }
+        }
+
+        func run() throws {
+            let engine = try Engine.open(at: global.location)
+            let rows = try engine.exportItemFeatures(try FeatureQuery.parse(at: at, features: nil), to: out)
+            print("wrote \(out): \(Grouped.int(rows)) items")
         }
     }
 

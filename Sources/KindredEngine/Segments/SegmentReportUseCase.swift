@@ -27,6 +27,13 @@ public struct SegmentsReport: Sendable, Codable {
         public var movesOut: Int
         /// The centre's standardized features (cluster segments).
         public var centroid: [String: Double]?
+        /// Members at the end of each day of the period (days before the segment existed are left out).
+        public var sizes: [DaySize]
+    }
+
+    public struct DaySize: Sendable, Codable, Equatable {
+        public var day: String
+        public var members: Int
     }
 
     public struct Segmentation: Sendable, Codable {
@@ -55,6 +62,7 @@ public struct SegmentsReport: Sendable, Codable {
         "retention": "members with an event in the last 7 days / members",
         "moves_in": "people who moved into the segment over the period (not counting new builds)",
         "members": "current members; what they did counts over the period whatever segment they were in then",
+        "sizes": "members at the end of each UTC day of the period (at most the last 90 days)",
     ]
 }
 
@@ -83,6 +91,8 @@ extension Engine {
             let segments = try SegmentStore.liveSegments(in: db)
             let outcomes = try SegmentStore.outcomes(fromMs: fromMs, weekStartDay: now / 86_400_000 - 6, in: db)
             let segmentation = try SegmentStore.currentSegmentation(in: db)
+            let today = now / 86_400_000
+            let sizes = try SegmentStore.sizesByDay(fromDay: today - Int64(min(days, 90)) + 1, toDay: today, in: db)
             let people = segmentation?.people ?? 0
             func ratio(_ a: Double, _ b: Double) -> Double? { b > 0 ? a / b : nil }
             let rows = segments.map { segment -> SegmentsReport.Row in
@@ -99,7 +109,8 @@ extension Engine {
                     orders: o.orders, averageOrderValue: ratio(o.revenue, Double(o.orders)),
                     revenuePerPerson: ratio(o.revenue, Double(segment.members)),
                     retention: ratio(Double(o.activeLastWeek), Double(segment.members)), movesIn: o.movesIn, movesOut: o.movesOut,
-                    centroid: centroid)
+                    centroid: centroid,
+                    sizes: (sizes[segment.pk] ?? []).map { SegmentsReport.DaySize(day: KPIQuery.format($0.day), members: $0.members) })
             }
             let summary = segmentation.map { s in
                 SegmentsReport.Segmentation(

@@ -214,6 +214,53 @@ public enum FeatureStore {
         try Double.fetchAll(db, sql: "SELECT price FROM items WHERE catalog_ms IS NOT NULL AND price > 0 ORDER BY price")
     }
 
+    /// One item's sums over windows ending before `end` (days since 1970): what item features
+    /// are computed from.
+    public struct ItemSums: Sendable, Equatable {
+        public var itemID = ""
+        public var title: String?
+        public var category: String?
+        public var price: Double?
+        public var createdMs: Int64 = 0
+        public var events30 = 0
+        public var eventsLastWeek = 0
+        public var eventsWeekBefore = 0
+        public var views = 0
+        public var purchases = 0
+        public var revenue = 0.0
+    }
+
+    /// Every item with an event in the 30 days before `end`, or in the catalog, by item id.
+    public static func itemSums(end: Int64, in db: Database) throws -> [ItemSums] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.item_id, i.title, i.category, i.price, i.created_ms,
+                       coalesce(sum(d.events), 0), coalesce(sum(CASE WHEN d.day >= :end - 7 THEN d.events END), 0),
+                       coalesce(sum(CASE WHEN d.day >= :end - 14 AND d.day < :end - 7 THEN d.events END), 0),
+                       coalesce(sum(d.views), 0), coalesce(sum(d.purchases), 0), coalesce(total(d.revenue), 0)
+                FROM items AS i
+                LEFT JOIN item_days AS d ON d.item_pk = i.item_pk AND d.day >= :end - 30 AND d.day < :end
+                WHERE i.catalog_ms IS NOT NULL OR d.item_pk IS NOT NULL
+                GROUP BY i.item_pk ORDER BY i.item_id
+                """, arguments: ["end": end]
+        ).map { row in
+            var sums = ItemSums()
+            sums.itemID = row[0]
+            sums.title = row[1]
+            sums.category = row[2]
+            sums.price = row[3]
+            sums.createdMs = row[4]
+            sums.events30 = row[5]
+            sums.eventsLastWeek = row[6]
+            sums.eventsWeekBefore = row[7]
+            sums.views = row[8]
+            sums.purchases = row[9]
+            sums.revenue = row[10]
+            return sums
+        }
+    }
+
     /// Whether any catalog item says it is on sale (attributes on_sale or compare_at_price).
     public static func catalogMarksSales(in db: Database) throws -> Bool {
         try Bool.fetchOne(

@@ -339,4 +339,23 @@ public enum SegmentStore {
     public static func segmentPKs(of userPK: Int64, in db: Database) throws -> Set<Int64> {
         Set(try Int64.fetchAll(db, sql: "SELECT segment_pk FROM segment_members WHERE user_pk = ?", arguments: [userPK]))
     }
+
+    /// Each segment's members at the end of each UTC day from `fromDay` to `toDay`, from the
+    /// stays in the history: a segment's size over time.
+    public static func sizesByDay(fromDay: Int64, toDay: Int64, in db: Database) throws -> [Int64: [(day: Int64, members: Int)]] {
+        var result: [Int64: [(day: Int64, members: Int)]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                WITH RECURSIVE days(day) AS (SELECT ? UNION ALL SELECT day + 1 FROM days WHERE day < ?)
+                SELECT h.segment_pk, days.day, count(*) FROM days
+                JOIN segment_history AS h
+                  ON h.from_ms < (days.day + 1) * 86400000 AND (h.to_ms IS NULL OR h.to_ms >= (days.day + 1) * 86400000)
+                GROUP BY h.segment_pk, days.day ORDER BY h.segment_pk, days.day
+                """, arguments: [fromDay, toDay])
+        {
+            result[row[0], default: []].append((row[1], row[2]))
+        }
+        return result
+    }
 }
