@@ -54,6 +54,8 @@ extension Engine {
     /// Re-evaluates every rule segment on current features: who now matches joins, who no
     /// longer does leaves (their stay closes). Run after each build and on demand.
     public func refreshRuleSegments() throws -> [RuleSegmentReport] {
+        // Nothing to evaluate: do not compute everyone's features for it.
+        guard try database.writer.read({ db in try SegmentStore.liveSegments(in: db).contains { $0.rule != nil } }) else { return [] }
         let (rows, columns, _) = try featureRows(FeatureQuery())
         let now = clock.now()
         return try database.writer.write { db in
