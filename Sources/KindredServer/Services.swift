@@ -81,11 +81,7 @@ struct RetentionService: Service {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let engine = self.engine
-                let outcome = await withCheckedContinuation { continuation in
-                    let thread = Thread { continuation.resume(returning: Result { try engine.purgeIfDue() }) }
-                    thread.name = "kindred-retention"
-                    thread.start()
-                }
+                let outcome = await onOwnThread(named: "kindred-retention") { try engine.purgeIfDue() }
                 switch outcome {
                 case .success(let purged?):
                     logger.info("retention purge", metadata: ["events": "\(purged.events)", "impressions": "\(purged.impressions)"])
@@ -112,11 +108,7 @@ struct SegmentRefreshService: Service {
             while !Task.isCancelled {
                 try await Task.sleep(for: every)
                 let engine = self.engine
-                let outcome = await withCheckedContinuation { continuation in
-                    let thread = Thread { continuation.resume(returning: Result { try engine.refreshSegments() }) }
-                    thread.name = "kindred-segments"
-                    thread.start()
-                }
+                let outcome = await onOwnThread(named: "kindred-segments") { try engine.refreshSegments() }
                 switch outcome {
                 case .success(let report) where report.moved + report.joined > 0:
                     logger.info("segments refreshed", metadata: ["people": "\(report.people)", "moved": "\(report.moved)", "joined": "\(report.joined)"])
@@ -127,5 +119,15 @@ struct SegmentRefreshService: Service {
                 }
             }
         }
+    }
+}
+
+/// Runs blocking database work on a thread of its own, so that a long purge or update never holds
+/// one of Swift's few cooperative threads that requests need.
+func onOwnThread<T: Sendable>(named name: String, _ work: @escaping @Sendable () throws -> T) async -> Result<T, any Error> {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: Result { try work() }) }
+        thread.name = name
+        thread.start()
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import KindredStore
+@testable import KindredStore
 import KindredTestSupport
 import Testing
 
@@ -185,6 +185,21 @@ import Testing
         let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
         #expect(lines.first == "item_id,category,popularity,trend,conversion_rate,revenue,price_band,age_days")
         #expect(lines.contains("C,garden,1,,,80.0,3,0.0"))
+    }
+
+    /// Filing folds only the events it stored: each statement must read them as a range of
+    /// rowids, never walk an index over every event (which made filing slower as the shop grew,
+    /// and held the writer long enough for a closing tab's beacon to be skipped).
+    @Test func foldingReadsOnlyTheNewEvents() throws {
+        let directory = TemporaryDirectory()
+        let engine = try shop(directory)
+        try engine.database.writer.read { db in
+            for sql in FeatureStore.foldSQL {
+                let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [1]).map { $0["detail"] as String }
+                let events = plan.filter { $0.contains(" e ") || $0.contains(" events ") || $0.hasPrefix("SCAN e") || $0.hasPrefix("SEARCH e") }
+                #expect(!events.isEmpty && events.allSatisfy { $0.contains("INTEGER PRIMARY KEY (rowid>?)") }, "\(plan)")
+            }
+        }
     }
 
     @Test func aRebuildGivesTheSameSumsAsFilingDid() throws {

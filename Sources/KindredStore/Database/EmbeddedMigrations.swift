@@ -1036,7 +1036,9 @@ extension Migration {
                            OR json_extract(it.attributes, '$.compare_at_price') > coalesce(e.price, it.price), 0) AS discounted
                 FROM events AS e
                 LEFT JOIN items AS it ON it.item_pk = e.item_pk
-                WHERE e.user_pk IS NOT NULL;
+                -- The + keeps SQLite from reading this through the index on user_pk, which would walk every
+                -- event of every known person: filing's `event_pk > ?` must be a range of rowids.
+                WHERE +e.user_pk IS NOT NULL;
 
                 -- One row per person and day they did anything. last_* describe the day's latest event (the row
                 -- max(ts_ms) picks).
