@@ -109,6 +109,13 @@ extension Engine {
     /// The matrix segmentation reads: the chosen numeric features of every consenting person.
     public func featureMatrix(_ query: FeatureQuery, standardized: Bool) throws -> FeatureMatrix {
         let (rows, columns, referenceMs) = try featureRows(query)
+        return try Self.featureMatrix(rows: rows, columns: columns, referenceMs: referenceMs, query: query, standardized: standardized)
+    }
+
+    /// The matrix of rows already computed (a segment build reads the rows again for names).
+    static func featureMatrix(
+        rows: [(userPK: Int64, row: PersonFeatureRow)], columns: [FeatureColumn], referenceMs: Int64, query: FeatureQuery, standardized: Bool
+    ) throws -> FeatureMatrix {
         let names = columns.map(\.name)
         let chosen: [String]
         if query.features == ["all"] {

@@ -96,7 +96,10 @@ extension Engine {
         let started = WallClock.monotonicSeconds()
         // Events up to here are in the features clustered; streaming updates start after them.
         let mark = try database.writer.read { db in try EventSummaries.mark(in: db) }
-        let matrix = try featureMatrix(FeatureQuery(at: options.at, features: options.features), standardized: true)
+        // One computation of everyone's features: the matrix to cluster, and the rows that name the clusters.
+        let query = FeatureQuery(at: options.at, features: options.features)
+        let (rows, columns, referenceMs) = try featureRows(query)
+        let matrix = try Self.featureMatrix(rows: rows, columns: columns, referenceMs: referenceMs, query: query, standardized: true)
         guard let points = matrix.points, points.rows >= 2 else {
             throw RequestProblem(
                 .invalid, code: "too_few_people", message: "segments need at least two people with analytics consent and events", field: nil)
@@ -168,7 +171,6 @@ extension Engine {
         report.k = k
 
         // Names from the centroids, with the members' common country and category.
-        let rows = try featureRows(FeatureQuery(at: options.at)).rows
         let byPK = Dictionary(uniqueKeysWithValues: rows.map { ($0.userPK, $0.row) })
         var members = [[Int]](repeating: [], count: k)
         for (index, label) in labels.enumerated() { members[label].append(index) }
