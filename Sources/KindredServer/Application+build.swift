@@ -29,6 +29,9 @@ public func buildApplication(
     }
     let metrics = ServerMetrics()
     let streams = RecommendationStreams()
+    // Segments follow filing only while the server updates them at all.
+    let segmentRefreshSeconds = try engine.segmentRefreshSeconds() ?? 0
+    let filedPeople = segmentRefreshSeconds > 0 ? FiledPeople() : nil
     let writer = GroupCommitWriter(
         database: engine.database, clock: engine.clock,
         limits: .init(events: configuration.maxQueuedEvents, bytes: configuration.maxQueuedBytes),
@@ -40,6 +43,7 @@ public func buildApplication(
             metrics.eventsFiled.increment(by: Int64(events))
             metrics.filingSeconds.increment(by: seconds)
             streams.filed(people)
+            filedPeople?.add(people)
         },
         onError: { logger.error("\($0)") })
     try writer.start()
@@ -88,8 +92,8 @@ public func buildApplication(
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]
     services.append(RetentionService(engine: engine, logger: logger))
-    if let seconds = try engine.segmentRefreshSeconds(), seconds > 0 {
-        services.append(SegmentRefreshService(engine: engine, logger: logger, every: .seconds(seconds)))
+    if let filedPeople {
+        services.append(SegmentRefreshService(engine: engine, filed: filedPeople, logger: logger, every: .seconds(segmentRefreshSeconds)))
     }
     if let interval = configuration.retrainEvery {
         services.append(

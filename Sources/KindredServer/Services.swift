@@ -96,32 +96,6 @@ struct RetentionService: Service {
     }
 }
 
-/// Keeps segments current while the server runs (`Engine.refreshSegments`), off the request
-/// threads: every `every` (setting `segments.refresh_seconds`, default 60; 0 turns it off).
-struct SegmentRefreshService: Service {
-    let engine: Engine
-    let logger: Logger
-    let every: Duration
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: every)
-                let engine = self.engine
-                let outcome = await onOwnThread(named: "kindred-segments") { try engine.refreshSegments() }
-                switch outcome {
-                case .success(let report) where report.moved + report.joined > 0:
-                    logger.info("segments refreshed", metadata: ["people": "\(report.people)", "moved": "\(report.moved)", "joined": "\(report.joined)"])
-                case .success:
-                    break
-                case .failure(let error):
-                    logger.error("segment refresh failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-    }
-}
-
 /// Runs blocking database work on a thread of its own, so that a long purge or update never holds
 /// one of Swift's few cooperative threads that requests need.
 func onOwnThread<T: Sendable>(named name: String, _ work: @escaping @Sendable () throws -> T) async -> Result<T, any Error> {

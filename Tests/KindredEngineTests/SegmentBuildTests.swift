@@ -244,8 +244,16 @@ import Testing
         let file = directory.write("more.csv", lines.joined(separator: "\n") + "\n")
         _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
         clockTime.value += 60_000
+        // As the server does right after filing: only the people filed are looked at.
+        let browserPK = try engine.database.writer.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT user_pk FROM users WHERE pseudonym = ?", arguments: [engine.database.pseudonymizer.pseudonym(of: "browser1")])
+        }
+        let scoped = try engine.refreshRuleSegments(people: [try #require(browserPK)])
+        #expect(scoped == [RuleSegmentReport(key: "uk-phone-buyers", name: "UK phone buyers", rule: defined.rule, members: 9, joined: 1, left: 0)])
+        #expect(try engine.refreshRuleSegments(people: []) == [])
         let refreshed = try engine.refreshRuleSegments()
-        #expect(refreshed == [RuleSegmentReport(key: "uk-phone-buyers", name: "UK phone buyers", rule: defined.rule, members: 8, joined: 1, left: 1)])
+        #expect(refreshed == [RuleSegmentReport(key: "uk-phone-buyers", name: "UK phone buyers", rule: defined.rule, members: 8, joined: 0, left: 1)])
         let buyer = try engine.personSegments(userID: "buyer1")
         #expect(buyer.current.isEmpty && buyer.history.map(\.key) == ["uk-phone-buyers"])
         #expect(try engine.personSegments(userID: "browser1").current.map(\.name) == ["UK phone buyers"])

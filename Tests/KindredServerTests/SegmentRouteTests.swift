@@ -77,6 +77,45 @@ import Testing
         }
     }
 
+    /// Filing moves a person at once: with the full update an hour away, a person in the
+    /// low-spending cluster who buys a great deal is in the high-spending one within seconds
+    /// of the events being posted, and the move is recorded.
+    @Test func filingMovesAPersonAtOnce() async throws {
+        let (publicKey, harness) = (harness.publicKey, self.harness)
+        let engine = harness.engine
+        _ = try engine.setSetting("segments.refresh_seconds", to: "3600")
+        var options = SegmentBuildOptions()
+        options.k = 2
+        options.features = ["frequency", "monetary"]
+        let built = try engine.buildSegments(options)
+        let high = try #require(built.segments.max { $0.centroid["monetary"]! < $1.centroid["monetary"]! }).key
+        let person = try #require(
+            try (1...120).lazy.map { "c\(String(format: "%05d", $0))" }.first {
+                let current = try engine.personSegments(userID: $0).current.map(\.key)
+                return !current.isEmpty && current != [high]
+            })
+        try await harness.withServer { client, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let purchases = (0..<30).map {
+                #"{"type": "purchase", "user_id": "\#(person)", "item_id": "P00001", "ts": \#(now + Int64($0)), "value": 1, "price": 900}"#
+            }
+            let body = #"{"events": [\#(purchases.joined(separator: ","))]}"#
+            let posted = try await client.call(.post, "/v1/events", key: publicKey, token: harness.token(person), json: body)
+            #expect(posted.status == .ok, "\(posted.text)")
+            #expect(
+                try await eventually(timeout: 15) { try engine.personSegments(userID: person).current.map(\.key) == [high] },
+                "moved to the high-spending cluster without waiting for the full update")
+        }
+        let segments = try engine.personSegments(userID: person)
+        #expect(segments.history.contains { $0.key != high }, "the stay in the old cluster is closed, not erased")
+        let moves = try await engine.database.writer.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM segment_moves WHERE to_segment = ? AND user_pk = (SELECT user_pk FROM users WHERE pseudonym = ?)",
+                arguments: [high, segments.pseudonym])
+        }
+        #expect(moves == 1)
+    }
+
     /// A segment's strategy shapes its members' lists (categories, then the model), names itself
     /// in the response, and leaves everyone else's alone.
     @Test func aSegmentsStrategyServesItsMembers() async throws {

@@ -52,11 +52,15 @@ extension Engine {
     }
 
     /// Re-evaluates every rule segment on current features: who now matches joins, who no
-    /// longer does leaves (their stay closes). Run after each build and on demand.
-    public func refreshRuleSegments() throws -> [RuleSegmentReport] {
+    /// longer does leaves (their stay closes). Run after each build and on demand. With
+    /// `people`, only they are re-evaluated (those whose events were just filed: a rule over
+    /// windows such as `events_7d` still changes for everyone as days pass, which the full
+    /// pass catches).
+    public func refreshRuleSegments(people: [Int64]? = nil) throws -> [RuleSegmentReport] {
         // Nothing to evaluate: do not compute everyone's features for it.
         guard try database.writer.read({ db in try SegmentStore.liveSegments(in: db).contains { $0.rule != nil } }) else { return [] }
-        let (rows, columns, _) = try featureRows(FeatureQuery())
+        if let people, people.isEmpty { return [] }
+        let (rows, columns, _) = try featureRows(FeatureQuery(), userPKs: people)
         let now = clock.now()
         return try database.writer.write { db in
             var reports: [RuleSegmentReport] = []
@@ -65,7 +69,8 @@ extension Engine {
                 // A rule naming a category column that is no longer among the top ones stops
                 // matching rather than failing every refresh.
                 guard let rule = try? SegmentRule(text, columns: columns.map(\.name)) else { continue }
-                var report = try Self.refresh(segmentPK: segment.pk, rule: rule, rows: rows, nowMs: now, in: db)
+                var report = try Self.refresh(
+                    segmentPK: segment.pk, rule: rule, rows: rows, scope: people.map(Set.init), nowMs: now, in: db)
                 report.key = segment.key
                 report.name = segment.name
                 reports.append(report)
@@ -74,15 +79,22 @@ extension Engine {
         }
     }
 
+    /// Applies `rule` to `rows`: everyone when `scope` is nil, else the people in `scope` alone
+    /// (a person in scope without a row, say whose consent was withdrawn, leaves).
     static func refresh(
-        segmentPK: Int64, rule: SegmentRule, rows: [(userPK: Int64, row: PersonFeatureRow)], nowMs: Int64, in db: StoreConnection
+        segmentPK: Int64, rule: SegmentRule, rows: [(userPK: Int64, row: PersonFeatureRow)], scope: Set<Int64>? = nil, nowMs: Int64,
+        in db: StoreConnection
     ) throws -> RuleSegmentReport {
-        let before = try SegmentStore.members(of: segmentPK, in: db)
+        let members = try SegmentStore.members(of: segmentPK, in: db)
+        let before = scope.map { members.intersection($0) } ?? members
         let after = Set(rows.filter { rule.matches($0.row) }.map(\.userPK))
-        let joining = after.subtracting(before).sorted()
+        // Erased since their features were read: nobody to add.
+        let joining = try after.subtracting(before).sorted().filter { try SegmentStore.personExists($0, in: db) }
         let leaving = before.subtracting(after).sorted()
         for person in leaving { try SegmentStore.removeMember(person, from: segmentPK, nowMs: nowMs, in: db) }
         try SegmentStore.addMembers(joining.map { ($0, nil) }, to: segmentPK, nowMs: nowMs, in: db)
-        return RuleSegmentReport(key: "", name: "", rule: rule.text, members: after.count, joined: joining.count, left: leaving.count)
+        return RuleSegmentReport(
+            key: "", name: "", rule: rule.text, members: members.count - leaving.count + joining.count, joined: joining.count,
+            left: leaving.count)
     }
 }

@@ -22,11 +22,12 @@ extension Engine {
     /// is standardized as the build standardized and re-assigned to the nearest centre (a move
     /// closes one stay and opens another); each centre drifts toward the people assigned to it
     /// by Spark's streaming k-means update, its past discounted by the half-life; rule segments
-    /// are re-evaluated. The scheduler in `kindred serve` runs this every minute. Without a k-means
-    /// or mixture segmentation only the rules are refreshed (DBSCAN's clusters have no centre to
-    /// assign to; they change at the next build).
+    /// are re-evaluated. `kindred serve` runs this as soon as filing stores events about people,
+    /// with `filedPeople` (rules then look at those people alone), and in full every
+    /// `segments.refresh_seconds`. Without a k-means or mixture segmentation only the rules are
+    /// refreshed (DBSCAN's clusters have no centre to assign to; they change at the next build).
     @discardableResult
-    public func refreshSegments() throws -> SegmentRefreshReport {
+    public func refreshSegments(filedPeople: [Int64]? = nil) throws -> SegmentRefreshReport {
         let now = clock.now()
         let (segmentation, segments) = try database.writer.read { db in
             (try SegmentStore.currentSegmentation(in: db), try SegmentStore.liveSegments(in: db))
@@ -85,7 +86,7 @@ extension Engine {
                 report.joined = joined
             }
         }
-        report.rules = try refreshRuleSegments()
+        report.rules = try refreshRuleSegments(people: filedPeople)
         return report
     }
 }
