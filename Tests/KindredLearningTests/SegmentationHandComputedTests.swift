@@ -21,6 +21,55 @@ import Testing
         #expect(GaussianMixture(k: 3, seed: 8).fit(points) == GaussianMixture(k: 3, seed: 8).fit(points))
     }
 
+    /// The bounds only skip work: from the same start, the iterations assign every point as
+    /// computing all k distances does (a plain Lloyd written out below), on overlapping blobs
+    /// where points keep changing clusters for many iterations.
+    @Test func hamerlysBoundsGiveLloydsAssignments() {
+        var random = SeededGenerator(seed: 11)
+        let centres: [[Double]] = [[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5], [1.5, 1.5, 1.5]]
+        let points = PointMatrix((0..<3000).map { index in centres[index % 5].map { $0 + random.nextGaussian() } })
+        var seeds = SeededGenerator(seed: 5)
+        let start = KMeans.plusPlusSeeds(points, k: 8, random: &seeds)
+        let bounded = KMeans.lloyd(points, centroids: start, maxIterations: 300, threshold: 0)
+        // Plain Lloyd: every distance, every iteration, until nothing moves.
+        var centroids = start.values
+        var labels = [Int](repeating: -1, count: points.rows)
+        var iterations = 0
+        while true {
+            iterations += 1
+            var changed = false
+            for row in 0..<points.rows {
+                var best = 0, bestDistance = Double.infinity
+                for cluster in 0..<8 {
+                    var dist = 0.0
+                    for column in 0..<3 { dist += pow(points[row, column] - centroids[cluster * 3 + column], 2) }
+                    if dist < bestDistance { (best, bestDistance) = (cluster, dist) }
+                }
+                if labels[row] != best { (labels[row], changed) = (best, true) }
+            }
+            var sums = [Double](repeating: 0, count: 24), counts = [Double](repeating: 0, count: 8)
+            for row in 0..<points.rows {
+                counts[labels[row]] += 1
+                for column in 0..<3 { sums[labels[row] * 3 + column] += points[row, column] }
+            }
+            let moved = (0..<24).map { sums[$0] / counts[$0 / 3] }
+            let still = moved == centroids
+            centroids = moved
+            if !changed || still { break }
+        }
+        #expect(iterations > 10, "a fit long enough for the bounds to matter")
+        #expect(bounded.labels == labels)
+        #expect(bounded.centroids.values == centroids)
+        #expect(bounded.iterations == iterations)
+    }
+
+    @Test func threadsDoNotChangeTheSegments() {
+        var random = SeededGenerator(seed: 4)
+        let points = PointMatrix((0..<500).map { _ in [random.nextGaussian(), random.nextGaussian(), random.nextGaussian()] })
+        #expect(KMeans(k: 6, seed: 8, threads: 1).fit(points) == KMeans(k: 6, seed: 8, threads: 2).fit(points))
+        #expect(KMeans(k: 6, seed: 8, threads: 3).fit(points) == KMeans(k: 6, seed: 8, threads: 1).fit(points))
+    }
+
     @Test func streamingCentroidsMoveByTheirDiscountedWeight() {
         var model = StreamingKMeans(centroids: PointMatrix([[0], [100]]), weights: [10, 4])
         // Half-life of one day, one day later: the past counts half. Two points at 3 join the

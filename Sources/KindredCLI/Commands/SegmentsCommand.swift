@@ -24,11 +24,15 @@ struct SegmentsCommand: ParsableCommand {
         @Option(help: "DBSCAN: people within the radius that make a core point.") var minPoints: Int?
         @Option(help: ArgumentHelp("Cluster features as of this time (the start of its UTC day), e.g. the day after a historical log ends.", valueName: "time"))
         var at: String?
+        @Option(help: "Worker threads (k-means restarts run side by side; the segments do not depend on it).") var threads = 2
         @Flag(help: "Print as JSON.") var json = false
 
         func options() throws -> SegmentBuildOptions {
+            guard (1...256).contains(threads) else { throw ValidationError("--threads: a number of threads from 1 to 256") }
             do {
-                return try SegmentBuildOptions.parse(algorithm: algorithm, k: k, features: features, radius: radius, minPoints: minPoints, at: at)
+                var options = try SegmentBuildOptions.parse(algorithm: algorithm, k: k, features: features, radius: radius, minPoints: minPoints, at: at)
+                options.threads = threads
+                return options
             } catch
                 let problem as RequestProblem
             {

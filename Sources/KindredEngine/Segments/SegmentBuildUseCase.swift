@@ -20,6 +20,8 @@ public struct SegmentBuildOptions: Sendable, Equatable {
     public var minPoints = 5
     public var restarts = 10
     public var seed: UInt64 = 1
+    /// Threads for k-means restarts (the segments are the same on any number).
+    public var threads = 2
 
     public init() {}
 
@@ -117,7 +119,7 @@ extension Engine {
             if upper >= 2 {
                 let choice = ClusterCount.choose(
                     points, candidates: 2...upper, criterion: options.algorithm == .gmm ? .bic : .silhouette, restarts: options.restarts,
-                    seed: options.seed)
+                    seed: options.seed, threads: options.threads)
                 k = choice.k
                 kReason = choice.reason
             } else {
@@ -137,7 +139,7 @@ extension Engine {
             segments: [], retired: 0, seconds: 0)
         switch options.algorithm {
         case .kmeans:
-            let fitted = KMeans(k: k, restarts: options.restarts, seed: options.seed).fit(points)
+            let fitted = KMeans(k: k, restarts: options.restarts, seed: options.seed, threads: options.threads).fit(points)
             labels = fitted.labels
             centroids = (0..<fitted.centroids.rows).map { row in (0..<points.columns).map { fitted.centroids[row, $0] } }
             report.inertia = fitted.inertia

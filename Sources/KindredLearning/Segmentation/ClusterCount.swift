@@ -28,7 +28,7 @@ public enum ClusterCount {
     public static let silhouetteSample = 5_000
 
     public static func choose(
-        _ points: PointMatrix, candidates: ClosedRange<Int>, criterion: Criterion, restarts: Int = 10, seed: UInt64 = 1
+        _ points: PointMatrix, candidates: ClosedRange<Int>, criterion: Criterion, restarts: Int = 10, seed: UInt64 = 1, threads: Int = 1
     ) -> Choice {
         precondition(candidates.lowerBound >= 2 && candidates.upperBound <= points.rows, "2 <= k <= the number of points")
         var scores: [Int: Double] = [:]
@@ -36,7 +36,7 @@ public enum ClusterCount {
         for k in candidates {
             switch criterion {
             case .silhouette:
-                let fitted = KMeans(k: k, restarts: restarts, seed: seed).fit(points)
+                let fitted = KMeans(k: k, restarts: restarts, seed: seed, threads: threads).fit(points)
                 let labels = sample.rows.map { fitted.labels[$0] }
                 scores[k] = ClusterQuality.silhouette(sample.matrix, labels: labels)
             case .bic:

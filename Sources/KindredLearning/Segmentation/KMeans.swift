@@ -3,20 +3,28 @@ import Foundation
 /// k-means as scikit-learn's `KMeans` runs it: greedy k-means++ seeding (2 + ln k candidates per
 /// step, the one that lowers the potential most kept), Lloyd's iterations until the centroids
 /// move less than `tolerance` times the data's mean feature variance, and `restarts` runs from
-/// different seeds, the lowest inertia kept. Seeded: the same seed gives the same clusters.
+/// different seeds, the lowest inertia kept. Seeded: the same seed gives the same clusters, on
+/// any number of threads (each restart draws from a generator of its own).
+///
+/// Lloyd's iterations skip the points whose centre provably stays the nearest (Hamerly 2010:
+/// a bound on the distance to their own centre and one on the distance to every other), which
+/// gives the same assignments as computing every distance, at a fraction of the cost once few
+/// points still move; restarts run side by side on `threads` threads.
 public struct KMeans: Sendable, Equatable {
     public var k: Int
     public var restarts = 10
     public var maxIterations = 300
     public var tolerance = 1e-4
     public var seed: UInt64 = 1
+    public var threads = 1
 
-    public init(k: Int, restarts: Int = 10, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 1) {
+    public init(k: Int, restarts: Int = 10, maxIterations: Int = 300, tolerance: Double = 1e-4, seed: UInt64 = 1, threads: Int = 1) {
         self.k = k
         self.restarts = restarts
         self.maxIterations = maxIterations
         self.tolerance = tolerance
         self.seed = seed
+        self.threads = threads
     }
 
     public struct Result: Sendable, Equatable {
@@ -31,15 +39,32 @@ public struct KMeans: Sendable, Equatable {
     public func fit(_ points: PointMatrix) -> Result {
         precondition(k >= 1 && k <= points.rows, "1 <= k <= the number of points")
         precondition(restarts >= 1 && maxIterations >= 1, "at least one run of at least one iteration")
-        var random = SeededGenerator(seed: seed)
         let threshold = tolerance * Self.meanVariance(points)
-        var best: Result?
-        for _ in 0..<restarts {
-            let start = Self.plusPlusSeeds(points, k: k, random: &random)
-            let result = Self.lloyd(points, centroids: start, maxIterations: maxIterations, threshold: threshold)
-            if best == nil || result.inertia < best!.inertia { best = result }
+        let results = UnsafeMutablePointer<Result?>.allocate(capacity: restarts)
+        results.initialize(repeating: nil, count: restarts)
+        defer {
+            results.deinitialize(count: restarts)
+            results.deallocate()
         }
-        return best!
+        let shared = SharedPointer(results)
+        let workers = max(1, min(threads, restarts))
+        let (k, restarts, maxIterations, seed) = (self.k, self.restarts, self.maxIterations, self.seed)
+        Parallel.run(workers: workers) { worker in
+            for restart in stride(from: worker, to: restarts, by: workers) {
+                var random = SeededGenerator(seed: Self.restartSeed(seed, restart))
+                let start = Self.plusPlusSeeds(points, k: k, random: &random)
+                shared[restart] = Self.lloyd(points, centroids: start, maxIterations: maxIterations, threshold: threshold)
+            }
+        }
+        // The lowest inertia; on a tie, the earliest restart.
+        var best = results[0]!
+        for restart in 1..<restarts where results[restart]!.inertia < best.inertia { best = results[restart]! }
+        return best
+    }
+
+    /// Restart `restart`'s seed: distinct streams from one seed, whatever runs in parallel.
+    static func restartSeed(_ seed: UInt64, _ restart: Int) -> UInt64 {
+        seed &+ UInt64(restart) &* 0xD1B5_4A32_D192_ED03
     }
 
     static func meanVariance(_ points: PointMatrix) -> Double {
@@ -97,47 +122,122 @@ public struct KMeans: Sendable, Equatable {
         return weights.lastIndex { $0 > 0 } ?? 0
     }
 
-    /// Lloyd's algorithm from `centroids`. An emptied cluster takes the point farthest from its
+    /// Lloyd's algorithm from `centroids`, with Hamerly's bounds: `upper` is at least a point's
+    /// distance to its centre and `lower` at most its distance to any other; a point is looked at
+    /// again only when its upper bound passes both the lower one and half the distance from its
+    /// centre to the nearest other centre. An emptied cluster takes the point farthest from its
     /// centroid, so that k clusters come out.
     static func lloyd(_ points: PointMatrix, centroids start: PointMatrix, maxIterations: Int, threshold: Double) -> Result {
         let n = points.rows, d = points.columns, k = start.rows
         var centroids = start.values
         var labels = [Int](repeating: 0, count: n)
-        var distances = [Double](repeating: 0, count: n)
+        var upper = [Double](repeating: 0, count: n)
+        var lower = [Double](repeating: 0, count: n)
+        var half = [Double](repeating: 0, count: k)
+        var moves = [Double](repeating: 0, count: k)
         var iterations = 0
-        for iteration in 1...maxIterations {
-            iterations = iteration
-            assign(points, centroids: centroids, k: k, labels: &labels, distances: &distances)
-            var sums = [Double](repeating: 0, count: k * d)
-            var counts = [Int](repeating: 0, count: k)
-            for row in 0..<n {
-                let label = labels[row]
-                counts[label] += 1
-                for column in 0..<d { sums[label * d + column] += points[row, column] }
-            }
-            for cluster in 0..<k where counts[cluster] == 0 {
-                // The farthest point of a cluster that keeps a member without it (there is one:
-                // k <= n), so that no cluster is emptied in turn; ties to the lower index.
-                var far = -1
-                for row in 0..<n where counts[labels[row]] > 1 && (far < 0 || distances[row] > distances[far]) { far = row }
-                distances[far] = 0
-                counts[labels[far]] -= 1
-                for column in 0..<d { sums[labels[far] * d + column] -= points[far, column] }
-                labels[far] = cluster
-                counts[cluster] = 1
-                for column in 0..<d { sums[cluster * d + column] = points[far, column] }
-            }
-            var shift = 0.0
-            for cluster in 0..<k {
-                for column in 0..<d {
-                    let moved = sums[cluster * d + column] / Double(counts[cluster])
-                    let delta = moved - centroids[cluster * d + column]
-                    shift += delta * delta
-                    centroids[cluster * d + column] = moved
+        points.values.withUnsafeBufferPointer { all in
+            func row(_ index: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: all[(index * d)..<((index + 1) * d)]) }
+            for iteration in 1...maxIterations {
+                iterations = iteration
+                centroids.withUnsafeBufferPointer { centres in
+                    func centre(_ cluster: Int) -> UnsafeBufferPointer<Double> {
+                        UnsafeBufferPointer(rebasing: centres[(cluster * d)..<((cluster + 1) * d)])
+                    }
+                    if iteration > 1 {
+                        for cluster in 0..<k {
+                            var nearest = Double.infinity
+                            for other in 0..<k where other != cluster { nearest = min(nearest, squaredDistance(centre(cluster), centre(other))) }
+                            half[cluster] = k > 1 ? 0.5 * nearest.squareRoot() : .infinity
+                        }
+                    }
+                    for index in 0..<n {
+                        if iteration > 1 {
+                            let bound = max(half[labels[index]], lower[index])
+                            if upper[index] < bound { continue }
+                            upper[index] = squaredDistance(row(index), centre(labels[index])).squareRoot()
+                            if upper[index] < bound { continue }
+                        }
+                        var best = 0, bestDistance = Double.infinity, second = Double.infinity
+                        for cluster in 0..<k {
+                            let dist = squaredDistance(row(index), centre(cluster))
+                            if dist < bestDistance {
+                                second = bestDistance
+                                best = cluster
+                                bestDistance = dist
+                            } else if dist < second {
+                                second = dist
+                            }
+                        }
+                        labels[index] = best
+                        upper[index] = bestDistance.squareRoot()
+                        lower[index] = second.squareRoot()
+                    }
+                }
+                var sums = [Double](repeating: 0, count: k * d)
+                var counts = [Int](repeating: 0, count: k)
+                for index in 0..<n {
+                    let label = labels[index]
+                    counts[label] += 1
+                    for column in 0..<d { sums[label * d + column] += all[index * d + column] }
+                }
+                if counts.contains(0) {
+                    // Exact distances for the rule below (rare: only when a cluster emptied).
+                    var distances = [Double](repeating: 0, count: n)
+                    centroids.withUnsafeBufferPointer { centres in
+                        for index in 0..<n {
+                            distances[index] = squaredDistance(
+                                row(index), UnsafeBufferPointer(rebasing: centres[(labels[index] * d)..<((labels[index] + 1) * d)]))
+                        }
+                    }
+                    for cluster in 0..<k where counts[cluster] == 0 {
+                        // The farthest point of a cluster that keeps a member without it (there is one:
+                        // k <= n), so that no cluster is emptied in turn; ties to the lower index.
+                        var far = -1
+                        for index in 0..<n where counts[labels[index]] > 1 && (far < 0 || distances[index] > distances[far]) { far = index }
+                        distances[far] = 0
+                        counts[labels[far]] -= 1
+                        for column in 0..<d { sums[labels[far] * d + column] -= all[far * d + column] }
+                        labels[far] = cluster
+                        counts[cluster] = 1
+                        for column in 0..<d { sums[cluster * d + column] = all[far * d + column] }
+                        // It sits on its new centre; nothing is known of the others.
+                        upper[far] = 0
+                        lower[far] = 0
+                    }
+                }
+                var shift = 0.0
+                for cluster in 0..<k {
+                    var moved2 = 0.0
+                    for column in 0..<d {
+                        let moved = sums[cluster * d + column] / Double(counts[cluster])
+                        let delta = moved - centroids[cluster * d + column]
+                        moved2 += delta * delta
+                        centroids[cluster * d + column] = moved
+                    }
+                    shift += moved2
+                    moves[cluster] = moved2.squareRoot()
+                }
+                if shift <= threshold { break }
+                // Every bound follows the centres' moves: the own centre's for the upper one, the
+                // largest other move for the lower one.
+                var largest = 0, largestMove = -1.0, secondMove = 0.0
+                for cluster in 0..<k {
+                    if moves[cluster] > largestMove {
+                        secondMove = max(0, largestMove)
+                        largestMove = moves[cluster]
+                        largest = cluster
+                    } else if moves[cluster] > secondMove {
+                        secondMove = moves[cluster]
+                    }
+                }
+                for index in 0..<n {
+                    upper[index] += moves[labels[index]]
+                    lower[index] -= labels[index] == largest ? secondMove : largestMove
                 }
             }
-            if shift <= threshold { break }
         }
+        var distances = [Double](repeating: 0, count: n)
         assign(points, centroids: centroids, k: k, labels: &labels, distances: &distances)
         return Result(
             centroids: PointMatrix(rows: k, columns: d, values: centroids), labels: labels, inertia: distances.reduce(0, +),
