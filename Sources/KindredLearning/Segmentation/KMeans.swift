@@ -136,10 +136,23 @@ public struct KMeans: Sendable, Equatable {
         var half = [Double](repeating: 0, count: k)
         var moves = [Double](repeating: 0, count: k)
         var iterations = 0
+        // The centres transposed (feature by feature, k padded to lanes of 8), so that a point's
+        // distances to all of them are computed eight at a time; each lane adds the same squares
+        // in the same order as `squaredDistance`, so the distances are the same to the last bit.
+        let lanes = (k + 7) / 8 * 8
+        let transposed = UnsafeMutablePointer<Double>.allocate(capacity: d * lanes)
+        transposed.initialize(repeating: 0, count: d * lanes)
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: lanes)
+        scratch.initialize(repeating: 0, count: lanes)
+        defer {
+            transposed.deallocate()
+            scratch.deallocate()
+        }
         points.values.withUnsafeBufferPointer { all in
             func row(_ index: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: all[(index * d)..<((index + 1) * d)]) }
             for iteration in 1...maxIterations {
                 iterations = iteration
+                for cluster in 0..<k { for column in 0..<d { transposed[column * lanes + cluster] = centroids[cluster * d + column] } }
                 centroids.withUnsafeBufferPointer { centres in
                     func centre(_ cluster: Int) -> UnsafeBufferPointer<Double> {
                         UnsafeBufferPointer(rebasing: centres[(cluster * d)..<((cluster + 1) * d)])
@@ -158,9 +171,21 @@ public struct KMeans: Sendable, Equatable {
                             upper[index] = squaredDistance(row(index), centre(labels[index])).squareRoot()
                             if upper[index] < bound { continue }
                         }
+                        let point = all.baseAddress! + index * d
+                        var block = 0
+                        while block < lanes {
+                            var sum = SIMD8<Double>()
+                            for column in 0..<d {
+                                let centresHere = UnsafeRawPointer(transposed + column * lanes + block).loadUnaligned(as: SIMD8<Double>.self)
+                                let delta = SIMD8<Double>(repeating: point[column]) - centresHere
+                                sum += delta * delta
+                            }
+                            UnsafeMutableRawPointer(scratch + block).storeBytes(of: sum, as: SIMD8<Double>.self)
+                            block += 8
+                        }
                         var best = 0, bestDistance = Double.infinity, second = Double.infinity
                         for cluster in 0..<k {
-                            let dist = squaredDistance(row(index), centre(cluster))
+                            let dist = scratch[cluster]
                             if dist < bestDistance {
                                 second = bestDistance
                                 best = cluster
