@@ -82,12 +82,19 @@ public struct SegmentBuildReport: Sendable, Codable {
     public var people: Int
     public var segments: [Built]
     public var inertia: Double?
+    /// k-means: Lloyd's iterations of the restart kept.
+    public var iterations: Int?
     public var logLikelihood: Double?
     public var bic: Double?
     public var silhouette: Double?
     public var noise: Int?
     public var retired: Int
     public var seconds: Double
+    /// Where the seconds went: reading and computing everyone's features, clustering (k
+    /// included when chosen, and the silhouette), and naming and storing the segments.
+    public var featureSeconds = 0.0
+    public var clusteringSeconds = 0.0
+    public var writingSeconds = 0.0
 }
 
 extension Engine {
@@ -102,6 +109,7 @@ extension Engine {
         let query = FeatureQuery(at: options.at, features: options.features)
         let (rows, columns, referenceMs) = try featureRows(query)
         let matrix = try Self.featureMatrix(rows: rows, columns: columns, referenceMs: referenceMs, query: query, standardized: true)
+        let featuresDone = WallClock.monotonicSeconds()
         guard let points = matrix.points, points.rows >= 2 else {
             throw RequestProblem(
                 .invalid, code: "too_few_people", message: "segments need at least two people with analytics consent and events", field: nil)
@@ -143,7 +151,9 @@ extension Engine {
             labels = fitted.labels
             centroids = (0..<fitted.centroids.rows).map { row in (0..<points.columns).map { fitted.centroids[row, $0] } }
             report.inertia = fitted.inertia
+            report.iterations = fitted.iterations
             metrics["inertia"] = fitted.inertia
+            metrics["iterations"] = fitted.iterations
         case .gmm:
             let fitted = GaussianMixture(k: k, restarts: max(1, options.restarts / 2), seed: options.seed).fit(points)
             labels = fitted.labels
@@ -171,6 +181,7 @@ extension Engine {
             metrics["silhouette"] = silhouette
         }
         report.k = k
+        let clusteringDone = WallClock.monotonicSeconds()
 
         // Names from the centroids, with the members' common country and category.
         let byPK = Dictionary(uniqueKeysWithValues: rows.map { ($0.userPK, $0.row) })
@@ -231,6 +242,9 @@ extension Engine {
         report.retired = retired
         report.segments = built
         report.seconds = WallClock.monotonicSeconds() - started
+        report.featureSeconds = featuresDone - started
+        report.clusteringSeconds = clusteringDone - featuresDone
+        report.writingSeconds = report.seconds - report.featureSeconds - report.clusteringSeconds
         return report
     }
 

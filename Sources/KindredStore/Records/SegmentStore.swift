@@ -128,13 +128,23 @@ public enum SegmentStore {
         return db.lastInsertedRowID
     }
 
-    /// Puts people into a segment from `nowMs` (members and an open stay each).
+    /// Puts people into a segment from `nowMs` (members and an open stay each). Bound through
+    /// the C API: a build of a million people makes two million rows.
     public static func addMembers(_ members: [(userPK: Int64, score: Double?)], to segmentPK: Int64, nowMs: Int64, in db: Database) throws {
-        let member = try db.cachedStatement(sql: "INSERT INTO segment_members (segment_pk, user_pk, score, since_ms) VALUES (?, ?, ?, ?)")
-        let stay = try db.cachedStatement(sql: "INSERT INTO segment_history (segment_pk, user_pk, from_ms) VALUES (?, ?, ?)")
+        let member = try FastStatement("INSERT INTO segment_members (segment_pk, user_pk, score, since_ms) VALUES (?, ?, ?, ?)", in: db)
+        let stay = try FastStatement("INSERT INTO segment_history (segment_pk, user_pk, from_ms) VALUES (?, ?, ?)", in: db)
         for entry in members {
-            try member.execute(arguments: [segmentPK, entry.userPK, entry.score, nowMs])
-            try stay.execute(arguments: [segmentPK, entry.userPK, nowMs])
+            try member.run { binder in
+                binder.bind(segmentPK)
+                binder.bind(entry.userPK)
+                binder.bind(entry.score)
+                binder.bind(nowMs)
+            }
+            try stay.run { binder in
+                binder.bind(segmentPK)
+                binder.bind(entry.userPK)
+                binder.bind(nowMs)
+            }
         }
     }
 
