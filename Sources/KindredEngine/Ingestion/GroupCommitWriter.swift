@@ -363,7 +363,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             do {
                 let started = WallClock.monotonicSeconds()
                 let (filed, last) = try identities.transaction(in: database.writer, foreignKeys: .trusted) { db in
-                    try EventInbox.file(limit: filing.batch, nowMs: clock.now(), in: db)
+                    try EventInbox.file(limit: filing.batch, nowMs: clock.now(), identities: identities, in: db)
                 }
                 checkpoints?.checkpointer.largeCommitMade()
                 onFiling(filed.stored, WallClock.monotonicSeconds() - started, filed.touchedUsers)

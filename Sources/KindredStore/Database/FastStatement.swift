@@ -86,6 +86,11 @@ final class FastStatement {
         func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
         func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
         func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+        /// An integer or a real, as SQLite stored it (not text that looks like one).
+        func isNumeric(_ column: Int32) -> Bool {
+            let type = sqlite3_column_type(handle, column)
+            return type == SQLITE_INTEGER || type == SQLITE_FLOAT
+        }
         func text(_ column: Int32) -> String? {
             guard let pointer = sqlite3_column_text(handle, column) else { return nil }
             return String(cString: pointer)

@@ -15,15 +15,18 @@ public enum EventInbox {
     }
 
     /// Files the oldest `limit` rows of the inbox; call inside a write transaction, and tell
-    /// `keys` after it commits (`EventInboxKeys.release`, done by `finishFiling`).
-    public static func file(limit: Int, nowMs: Int64, in db: Database) throws -> (Filed, lastInboxPK: Int64?) {
+    /// `keys` after it commits (`EventInboxKeys.release`, done by `finishFiling`). The writer
+    /// passes its `identities`, whose item facts then last from one filing to the next.
+    public static func file(
+        limit: Int, nowMs: Int64, identities: IdentityCache = IdentityCache(), in db: Database
+    ) throws -> (Filed, lastInboxPK: Int64?) {
         guard
             let last = try FastStatement(
                 "SELECT inbox_pk FROM (SELECT inbox_pk FROM event_inbox ORDER BY inbox_pk LIMIT ?) ORDER BY inbox_pk DESC LIMIT 1", in: db
             ).fetchInt64({ $0.bind(Int64(limit)) })
         else { return (Filed(), nil) }
         var filed = Filed()
-        let rollupMark = try EventSummaries.mark(in: db)
+        let summaries = try FiledEventFold(in: db, items: identities)
         var profiles: [Int64: ProfileDelta] = [:]
         // RETURNING reports only the rows inserted, so a row already filed by another way in
         // counts neither as stored nor in a profile. An event that follows a response an
@@ -33,16 +36,17 @@ public enum EventInbox {
             INSERT INTO events (\(EventWriter.storedColumns))
             SELECT \(Self.columnsStampedWithExperiment) FROM event_inbox WHERE inbox_pk <= ? ORDER BY inbox_pk
             ON CONFLICT DO NOTHING
-            RETURNING user_pk, type, ts_ms, device, country, price, value
+            RETURNING \(FiledEventFold.returning)
             """, in: db)
         try move.forEachRow(bind: { $0.bind(last) }) { row in
             filed.stored += 1
+            try summaries.add(row)
             guard !row.isNull(0), let type = row.text(1).flatMap(EventType.init(rawValue:)) else { return }
             profiles[row.int64(0), default: ProfileDelta()].add(
                 type: type, timestampMs: row.int64(2), device: row.text(3), country: row.text(4),
                 price: row.isNull(5) ? nil : row.double(5), value: row.isNull(6) ? nil : row.double(6))
         }
-        if filed.stored > 0 { try EventSummaries.addEvents(after: rollupMark, in: db) }
+        try summaries.write()
         filed.rows = try FastStatement("DELETE FROM event_inbox WHERE inbox_pk <= ?", in: db).run { $0.bind(last) }
         let update = try FastStatement(ProfileDelta.updateSQL, in: db)
         for (userPK, delta) in profiles {
