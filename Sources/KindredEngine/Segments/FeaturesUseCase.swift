@@ -131,16 +131,23 @@ extension Engine {
         let indices = chosen.map { names.firstIndex(of: $0)! }
         let raw = rows.map { entry in indices.map { entry.row.numbers[$0] } }
         // Missing values take their column's mean over the people who have one (0 if nobody does).
-        var means = [Double](repeating: 0, count: indices.count)
-        for column in indices.indices {
-            let present = raw.compactMap { $0[column] }
-            means[column] = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
+        var sums = [Double](repeating: 0, count: indices.count)
+        var present = [Int](repeating: 0, count: indices.count)
+        for row in raw {
+            for (column, value) in row.enumerated() {
+                guard let value else { continue }
+                sums[column] += value
+                present[column] += 1
+            }
         }
+        var means = indices.indices.map { present[$0] == 0 ? 0 : sums[$0] / Double(present[$0]) }
         var points: PointMatrix?
         var deviations = [Double](repeating: 1, count: indices.count)
         if !raw.isEmpty {
-            let filled = PointMatrix(
-                rows: raw.count, columns: indices.count, values: raw.flatMap { row in row.indices.map { row[$0] ?? means[$0] } })
+            var values: [Double] = []
+            values.reserveCapacity(raw.count * indices.count)
+            for row in raw { for (column, value) in row.enumerated() { values.append(value ?? means[column]) } }
+            let filled = PointMatrix(rows: raw.count, columns: indices.count, values: values)
             if standardized {
                 let scaled = filled.standardized()
                 points = scaled.matrix

@@ -133,8 +133,12 @@ public enum PersonFeatures {
             share(sums.abandonedSessions, of: sums.cartSessions),
             context.catalogMarksSales ? share(sums.discounted, of: sums.purchases) : nil,
         ]
-        let byCategory = Dictionary(sums.categories.map { ($0.name, $0.events) }, uniquingKeysWith: +)
-        for category in context.topCategories { numbers.append(share(byCategory[category] ?? 0, of: sums.events)) }
+        // A person's categories are few: scanning them beats building a dictionary per person.
+        for category in context.topCategories {
+            var events = 0
+            for entry in sums.categories where entry.name == category { events += entry.events }
+            numbers.append(share(events, of: sums.events))
+        }
         return PersonFeatureRow(
             pseudonym: sums.pseudonym, numbers: numbers, topCategory: topEntry?.name, lastDevice: sums.lastDevice.isEmpty ? nil : sums.lastDevice,
             country: sums.lastCountry.isEmpty ? nil : sums.lastCountry, region: sums.lastRegion.isEmpty ? nil : sums.lastRegion)

@@ -184,18 +184,18 @@ extension Engine {
         let clusteringDone = WallClock.monotonicSeconds()
 
         // Names from the centroids, with the members' common country and category.
-        let byPK = Dictionary(uniqueKeysWithValues: rows.map { ($0.userPK, $0.row) })
+        // The matrix has the rows' order: member i is rows[i].
         var members = [[Int]](repeating: [], count: k)
         for (index, label) in labels.enumerated() { members[label].append(index) }
         var names: [String] = []
         for cluster in 0..<k {
-            let people = members[cluster].map { byPK[matrix.userPKs[$0]] }
+            let people = members[cluster].map { rows[$0].row }
             var name =
                 options.algorithm == .dbscan && report.noise ?? 0 > 0 && cluster == k - 1
                 ? "unlike the others (DBSCAN noise)"
                 : SegmentNaming.name(
-                    centroid: centroids[cluster], features: matrix.columns, country: SegmentNaming.majority(people.map { $0?.country }),
-                    category: SegmentNaming.majority(people.map { $0?.topCategory }))
+                    centroid: centroids[cluster], features: matrix.columns, country: SegmentNaming.majority(people.map(\.country)),
+                    category: SegmentNaming.majority(people.map(\.topCategory)))
             var suffix = 2
             while names.contains(name) {
                 name = name.replacingOccurrences(of: " (\(suffix - 1))", with: "") + " (\(suffix))"

@@ -101,6 +101,10 @@ public enum FeatureStore {
         }
         var byPK: [Int64: Int] = [:]
         var result: [PersonSums] = []
+        // Room for everyone up front: growing an array of a million large rows copies it again and again.
+        let capacity = try userPKs?.count ?? (userPK == nil ? Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 : 1)
+        result.reserveCapacity(capacity)
+        byPK.reserveCapacity(capacity)
         let days = try Row.fetchCursor(
             db,
             sql: """
