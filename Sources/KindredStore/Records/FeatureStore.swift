@@ -288,6 +288,35 @@ public enum FeatureStore {
                sum(device = 'mobile'), sum(device = 'tablet'), max(ts_ms), device, country, region
         FROM person_event_rows WHERE event_pk > ?
         GROUP BY user_pk, day
+        \(personDaysOnConflict)
+        """,
+        """
+        INSERT INTO person_category_days (user_pk, category, day, events, purchases)
+        SELECT user_pk, category, day, count(*), sum(purchases)
+        FROM person_event_rows WHERE event_pk > ?
+        GROUP BY user_pk, category, day
+        \(personCategoryDaysOnConflict)
+        """,
+        """
+        INSERT INTO person_session_days (user_pk, session, day, events, carts, purchases)
+        SELECT user_pk, session, day, count(*), sum(carts), sum(purchases)
+        FROM person_event_rows WHERE event_pk > ?
+        GROUP BY user_pk, session, day
+        \(personSessionDaysOnConflict)
+        """,
+        """
+        INSERT INTO item_days (item_pk, day, events, views, clicks, carts, purchases, revenue)
+        SELECT item_pk, ts_ms / 86400000, count(*), sum(type = 'view'), sum(type = 'click'), sum(type = 'add_to_cart'),
+               sum(type = 'purchase'),
+               total(CASE type WHEN 'purchase' THEN 1 WHEN 'return' THEN -1 ELSE 0 END * coalesce(price, 0) * coalesce(value, 1))
+        FROM events WHERE event_pk > ? AND item_pk IS NOT NULL
+        GROUP BY item_pk, ts_ms / 86400000
+        \(itemDaysOnConflict)
+        """,
+    ]
+    /// How a new batch's sums join a table's existing rows: what filing's fold (`FiledEventFold`)
+    /// and the statements above both add with.
+    static let personDaysOnConflict = """
         ON CONFLICT (user_pk, day) DO UPDATE SET
             events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
             carts = carts + excluded.carts, purchases = purchases + excluded.purchases, returns = returns + excluded.returns,
@@ -302,33 +331,18 @@ public enum FeatureStore {
             last_country = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_country ELSE last_country END,
             last_region = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_region ELSE last_region END,
             last_ms = max(last_ms, excluded.last_ms)
-        """,
         """
-        INSERT INTO person_category_days (user_pk, category, day, events, purchases)
-        SELECT user_pk, category, day, count(*), sum(purchases)
-        FROM person_event_rows WHERE event_pk > ?
-        GROUP BY user_pk, category, day
+    static let personCategoryDaysOnConflict = """
         ON CONFLICT (user_pk, category, day) DO UPDATE SET
             events = events + excluded.events, purchases = purchases + excluded.purchases
-        """,
         """
-        INSERT INTO person_session_days (user_pk, session, day, events, carts, purchases)
-        SELECT user_pk, session, day, count(*), sum(carts), sum(purchases)
-        FROM person_event_rows WHERE event_pk > ?
-        GROUP BY user_pk, session, day
+    static let personSessionDaysOnConflict = """
         ON CONFLICT (user_pk, session, day) DO UPDATE SET
             events = events + excluded.events, carts = carts + excluded.carts, purchases = purchases + excluded.purchases
-        """,
         """
-        INSERT INTO item_days (item_pk, day, events, views, clicks, carts, purchases, revenue)
-        SELECT item_pk, ts_ms / 86400000, count(*), sum(type = 'view'), sum(type = 'click'), sum(type = 'add_to_cart'),
-               sum(type = 'purchase'),
-               total(CASE type WHEN 'purchase' THEN 1 WHEN 'return' THEN -1 ELSE 0 END * coalesce(price, 0) * coalesce(value, 1))
-        FROM events WHERE event_pk > ? AND item_pk IS NOT NULL
-        GROUP BY item_pk, ts_ms / 86400000
+    static let itemDaysOnConflict = """
         ON CONFLICT (item_pk, day) DO UPDATE SET
             events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
             carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue
-        """,
-    ]
+        """
 }

@@ -190,47 +190,26 @@ final class FiledEventFold {
         INSERT INTO kpi_rollups (day, dimension, value, events, views, clicks, carts, purchases, revenue, dwell_seconds, dwell_events,
                                  rec_clicks, rec_carts, rec_purchases, rec_revenue)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (dimension, day, value) DO UPDATE SET
-            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
-            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue,
-            dwell_seconds = dwell_seconds + excluded.dwell_seconds, dwell_events = dwell_events + excluded.dwell_events,
-            rec_clicks = rec_clicks + excluded.rec_clicks, rec_carts = rec_carts + excluded.rec_carts,
-            rec_purchases = rec_purchases + excluded.rec_purchases, rec_revenue = rec_revenue + excluded.rec_revenue
+        \(KPIRollups.eventSumsOnConflict)
         """
     private static let personDayUpsert = """
         INSERT INTO person_days (user_pk, day, events, views, clicks, carts, purchases, returns, discounted, revenue, dwell_events,
                                  dwell_seconds, scroll_events, scroll_depth, priced_events, price_sum, night, morning, afternoon,
                                  evening, weekday, desktop, mobile, tablet, last_ms, last_device, last_country, last_region)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_pk, day) DO UPDATE SET
-            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
-            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, returns = returns + excluded.returns,
-            discounted = discounted + excluded.discounted, revenue = revenue + excluded.revenue,
-            dwell_events = dwell_events + excluded.dwell_events, dwell_seconds = dwell_seconds + excluded.dwell_seconds,
-            scroll_events = scroll_events + excluded.scroll_events, scroll_depth = scroll_depth + excluded.scroll_depth,
-            priced_events = priced_events + excluded.priced_events, price_sum = price_sum + excluded.price_sum,
-            night = night + excluded.night, morning = morning + excluded.morning, afternoon = afternoon + excluded.afternoon,
-            evening = evening + excluded.evening, weekday = weekday + excluded.weekday, desktop = desktop + excluded.desktop,
-            mobile = mobile + excluded.mobile, tablet = tablet + excluded.tablet,
-            last_device = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_device ELSE last_device END,
-            last_country = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_country ELSE last_country END,
-            last_region = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last_region ELSE last_region END,
-            last_ms = max(last_ms, excluded.last_ms)
+        \(FeatureStore.personDaysOnConflict)
         """
     private static let personCategoryDayUpsert = """
         INSERT INTO person_category_days (user_pk, category, day, events, purchases) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (user_pk, category, day) DO UPDATE SET events = events + excluded.events, purchases = purchases + excluded.purchases
+        \(FeatureStore.personCategoryDaysOnConflict)
         """
     private static let personSessionDayUpsert = """
         INSERT INTO person_session_days (user_pk, session, day, events, carts, purchases) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_pk, session, day) DO UPDATE SET
-            events = events + excluded.events, carts = carts + excluded.carts, purchases = purchases + excluded.purchases
+        \(FeatureStore.personSessionDaysOnConflict)
         """
     private static let itemDayUpsert = """
         INSERT INTO item_days (item_pk, day, events, views, clicks, carts, purchases, revenue) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (item_pk, day) DO UPDATE SET
-            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
-            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue
+        \(FeatureStore.itemDaysOnConflict)
         """
 }
 

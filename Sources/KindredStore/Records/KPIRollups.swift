@@ -155,12 +155,7 @@ public enum KPIRollups {
         FROM grouped AS g CROSS JOIN kpi_dimensions AS d
         WHERE value IS NOT NULL
         GROUP BY g.day, d.dimension, value
-        ON CONFLICT (dimension, day, value) DO UPDATE SET
-            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
-            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue,
-            dwell_seconds = dwell_seconds + excluded.dwell_seconds, dwell_events = dwell_events + excluded.dwell_events,
-            rec_clicks = rec_clicks + excluded.rec_clicks, rec_carts = rec_carts + excluded.rec_carts,
-            rec_purchases = rec_purchases + excluded.rec_purchases, rec_revenue = rec_revenue + excluded.rec_revenue
+        \(eventSumsOnConflict)
         """
 
     private static let addImpressionsSQL = """
@@ -170,5 +165,16 @@ public enum KPIRollups {
         WHERE impression_pk > ? AND value IS NOT NULL
         GROUP BY day, dimension, value
         ON CONFLICT (dimension, day, value) DO UPDATE SET lists = lists + excluded.lists, impressions = impressions + excluded.impressions
+        """
+
+    /// How a batch's event sums join the rollups: what filing's fold (`FiledEventFold`) and
+    /// the statement above both add with.
+    static let eventSumsOnConflict = """
+        ON CONFLICT (dimension, day, value) DO UPDATE SET
+            events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
+            carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue,
+            dwell_seconds = dwell_seconds + excluded.dwell_seconds, dwell_events = dwell_events + excluded.dwell_events,
+            rec_clicks = rec_clicks + excluded.rec_clicks, rec_carts = rec_carts + excluded.rec_carts,
+            rec_purchases = rec_purchases + excluded.rec_purchases, rec_revenue = rec_revenue + excluded.rec_revenue
         """
 }
