@@ -6,6 +6,10 @@
 #
 # Usage: bench/events.sh [seconds, default 20] [connections, default 16] [serve flags...]
 # (KINDRED_BIN=path runs that binary; the shop is built once, by whichever binary runs first.)
+# SEGMENTS=1 builds k-means segments (k = 8) on the run's copy first, so that the server keeps
+# them current as it files. PEOPLE=1 posts with an ingest key (a shop's backend), so that the
+# events are about the named people and fill the feature store's person tables; with the
+# public key and no user token, as by default, they are kept without a person.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -38,11 +42,16 @@ server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 cp "$shop/shop.sqlite" "$work/run.sqlite"
 cp "$shop/shop.sqlite.key" "$work/run.sqlite.key"
+key=$(cat "$shop/public")
+if [ "${PEOPLE:-}" = 1 ]; then key=$("$kindred" keys create --role ingest --db "$work/run.sqlite" 2>/dev/null); fi
+if [ "${SEGMENTS:-}" = 1 ]; then
+  "$kindred" segments build --db "$work/run.sqlite" --k 8 --json | python3 -c "import json, sys; r = json.load(sys.stdin); print(f\"segments: {r['k']} of {r['people']} people in {r['seconds']:.1f} s\")"
+fi
 port=$((20000 + RANDOM % 20000))
 "$kindred" serve --db "$work/run.sqlite" --port "$port" --retrain-every off --log-level warning "$@" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-env KEY="$(cat "$shop/public")" USERS="$shop/users" ITEMS="$shop/items" BATCH=100 \
+env KEY="$key" USERS="$shop/users" ITEMS="$shop/items" BATCH=100 \
   wrk -t2 -c"$connections" -d"${seconds}s" -s bench/wrk/events.lua "http://127.0.0.1:$port" | tail -1
 sleep 3
 curl -s -H "Authorization: Bearer $(cat "$shop/admin")" "http://127.0.0.1:$port/metrics" \
