@@ -56,6 +56,7 @@ import Testing
         Draft(type: .return, user: "u2", item: "E", minutes: 700, value: 1, price: 12, device: .desktop),
         Draft(type: .removeFromCart, user: "u2", item: "B", minutes: 701),
         Draft(type: .rating, user: "u2", item: "B", minutes: 702, value: 4),
+        Draft(type: .addToCart, user: "u2", item: "B", minutes: 1600, value: 1, price: 5),
         Draft(type: .view, user: nil, item: "A", minutes: 10, device: .mobile, country: "GB", request: "r1"),
         Draft(type: .click, user: nil, item: "B", minutes: 11, device: .desktop, request: "r3"),
         Draft(type: .click, user: nil, item: "A", minutes: 12, request: "r-nobody-logged"),
@@ -158,5 +159,32 @@ import Testing
         let rebuilt = try Self.summaries(database)
         #expect(folded.count == rebuilt.count)
         for (a, b) in zip(folded, rebuilt) where a != b { Issue.record("filed: \(a)\nrebuilt: \(b)") }
+
+        // Sessions and categories as `personSums` counts them (rows in key order, tallied in
+        // Swift), against the GROUP BY statements it replaced, on the same sums.
+        try database.writer.read { db in
+            let sums = try FeatureStore.personSums(beforeDay: nil, today: Self.dayMs / 86_400_000 + 1, in: db)
+            let sessions = try Row.fetchAll(
+                db,
+                sql: """
+                    WITH s AS (
+                        SELECT d.user_pk, sum(d.carts) AS carts, sum(d.purchases) AS purchases FROM person_session_days AS d
+                        GROUP BY d.user_pk, d.session, CASE WHEN d.session = '' THEN d.day END
+                    )
+                    SELECT user_pk, count(*), sum(purchases > 0), sum(carts > 0), sum(carts > 0 AND purchases = 0)
+                    FROM s GROUP BY user_pk ORDER BY user_pk
+                    """
+            ).map { "\($0[0] as Int64): \($0[1] as Int) \($0[2] as Int) \($0[3] as Int) \($0[4] as Int)" }
+            #expect(sums.map { "\($0.userPK): \($0.sessions) \($0.orderSessions) \($0.cartSessions) \($0.abandonedSessions)" } == sessions)
+            #expect(sums.contains { $0.sessions == 2 && $0.abandonedSessions == 1 }, "u2: a session a day without ids, one with a cart alone")
+            let categories = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.user_pk, d.category, sum(d.events) AS events, sum(d.purchases) FROM person_category_days AS d
+                    GROUP BY d.user_pk, d.category ORDER BY d.user_pk, events DESC, d.category
+                    """
+            ).map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as Int) \($0[3] as Int)" }
+            #expect(sums.flatMap { person in person.categories.map { "\(person.userPK) \($0.name) \($0.events) \($0.purchases)" } } == categories)
+        }
     }
 }

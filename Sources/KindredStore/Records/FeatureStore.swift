@@ -90,13 +90,17 @@ public enum FeatureStore {
     ) throws -> [PersonSums] {
         let end = beforeDay ?? today + 1
         var person = ""
+        // The same condition with positional parameters, for the statements bound through the C API.
+        var positionalPerson = ""
         var arguments: StatementArguments = ["end": end]
         if let userPK {
             person = "AND d.user_pk = :user"
+            positionalPerson = "AND d.user_pk = ?2"
             _ = arguments.append(contentsOf: ["user": userPK])
         } else if let userPKs {
             // A list of people as one JSON parameter: read connections cannot make temporary tables.
             person = "AND d.user_pk IN (SELECT value FROM json_each(:users))"
+            positionalPerson = "AND d.user_pk IN (SELECT value FROM json_each(?2))"
             _ = arguments.append(contentsOf: ["users": "[" + userPKs.map(String.init).joined(separator: ",") + "]"])
         }
         var byPK: [Int64: Int] = [:]
@@ -169,35 +173,50 @@ public enum FeatureStore {
             result[index].lastRegion = row[4]
         }
         // A session counts once however many days it spans; events without one count as one
-        // session per day.
-        let sessions = try Row.fetchCursor(
-            db,
-            sql: """
-                WITH s AS (
-                    SELECT d.user_pk, sum(d.carts) AS carts, sum(d.purchases) AS purchases
-                    FROM person_session_days AS d WHERE d.day < :end \(person)
-                    GROUP BY d.user_pk, d.session, CASE WHEN d.session = '' THEN d.day END
-                )
-                SELECT user_pk, count(*), sum(purchases > 0), sum(carts > 0), sum(carts > 0 AND purchases = 0)
-                FROM s GROUP BY user_pk
-                """, arguments: arguments)
-        while let row = try sessions.next() {
-            guard let index = byPK[row[0]] else { continue }
-            result[index].sessions = row[1]
-            result[index].orderSessions = row[2]
-            result[index].cartSessions = row[3]
-            result[index].abandonedSessions = row[4]
+        // session per day. Rows come in key order (person, session, day), so that a session is
+        // a run of rows and no sort is needed.
+        var binding = try FastStatement(
+            """
+            SELECT d.user_pk, d.session, d.day, d.carts, d.purchases FROM person_session_days AS d
+            WHERE d.day < ?1 \(positionalPerson)
+            ORDER BY d.user_pk, d.session, d.day
+            """, in: db)
+        func bindPerson(_ binder: inout FastStatement.Binder) {
+            binder.bind(end)
+            if let userPK {
+                binder.bind(userPK)
+            } else if let userPKs {
+                binder.bind("[" + userPKs.map(String.init).joined(separator: ",") + "]")
+            }
         }
-        let categories = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT d.user_pk, d.category, sum(d.events) AS events, sum(d.purchases)
-                FROM person_category_days AS d WHERE d.day < :end \(person)
-                GROUP BY d.user_pk, d.category ORDER BY d.user_pk, events DESC, d.category
-                """, arguments: arguments)
-        while let row = try categories.next() {
-            guard let index = byPK[row[0]] else { continue }
-            result[index].categories.append((row[1], row[2], row[3]))
+        var tally = SessionTally()
+        try binding.forEachRow(bind: bindPerson) { row in
+            let userPK = row.int64(0)
+            let session = row.text(1) ?? ""
+            let day = row.int64(2)
+            if let finished = tally.add(userPK: userPK, session: session, day: day, carts: row.int64(3), purchases: row.int64(4)),
+                let index = byPK[finished.userPK]
+            {
+                finished.apply(to: &result[index])
+            }
+        }
+        if let last = tally.finish(), let index = byPK[last.userPK] { last.apply(to: &result[index]) }
+        // Each person's categories in key order (no sort over everyone), then most events first
+        // (ties by name, in the byte order SQLite compares text in).
+        binding = try FastStatement(
+            """
+            SELECT d.user_pk, d.category, sum(d.events), sum(d.purchases)
+            FROM person_category_days AS d WHERE d.day < ?1 \(positionalPerson)
+            GROUP BY d.user_pk, d.category
+            """, in: db)
+        try binding.forEachRow(bind: bindPerson) { row in
+            guard let index = byPK[row.int64(0)] else { return }
+            result[index].categories.append((row.text(1) ?? "", Int(row.int64(2)), Int(row.int64(3))))
+        }
+        for index in result.indices where result[index].categories.count > 1 {
+            result[index].categories.sort { a, b in
+                a.events != b.events ? a.events > b.events : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+            }
         }
         return result
     }
@@ -345,4 +364,63 @@ public enum FeatureStore {
             events = events + excluded.events, views = views + excluded.views, clicks = clicks + excluded.clicks,
             carts = carts + excluded.carts, purchases = purchases + excluded.purchases, revenue = revenue + excluded.revenue
         """
+}
+
+/// Sessions counted from `person_session_days` rows in key order: a session is a run of rows
+/// with the same person and session id (and, for events without one, the same day).
+private struct SessionTally {
+    struct Person {
+        var userPK: Int64
+        var sessions = 0
+        var orders = 0
+        var carts = 0
+        var abandoned = 0
+
+        func apply(to sums: inout FeatureStore.PersonSums) {
+            sums.sessions = sessions
+            sums.orderSessions = orders
+            sums.cartSessions = carts
+            sums.abandonedSessions = abandoned
+        }
+    }
+
+    private var person: Person?
+    private var session: (id: String, day: Int64?)?
+    private var carts: Int64 = 0
+    private var purchases: Int64 = 0
+
+    /// Adds a row; returns a person whose rows have all been seen.
+    mutating func add(userPK: Int64, session id: String, day: Int64, carts: Int64, purchases: Int64) -> Person? {
+        var finished: Person?
+        let key = (id: id, day: id.isEmpty ? Optional(day) : nil)
+        if person?.userPK != userPK {
+            closeSession()
+            finished = person
+            person = Person(userPK: userPK)
+        } else if let current = session, current.id != key.id || current.day != key.day {
+            closeSession()
+        }
+        if session == nil { session = key }
+        self.carts += carts
+        self.purchases += purchases
+        return finished
+    }
+
+    /// The last person, once every row has been added.
+    mutating func finish() -> Person? {
+        closeSession()
+        defer { person = nil }
+        return person
+    }
+
+    private mutating func closeSession() {
+        guard session != nil, person != nil else { return }
+        person!.sessions += 1
+        if purchases > 0 { person!.orders += 1 }
+        if carts > 0 { person!.carts += 1 }
+        if carts > 0 && purchases == 0 { person!.abandoned += 1 }
+        session = nil
+        carts = 0
+        purchases = 0
+    }
 }
