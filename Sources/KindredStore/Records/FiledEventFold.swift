@@ -90,46 +90,19 @@ final class FiledEventFold {
                 }
             }
         }
-        let person = try FastStatement(Self.personDayUpsert, in: db)
-        for (key, sums) in personDays {
-            try person.run { binder in
-                binder.bind(key.user)
-                binder.bind(key.day)
+        try upsert(personDays, with: Self.personDayUpsert)
+        try upsert(personCategoryDays, with: Self.personCategoryDayUpsert)
+        try upsert(personSessionDays, with: Self.personSessionDayUpsert)
+        try upsert(itemDays, with: Self.itemDayUpsert)
+    }
+
+    /// One upsert per row: the key's columns, then the sums', in the statement's order.
+    private func upsert<Key: BoundInOrder, Sums: BoundInOrder>(_ rows: [Key: Sums], with sql: String) throws {
+        let statement = try FastStatement(sql, in: db)
+        for (key, sums) in rows {
+            try statement.run { binder in
+                key.bind(&binder)
                 sums.bind(&binder)
-            }
-        }
-        let category = try FastStatement(Self.personCategoryDayUpsert, in: db)
-        for (key, sums) in personCategoryDays {
-            try category.run { binder in
-                binder.bind(key.user)
-                binder.bind(key.category)
-                binder.bind(key.day)
-                binder.bind(sums.events)
-                binder.bind(sums.purchases)
-            }
-        }
-        let session = try FastStatement(Self.personSessionDayUpsert, in: db)
-        for (key, sums) in personSessionDays {
-            try session.run { binder in
-                binder.bind(key.user)
-                binder.bind(key.session)
-                binder.bind(key.day)
-                binder.bind(sums.events)
-                binder.bind(sums.carts)
-                binder.bind(sums.purchases)
-            }
-        }
-        let item = try FastStatement(Self.itemDayUpsert, in: db)
-        for (key, sums) in itemDays {
-            try item.run { binder in
-                binder.bind(key.item)
-                binder.bind(key.day)
-                binder.bind(sums.events)
-                binder.bind(sums.views)
-                binder.bind(sums.clicks)
-                binder.bind(sums.carts)
-                binder.bind(sums.purchases)
-                binder.bind(sums.revenue)
             }
         }
     }
@@ -211,6 +184,11 @@ final class FiledEventFold {
         INSERT INTO item_days (item_pk, day, events, views, clicks, carts, purchases, revenue) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         \(FeatureStore.itemDaysOnConflict)
         """
+}
+
+/// A key or a set of sums that binds its columns in the order its table's upsert lists them.
+private protocol BoundInOrder {
+    func bind(_ binder: inout FastStatement.Binder)
 }
 
 /// The facts about an item that the summaries read, as of now.
@@ -329,12 +307,17 @@ private struct KPISums {
     }
 }
 
-private struct PersonDay: Hashable {
+private struct PersonDay: Hashable, BoundInOrder {
     var user: Int64
     var day: Int64
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(user)
+        binder.bind(day)
+    }
 }
 
-private struct PersonDaySums {
+private struct PersonDaySums: BoundInOrder {
     var events = 0, views = 0, clicks = 0, carts = 0, purchases = 0, returns = 0, discounted = 0
     var revenue = 0.0
     var dwellEvents = 0, scrollEvents = 0, pricedEvents = 0
@@ -408,28 +391,45 @@ private struct PersonDaySums {
     }
 }
 
-private struct PersonCategoryDay: Hashable {
+private struct PersonCategoryDay: Hashable, BoundInOrder {
     var user: Int64
     var category: String
     var day: Int64
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(user)
+        binder.bind(category)
+        binder.bind(day)
+    }
 }
 
-private struct CategorySums {
+private struct CategorySums: BoundInOrder {
     var events = 0, purchases = 0
 
     mutating func add(_ counts: EventCounts) {
         events += 1
         if counts.purchase { purchases += 1 }
     }
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(events)
+        binder.bind(purchases)
+    }
 }
 
-private struct PersonSessionDay: Hashable {
+private struct PersonSessionDay: Hashable, BoundInOrder {
     var user: Int64
     var session: String
     var day: Int64
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(user)
+        binder.bind(session)
+        binder.bind(day)
+    }
 }
 
-private struct SessionSums {
+private struct SessionSums: BoundInOrder {
     var events = 0, carts = 0, purchases = 0
 
     mutating func add(_ counts: EventCounts) {
@@ -437,14 +437,25 @@ private struct SessionSums {
         if counts.cart { carts += 1 }
         if counts.purchase { purchases += 1 }
     }
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(events)
+        binder.bind(carts)
+        binder.bind(purchases)
+    }
 }
 
-private struct ItemDay: Hashable {
+private struct ItemDay: Hashable, BoundInOrder {
     var item: Int64
     var day: Int64
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(item)
+        binder.bind(day)
+    }
 }
 
-private struct ItemDaySums {
+private struct ItemDaySums: BoundInOrder {
     var events = 0, views = 0, clicks = 0, carts = 0, purchases = 0
     var revenue = 0.0
 
@@ -455,5 +466,14 @@ private struct ItemDaySums {
         if counts.cart { carts += 1 }
         if counts.purchase { purchases += 1 }
         revenue += counts.revenue
+    }
+
+    func bind(_ binder: inout FastStatement.Binder) {
+        binder.bind(events)
+        binder.bind(views)
+        binder.bind(clicks)
+        binder.bind(carts)
+        binder.bind(purchases)
+        binder.bind(revenue)
     }
 }
