@@ -160,10 +160,39 @@ import Testing
         #expect(folded.count == rebuilt.count)
         for (a, b) in zip(folded, rebuilt) where a != b { Issue.record("filed: \(a)\nrebuilt: \(b)") }
 
-        // Sessions and categories as `personSums` counts them (rows in key order, tallied in
-        // Swift), against the GROUP BY statements it replaced, on the same sums.
+        // Days, sessions and categories as `personSums` counts them (rows in key order, summed
+        // in Swift), against the GROUP BY statements it replaced, on the same sums.
         try database.writer.read { db in
-            let sums = try FeatureStore.personSums(beforeDay: nil, today: Self.dayMs / 86_400_000 + 1, in: db)
+            let today = Self.dayMs / 86_400_000 + 1
+            var categoryEvents: [String: Int] = [:]
+            let sums = try FeatureStore.personSums(beforeDay: nil, today: today, categoryEvents: &categoryEvents, in: db)
+            let days = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.user_pk, u.pseudonym, sum(d.events), sum(d.views), sum(d.carts), sum(d.purchases), sum(d.discounted),
+                           total(d.revenue), total(d.dwell_seconds), sum(d.scroll_events), total(d.price_sum), sum(d.night),
+                           sum(d.evening), sum(d.weekday), sum(d.mobile), count(*), min(d.day),
+                           sum(CASE WHEN d.day >= ?1 - 1 THEN d.events ELSE 0 END), sum(CASE WHEN d.day >= ?1 - 7 THEN d.events ELSE 0 END),
+                           max(d.last_ms), d.last_device, d.last_country, d.last_region
+                    FROM person_days AS d JOIN users AS u ON u.user_pk = d.user_pk WHERE d.day < ?1
+                    GROUP BY d.user_pk ORDER BY d.user_pk
+                    """, arguments: [today + 1]
+            ).map { row in (0..<23).map { "\(row[$0] as DatabaseValue)" }.joined(separator: " ") }
+            #expect(days.count >= 2)
+            #expect(
+                sums.map { p in
+                    [
+                        "\(p.userPK)", "\"\(p.pseudonym)\"", "\(p.events)", "\(p.views)", "\(p.carts)", "\(p.purchases)", "\(p.discounted)",
+                        "\(p.revenue)", "\(p.dwellSeconds)", "\(p.scrollEvents)", "\(p.priceSum)", "\(p.night)", "\(p.evening)", "\(p.weekday)",
+                        "\(p.mobile)", "\(p.activeDays)", "\(p.firstDay)", "\(p.eventsLastDay)", "\(p.eventsLastWeek)", "\(p.lastMs)",
+                        "\"\(p.lastDevice)\"", "\"\(p.lastCountry)\"", "\"\(p.lastRegion)\"",
+                    ].joined(separator: " ")
+                } == days)
+            // The shop's top categories summed on the way, as the statement over everyone orders them.
+            #expect(!categoryEvents.isEmpty)
+            #expect(
+                FeatureStore.topCategories(of: categoryEvents, limit: 5)
+                    == (try FeatureStore.topCategories(beforeDay: nil, today: today, limit: 5, in: db)))
             let sessions = try Row.fetchAll(
                 db,
                 sql: """

@@ -43,8 +43,14 @@ public struct FeatureMatrix: Sendable {
     public var columns: [String]
     public var pseudonyms: [String]
     public var userPKs: [Int64]
-    /// Raw values, nil where a feature has no value.
-    public var raw: [[Double?]]
+    /// Raw values, row by row, NaN where a feature has no value (no feature is NaN otherwise):
+    /// one flat array rather than a million small ones.
+    var rawValues: [Double]
+    /// One raw value, nil where the feature has no value.
+    public func raw(_ row: Int, _ column: Int) -> Double? {
+        let value = rawValues[row * columns.count + column]
+        return value.isNaN ? nil : value
+    }
     /// The values segmentation sees: missing values replaced by their column's mean, then (with
     /// `standardized`) each column scaled to mean 0 and standard deviation 1.
     public var points: PointMatrix?
@@ -76,13 +82,21 @@ extension Engine {
         let referenceMs = beforeDay.map { $0 * 86_400_000 } ?? now
         let today = now / 86_400_000
         return try database.writer.read { db in
+            var categoryEvents: [String: Int] = [:]
+            let sums = try FeatureStore.personSums(
+                beforeDay: beforeDay, today: today, userPK: userPK, userPKs: userPKs, categoryEvents: &categoryEvents, in: db)
+            // Read over everyone, the categories summed on the way are the shop's.
+            let everyone = userPK == nil && userPKs == nil
             let context = FeatureContext(
                 referenceMs: referenceMs, priceQuartiles: FeatureContext.quartiles(ofAscending: try FeatureStore.catalogPrices(in: db)),
-                topCategories: try FeatureStore.topCategories(beforeDay: beforeDay, today: today, limit: 5, in: db),
+                topCategories: everyone
+                    ? FeatureStore.topCategories(of: categoryEvents, limit: 5)
+                    : try FeatureStore.topCategories(beforeDay: beforeDay, today: today, limit: 5, in: db),
                 catalogMarksSales: try FeatureStore.catalogMarksSales(in: db))
             let consent = try ConsentFilter.read(purpose: "analytics", in: db)
-            let sums = try FeatureStore.personSums(beforeDay: beforeDay, today: today, userPK: userPK, userPKs: userPKs, in: db)
-            let rows = sums.filter { consent.allows($0.userPK) }.map { ($0.userPK, PersonFeatures.row($0, context: context)) }
+            var rows: [(userPK: Int64, row: PersonFeatureRow)] = []
+            rows.reserveCapacity(sums.count)
+            for person in sums where consent.allows(person.userPK) { rows.append((person.userPK, PersonFeatures.row(person, context: context))) }
             return (rows, PersonFeatures.columns(for: context), referenceMs)
         }
     }
@@ -129,25 +143,26 @@ extension Engine {
             }
         }
         let indices = chosen.map { names.firstIndex(of: $0)! }
-        let raw = rows.map { entry in indices.map { entry.row.numbers[$0] } }
+        let width = indices.count
+        var raw = [Double](repeating: .nan, count: rows.count * width)
         // Missing values take their column's mean over the people who have one (0 if nobody does).
-        var sums = [Double](repeating: 0, count: indices.count)
-        var present = [Int](repeating: 0, count: indices.count)
-        for row in raw {
-            for (column, value) in row.enumerated() {
-                guard let value else { continue }
+        var sums = [Double](repeating: 0, count: width)
+        var present = [Int](repeating: 0, count: width)
+        for (rowIndex, entry) in rows.enumerated() {
+            for (column, feature) in indices.enumerated() {
+                guard let value = entry.row.numbers[feature] else { continue }
+                raw[rowIndex * width + column] = value
                 sums[column] += value
                 present[column] += 1
             }
         }
-        var means = indices.indices.map { present[$0] == 0 ? 0 : sums[$0] / Double(present[$0]) }
+        var means = (0..<width).map { present[$0] == 0 ? 0 : sums[$0] / Double(present[$0]) }
         var points: PointMatrix?
-        var deviations = [Double](repeating: 1, count: indices.count)
-        if !raw.isEmpty {
-            var values: [Double] = []
-            values.reserveCapacity(raw.count * indices.count)
-            for row in raw { for (column, value) in row.enumerated() { values.append(value ?? means[column]) } }
-            let filled = PointMatrix(rows: raw.count, columns: indices.count, values: values)
+        var deviations = [Double](repeating: 1, count: width)
+        if !rows.isEmpty {
+            var values = raw
+            for index in values.indices where values[index].isNaN { values[index] = means[index % width] }
+            let filled = PointMatrix(rows: rows.count, columns: width, values: values)
             if standardized {
                 let scaled = filled.standardized()
                 points = scaled.matrix
@@ -158,8 +173,8 @@ extension Engine {
             }
         }
         return FeatureMatrix(
-            columns: chosen, pseudonyms: rows.map(\.row.pseudonym), userPKs: rows.map(\.userPK), raw: raw, points: points, means: means,
-            deviations: deviations, referenceMs: referenceMs)
+            columns: chosen, pseudonyms: rows.map(\.row.pseudonym), userPKs: rows.map(\.userPK), rawValues: raw, points: points,
+            means: means, deviations: deviations, referenceMs: referenceMs)
     }
 
     /// Writes the matrix as CSV (pseudonym, then the named columns), atomically; returns what it
@@ -171,7 +186,7 @@ extension Engine {
             let cells: [String] =
                 standardized
                 ? (0..<matrix.columns.count).map { String(matrix.points![index, $0]) }
-                : matrix.raw[index].map { $0.map { String($0) } ?? "" }
+                : (0..<matrix.columns.count).map { matrix.raw(index, $0).map { String($0) } ?? "" }
             text += pseudonym + "," + cells.joined(separator: ",") + "\n"
         }
         let url = URL(fileURLWithPath: path)

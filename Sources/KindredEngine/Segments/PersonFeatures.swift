@@ -98,11 +98,14 @@ public enum PersonFeatures {
         func share(_ part: Int, of whole: Int) -> Double? { whole > 0 ? Double(part) / Double(whole) : nil }
         let meanPrice = sums.pricedEvents > 0 ? sums.priceSum / Double(sums.pricedEvents) : nil
         let band: Double? = meanPrice.flatMap { price in
-            context.priceQuartiles.count == 3 ? Double(1 + context.priceQuartiles.filter { price > $0 }.count) : nil
+            context.priceQuartiles.count == 3 ? Double(1 + context.priceQuartiles.reduce(0) { $0 + (price > $1 ? 1 : 0) }) : nil
         }
         let topEntry = sums.categories.first { !$0.name.isEmpty }
         let referenceDay = Int64((Double(context.referenceMs) / dayMs).rounded(.down))
-        var numbers: [Double?] = [
+        // One allocation per person: the fixed columns, then the category shares appended.
+        var numbers: [Double?] = []
+        numbers.reserveCapacity(fixedColumns.count + context.topCategories.count)
+        numbers += [
             Double(context.referenceMs - sums.lastMs) / dayMs,
             Double(sums.orderSessions),
             sums.revenue,

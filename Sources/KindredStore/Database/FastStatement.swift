@@ -95,6 +95,20 @@ final class FastStatement {
             guard let pointer = sqlite3_column_text(handle, column) else { return nil }
             return String(cString: pointer)
         }
+        /// Whether a text column holds exactly `bytes` (UTF-8), without making a String: how a
+        /// scan in key order finds where a run of rows with the same text ends.
+        func text(_ column: Int32, equals bytes: [UInt8]) -> Bool {
+            let pointer = sqlite3_column_text(handle, column)
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard count == bytes.count else { return false }
+            guard count > 0, let pointer else { return true }
+            return bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, pointer, count) == 0 }
+        }
+        /// A text column's UTF-8 bytes.
+        func textBytes(_ column: Int32) -> [UInt8] {
+            guard let pointer = sqlite3_column_text(handle, column) else { return [] }
+            return Array(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))))
+        }
     }
 
     /// Binds with `bind`, then calls `body` for every row of the result.

@@ -85,102 +85,26 @@ public enum FeatureStore {
     /// Every person's sums over the days before `beforeDay` (all of them when nil: now), or one
     /// person's when `userPK` is given, in ascending user_pk. Windows (last day, week, month)
     /// end at `beforeDay`, or at `today + 1` when that is nil.
+    ///
+    /// `categoryEvents` receives every category's events over the people read: over everyone,
+    /// the shop's totals that `topCategories` computes, without a second pass over the days.
     public static func personSums(
-        beforeDay: Int64?, today: Int64, userPK: Int64? = nil, userPKs: [Int64]? = nil, in db: Database
+        beforeDay: Int64?, today: Int64, userPK: Int64? = nil, userPKs: [Int64]? = nil,
+        categoryEvents: inout [String: Int], in db: Database
     ) throws -> [PersonSums] {
         let end = beforeDay ?? today + 1
-        var person = ""
-        // The same condition with positional parameters, for the statements bound through the C API.
+        // The person condition, with positional parameters for the statements bound through the C API.
         var positionalPerson = ""
-        var arguments: StatementArguments = ["end": end]
-        if let userPK {
-            person = "AND d.user_pk = :user"
+        if userPK != nil {
             positionalPerson = "AND d.user_pk = ?2"
-            _ = arguments.append(contentsOf: ["user": userPK])
-        } else if let userPKs {
+        } else if userPKs != nil {
             // A list of people as one JSON parameter: read connections cannot make temporary tables.
-            person = "AND d.user_pk IN (SELECT value FROM json_each(:users))"
             positionalPerson = "AND d.user_pk IN (SELECT value FROM json_each(?2))"
-            _ = arguments.append(contentsOf: ["users": "[" + userPKs.map(String.init).joined(separator: ",") + "]"])
         }
-        var byPK: [Int64: Int] = [:]
         var result: [PersonSums] = []
         // Room for everyone up front: growing an array of a million large rows copies it again and again.
         let capacity = try userPKs?.count ?? (userPK == nil ? Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 : 1)
         result.reserveCapacity(capacity)
-        byPK.reserveCapacity(capacity)
-        let days = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT d.user_pk, u.pseudonym, sum(d.events), sum(d.views), sum(d.clicks), sum(d.carts), sum(d.purchases), sum(d.returns),
-                       sum(d.discounted), total(d.revenue), sum(d.dwell_events), total(d.dwell_seconds), sum(d.scroll_events),
-                       total(d.scroll_depth), sum(d.priced_events), total(d.price_sum), sum(d.night), sum(d.morning), sum(d.afternoon),
-                       sum(d.evening), sum(d.weekday), sum(d.desktop), sum(d.mobile), sum(d.tablet), count(*), min(d.day),
-                       sum(CASE WHEN d.day >= :end - 1 THEN d.events ELSE 0 END),
-                       sum(CASE WHEN d.day >= :end - 7 THEN d.events ELSE 0 END),
-                       sum(CASE WHEN d.day >= :end - 30 THEN d.events ELSE 0 END)
-                FROM person_days AS d JOIN users AS u ON u.user_pk = d.user_pk
-                WHERE d.day < :end \(person)
-                GROUP BY d.user_pk ORDER BY d.user_pk
-                """, arguments: arguments)
-        while let row = try days.next() {
-            var sums = PersonSums()
-            sums.userPK = row[0]
-            sums.pseudonym = row[1]
-            sums.events = row[2]
-            sums.views = row[3]
-            sums.clicks = row[4]
-            sums.carts = row[5]
-            sums.purchases = row[6]
-            sums.returns = row[7]
-            sums.discounted = row[8]
-            sums.revenue = row[9]
-            sums.dwellEvents = row[10]
-            sums.dwellSeconds = row[11]
-            sums.scrollEvents = row[12]
-            sums.scrollDepth = row[13]
-            sums.pricedEvents = row[14]
-            sums.priceSum = row[15]
-            sums.night = row[16]
-            sums.morning = row[17]
-            sums.afternoon = row[18]
-            sums.evening = row[19]
-            sums.weekday = row[20]
-            sums.desktop = row[21]
-            sums.mobile = row[22]
-            sums.tablet = row[23]
-            sums.activeDays = row[24]
-            sums.firstDay = row[25]
-            sums.eventsLastDay = row[26]
-            sums.eventsLastWeek = row[27]
-            sums.eventsLastMonth = row[28]
-            byPK[sums.userPK] = result.count
-            result.append(sums)
-        }
-        // The latest day's last event: its time and context (one max() per group, so SQLite
-        // takes the bare columns from that row).
-        let latest = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT d.user_pk, max(d.last_ms), d.last_device, d.last_country, d.last_region
-                FROM person_days AS d WHERE d.day < :end \(person) GROUP BY d.user_pk
-                """, arguments: arguments)
-        while let row = try latest.next() {
-            guard let index = byPK[row[0]] else { continue }
-            result[index].lastMs = row[1]
-            result[index].lastDevice = row[2]
-            result[index].lastCountry = row[3]
-            result[index].lastRegion = row[4]
-        }
-        // A session counts once however many days it spans; events without one count as one
-        // session per day. Rows come in key order (person, session, day), so that a session is
-        // a run of rows and no sort is needed.
-        var binding = try FastStatement(
-            """
-            SELECT d.user_pk, d.session, d.day, d.carts, d.purchases FROM person_session_days AS d
-            WHERE d.day < ?1 \(positionalPerson)
-            ORDER BY d.user_pk, d.session, d.day
-            """, in: db)
         func bindPerson(_ binder: inout FastStatement.Binder) {
             binder.bind(end)
             if let userPK {
@@ -189,30 +113,146 @@ public enum FeatureStore {
                 binder.bind("[" + userPKs.map(String.init).joined(separator: ",") + "]")
             }
         }
+        // The days in key order (person, day), summed here: SQLite's 29 aggregates per group cost
+        // several times more than reading the columns. The latest day's last event gives the
+        // person's last time and context.
+        var binding = try FastStatement(
+            """
+            SELECT d.user_pk, d.day, d.events, d.views, d.clicks, d.carts, d.purchases, d.returns, d.discounted, d.revenue,
+                   d.dwell_events, d.dwell_seconds, d.scroll_events, d.scroll_depth, d.priced_events, d.price_sum, d.night,
+                   d.morning, d.afternoon, d.evening, d.weekday, d.desktop, d.mobile, d.tablet, d.last_ms, d.last_device,
+                   d.last_country, d.last_region
+            FROM person_days AS d WHERE d.day < ?1 \(positionalPerson)
+            ORDER BY d.user_pk, d.day
+            """, in: db)
+        var sums = PersonSums()
+        var hasPerson = false
+        try binding.forEachRow(bind: bindPerson) { row in
+            let pk = row.int64(0)
+            if !hasPerson || pk != sums.userPK {
+                if hasPerson { result.append(sums) }
+                sums = PersonSums()
+                sums.userPK = pk
+                sums.firstDay = row.int64(1)
+                sums.lastMs = Int64.min
+                hasPerson = true
+            }
+            let day = row.int64(1)
+            let events = Int(row.int64(2))
+            sums.events += events
+            sums.views += Int(row.int64(3))
+            sums.clicks += Int(row.int64(4))
+            sums.carts += Int(row.int64(5))
+            sums.purchases += Int(row.int64(6))
+            sums.returns += Int(row.int64(7))
+            sums.discounted += Int(row.int64(8))
+            sums.revenue += row.double(9)
+            sums.dwellEvents += Int(row.int64(10))
+            sums.dwellSeconds += row.double(11)
+            sums.scrollEvents += Int(row.int64(12))
+            sums.scrollDepth += row.double(13)
+            sums.pricedEvents += Int(row.int64(14))
+            sums.priceSum += row.double(15)
+            sums.night += Int(row.int64(16))
+            sums.morning += Int(row.int64(17))
+            sums.afternoon += Int(row.int64(18))
+            sums.evening += Int(row.int64(19))
+            sums.weekday += Int(row.int64(20))
+            sums.desktop += Int(row.int64(21))
+            sums.mobile += Int(row.int64(22))
+            sums.tablet += Int(row.int64(23))
+            sums.activeDays += 1
+            if day >= end - 1 { sums.eventsLastDay += events }
+            if day >= end - 7 { sums.eventsLastWeek += events }
+            if day >= end - 30 { sums.eventsLastMonth += events }
+            let lastMs = row.int64(24)
+            if lastMs > sums.lastMs {
+                sums.lastMs = lastMs
+                sums.lastDevice = row.text(25) ?? ""
+                sums.lastCountry = row.text(26) ?? ""
+                sums.lastRegion = row.text(27) ?? ""
+            }
+        }
+        if hasPerson { result.append(sums) }
+        // Pseudonyms, merged in by key order (a lookup per day row would cost a search each).
+        let userCondition = userPK != nil ? "WHERE user_pk = ?1" : userPKs != nil ? "WHERE user_pk IN (SELECT value FROM json_each(?1))" : ""
+        binding = try FastStatement("SELECT user_pk, pseudonym FROM users \(userCondition) ORDER BY user_pk", in: db)
+        var next = 0
+        try binding.forEachRow(bind: { binder in
+            if let userPK {
+                binder.bind(userPK)
+            } else if let userPKs {
+                binder.bind("[" + userPKs.map(String.init).joined(separator: ",") + "]")
+            }
+        }) { row in
+            let pk = row.int64(0)
+            while next < result.count, result[next].userPK < pk { next += 1 }
+            if next < result.count, result[next].userPK == pk { result[next].pseudonym = row.text(1) ?? "" }
+        }
+        // The person rows below belong to, found by key: every statement reads in ascending
+        // user_pk, so the search mostly steps to the next person.
+        var cursor = 0
+        func index(of pk: Int64) -> Int? {
+            if cursor < result.count, result[cursor].userPK == pk { return cursor }
+            if cursor + 1 < result.count, result[cursor + 1].userPK == pk {
+                cursor += 1
+                return cursor
+            }
+            var low = 0, high = result.count
+            while low < high {
+                let middle = (low + high) / 2
+                if result[middle].userPK < pk { low = middle + 1 } else { high = middle }
+            }
+            guard low < result.count, result[low].userPK == pk else { return nil }
+            cursor = low
+            return low
+        }
+        // A session counts once however many days it spans; events without one count as one
+        // session per day. Rows come in key order (person, session, day), so that a session is
+        // a run of rows and no sort is needed.
+        binding = try FastStatement(
+            """
+            SELECT d.user_pk, d.session, d.day, d.carts, d.purchases FROM person_session_days AS d
+            WHERE d.day < ?1 \(positionalPerson)
+            ORDER BY d.user_pk, d.session, d.day
+            """, in: db)
         var tally = SessionTally()
         try binding.forEachRow(bind: bindPerson) { row in
             let userPK = row.int64(0)
             let session = row.text(1) ?? ""
             let day = row.int64(2)
             if let finished = tally.add(userPK: userPK, session: session, day: day, carts: row.int64(3), purchases: row.int64(4)),
-                let index = byPK[finished.userPK]
+                let index = index(of: finished.userPK)
             {
                 finished.apply(to: &result[index])
             }
         }
-        if let last = tally.finish(), let index = byPK[last.userPK] { last.apply(to: &result[index]) }
-        // Each person's categories in key order (no sort over everyone), then most events first
-        // (ties by name, in the byte order SQLite compares text in).
+        if let last = tally.finish(), let index = index(of: last.userPK) { last.apply(to: &result[index]) }
+        // Each person's categories in key order (no sort over everyone, and runs of days summed
+        // here rather than by SQLite's GROUP BY), then most events first (ties by name, in the
+        // byte order SQLite compares text in).
         binding = try FastStatement(
             """
-            SELECT d.user_pk, d.category, sum(d.events), sum(d.purchases)
+            SELECT d.user_pk, d.category, d.events, d.purchases
             FROM person_category_days AS d WHERE d.day < ?1 \(positionalPerson)
-            GROUP BY d.user_pk, d.category
+            ORDER BY d.user_pk, d.category, d.day
             """, in: db)
-        try binding.forEachRow(bind: bindPerson) { row in
-            guard let index = byPK[row.int64(0)] else { return }
-            result[index].categories.append((row.text(1) ?? "", Int(row.int64(2)), Int(row.int64(3))))
+        var run: (userPK: Int64, bytes: [UInt8], name: String, events: Int, purchases: Int)?
+        func closeRun() {
+            guard let run, let index = index(of: run.userPK) else { return }
+            result[index].categories.append((run.name, run.events, run.purchases))
+            if !run.name.isEmpty { categoryEvents[run.name, default: 0] += run.events }
         }
+        try binding.forEachRow(bind: bindPerson) { row in
+            let pk = row.int64(0)
+            if run == nil || run!.userPK != pk || !row.text(1, equals: run!.bytes) {
+                closeRun()
+                run = (pk, row.textBytes(1), row.text(1) ?? "", 0, 0)
+            }
+            run!.events += Int(row.int64(2))
+            run!.purchases += Int(row.int64(3))
+        }
+        closeRun()
         for index in result.indices where result[index].categories.count > 1 {
             result[index].categories.sort { a, b in
                 a.events != b.events ? a.events > b.events : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
@@ -230,6 +270,13 @@ public enum FeatureStore {
                 SELECT category FROM person_category_days WHERE day < ? AND category <> ''
                 GROUP BY category ORDER BY sum(events) DESC, category LIMIT ?
                 """, arguments: [beforeDay ?? today + 1, limit])
+    }
+
+    /// The top `limit` of category totals, ordered as `topCategories` orders them (most events,
+    /// ties by name in SQLite's byte order).
+    public static func topCategories(of totals: [String: Int], limit: Int) -> [String] {
+        totals.sorted { a, b in a.value != b.value ? a.value > b.value : a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+            .prefix(limit).map(\.key)
     }
 
     /// Catalog prices (items in the catalog with a positive price), ascending: price bands.
