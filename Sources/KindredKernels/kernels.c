@@ -142,3 +142,100 @@ void kk_block_dot_i8(const signed char *codes, const float *scales, const int *s
     kk_block_dot_i8_portable(codes, scales, sums, blocks, groups, query, query_scale, out);
 }
 #endif
+
+// k-means. No contraction into fused multiply-adds and no reassociation: every clone adds the
+// same squares in the same order, so that the choice of instruction set never changes a cluster.
+#pragma clang fp contract(off)
+
+static inline double kk_squared_distance(const double *a, const double *b, long d) {
+    double sum = 0;
+    for (long c = 0; c < d; c++) {
+        double delta = a[c] - b[c];
+        sum += delta * delta;
+    }
+    return sum;
+}
+
+// Squared distances of one point to the 8 transposed centres starting at `block`.
+static inline void kk_block_distances(const double *p, const double *centres_t, long d, long lanes, long block,
+                                      double *out) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (long c = 0; c < d; c++) {
+        const double x = p[c];
+        const double *row = centres_t + c * lanes + block;
+#pragma clang loop vectorize(enable)
+        for (int j = 0; j < 8; j++) {
+            double delta = x - row[j];
+            acc[j] += delta * delta;
+        }
+    }
+    for (int j = 0; j < 8; j++) out[block + j] = acc[j];
+}
+
+KK_CLONES
+void kk_kmeans_assign(const double *points, long n, long d, const double *centres, const double *centres_t, long k,
+                      long lanes, const double *half, long *labels, double *upper, double *lower, int first,
+                      double *distances) {
+    double scratch[lanes];
+    for (long i = 0; i < n; i++) {
+        const double *p = points + i * d;
+        if (!first) {
+            const double own = half[labels[i]], other = lower[i];
+            const double bound = own > other ? own : other;
+            if (upper[i] < bound) continue;
+            upper[i] = __builtin_sqrt(kk_squared_distance(p, centres + labels[i] * d, d));
+            if (upper[i] < bound) continue;
+        }
+        for (long block = 0; block < lanes; block += 8) kk_block_distances(p, centres_t, d, lanes, block, scratch);
+        long best = 0;
+        double best_distance = __builtin_inf(), second = __builtin_inf();
+        // Without branches: which centre wins is close to a coin toss for points near a boundary.
+        for (long j = 0; j < k; j++) {
+            const double dist = scratch[j];
+            const int nearer = dist < best_distance;
+            const double runner_up = dist < second ? dist : second;
+            second = nearer ? best_distance : runner_up;
+            best = nearer ? j : best;
+            best_distance = nearer ? dist : best_distance;
+        }
+        labels[i] = best;
+        upper[i] = __builtin_sqrt(best_distance);
+        lower[i] = __builtin_sqrt(second);
+        if (distances) distances[i] = best_distance;
+    }
+}
+
+KK_CLONES
+void kk_kmeans_sums(const double *points, long n, long d, const long *labels, double *sums, long *counts) {
+    for (long i = 0; i < n; i++) {
+        double *into = sums + labels[i] * d;
+        const double *p = points + i * d;
+        counts[labels[i]] += 1;
+        for (long c = 0; c < d; c++) into[c] += p[c];
+    }
+}
+
+KK_CLONES
+void kk_kmeans_move_bounds(long n, const long *labels, double *upper, double *lower, const double *moves, long largest,
+                           double largest_move, double second_move) {
+    for (long i = 0; i < n; i++) {
+        upper[i] += moves[labels[i]];
+        lower[i] -= labels[i] == largest ? second_move : largest_move;
+    }
+}
+
+KK_CLONES
+void kk_kmeans_seed_trials(const double *points, long n, long d, const double *candidates_t, long trials, long lanes,
+                           const double *closest, double *out, double *potentials) {
+    double scratch[lanes];
+    for (long t = 0; t < trials; t++) potentials[t] = 0;
+    for (long i = 0; i < n; i++) {
+        const double *p = points + i * d;
+        for (long block = 0; block < lanes; block += 8) kk_block_distances(p, candidates_t, d, lanes, block, scratch);
+        for (long t = 0; t < trials; t++) {
+            const double dist = scratch[t] < closest[i] ? scratch[t] : closest[i];
+            out[t * n + i] = dist;
+            potentials[t] += dist;
+        }
+    }
+}

@@ -24,12 +24,13 @@ import Testing
     /// The bounds only skip work: from the same start, the iterations assign every point as
     /// computing all k distances does (a plain Lloyd written out below), on overlapping blobs
     /// where points keep changing clusters for many iterations.
-    @Test func hamerlysBoundsGiveLloydsAssignments() {
+    /// k = 13 fills the kernel's second block of eight centres with padding it must never choose.
+    @Test(arguments: [8, 13]) func hamerlysBoundsGiveLloydsAssignments(k: Int) {
         var random = SeededGenerator(seed: 11)
         let centres: [[Double]] = [[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5], [1.5, 1.5, 1.5]]
         let points = PointMatrix((0..<3000).map { index in centres[index % 5].map { $0 + random.nextGaussian() } })
         var seeds = SeededGenerator(seed: 5)
-        let start = KMeans.plusPlusSeeds(points, k: 8, random: &seeds)
+        let start = KMeans.plusPlusSeeds(points, k: k, random: &seeds)
         let bounded = KMeans.lloyd(points, centroids: start, maxIterations: 300, threshold: 0)
         // Plain Lloyd: every distance, every iteration, until nothing moves.
         var centroids = start.values
@@ -40,19 +41,19 @@ import Testing
             var changed = false
             for row in 0..<points.rows {
                 var best = 0, bestDistance = Double.infinity
-                for cluster in 0..<8 {
+                for cluster in 0..<k {
                     var dist = 0.0
                     for column in 0..<3 { dist += pow(points[row, column] - centroids[cluster * 3 + column], 2) }
                     if dist < bestDistance { (best, bestDistance) = (cluster, dist) }
                 }
                 if labels[row] != best { (labels[row], changed) = (best, true) }
             }
-            var sums = [Double](repeating: 0, count: 24), counts = [Double](repeating: 0, count: 8)
+            var sums = [Double](repeating: 0, count: k * 3), counts = [Double](repeating: 0, count: k)
             for row in 0..<points.rows {
                 counts[labels[row]] += 1
                 for column in 0..<3 { sums[labels[row] * 3 + column] += points[row, column] }
             }
-            let moved = (0..<24).map { sums[$0] / counts[$0 / 3] }
+            let moved = (0..<(k * 3)).map { sums[$0] / counts[$0 / 3] }
             let still = moved == centroids
             centroids = moved
             if !changed || still { break }

@@ -39,4 +39,34 @@ void kk_block_dot_i8_portable(const signed char *codes, const float *scales, con
 /// 1 when `kk_block_dot_i8` runs on AVX-512 VNNI.
 int kk_has_vnni(void);
 
+/// k-means (in doubles, as scikit-learn clusters float64 data). Every kernel adds the squares of
+/// a distance in column order with no fused multiply-add, so each instruction set gives the same
+/// bits as Swift's plain loop; lanes of 8 centres side by side make the work vector-wide.
+/// `centres_t` is the centres transposed: column c of centre j at centres_t[c * lanes + j], with
+/// `lanes` a multiple of 8 (padding centres are never chosen: only the first k are compared).
+
+/// One assignment pass of Lloyd's algorithm with Hamerly's bounds. With `first` set every point
+/// is measured against every centre; otherwise a point is skipped while upper[i] stays below
+/// max(half[labels[i]], lower[i]), its upper bound tightened to the exact distance first.
+/// A measured point gets its nearest centre (the lowest index on a tie) in labels[i], that
+/// distance in upper[i], the second nearest in lower[i] and, when `distances` is not null, the
+/// squared distance in distances[i].
+void kk_kmeans_assign(const double *points, long n, long d, const double *centres, const double *centres_t, long k,
+                      long lanes, const double *half, long *labels, double *upper, double *lower, int first,
+                      double *distances);
+
+/// sums[labels[i] * d + c] += points[i * d + c] and counts[labels[i]] += 1, in row order.
+void kk_kmeans_sums(const double *points, long n, long d, const long *labels, double *sums, long *counts);
+
+/// The bounds follow the centres' moves: upper[i] += moves[labels[i]]; lower[i] -= the largest
+/// move of another centre (second_move for points of centre `largest`, largest_move otherwise).
+void kk_kmeans_move_bounds(long n, const long *labels, double *upper, double *lower, const double *moves, long largest,
+                           double largest_move, double second_move);
+
+/// k-means++'s trial pass: for candidate t (rows candidates[t], transposed into candidates_t
+/// like centres_t with `lanes` >= trials), out[t * n + i] = min(closest[i], squared distance of
+/// point i to it), and potentials[t] (zeroed here) = the sum of those over i in row order.
+void kk_kmeans_seed_trials(const double *points, long n, long d, const double *candidates_t, long trials, long lanes,
+                           const double *closest, double *out, double *potentials);
+
 #endif

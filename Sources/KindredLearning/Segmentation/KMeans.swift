@@ -1,4 +1,5 @@
 import Foundation
+import KindredKernels
 
 /// k-means as scikit-learn's `KMeans` runs it: greedy k-means++ seeding (2 + ln k candidates per
 /// step, the one that lowers the potential most kept), Lloyd's iterations until the centroids
@@ -72,39 +73,51 @@ public struct KMeans: Sendable, Equatable {
         return deviations.reduce(0) { $0 + $1 * $1 } / Double(points.columns)
     }
 
-    /// Greedy k-means++ (Arthur and Vassilvitskii, with the local trials scikit-learn adds).
+    /// Greedy k-means++ (Arthur and Vassilvitskii, with the local trials scikit-learn adds): each
+    /// step draws all its candidates from the same distribution, as scikit-learn does, so that one
+    /// pass over the points measures every candidate (the points are read once per centre, not
+    /// once per trial: at a million people the pass is bound by memory, not arithmetic).
     static func plusPlusSeeds(_ points: PointMatrix, k: Int, random: inout SeededGenerator) -> PointMatrix {
         let n = points.rows, d = points.columns
         let trials = 2 + Int(log(Double(k)))
         var chosen = [Int](repeating: 0, count: k)
         chosen[0] = random.nextInt(below: n)
-        var closest = (0..<n).map { row in
-            points.withRow(row) { a in points.withRow(chosen[0]) { b in squaredDistance(a, b) } }
-        }
-        var potential = closest.reduce(0, +)
-        for c in 1..<k {
-            var bestCandidate = -1, bestPotential = Double.infinity
-            var bestDistances: [Double] = []
-            for _ in 0..<trials {
-                let candidate = potential > 0 ? Self.sample(weights: closest, total: potential, random: &random) : random.nextInt(below: n)
-                var distances = closest
-                var sum = 0.0
-                points.withRow(candidate) { b in
-                    for row in 0..<n {
-                        let dist = points.withRow(row) { a in squaredDistance(a, b) }
-                        if dist < distances[row] { distances[row] = dist }
-                        sum += distances[row]
-                    }
-                }
-                if sum < bestPotential {
-                    bestCandidate = candidate
-                    bestPotential = sum
-                    bestDistances = distances
-                }
+        var closest = [Double](repeating: .infinity, count: n)
+        // Trial by trial, each point's distance to its nearest centre if that trial's candidate joined.
+        var trialDistances = [Double](repeating: 0, count: n * max(trials, 1))
+        var candidates = [Int](repeating: 0, count: trials)
+        var potentials = [Double](repeating: 0, count: trials)
+        let lanes = (trials + 7) / 8 * 8
+        var transposed = [Double](repeating: 0, count: d * lanes)
+        // Measures `rows` as candidates, keeping trial `keep`'s distances as everyone's nearest.
+        func measure(_ rows: [Int]) -> [Double] {
+            points.values.withUnsafeBufferPointer { all in
+                for (trial, row) in rows.enumerated() { for column in 0..<d { transposed[column * lanes + trial] = all[row * d + column] } }
+                kk_kmeans_seed_trials(
+                    all.baseAddress!, n, d, transposed, rows.count, lanes, closest, &trialDistances, &potentials)
             }
-            chosen[c] = bestCandidate
-            closest = bestDistances
-            potential = bestPotential
+            return Array(potentials.prefix(rows.count))
+        }
+        func keep(_ trial: Int) {
+            closest.withUnsafeMutableBufferPointer { near in
+                trialDistances.withUnsafeBufferPointer { out in near.baseAddress!.update(from: out.baseAddress! + trial * n, count: n) }
+            }
+        }
+        var potential = measure([chosen[0]])[0]
+        keep(0)
+        for c in 1..<k {
+            if potential > 0 {
+                Self.sample(weights: closest, total: potential, into: &candidates, random: &random)
+            } else {
+                for trial in 0..<trials { candidates[trial] = random.nextInt(below: n) }
+            }
+            let sums = measure(candidates)
+            // The lowest potential; on a tie, the earliest trial.
+            var best = 0
+            for trial in 1..<trials where sums[trial] < sums[best] { best = trial }
+            chosen[c] = candidates[best]
+            potential = sums[best]
+            keep(best)
         }
         var values = [Double]()
         values.reserveCapacity(k * d)
@@ -112,14 +125,26 @@ public struct KMeans: Sendable, Equatable {
         return PointMatrix(rows: k, columns: d, values: values)
     }
 
-    /// A row drawn with probability proportional to its weight.
-    static func sample(weights: [Double], total: Double, random: inout SeededGenerator) -> Int {
-        var target = random.nextUnit() * total
-        for (index, weight) in weights.enumerated() {
-            target -= weight
-            if target < 0 { return index }
+    /// `into.count` rows drawn independently with probability proportional to their weight, in one
+    /// pass over the weights (the draws sorted, each found where the running sum passes it).
+    static func sample(weights: [Double], total: Double, into drawn: inout [Int], random: inout SeededGenerator) {
+        let targets = drawn.indices.map { (target: random.nextUnit() * total, slot: $0) }.sorted { $0.target < $1.target }
+        var next = 0
+        var running = 0.0
+        for (index, weight) in weights.enumerated() where weight > 0 {
+            running += weight
+            while next < targets.count, targets[next].target < running {
+                drawn[targets[next].slot] = index
+                next += 1
+            }
+            if next == targets.count { return }
         }
-        return weights.lastIndex { $0 > 0 } ?? 0
+        // Rounding left a draw past the last sum: the last row that can be drawn.
+        let last = weights.lastIndex { $0 > 0 } ?? 0
+        while next < targets.count {
+            drawn[targets[next].slot] = last
+            next += 1
+        }
     }
 
     /// Lloyd's algorithm from `centroids`, with Hamerly's bounds: `upper` is at least a point's
@@ -136,83 +161,39 @@ public struct KMeans: Sendable, Equatable {
         var half = [Double](repeating: 0, count: k)
         var moves = [Double](repeating: 0, count: k)
         var iterations = 0
-        // The centres transposed (feature by feature, k padded to lanes of 8), so that a point's
-        // distances to all of them are computed eight at a time; each lane adds the same squares
-        // in the same order as `squaredDistance`, so the distances are the same to the last bit.
+        // The centres transposed (feature by feature, k padded to lanes of 8), so that the kernel
+        // measures a point against eight of them at a time.
         let lanes = (k + 7) / 8 * 8
-        let transposed = UnsafeMutablePointer<Double>.allocate(capacity: d * lanes)
-        transposed.initialize(repeating: 0, count: d * lanes)
-        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: lanes)
-        scratch.initialize(repeating: 0, count: lanes)
-        defer {
-            transposed.deallocate()
-            scratch.deallocate()
+        var transposed = [Double](repeating: 0, count: d * lanes)
+        func transpose() {
+            for cluster in 0..<k { for column in 0..<d { transposed[column * lanes + cluster] = centroids[cluster * d + column] } }
         }
         points.values.withUnsafeBufferPointer { all in
-            func row(_ index: Int) -> UnsafeBufferPointer<Double> { UnsafeBufferPointer(rebasing: all[(index * d)..<((index + 1) * d)]) }
+            let base = all.baseAddress!
             for iteration in 1...maxIterations {
                 iterations = iteration
-                for cluster in 0..<k { for column in 0..<d { transposed[column * lanes + cluster] = centroids[cluster * d + column] } }
-                centroids.withUnsafeBufferPointer { centres in
-                    func centre(_ cluster: Int) -> UnsafeBufferPointer<Double> {
-                        UnsafeBufferPointer(rebasing: centres[(cluster * d)..<((cluster + 1) * d)])
-                    }
-                    if iteration > 1 {
+                transpose()
+                if iteration > 1 {
+                    centroids.withUnsafeBufferPointer { centres in
                         for cluster in 0..<k {
                             var nearest = Double.infinity
-                            for other in 0..<k where other != cluster { nearest = min(nearest, squaredDistance(centre(cluster), centre(other))) }
+                            for other in 0..<k where other != cluster {
+                                nearest = min(nearest, squaredDistance(centres.baseAddress! + cluster * d, centres.baseAddress! + other * d, count: d))
+                            }
                             half[cluster] = k > 1 ? 0.5 * nearest.squareRoot() : .infinity
                         }
                     }
-                    for index in 0..<n {
-                        if iteration > 1 {
-                            let bound = max(half[labels[index]], lower[index])
-                            if upper[index] < bound { continue }
-                            upper[index] = squaredDistance(row(index), centre(labels[index])).squareRoot()
-                            if upper[index] < bound { continue }
-                        }
-                        let point = all.baseAddress! + index * d
-                        var block = 0
-                        while block < lanes {
-                            var sum = SIMD8<Double>()
-                            for column in 0..<d {
-                                let centresHere = UnsafeRawPointer(transposed + column * lanes + block).loadUnaligned(as: SIMD8<Double>.self)
-                                let delta = SIMD8<Double>(repeating: point[column]) - centresHere
-                                sum += delta * delta
-                            }
-                            UnsafeMutableRawPointer(scratch + block).storeBytes(of: sum, as: SIMD8<Double>.self)
-                            block += 8
-                        }
-                        var best = 0, bestDistance = Double.infinity, second = Double.infinity
-                        for cluster in 0..<k {
-                            let dist = scratch[cluster]
-                            if dist < bestDistance {
-                                second = bestDistance
-                                best = cluster
-                                bestDistance = dist
-                            } else if dist < second {
-                                second = dist
-                            }
-                        }
-                        labels[index] = best
-                        upper[index] = bestDistance.squareRoot()
-                        lower[index] = second.squareRoot()
-                    }
                 }
+                kk_kmeans_assign(base, n, d, centroids, transposed, k, lanes, half, &labels, &upper, &lower, iteration == 1 ? 1 : 0, nil)
                 var sums = [Double](repeating: 0, count: k * d)
                 var counts = [Int](repeating: 0, count: k)
-                for index in 0..<n {
-                    let label = labels[index]
-                    counts[label] += 1
-                    for column in 0..<d { sums[label * d + column] += all[index * d + column] }
-                }
+                kk_kmeans_sums(base, n, d, labels, &sums, &counts)
                 if counts.contains(0) {
                     // Exact distances for the rule below (rare: only when a cluster emptied).
                     var distances = [Double](repeating: 0, count: n)
                     centroids.withUnsafeBufferPointer { centres in
                         for index in 0..<n {
-                            distances[index] = squaredDistance(
-                                row(index), UnsafeBufferPointer(rebasing: centres[(labels[index] * d)..<((labels[index] + 1) * d)]))
+                            distances[index] = squaredDistance(base + index * d, centres.baseAddress! + labels[index] * d, count: d)
                         }
                     }
                     for cluster in 0..<k where counts[cluster] == 0 {
@@ -256,38 +237,18 @@ public struct KMeans: Sendable, Equatable {
                         secondMove = moves[cluster]
                     }
                 }
-                for index in 0..<n {
-                    upper[index] += moves[labels[index]]
-                    lower[index] -= labels[index] == largest ? secondMove : largestMove
-                }
+                kk_kmeans_move_bounds(n, labels, &upper, &lower, moves, largest, largestMove, secondMove)
             }
         }
+        // The final assignment and its exact squared distances: the inertia.
         var distances = [Double](repeating: 0, count: n)
-        assign(points, centroids: centroids, k: k, labels: &labels, distances: &distances)
+        transpose()
+        points.values.withUnsafeBufferPointer { all in
+            kk_kmeans_assign(all.baseAddress!, n, d, centroids, transposed, k, lanes, half, &labels, &upper, &lower, 1, &distances)
+        }
         return Result(
             centroids: PointMatrix(rows: k, columns: d, values: centroids), labels: labels, inertia: distances.reduce(0, +),
             iterations: iterations)
-    }
-
-    /// Each point's nearest centroid (the lowest index on a tie) and its squared distance.
-    static func assign(_ points: PointMatrix, centroids: [Double], k: Int, labels: inout [Int], distances: inout [Double]) {
-        let d = points.columns
-        centroids.withUnsafeBufferPointer { all in
-            for row in 0..<points.rows {
-                points.withRow(row) { a in
-                    var best = 0, bestDistance = Double.infinity
-                    for cluster in 0..<k {
-                        let dist = squaredDistance(a, UnsafeBufferPointer(rebasing: all[(cluster * d)..<((cluster + 1) * d)]))
-                        if dist < bestDistance {
-                            best = cluster
-                            bestDistance = dist
-                        }
-                    }
-                    labels[row] = best
-                    distances[row] = bestDistance
-                }
-            }
-        }
     }
 
     /// The nearest of `centroids` to one point: how a person's segment is re-evaluated when

@@ -65,3 +65,15 @@ func squaredDistance(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<
     }
     return sum
 }
+
+/// The same sum over two rows given by their first element: the inner loops of k-means, which
+/// walk raw memory rather than slicing buffers.
+@inline(__always)
+func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+    var sum = 0.0
+    for i in 0..<count {
+        let d = a[i] - b[i]
+        sum += d * d
+    }
+    return sum
+}
