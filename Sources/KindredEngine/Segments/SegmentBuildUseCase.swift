@@ -122,6 +122,8 @@ extension Engine {
         }
         var kReason: String?
         var k = options.k ?? 0
+        // `--k auto` with k-means fits every candidate: the chosen one's fit is kept.
+        var chosenFit: KMeans.Result?
         if options.algorithm != .dbscan, options.k == nil {
             let upper = min(options.maxAutoK, points.rows - 1)
             if upper >= 2 {
@@ -130,6 +132,7 @@ extension Engine {
                     seed: options.seed, threads: options.threads)
                 k = choice.k
                 kReason = choice.reason
+                chosenFit = choice.kMeans
             } else {
                 k = 1
                 kReason = "k = 1: too few people to compare"
@@ -147,7 +150,7 @@ extension Engine {
             segments: [], retired: 0, seconds: 0)
         switch options.algorithm {
         case .kmeans:
-            let fitted = KMeans(k: k, restarts: options.restarts, seed: options.seed, threads: options.threads).fit(points)
+            let fitted = chosenFit ?? KMeans(k: k, restarts: options.restarts, seed: options.seed, threads: options.threads).fit(points)
             labels = fitted.labels
             centroids = (0..<fitted.centroids.rows).map { row in (0..<points.columns).map { fitted.centroids[row, $0] } }
             report.inertia = fitted.inertia

@@ -13,6 +13,9 @@ public enum ClusterCount {
         public var criterion: Criterion
         /// Each candidate k with its score.
         public var scores: [Int: Double]
+        /// The silhouette criterion's k-means fit of the chosen k, so that a caller does not fit
+        /// it again (at a million people, one fit is seconds).
+        public var kMeans: KMeans.Result?
 
         /// "k = 4: silhouette 0.879 (k = 3: 0.743, k = 5: 0.731)".
         public var reason: String {
@@ -32,6 +35,7 @@ public enum ClusterCount {
     ) -> Choice {
         precondition(candidates.lowerBound >= 2 && candidates.upperBound <= points.rows, "2 <= k <= the number of points")
         var scores: [Int: Double] = [:]
+        var fits: [Int: KMeans.Result] = [:]
         let sample = Self.sample(points, limit: silhouetteSample, seed: seed)
         for k in candidates {
             switch criterion {
@@ -39,6 +43,7 @@ public enum ClusterCount {
                 let fitted = KMeans(k: k, restarts: restarts, seed: seed, threads: threads).fit(points)
                 let labels = sample.rows.map { fitted.labels[$0] }
                 scores[k] = ClusterQuality.silhouette(sample.matrix, labels: labels)
+                fits[k] = fitted
             case .bic:
                 scores[k] = GaussianMixture(k: k, restarts: max(1, restarts / 2), seed: seed).fit(points).bic
             }
@@ -46,7 +51,7 @@ public enum ClusterCount {
         let best = criterion == .silhouette ? scores.max { $0.value < $1.value }! : scores.min { $0.value < $1.value }!
         // The smallest k among equal scores, so that the choice does not depend on dictionary order.
         let k = scores.filter { $0.value == best.value }.keys.min()!
-        return Choice(k: k, criterion: criterion, scores: scores)
+        return Choice(k: k, criterion: criterion, scores: scores, kMeans: fits[k])
     }
 
     /// At most `limit` points, drawn without replacement by seed; all of them when there are few.
