@@ -93,25 +93,31 @@ public enum FeatureStore {
         categoryEvents: inout [String: Int], in db: Database
     ) throws -> [PersonSums] {
         let end = beforeDay ?? today + 1
-        // The person condition, with positional parameters for the statements bound through the C API.
-        var positionalPerson = ""
-        if userPK != nil {
-            positionalPerson = "AND d.user_pk = ?2"
-        } else if userPKs != nil {
-            // A list of people as one JSON parameter: read connections cannot make temporary tables.
-            positionalPerson = "AND d.user_pk IN (SELECT value FROM json_each(?2))"
+        // The person condition on a column, its parameter at `index`, and its one binding: the
+        // statements are bound through the C API, by position. A list of people is one JSON
+        // parameter: read connections cannot make temporary tables.
+        let peopleJSON = userPKs.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }
+        func personCondition(_ column: String, parameter index: Int) -> String {
+            if userPK != nil { return "AND \(column) = ?\(index)" }
+            if peopleJSON != nil { return "AND \(column) IN (SELECT value FROM json_each(?\(index)))" }
+            return ""
         }
+        func bindPeople(_ binder: inout FastStatement.Binder) {
+            if let userPK {
+                binder.bind(userPK)
+            } else if let peopleJSON {
+                binder.bind(peopleJSON)
+            }
+        }
+        let positionalPerson = personCondition("d.user_pk", parameter: 2)
         var result: [PersonSums] = []
         // Room for everyone up front: growing an array of a million large rows copies it again and again.
         let capacity = try userPKs?.count ?? (userPK == nil ? Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 : 1)
         result.reserveCapacity(capacity)
+        // The day statements: the end of the range, then the people.
         func bindPerson(_ binder: inout FastStatement.Binder) {
             binder.bind(end)
-            if let userPK {
-                binder.bind(userPK)
-            } else if let userPKs {
-                binder.bind("[" + userPKs.map(String.init).joined(separator: ",") + "]")
-            }
+            bindPeople(&binder)
         }
         // The days in key order (person, day), summed here: SQLite's 29 aggregates per group cost
         // several times more than reading the columns. The latest day's last event gives the
@@ -175,16 +181,10 @@ public enum FeatureStore {
         }
         if hasPerson { result.append(sums) }
         // Pseudonyms, merged in by key order (a lookup per day row would cost a search each).
-        let userCondition = userPK != nil ? "WHERE user_pk = ?1" : userPKs != nil ? "WHERE user_pk IN (SELECT value FROM json_each(?1))" : ""
-        binding = try FastStatement("SELECT user_pk, pseudonym FROM users \(userCondition) ORDER BY user_pk", in: db)
+        binding = try FastStatement(
+            "SELECT user_pk, pseudonym FROM users WHERE true \(personCondition("user_pk", parameter: 1)) ORDER BY user_pk", in: db)
         var next = 0
-        try binding.forEachRow(bind: { binder in
-            if let userPK {
-                binder.bind(userPK)
-            } else if let userPKs {
-                binder.bind("[" + userPKs.map(String.init).joined(separator: ",") + "]")
-            }
-        }) { row in
+        try binding.forEachRow(bind: bindPeople) { row in
             let pk = row.int64(0)
             while next < result.count, result[next].userPK < pk { next += 1 }
             if next < result.count, result[next].userPK == pk { result[next].pseudonym = row.text(1) ?? "" }
