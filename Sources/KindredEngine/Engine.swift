@@ -14,10 +14,13 @@ public final class Engine: Sendable {
     let experimentsCache: RunningExperimentsCache
     /// The segments with a serving strategy, likewise.
     let strategiesCache: SegmentStrategiesCache
+    /// The shop's re-ranking defaults, likewise.
+    let servingSettingsCache: FreshValueCache<ServingSettings>
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
-        experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil
+        experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil,
+        servingSettingsCache: FreshValueCache<ServingSettings>? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -25,6 +28,7 @@ public final class Engine: Sendable {
         self.servingCache = servingCache ?? ServingModelCache(database: database)
         self.experimentsCache = experimentsCache ?? RunningExperimentsCache()
         self.strategiesCache = strategiesCache ?? SegmentStrategiesCache()
+        self.servingSettingsCache = servingSettingsCache ?? FreshValueCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
@@ -32,7 +36,7 @@ public final class Engine: Sendable {
     public func acting(as actor: String) -> Engine {
         Engine(
             database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
-            strategiesCache: strategiesCache)
+            strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

@@ -74,6 +74,7 @@ public func buildApplication(
     RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
     ExperimentRoutes(engine: engine).add(to: reads)
     SegmentRoutes(engine: engine).addPerson(to: reads)
+    PreferenceRoutes(engine: engine, streams: streams, configuration: configuration).add(to: reads)
     // Server-sent events cannot set headers through EventSource: the token may come in the query.
     let streaming = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers, query: .token))
     RecommendationStreamRoutes(

@@ -22,6 +22,8 @@ enum RouteTable {
         ("GET", "/v1/kpis"),
         ("GET", "/v1/segments"),
         ("GET", "/v1/users/{id}/segments"),
+        ("GET", "/v1/users/{id}/preferences"),
+        ("POST", "/v1/users/{id}/preferences"),
         ("GET", "/v1/items/{id}/similar"),
         ("PUT", "/v1/items/{id}"),
         ("DELETE", "/v1/items/{id}"),

@@ -9,7 +9,7 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Train every algorithm on the past and measure it on the last days, beside popularity.",
         discussion: """
-            The test period is the last --test-days before the newest event; models train on everything before it. Under the discovery protocol (the default) an item is relevant when the user interacted with it in the test period but not before, and the user's earlier items are left out of the ranking; under --protocol all, repeat interactions count. Reports recall@k (hits / min(relevant, k)), precision@k, NDCG@k, HR@k, MAP@k, MRR, catalog coverage and novelty.
+            The test period is the last --test-days before the newest event; models train on everything before it. Under the discovery protocol (the default) an item is relevant when the user interacted with it in the test period but not before, and the user's earlier items are left out of the ranking; under --protocol all, repeat interactions count. Reports recall@k (hits / min(relevant, k)), precision@k, NDCG@k, HR@k, MAP@k, MRR, catalog coverage, novelty and intra-list diversity (the share of pairs in a list from different categories). Lists go through the re-ranking serving applies (the shop's serving.* settings, or --diversity and the caps), so that the cost of diversity is measured.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -40,6 +40,13 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Choose each algorithm's hyper-parameters on a validation split carved from the training period.")
     var tune = false
 
+    @Option(help: "Diversity trade-off 0-1 the lists get (default: the shop's serving.diversity, as serving uses).")
+    var diversity: Double?
+    @Option(help: "At most this many items of one category per list (0: no cap; default: serving.max_per_category).")
+    var maxPerCategory: Int?
+    @Option(help: "At most this many items of one brand per list (0: no cap; default: serving.max_per_brand).")
+    var maxPerBrand: Int?
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -52,6 +59,9 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--relevant: unknown event type '\(name)'")
         }
         _ = try learning.eventWeights()
+        do {
+            try RecommendationRequest.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
+        } catch { throw ValidationError(error.message) }
         do { _ = try specs() } catch let error as AlgorithmSpecError { throw ValidationError(error.description) }
     }
 
@@ -87,6 +97,9 @@ struct EvaluateCommand: ParsableCommand {
         options.threads = learning.threads
         options.seed = learning.seed
         options.tune = tune
+        options.diversity = diversity
+        options.maxPerCategory = maxPerCategory
+        options.maxPerBrand = maxPerBrand
         let report = try engine.evaluate(
             options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
         print(json ? try JSONOutput.encode(report) : EvaluationText.render(report))
@@ -106,9 +119,10 @@ enum EvaluationText {
             "protocol \(report.testProtocol); \(period); "
                 + "\(Grouped.int(report.trainUsers)) users, \(Grouped.int(report.items)) items, "
                 + "\(Grouped.int(report.trainInteractions)) training pairs; \(Grouped.int(report.evaluatedUsers)) users evaluated",
+            "re-ranking: \(report.reranking)",
             "",
         ]
-        let header = ["algorithm", "recall@\(k)", "prec@\(k)", "ndcg@\(k)", "hr@\(k)", "map@\(k)", "mrr", "coverage", "novelty", "fit s"]
+        let header = ["algorithm", "recall@\(k)", "prec@\(k)", "ndcg@\(k)", "hr@\(k)", "map@\(k)", "mrr", "coverage", "novelty", "ild", "fit s"]
         var rows = [header]
         let baseline = report.results.first { $0.algorithm == "popularity" }?.metrics.recall
         for result in report.results {
@@ -119,7 +133,7 @@ enum EvaluationText {
             }
             rows.append([
                 name, f(m.recall), f(m.precision), f(m.ndcg), f(m.hitRate), f(m.map), f(m.mrr), f(m.coverage),
-                String(format: "%.2f", m.novelty), String(format: "%.2f", result.fitSeconds),
+                String(format: "%.2f", m.novelty), m.intraListDiversity.map(f) ?? "-", String(format: "%.2f", result.fitSeconds),
             ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }

@@ -23,12 +23,19 @@ struct RecommendCommand: ParsableCommand {
     @Option(help: "Device class (desktop, mobile, tablet, ...).") var device: String?
     @Option(help: "Country, for the non-personalized ranking.") var country: String?
     @Option(help: "Local hour 0-23.") var hour: Int?
+    @Option(help: "Diversity trade-off 0-1 for this list (1 ranks by relevance alone; default: the shop's serving.diversity).")
+    var diversity: Double?
+    @Option(help: "At most this many items of one category (0: no cap; default: serving.max_per_category).") var maxPerCategory: Int?
+    @Option(help: "At most this many items of one brand (0: no cap; default: serving.max_per_brand).") var maxPerBrand: Int?
     @Flag(help: "Print as JSON.") var json = false
 
     func validate() throws {
         do { try RecommendationRequest.check(k: k) } catch { throw ValidationError(error.message) }
         if let hour, !(0...23).contains(hour) { throw ValidationError("--hour must be 0-23") }
         if let minPrice, let maxPrice, minPrice > maxPrice { throw ValidationError("--min-price is above --max-price") }
+        do {
+            try RecommendationRequest.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
+        } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
@@ -43,6 +50,9 @@ struct RecommendCommand: ParsableCommand {
         request.device = device
         request.country = country
         request.hour = hour
+        request.diversity = diversity
+        request.maxPerCategory = maxPerCategory
+        request.maxPerBrand = maxPerBrand
         let response = try Engine.open(at: global.location).recommend(request)
         print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
     }

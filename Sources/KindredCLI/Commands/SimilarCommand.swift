@@ -7,6 +7,7 @@ struct SimilarCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The item's id.") var item: String
     @Option(name: [.customShort("k"), .customLong("k")], help: "How many items.") var k = 10
+    @Option(help: "A person (the shop's id) whose \"not interested\" applies to the list.") var user: String?
     @Flag(help: "Print as JSON.") var json = false
 
     func validate() throws {
@@ -14,7 +15,7 @@ struct SimilarCommand: ParsableCommand {
     }
 
     func run() throws {
-        let response = try Engine.open(at: global.location).similarItems(to: item, k: k)
+        let response = try Engine.open(at: global.location).similarItems(to: item, k: k, userID: user)
         print(json ? try JSONOutput.encode(response) : RecommendationText.render(response))
     }
 }

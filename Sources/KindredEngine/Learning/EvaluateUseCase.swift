@@ -25,6 +25,10 @@ public struct EvaluationOptions: Sendable {
     /// Choose each algorithm's hyper-parameters on a validation split carved from the end of
     /// the training period (never the test period), then score the choice on the test period.
     public var tune = false
+    /// The re-ranking stages lists get (nil: the shop's `serving.*` settings, as serving uses).
+    public var diversity: Double?
+    public var maxPerCategory: Int?
+    public var maxPerBrand: Int?
 
     public init() {}
 }
@@ -49,6 +53,8 @@ public struct EvaluationReport: Sendable, Codable {
     public var items: Int
     public var trainInteractions: Int
     public var evaluatedUsers: Int
+    /// The re-ranking the lists went through, as serving would apply it ("none" without).
+    public var reranking: String = "none"
     public var results: [Result]
 }
 
@@ -153,6 +159,16 @@ extension Engine {
                 file: database.path,
                 message: "nothing to evaluate: \(split.note ?? "no one has a relevant event and earlier history") (try --relevant with more event types, or --test-days)")
         }
+        let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
+        let settings = ServingSettings(
+            diversity: options.diversity ?? shop.diversity, maxPerCategory: options.maxPerCategory ?? shop.maxPerCategory,
+            maxPerBrand: options.maxPerBrand ?? shop.maxPerBrand)
+        let groups = ItemGroups(data)
+        func stages(_ model: any RecommenderModel) -> EvaluationStages {
+            EvaluationStages(
+                rerankers: ServingPipeline.rerankers(settings: settings, groups: groups, similarity: groups.similarity(for: model)),
+                similarity: GroupSimilarity(groups: groups.categories))
+        }
         // The tuning split lives entirely before the test cut.
         let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, endMs: split.cutMs) : nil
         var results: [EvaluationReport.Result] = []
@@ -162,7 +178,8 @@ extension Engine {
                 for candidate in TuningGrid.candidates(for: spec) {
                     progress("tuning \(candidate.name) \(candidate.parameters)")
                     let model = try candidate.make(threads: options.threads, seed: options.seed).fit(tuningSplit.evaluation.train)
-                    let metrics = Evaluator.evaluate(model, on: tuningSplit.evaluation, k: options.k, threads: options.threads)
+                    let metrics = Evaluator.evaluate(
+                        model, on: tuningSplit.evaluation, k: options.k, threads: options.threads, stages: stages(model))
                     if best == nil || (metrics.ndcg, metrics.recall) > (best!.1.ndcg, best!.1.recall) { best = (candidate, metrics) }
                 }
                 spec = best!.0
@@ -172,12 +189,12 @@ extension Engine {
             let started = WallClock.monotonicSeconds()
             let model = algorithm.fit(split.evaluation.train)
             let seconds = WallClock.monotonicSeconds() - started
-            let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads)
+            let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads, stages: stages(model))
             results.append(.init(algorithm: spec.name, parameters: algorithm.hyperparameters, metrics: metrics, fitSeconds: seconds))
         }
         let train = split.evaluation.train
         return EvaluationReport(
             testProtocol: options.testProtocol.rawValue, split: split.method, splitNote: split.note, cutMs: split.cutMs, trainUsers: data.userPKs.count, items: train.items,
-            trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count, results: results)
+            trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count, reranking: settings.description, results: results)
     }
 }

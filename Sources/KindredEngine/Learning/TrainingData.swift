@@ -44,22 +44,25 @@ public struct TrainingData: Sendable {
     public static func load(from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool) throws
         -> TrainingData
     {
-        let (columns, catalog, consent, pseudonyms) = try database.writer.read { db in
+        let (columns, catalog, consent, pseudonyms, notInterested) = try database.writer.read { db in
             (
                 try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db),
-                try ConsentFilter.read(purpose: "personalization", in: db), try ProfileStore.pseudonyms(in: db)
+                try ConsentFilter.read(purpose: "personalization", in: db), try ProfileStore.pseudonyms(in: db),
+                try PreferenceStore.notInterestedItemPKs(in: db)
             )
         }
         return TrainingData(
             columns: columns, catalog: catalog, includeAnonymousSessions: includeAnonymousSessions, includes: consent.allows,
-            pseudonyms: pseudonyms)
+            pseudonyms: pseudonyms, notInterested: notInterested)
     }
 
     /// `includes` says whose events may be learnt from: people without personalization
-    /// consent contribute nothing, neither as themselves nor as anonymous rows.
+    /// consent contribute nothing, neither as themselves nor as anonymous rows. `notInterested`
+    /// (person -> item keys) is negative feedback the implicit models can take: what a person
+    /// said they do not want leaves their row, so that it no longer pulls them toward it.
     init(
         columns: EventColumns, catalog: CatalogSnapshot, includeAnonymousSessions: Bool, includes: (Int64) -> Bool = { _ in true },
-        pseudonyms: [Int64: String] = [:]
+        pseudonyms: [Int64: String] = [:], notInterested: [Int64: Set<Int64>] = [:]
     ) {
         self.catalog = catalog
         var itemIndex: [Int64: Int32] = [:]
@@ -74,6 +77,7 @@ public struct TrainingData: Sendable {
             let user: Int32
             if columns.userPKs[index] != 0 {
                 guard let row = userIndex[columns.userPKs[index]] else { continue }
+                if let unwanted = notInterested[columns.userPKs[index]], unwanted.contains(columns.itemPKs[index]) { continue }
                 user = row
             } else if includeAnonymousSessions, columns.anonymousSessions[index] > 0 {
                 user = Int32(userPKs.count) + columns.anonymousSessions[index] - 1

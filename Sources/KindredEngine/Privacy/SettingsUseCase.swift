@@ -36,6 +36,16 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a number of seconds, 0...86400 (0 stops the server's segment updates)")
             }
             return String(seconds)
+        case "serving.diversity":
+            guard let lambda = Double(value), (0...1).contains(lambda) else {
+                throw Invalid(description: "\(key): a trade-off 0...1 (1 ranks by relevance alone; lower values favour variety)")
+            }
+            return String(lambda)
+        case "serving.max_per_category", "serving.max_per_brand":
+            guard let cap = Int(value), (0...1000).contains(cap) else {
+                throw Invalid(description: "\(key): a number of items, 0...1000 (0: no cap)")
+            }
+            return String(cap)
         case "models.activation_margin":
             guard let margin = Double(value), (0...1).contains(margin) else { throw Invalid(description: "\(key): a fraction, 0...1") }
             return String(margin)
@@ -44,7 +54,7 @@ public enum ShopSetting {
                 purposes.map { "consent.\($0)" } + [
                     "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
                     "segments.refresh_seconds",
-                ]
+                ] + ServingSettings.keys
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
         }
     }
@@ -62,7 +72,7 @@ extension Engine {
                 "retention.events_days": String(Retention.defaultEventsDays),
                 "models.activation_margin": "0.05",
                 "segments.refresh_seconds": "60",
-            ]
+            ].merging(ServingSettings.defaults) { first, _ in first }
             for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
             let keys = Set(stored.keys).union(defaults.keys).sorted()
             return keys.map { key in (key, stored[key] ?? defaults[key]!, stored[key] == nil) }
@@ -71,7 +81,8 @@ extension Engine {
 
     /// Changes a setting after checking it; recorded in the audit log.
     public func setSetting(_ key: String, to value: String) throws -> String {
-        try database.writer.write { db in
+        defer { servingSettingsCache.invalidate() }
+        return try database.writer.write { db in
             let purposes = try ConsentSettings.purposes(in: db)
             let stored: String
             do {

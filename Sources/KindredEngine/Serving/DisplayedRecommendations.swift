@@ -13,6 +13,7 @@ extension Engine {
     public func recommendForDisplay(_ request: RecommendationRequest, caller: Caller = .owner) throws -> (
         RecommendationResponse, ImpressionRecord
     ) {
+        try request.check()
         var request = request
         if let userID = request.userID, !caller.mayAct(for: userID) {
             guard caller.tokenUserID == nil else { throw RequestProblem.tokenMismatch }
@@ -36,9 +37,18 @@ extension Engine {
         return displayed
     }
 
-    /// Similar items as the API serves them, likewise logged.
-    public func similarItemsForDisplay(to itemID: String, k: Int) throws -> (RecommendationResponse, ImpressionRecord) {
-        shown(try similarItems(to: itemID, k: k), surface: .similar, userPK: nil, anchorItemID: itemID)
+    /// Similar items as the API serves them, likewise logged. A person named (who the caller
+    /// may act for) does not see what they are not interested in; one the caller may not act
+    /// for is ignored, so that the list cannot reveal their preferences.
+    public func similarItemsForDisplay(to itemID: String, k: Int, userID: String? = nil, caller: Caller = .owner) throws -> (
+        RecommendationResponse, ImpressionRecord
+    ) {
+        var person = userID
+        if let userID, !caller.mayAct(for: userID) {
+            guard caller.tokenUserID == nil else { throw RequestProblem.tokenMismatch }
+            person = nil
+        }
+        return shown(try similarItems(to: itemID, k: k, userID: person), surface: .similar, userPK: nil, anchorItemID: itemID)
     }
 
     private func shown(

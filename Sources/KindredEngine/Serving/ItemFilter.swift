@@ -1,5 +1,6 @@
-/// The business rules of a request, checked per candidate item while selecting the top k, on
-/// the serving model's flat per-item arrays (categories are matched once per request).
+/// The filter stage: the business rules of a request and the person's "not interested",
+/// checked per candidate item while selecting the top k, on the serving model's flat per-item
+/// arrays (categories are matched once per request).
 struct ItemFilter {
     private let serving: ServingModel
     private let minPrice: Double
@@ -9,8 +10,10 @@ struct ItemFilter {
     /// Per category number: allowed or not; nil when the request has no category rules.
     private let allowedCategories: [Bool]?
     private let excluded: Set<Int32>
+    private let preferences: ServingPreferences
 
-    init(request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>) {
+    init(request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>, preferences: ServingPreferences = .init()) {
+        self.preferences = preferences
         self.serving = serving
         minPrice = request.minPrice ?? -.infinity
         maxPrice = request.maxPrice ?? .infinity
@@ -48,6 +51,7 @@ struct ItemFilter {
             guard category >= 0, allowedCategories[Int(category)] else { return false }
         }
         if serving.catalogRow[item] == nil { return false }
+        if !preferences.isEmpty, preferences.excludes(item, serving: serving) { return false }
         return excluded.isEmpty || !excluded.contains(Int32(item))
     }
 }

@@ -9,42 +9,32 @@ enum NonPersonalizedRanking {
     /// list to lead and for device and daypart lists to reorder the rest.
     static let contextWeights: [(prefix: String, weight: Float)] = [("country", 2), ("device", 0.6), ("daypart", 0.4)]
 
-    /// The request-independent scores, computed once per model: half popularity and half
-    /// trending, each scaled to its maximum; an item is "trending" when it is among the 50 most
-    /// trending and more trending than popular.
-    static func base(popularity: [Float], trending: [Float], count: Int) -> (scores: [Float], isTrending: [Bool]) {
-        let popularityMax = max(popularity.max() ?? 0, 1e-9)
-        let trendingMax = max(trending.max() ?? 0, 1e-9)
-        let trendingTop = Set(TopK.select(trending, k: 50).map(\.item))
-        var scores = [Float](repeating: 0, count: count)
-        var isTrending = [Bool](repeating: false, count: count)
-        for index in 0..<count {
-            let popular = index < popularity.count ? popularity[index] / popularityMax : 0
-            let recent = index < trending.count ? trending[index] / trendingMax : 0
-            scores[index] = 0.5 * popular + 0.5 * recent
-            isTrending[index] = trendingTop.contains(index) && recent > popular
-        }
-        return (scores, isTrending)
-    }
-
-    /// Fills `scores` for a request and returns the reasons of the items its context lifted;
-    /// every other item's reason is `reason(for:)`.
-    static func fill(_ scores: inout [Float], serving: ServingModel, request: RecommendationRequest) -> [Int: String] {
+    /// Fills `scores` for a request: the base, lifted by the request's context lists.
+    static func fill(_ scores: inout [Float], serving: ServingModel, request: RecommendationRequest) {
         scores = serving.nonPersonalizedBase
-        var reasons: [Int: String] = [:]
-        var strongest: [Int: Float] = [:]
-        for (key, label, weight) in contexts(of: request) {
+        for (key, _, weight) in contexts(of: request) {
             guard let list = serving.popularByContext[key] else { continue }
             for (rank, item) in list.enumerated() where Int(item) < scores.count {
-                let boost = weight * (1 + Float(list.count - rank) / Float(list.count))
-                scores[Int(item)] += boost
-                if boost > strongest[Int(item), default: 0] {
-                    strongest[Int(item)] = boost
-                    reasons[Int(item)] = label
-                }
+                scores[Int(item)] += weight * (1 + Float(list.count - rank) / Float(list.count))
             }
         }
-        return reasons
+    }
+
+    /// Why the non-personalized ranking placed an item: the context list that lifted it most,
+    /// or else trending or popular. Asked only for the items shown, so that the ranking itself
+    /// builds no reasons.
+    static func reason(for item: Int, serving: ServingModel, request: RecommendationRequest) -> String {
+        var strongest: Float = 0
+        var label: String?
+        for (key, text, weight) in contexts(of: request) {
+            guard let list = serving.popularByContext[key], let rank = list.firstIndex(of: Int32(item)) else { continue }
+            let boost = weight * (1 + Float(list.count - rank) / Float(list.count))
+            if boost > strongest {
+                strongest = boost
+                label = text
+            }
+        }
+        return label ?? reason(for: item, serving: serving)
     }
 
     /// The reason of an item the context did not lift.

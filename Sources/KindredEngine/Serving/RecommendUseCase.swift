@@ -34,6 +34,32 @@ public struct RecommendationRequest: Sendable {
     public var device: String?
     public var country: String?
     public var hour: Int?
+    /// Re-ranking for this list, over the shop's settings: the diversity trade-off (1 ranks by
+    /// relevance alone) and the most items one category or brand may hold (0: no cap).
+    public var diversity: Double?
+    public var maxPerCategory: Int?
+    public var maxPerBrand: Int?
+
+    /// The one check of the re-ranking fields, shared by the command line and the API.
+    public static func check(diversity: Double?, maxPerCategory: Int?, maxPerBrand: Int?) throws(RequestProblem) {
+        if let diversity, !(0...1).contains(diversity) {
+            throw RequestProblem(
+                .invalid, code: "invalid_parameter", message: "diversity must be from 0 to 1, not \(diversity)", field: "diversity")
+        }
+        for (field, cap) in [("max_per_category", maxPerCategory), ("max_per_brand", maxPerBrand)] {
+            if let cap, !(0...1000).contains(cap) {
+                throw RequestProblem(
+                    .invalid, code: "invalid_parameter", message: "\(field) must be a whole number from 0 to 1000, not \(cap)",
+                    field: field)
+            }
+        }
+    }
+
+    /// Every check of a request's fields.
+    public func check() throws(RequestProblem) {
+        try Self.check(k: k)
+        try Self.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
+    }
 
     public init(userID: String? = nil, k: Int = 10) {
         self.userID = userID
@@ -71,7 +97,7 @@ extension Engine {
     /// ranking (popular in their country, trending, popular), never an error. A person whose
     /// events arrived after training is folded in from their current history.
     public func recommend(_ request: RecommendationRequest) throws -> RecommendationResponse {
-        try RecommendationRequest.check(k: request.k)
+        try request.check()
         return try recommend(request, userPK: nil, pseudonym: request.userID.map(database.pseudonymizer.pseudonym(of:))).response
     }
 
@@ -85,85 +111,66 @@ extension Engine {
     ) {
         // One read transaction: who the person is, their consent, the active model (cached)
         // and the events newer than it; the rest of their history is in the model's memory.
-        let (loaded, newEvents, consent, resolvedPK) = try database.writer.read {
-            db -> (ServingModel?, EventColumns?, ServingConsent, Int64?) in
+        let (loaded, newEvents, consent, resolvedPK, stated) = try database.writer.read {
+            db -> (ServingModel?, EventColumns?, ServingConsent, Int64?, [PreferenceStore.Preference]) in
             let userPK = try knownPK ?? pseudonym.flatMap { try ServingQueries.userPK(pseudonym: $0, in: db) }
             let consent = try ServingConsent.read(userPK: userPK, in: db)
+            // What the person said about what they are shown holds with or without consent to
+            // personalization: it is their instruction, not something learnt about them.
+            let stated = try userPK.map { try PreferenceStore.of(userPK: $0, in: db) } ?? []
             // An experiment's variant may serve another version; until it is loaded, the active one.
             let chosen = try version.flatMap { try servingCache.model(version: $0, in: db) }
-            guard let serving = try chosen ?? servingCache.model(in: db) else { return (nil, nil, consent, userPK) }
+            guard let serving = try chosen ?? servingCache.model(in: db) else { return (nil, nil, consent, userPK, stated) }
             // Without personalization consent: no history, no fold-in, no vector.
             let personal = consent.personalization && !(userPK.map(serving.isDropped) ?? true)
-            let events =
-                try personal ? userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: serving.record.dataToMs, in: db) } : nil
-            return (serving, events, ServingConsent(personalization: personal, analytics: consent.analytics), userPK)
+            // A person whose preferences reshape their history is read whole and folded in afresh.
+            let after = ServingPreferences(stated, serving: serving).reshapesHistory ? nil : serving.record.dataToMs
+            let events = try personal ? userPK.map { try EventColumnsReader.read(userPK: $0, afterMs: after, in: db) } : nil
+            return (serving, events, ServingConsent(personalization: personal, analytics: consent.analytics), userPK, stated)
         }
         let loggedUserPK = consent.analytics ? resolvedPK : nil
         guard let serving = loaded else {
-            return (try RecommendationFallback.withoutModel(request, database: database), loggedUserPK)
+            return (try RecommendationFallback.withoutModel(request, database: database, userPK: stated.isEmpty ? nil : resolvedPK), loggedUserPK)
         }
         let userPK = consent.personalization ? resolvedPK : nil
-        let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving)
+        let preferences = ServingPreferences(stated, serving: serving)
+        let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving, preferences: preferences)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
-        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased)
-        var reasons: [Int: String] = [:]
-        var top: [ScoredItem]
-        var backfilled = Set<Int>()
-        if personalized {
-            let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
-            let user = history.hasNewEvents ? nil : knownRow
-            if let ranking = serving.model as? any CandidateRanking {
-                top = ranking.top(user: user, history: history.vector, count: request.k) {
-                    filter.allows($0)
-                }
-            } else {
-                var scores = [Float](repeating: 0, count: serving.itemCount)
-                serving.model.score(user: user, history: history.vector, into: &scores)
-                top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
-            }
-            // Neighbour models score 0 where they have no evidence: fill those slots from the
-            // non-personalized ranking rather than with arbitrary items.
-            if !(serving.model is any CandidateRanking) {
-                top = top.filter { $0.score > 0 }
-                if top.count < request.k {
-                    var scores = [Float](repeating: 0, count: serving.itemCount)
-                    reasons = NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
-                    let chosen = Set(top.map(\.item))
-                    let fill = scores.withUnsafeBufferPointer {
-                        TopK.select($0, k: request.k - top.count) { !chosen.contains($0) && filter.allows($0) }
-                    }
-                    backfilled = Set(fill.map(\.item))
-                    top += fill.map { ScoredItem(item: $0.item, score: 0) }
-                }
-            }
-        } else {
-            var scores = [Float](repeating: 0, count: serving.itemCount)
-            reasons = NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
-            top = scores.withUnsafeBufferPointer { TopK.select($0, k: request.k) { filter.allows($0) } }
+        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased, preferences: preferences)
+        let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
+        let query = RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector)
+        let settings = try servingSettingsCache.value(nowMs: clock.now()) {
+            try database.writer.read { db in try ServingSettings.read(in: db) }
         }
-        let items = top.map { scored -> Recommendation in
-            let row = serving.catalogRow[scored.item]
+        let pipeline = ServingPipeline(
+            request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences)
+        let items = pipeline.run(count: request.k, filter: filter).map { ranked -> Recommendation in
             let reason =
-                personalized && !backfilled.contains(scored.item)
-                ? history.reason(for: scored.item, model: serving.model, serving: serving)
-                : reasons[scored.item] ?? NonPersonalizedRanking.reason(for: scored.item, serving: serving)
-            return Recommendation(
-                itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
-                title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
-                price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: reason)
+                switch ranked.source {
+                case "model": history.reason(for: ranked.item, model: serving.model, serving: serving)
+                case "more_like_this": "more like what you asked for"
+                default: NonPersonalizedRanking.reason(for: ranked.item, serving: serving, request: request)
+                }
+            return serving.recommendation(item: ranked.item, score: ranked.score, reason: reason)
         }
         let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
         return (response, loggedUserPK)
     }
 
-    /// Items like a given one, by the active model's notion of similarity.
-    public func similarItems(to itemID: String, k: Int) throws -> RecommendationResponse {
+    /// Items like a given one, by the active model's notion of similarity. For a named person,
+    /// what their "not interested" covers is left out.
+    public func similarItems(to itemID: String, k: Int, userID: String? = nil) throws -> RecommendationResponse {
         try RecommendationRequest.check(k: k)
+        let pseudonym = userID.map(database.pseudonymizer.pseudonym(of:))
         // One read: the model, and the catalog as it is now rather than as the loaded model
         // last saw it, so that an item just taken out is gone at once.
-        let (loaded, removed) = try database.writer.read { db in
-            (try servingCache.model(in: db), try CatalogItemStore.isRemoved(itemID: itemID, in: db))
+        let (loaded, removed, stated) = try database.writer.read { db in
+            let userPK = try pseudonym.flatMap { try ServingQueries.userPK(pseudonym: $0, in: db) }
+            return (
+                try servingCache.model(in: db), try CatalogItemStore.isRemoved(itemID: itemID, in: db),
+                try userPK.map { try PreferenceStore.of(userPK: $0, in: db) } ?? []
+            )
         }
         guard let serving = loaded else {
             throw RequestProblem(.unavailable, code: "no_model", message: "no active model; train one with `kindred train`")
@@ -172,15 +179,12 @@ extension Engine {
             throw RequestProblem(.notFound, code: "unknown_item", message: "unknown item '\(itemID)'", field: "item_id")
         }
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
+        let preferences = ServingPreferences(stated, serving: serving)
         // Out-of-stock items are not offered; ask for spare candidates to fill their places.
-        let similar = Array(serving.model.similarItems(to: Int(index), count: k * 2 + 10).filter { serving.itemInStock[$0.item] }.prefix(k))
-        let items = similar.map { scored -> Recommendation in
-            let row = serving.catalogRow[scored.item]
-            return Recommendation(
-                itemID: row.map { serving.catalog.itemIDs[$0] } ?? String(serving.itemPKs[scored.item]),
-                title: row.flatMap { serving.catalog.titles[$0] }, category: row.flatMap { serving.catalog.categories[$0] },
-                price: row.flatMap { serving.catalog.prices[$0] }, score: scored.score, reason: "similar to \(title)")
-        }
+        let similar = serving.model.similarItems(to: Int(index), count: k * 2 + 10)
+            .filter { serving.itemInStock[$0.item] && (preferences.isEmpty || !preferences.excludes($0.item, serving: serving)) }
+            .prefix(k)
+        let items = similar.map { serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(title)") }
         return RecommendationResponse(
             items: items, personalized: false, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
     }

@@ -2,8 +2,10 @@ import KindredStore
 
 /// Before any model is trained: the most interacted-with catalog items.
 enum RecommendationFallback {
-    static func withoutModel(_ request: RecommendationRequest, database: KindredDatabase) throws -> RecommendationResponse {
-        let rows = try database.writer.read { db in try PopularItems.top(limit: request.k, inStockOnly: request.inStockOnly, in: db) }
+    static func withoutModel(_ request: RecommendationRequest, database: KindredDatabase, userPK: Int64?) throws -> RecommendationResponse {
+        let rows = try database.writer.read { db in
+            try PopularItems.top(limit: request.k, inStockOnly: request.inStockOnly, excludingPreferencesOf: userPK, in: db)
+        }
         return RecommendationResponse(
             items: rows.map {
                 Recommendation(

@@ -37,6 +37,12 @@ public final class ServingModel: @unchecked Sendable {
     let itemPrice: [Double]
     let itemCategory: [Int32]
     let categoryNames: [String]
+    /// Brand number per model item (-1 for none) into `brandNames`, lower-cased.
+    let itemBrand: [Int32]
+    let brandNames: [String]
+    /// What diversity re-ranking measures likeness by: the model's item vectors where it has
+    /// them, otherwise a shared category.
+    let similarity: any ItemSimilarity
     /// People whose vectors and histories serving must not use: those who withdrew
     /// personalization consent or were forgotten after the model was trained. The one part of
     /// a loaded model that changes, under its own lock.
@@ -66,7 +72,7 @@ public final class ServingModel: @unchecked Sendable {
         var byID: [String: Int32] = [:]
         for (index, row) in catalogRow.enumerated() { if let row { byID[catalog.itemIDs[row]] = Int32(index) } }
         itemIndexByID = byID
-        (nonPersonalizedBase, isTrending) = NonPersonalizedRanking.base(popularity: popularity, trending: trending, count: itemPKs.count)
+        (nonPersonalizedBase, isTrending) = PopularityBlend.base(popularity: popularity, trending: trending, count: itemPKs.count)
         var byContext: [String: [Int32]] = [:]
         if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_context", in: db),
             let object = try JSONSerialization.jsonObject(with: data) as? [String: [NSNumber]]
@@ -76,9 +82,13 @@ public final class ServingModel: @unchecked Sendable {
         popularByContext = byContext
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
+        let snapshot = catalog
+        (itemBrand, brandNames) = ItemGroups.numbered(catalogRow.map { $0.flatMap { snapshot.brands[$0] } })
+        similarity = ItemEmbeddings.similarity(of: model) ?? GroupSimilarity(groups: itemCategory)
         let consent = try ConsentFilter.read(purpose: "personalization", in: db)
         (histories, purchases, historyRow) = try Self.histories(
-            through: record, itemIndex: index, weights: weights, includes: consent.allows, in: db)
+            through: record, itemIndex: index, weights: weights, includes: consent.allows,
+            notInterested: try PreferenceStore.notInterestedItemPKs(in: db), in: db)
         droppedUsers = Set(userIndex.keys.filter { !consent.allows($0) })
     }
 
@@ -92,24 +102,16 @@ public final class ServingModel: @unchecked Sendable {
     }
 
     private static func flatCatalog(_ catalog: CatalogSnapshot, rows: [Int?]) -> ([Bool], [Double], [Int32], [String]) {
-        var categories: [String: Int32] = [:]
-        var names: [String] = []
         let inStock = rows.map { $0.map { catalog.inStock[$0] } ?? false }
         let prices = rows.map { $0.flatMap { catalog.prices[$0] } ?? .nan }
-        let numbers = rows.map { row -> Int32 in
-            guard let row, let category = catalog.categories[row]?.lowercased() else { return -1 }
-            if let known = categories[category] { return known }
-            names.append(category)
-            categories[category] = Int32(names.count - 1)
-            return Int32(names.count - 1)
-        }
+        let (numbers, names) = ItemGroups.numbered(rows.map { $0.flatMap { catalog.categories[$0] } })
         return (inStock, prices, numbers, names)
     }
 
     /// Rebuilds the training-time user x item weights and net purchases.
     private static func histories(
         through record: ModelVersionRecord, itemIndex: [Int64: Int32], weights: EventWeights, includes: (Int64) -> Bool,
-        in db: StoreConnection
+        notInterested: [Int64: Set<Int64>], in db: StoreConnection
     ) throws -> (SparseMatrix, SparseMatrix, [Int64: Int32]) {
         let columns = try EventColumnsReader.read(in: db, throughEventPK: record.dataMaxEventPK ?? 0)
         var rows: [Int64: Int32] = [:]
@@ -126,7 +128,9 @@ public final class ServingModel: @unchecked Sendable {
                     return next
                 }()
             let kind = TrainingData.kindOfType[Int(columns.typeCodes[index])]
-            let w =
+            // As training left it out (purchases still count as bought, for the filter).
+            let unwanted = notInterested[columns.userPKs[index]]?.contains(columns.itemPKs[index]) ?? false
+            let w = unwanted ? 0 :
                 weights.weight(kind, value: columns.values[index]) * weights.decay(at: columns.timestamps[index], referenceTime: reference)
             if w != 0 { weighted.append((row, item, w)) }
             if kind == .purchase { bought.append((row, item, 1)) }
@@ -139,4 +143,13 @@ public final class ServingModel: @unchecked Sendable {
     }
 
     var itemCount: Int { itemPKs.count }
+
+    /// The explanation stage's output for one item: the catalog's words for it, its score and
+    /// why it is there.
+    func recommendation(item: Int, score: Float, reason: String) -> Recommendation {
+        let row = catalogRow[item]
+        return Recommendation(
+            itemID: row.map { catalog.itemIDs[$0] } ?? String(itemPKs[item]), title: row.flatMap { catalog.titles[$0] },
+            category: row.flatMap { catalog.categories[$0] }, price: row.flatMap { catalog.prices[$0] }, score: score, reason: reason)
+    }
 }

@@ -19,15 +19,20 @@ struct UserHistory {
     /// heaviest), which bounds the cost for people with thousands of events.
     static let explanationCandidates = 200
 
-    init(userPK: Int64?, newEvents: EventColumns?, serving: ServingModel) {
-        let pastRow = userPK.flatMap { serving.historyRow[$0] }.map(Int.init)
+    /// `newEvents` are the events after training, or with `preferences.reshapesHistory` every
+    /// event of the person: then nothing comes from the model's memory, the items they are not
+    /// interested in and the kinds they turned off as reasons count for nothing, and the query
+    /// folds them in afresh.
+    init(userPK: Int64?, newEvents: EventColumns?, serving: ServingModel, preferences: ServingPreferences = .init()) {
+        let rebuilt = preferences.reshapesHistory
+        let pastRow = rebuilt ? nil : userPK.flatMap { serving.historyRow[$0] }.map(Int.init)
         if let pastRow {
             for item in serving.purchases.row(pastRow).columns {
                 purchased.insert(item)
                 strongest[item] = .purchase
             }
         }
-        guard let newEvents, newEvents.count > 0 else {
+        guard let newEvents, newEvents.count > 0 || rebuilt else {
             // Nothing since training: the stored row is the vector already (ascending items,
             // positive weights), and copying it costs a fraction of a merge through a dictionary,
             // which mattered for the people with the longest histories (the latency tail).
@@ -47,11 +52,12 @@ struct UserHistory {
         for index in 0..<newEvents.count {
             guard let item = serving.itemIndex[newEvents.itemPKs[index]] else { continue }
             let kind = TrainingData.kindOfType[Int(newEvents.typeCodes[index])]
+            if kind == .purchase { purchased.insert(item) }
+            if kind == .return { purchased.remove(item) }
+            if rebuilt, preferences.ignoredKinds.contains(kind) || preferences.excludes(Int(item), serving: serving) { continue }
             weights[item, default: 0] +=
                 serving.weights.weight(kind, value: newEvents.values[index])
                 * serving.weights.decay(at: newEvents.timestamps[index], referenceTime: reference)
-            if kind == .purchase { purchased.insert(item) }
-            if kind == .return { purchased.remove(item) }
             if let rank = Self.strength[kind], rank > (strongest[item].flatMap { Self.strength[$0] } ?? 0) { strongest[item] = kind }
         }
         let kept = weights.filter { $0.value > 0 }.sorted { $0.key < $1.key }

@@ -25,16 +25,37 @@ public struct EvaluationSet: Sendable {
     }
 }
 
-/// Scores a fitted model on an evaluation set through the model protocol only. A model that
-/// ranks from candidates (`CandidateRanking`) is asked for its top items that way, as serving
-/// asks it, so that offline metrics measure what people are shown; for the hybrid that is
-/// exactly the ranking of scoring every item, at a fraction of the cost on large catalogs.
+/// What the evaluator runs beside the model, as serving does: the re-ranking stages of the
+/// shop's lists, and the likeness that intra-list diversity is measured by.
+public struct EvaluationStages: Sendable {
+    public var rerankers: [any Reranker]
+    /// Nil leaves intra-list diversity out of the metrics.
+    public var similarity: (any ItemSimilarity)?
+
+    public init(rerankers: [any Reranker] = [], similarity: (any ItemSimilarity)? = nil) {
+        self.rerankers = rerankers
+        self.similarity = similarity
+    }
+}
+
+/// Scores a fitted model on an evaluation set through the model protocol only, by the ranking
+/// pipeline serving runs: the model's candidates (its own candidate ranking where it has one,
+/// as serving asks it), the places it has no evidence for filled from the popularity blend,
+/// then the re-ranking stages, so that offline metrics measure what people are shown.
 public enum Evaluator {
-    public static func evaluate(_ model: any RecommenderModel, on set: EvaluationSet, k: Int, threads: Int = 2) -> RankingMetrics {
+    public static func evaluate(
+        _ model: any RecommenderModel, on set: EvaluationSet, k: Int, threads: Int = 2, stages: EvaluationStages = .init()
+    ) -> RankingMetrics {
         guard !set.cases.isEmpty else { return .zero(k: k) }
+        let pipeline = RankingPipeline(
+            sources: [
+                ModelCandidates(model: model),
+                ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
+            ],
+            rerankers: stages.rerankers)
         let workers = max(1, min(threads, set.cases.count))
-        var perWorker = [(scores: UserRankingScores, recommended: Set<Int>, novelty: Double)](
-            repeating: (UserRankingScores(ranked: [], relevant: [], k: k), [], 0), count: workers)
+        var perWorker = [(scores: UserRankingScores, recommended: Set<Int>, novelty: Double, diversity: Double)](
+            repeating: (UserRankingScores(ranked: [], relevant: [], k: k), [], 0, 0), count: workers)
         let popularity = distinctUsers(set.train.interactions)
         let userCount = Double(max(set.train.users, 1))
         perWorker.withUnsafeMutableBufferPointer { buffer in
@@ -43,21 +64,16 @@ public enum Evaluator {
                 var total = UserRankingScores(ranked: [], relevant: [], k: k)
                 var recommended = Set<Int>()
                 var novelty = 0.0
-                var scores = [Float](repeating: 0, count: model.itemCount)
+                var diversity = 0.0
                 var index = worker
                 while index < set.cases.count {
                     let testCase = set.cases[index]
                     let history = SparseVector(row: set.train.interactions.row(testCase.user))
-                    let ranked: [Int]
-                    if let candidates = model as? any CandidateRanking {
-                        let excluded = testCase.excluded
-                        ranked = candidates.top(user: testCase.user, history: history, count: k) { !excluded.contains(Int32($0)) }
-                            .map(\.item)
-                    } else {
-                        model.score(user: testCase.user, history: history, into: &scores)
-                        for item in testCase.excluded { scores[Int(item)] = -.infinity }
-                        ranked = TopK.select(scores, k: k).map(\.item)
-                    }
+                    let excluded = testCase.excluded
+                    let ranked = pipeline.run(RankingQuery(user: testCase.user, history: history), count: k) {
+                        !excluded.contains(Int32($0))
+                    }.map(\.item)
+                    if let similarity = stages.similarity { diversity += similarity.intraListDiversity(ranked) }
                     let user = UserRankingScores(ranked: ranked, relevant: testCase.relevant, k: k)
                     total.recall += user.recall
                     total.precision += user.precision
@@ -71,13 +87,14 @@ public enum Evaluator {
                     }
                     index += workers
                 }
-                out[worker] = (total, recommended, novelty)
+                out[worker] = (total, recommended, novelty, diversity)
             }
         }
         let n = Double(set.cases.count)
         var recommended = Set<Int>()
         var sum = UserRankingScores(ranked: [], relevant: [], k: k)
         var novelty = 0.0
+        var diversity = 0.0
         for part in perWorker {
             sum.recall += part.scores.recall
             sum.precision += part.scores.precision
@@ -87,11 +104,13 @@ public enum Evaluator {
             sum.reciprocalRank += part.scores.reciprocalRank
             recommended.formUnion(part.recommended)
             novelty += part.novelty
+            diversity += part.diversity
         }
         return RankingMetrics(
             k: k, users: set.cases.count, recall: sum.recall / n, precision: sum.precision / n, ndcg: sum.ndcg / n,
             hitRate: sum.hit / n, map: sum.averagePrecision / n, mrr: sum.reciprocalRank / n,
-            coverage: Double(recommended.count) / Double(max(set.train.items, 1)), novelty: novelty / (n * Double(k)))
+            coverage: Double(recommended.count) / Double(max(set.train.items, 1)), novelty: novelty / (n * Double(k)),
+            intraListDiversity: stages.similarity == nil ? nil : diversity / n)
     }
 
     static func distinctUsers(_ matrix: SparseMatrix) -> [Double] {

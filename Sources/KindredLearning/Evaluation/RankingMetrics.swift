@@ -20,6 +20,9 @@ public struct RankingMetrics: Sendable, Codable, Equatable {
     public var coverage: Double
     /// Mean self-information -log2(share of users who had the item) of what is recommended.
     public var novelty: Double
+    /// Mean over lists of the mean pairwise unlikeness of their items (1 - similarity): what
+    /// diversity re-ranking buys, beside what it costs in accuracy. Nil when not measured.
+    public var intraListDiversity: Double? = nil
 
     public static func zero(k: Int) -> RankingMetrics {
         RankingMetrics(k: k, users: 0, recall: 0, precision: 0, ndcg: 0, hitRate: 0, map: 0, mrr: 0, coverage: 0, novelty: 0)

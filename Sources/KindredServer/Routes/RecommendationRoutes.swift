@@ -21,7 +21,8 @@ struct RecommendationRoutes {
         group.get("items/{id}/similar") { request, context -> Response in
             let query = QueryReader(request.uri.queryParameters)
             let (response, shown) = try engine.similarItemsForDisplay(
-                to: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
+                to: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10,
+                userID: try query.text("user_id", maxLength: IdentifierRule.maxLength), caller: context.caller)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)
@@ -48,6 +49,10 @@ struct RecommendationRoutes {
         }
         recommendation.country = try query.text("country", maxLength: 16)
         recommendation.hour = try query.integer("hour", in: 0...23)
+        // Ranges are the Engine's to check, in the words the command line uses.
+        recommendation.diversity = try query.number("diversity")
+        recommendation.maxPerCategory = try query.integer("max_per_category", in: Int.min...Int.max)
+        recommendation.maxPerBrand = try query.integer("max_per_brand", in: Int.min...Int.max)
         return recommendation
     }
 }

@@ -11,6 +11,8 @@ public struct CatalogSnapshot: Sendable {
     public var tags: [[String]] = []
     public var prices: [Double?] = []
     public var inStock: [Bool] = []
+    /// `attributes.brand`, when the catalog names one: what brand caps and preferences match.
+    public var brands: [String?] = []
 
     public var count: Int { itemPKs.count }
 
@@ -18,7 +20,7 @@ public struct CatalogSnapshot: Sendable {
     public static func read(in db: Database) throws -> CatalogSnapshot {
         var snapshot = CatalogSnapshot()
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT item_pk, item_id, title, category, tags, price, in_stock FROM items ORDER BY item_pk")
+            db, sql: "SELECT item_pk, item_id, title, category, tags, price, in_stock, json_extract(attributes, '$.brand') FROM items ORDER BY item_pk")
         while let row = try rows.next() {
             snapshot.itemPKs.append(row[0])
             snapshot.itemIDs.append(row[1])
@@ -28,6 +30,12 @@ public struct CatalogSnapshot: Sendable {
             snapshot.tags.append((try? JSONSerialization.jsonObject(with: Data(tagsJSON.utf8)) as? [String]) ?? [])
             snapshot.prices.append(row[5])
             snapshot.inStock.append(row[6] as Int64 != 0)
+            let brand = (row[7] as DatabaseValue).storage
+            switch brand {
+            case .string(let text): snapshot.brands.append(text.isEmpty ? nil : text)
+            case .int64(let number): snapshot.brands.append(String(number))
+            default: snapshot.brands.append(nil)
+            }
         }
         return snapshot
     }

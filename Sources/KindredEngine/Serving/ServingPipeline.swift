@@ -1,0 +1,64 @@
+import KindredLearning
+
+/// The stages one recommendation list goes through, configured from the request, the shop's
+/// settings and what is known of the person: retrieval from the model (when the person has a
+/// history it can use) and from the non-personalized ranking of their context (alone, or as the
+/// backfill of places the model has no evidence for), the request's filter applied inside
+/// every source, then the caps and the diversity trade-off.
+///
+/// The same value serves `kindred recommend`, the API and its stream; the evaluator runs the
+/// model-and-rerankers part of it (`ServingPipeline.rerankers`) on held-out people.
+struct ServingPipeline {
+    let pipeline: RankingPipeline
+    let query: RankingQuery
+
+    init(
+        request: RecommendationRequest, serving: ServingModel, query: RankingQuery, personalized: Bool, settings: ServingSettings,
+        preferences: ServingPreferences
+    ) {
+        let context = NonPersonalizedCandidates(serving: serving, request: request, reportedScore: personalized ? 0 : nil)
+        let sources: [any CandidateSource] = personalized ? [ModelCandidates(model: serving.model), context] : [context]
+        let chosen = ServingSettings(
+            diversity: request.diversity ?? settings.diversity, maxPerCategory: request.maxPerCategory ?? settings.maxPerCategory,
+            maxPerBrand: request.maxPerBrand ?? settings.maxPerBrand)
+        var rerankers: [any Reranker] = []
+        // "More like this" first, so that the caps and the diversity trade-off see the lifted order.
+        if preferences.hasLikes { rerankers.append(PreferenceLift(preferences: preferences, serving: serving)) }
+        rerankers += Self.rerankers(
+            settings: chosen, groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand),
+            similarity: serving.similarity)
+        pipeline = RankingPipeline(sources: sources, rerankers: rerankers)
+        self.query = query
+    }
+
+    func run(count: Int, filter: ItemFilter) -> [RankedItem] {
+        pipeline.run(query, count: count, keep: filter.allows)
+    }
+
+    /// The re-ranking stage: caps first, on the whole pool (so that a capped item's place goes
+    /// to the next allowed one), then maximal marginal relevance over what the caps kept.
+    static func rerankers(settings: ServingSettings, groups: ItemGroups, similarity: any ItemSimilarity) -> [any Reranker] {
+        var stages: [any Reranker] = []
+        if settings.maxPerCategory > 0 {
+            stages.append(GroupCap(name: "category_cap", limit: settings.maxPerCategory, groups: groups.categories))
+        }
+        if settings.maxPerBrand > 0 { stages.append(GroupCap(name: "brand_cap", limit: settings.maxPerBrand, groups: groups.brands)) }
+        if settings.diversity < 1 { stages.append(MaximalMarginalRelevance(lambda: Float(settings.diversity), similarity: similarity)) }
+        return stages
+    }
+}
+
+/// The non-personalized ranking of a request's context as a candidate source: what strangers
+/// get, and what fills the places a neighbour model has no evidence for.
+struct NonPersonalizedCandidates: CandidateSource {
+    let serving: ServingModel
+    let request: RecommendationRequest
+    let reportedScore: Float?
+    var name: String { "context" }
+
+    func candidates(for query: RankingQuery, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        var scores = [Float]()
+        NonPersonalizedRanking.fill(&scores, serving: serving, request: request)
+        return ScoreCandidates(name: name, scores: scores, reportedScore: reportedScore).candidates(for: query, count: count, keep: keep)
+    }
+}

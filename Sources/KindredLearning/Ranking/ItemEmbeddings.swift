@@ -1,0 +1,15 @@
+/// The item vectors a fitted model carries, for anything that needs item likeness beyond
+/// the model's own similar-items: diversity re-ranking, intra-list diversity.
+public enum ItemEmbeddings {
+    /// Cosine similarity over the model's item vectors; nil for models without them
+    /// (neighbour and popularity models).
+    public static func similarity(of model: any RecommenderModel) -> EmbeddingSimilarity? {
+        if let factors = model as? MatrixFactorizationModel {
+            return EmbeddingSimilarity(vectors: factors.itemFactors, dimensions: factors.factors)
+        }
+        if let hybrid = model as? HybridModel {
+            return similarity(of: hybrid.collaborative)
+        }
+        return nil
+    }
+}
