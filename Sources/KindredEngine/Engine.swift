@@ -16,11 +16,13 @@ public final class Engine: Sendable {
     let strategiesCache: SegmentStrategiesCache
     /// The shop's re-ranking defaults, likewise.
     let servingSettingsCache: FreshValueCache<ServingSettings>
+    /// What each segment took up this week, for page blocks.
+    let segmentTrending: SegmentTrendingCache
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
         experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil,
-        servingSettingsCache: FreshValueCache<ServingSettings>? = nil
+        servingSettingsCache: FreshValueCache<ServingSettings>? = nil, segmentTrending: SegmentTrendingCache? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -29,6 +31,7 @@ public final class Engine: Sendable {
         self.experimentsCache = experimentsCache ?? RunningExperimentsCache()
         self.strategiesCache = strategiesCache ?? SegmentStrategiesCache()
         self.servingSettingsCache = servingSettingsCache ?? FreshValueCache()
+        self.segmentTrending = segmentTrending ?? SegmentTrendingCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
@@ -36,7 +39,8 @@ public final class Engine: Sendable {
     public func acting(as actor: String) -> Engine {
         Engine(
             database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
-            strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache)
+            strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache,
+            segmentTrending: segmentTrending)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

@@ -72,6 +72,7 @@ public func buildApplication(
     ConsentRoutes(engine: engine, configuration: configuration).add(to: writes)
     let reads = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.readers))
     RecommendationRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
+    PageRoutes(engine: engine, writer: writer, metrics: metrics).add(to: reads)
     ExperimentRoutes(engine: engine).add(to: reads)
     SegmentRoutes(engine: engine).addPerson(to: reads)
     PreferenceRoutes(engine: engine, streams: streams, configuration: configuration).add(to: reads)

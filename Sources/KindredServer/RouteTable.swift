@@ -8,6 +8,7 @@ enum RouteTable {
         ("POST", "/v1/events"),
         ("GET", "/v1/users/{id}/recommendations"),
         ("GET", "/v1/users/{id}/recommendations/stream"),
+        ("GET", "/v1/users/{id}/page"),
         ("DELETE", "/v1/users/{id}"),
         ("GET", "/v1/users/{id}/data"),
         ("GET", "/v1/users/{id}/experiments/{key}"),

@@ -144,15 +144,8 @@ extension Engine {
         }
         let pipeline = ServingPipeline(
             request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences)
-        let items = pipeline.run(count: request.k, filter: filter).map { ranked -> Recommendation in
-            let reason =
-                switch ranked.source {
-                case "model": history.reason(for: ranked.item, model: serving.model, serving: serving)
-                case "more_like_this": "more like what you asked for"
-                default: NonPersonalizedRanking.reason(for: ranked.item, serving: serving, request: request)
-                }
-            return serving.recommendation(item: ranked.item, score: ranked.score, reason: reason)
-        }
+        let items = ServingPipeline.explained(
+            pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
         let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
         return (response, loggedUserPK)

@@ -40,6 +40,14 @@ public final class ServingModel: @unchecked Sendable {
     /// Brand number per model item (-1 for none) into `brandNames`, lower-cased.
     let itemBrand: [Int32]
     let brandNames: [String]
+    /// Per model item, when it entered the catalog and last came back into stock (-1: unknown):
+    /// what the "new arrivals" and "back in stock" blocks offer.
+    let itemListedMs: [Int64]
+    let itemRestockedMs: [Int64]
+    /// When the first item was listed: the shop's opening stock, which is not "new".
+    let openingListedMs: Int64
+    /// Items x people who bought them at training time: what "frequently bought together" reads.
+    let buyers: SparseMatrix
     /// What diversity re-ranking measures likeness by: the model's item vectors where it has
     /// them, otherwise a shared category.
     let similarity: any ItemSimilarity
@@ -85,11 +93,15 @@ public final class ServingModel: @unchecked Sendable {
         let snapshot = catalog
         (itemBrand, brandNames) = ItemGroups.numbered(catalogRow.map { $0.flatMap { snapshot.brands[$0] } })
         similarity = ItemEmbeddings.similarity(of: model) ?? GroupSimilarity(groups: itemCategory)
+        itemListedMs = catalogRow.map { $0.flatMap { snapshot.listedMs[$0] } ?? -1 }
+        itemRestockedMs = catalogRow.map { $0.flatMap { snapshot.restockedMs[$0] } ?? -1 }
+        openingListedMs = snapshot.listedMs.compactMap { $0 }.min() ?? 0
         let consent = try ConsentFilter.read(purpose: "personalization", in: db)
         (histories, purchases, historyRow) = try Self.histories(
             through: record, itemIndex: index, weights: weights, includes: consent.allows,
             notInterested: try PreferenceStore.notInterestedItemPKs(in: db), in: db)
         droppedUsers = Set(userIndex.keys.filter { !consent.allows($0) })
+        buyers = purchases.transposed()
     }
 
     /// Drops a person's vector and history from use, at once.

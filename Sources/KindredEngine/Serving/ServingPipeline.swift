@@ -35,6 +35,22 @@ struct ServingPipeline {
         pipeline.run(query, count: count, keep: filter.allows)
     }
 
+    /// The explanation stage: why an item is in the list, in the person's words, from the
+    /// source that proposed it.
+    static func explained(
+        _ ranked: [RankedItem], history: UserHistory, serving: ServingModel, request: RecommendationRequest
+    ) -> [Recommendation] {
+        ranked.map { item in
+            let reason =
+                switch item.source {
+                case "model": history.reason(for: item.item, model: serving.model, serving: serving)
+                case "more_like_this": "more like what you asked for"
+                default: NonPersonalizedRanking.reason(for: item.item, serving: serving, request: request)
+                }
+            return serving.recommendation(item: item.item, score: item.score, reason: reason)
+        }
+    }
+
     /// The re-ranking stage: caps first, on the whole pool (so that a capped item's place goes
     /// to the next allowed one), then maximal marginal relevance over what the caps kept.
     static func rerankers(settings: ServingSettings, groups: ItemGroups, similarity: any ItemSimilarity) -> [any Reranker] {

@@ -45,6 +45,8 @@ public struct ImpressionRecord: Sendable, Equatable {
     /// and country count the responses as they count the events that follow them.
     public var device: String?
     public var country: String?
+    /// The page block this response filled (nil for a plain list).
+    public var block: String?
 
     public struct Exposure: Sendable, Equatable {
         public var experimentPK: Int64
@@ -100,8 +102,8 @@ public enum ImpressionStore {
         let insert = try FastStatement(
             """
             INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant,
-                                     device, country)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     device, country, block)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO NOTHING
             """, in: db)
         // The first exposure only; the variant is the one serving computed, which is the sticky
@@ -128,6 +130,7 @@ public enum ImpressionStore {
                 row.bind(record.exposure?.variant)
                 row.bind(record.device)
                 row.bind(record.country)
+                row.bind(record.block)
             }
             if let exposure = record.exposure, let userPK = record.userPK {
                 _ = try expose.run { row in

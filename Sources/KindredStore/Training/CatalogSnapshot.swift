@@ -13,6 +13,10 @@ public struct CatalogSnapshot: Sendable {
     public var inStock: [Bool] = []
     /// `attributes.brand`, when the catalog names one: what brand caps and preferences match.
     public var brands: [String?] = []
+    /// When the item entered the catalog (nil for items seen in events only), and when it last
+    /// came back into stock: what "new arrivals" and "back in stock" blocks offer.
+    public var listedMs: [Int64?] = []
+    public var restockedMs: [Int64?] = []
 
     public var count: Int { itemPKs.count }
 
@@ -20,7 +24,12 @@ public struct CatalogSnapshot: Sendable {
     public static func read(in db: Database) throws -> CatalogSnapshot {
         var snapshot = CatalogSnapshot()
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT item_pk, item_id, title, category, tags, price, in_stock, json_extract(attributes, '$.brand') FROM items ORDER BY item_pk")
+            db,
+            sql: """
+                SELECT item_pk, item_id, title, category, tags, price, in_stock, json_extract(attributes, '$.brand'),
+                    CASE WHEN catalog_ms IS NOT NULL THEN created_ms END, restocked_ms
+                FROM items ORDER BY item_pk
+                """)
         while let row = try rows.next() {
             snapshot.itemPKs.append(row[0])
             snapshot.itemIDs.append(row[1])
@@ -36,6 +45,8 @@ public struct CatalogSnapshot: Sendable {
             case .int64(let number): snapshot.brands.append(String(number))
             default: snapshot.brands.append(nil)
             }
+            snapshot.listedMs.append(row[8])
+            snapshot.restockedMs.append(row[9])
         }
         return snapshot
     }

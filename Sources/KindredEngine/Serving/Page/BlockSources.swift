@@ -1,0 +1,166 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// What every block of one page draws on, read once per page: the model, the person's history
+/// and recent events, their preferences and filter, their segment's trending items.
+struct BlockContext {
+    let serving: ServingModel
+    let history: UserHistory
+    let query: RankingQuery
+    let personalized: Bool
+    let filter: ItemFilter
+    let preferences: ServingPreferences
+    let settings: ServingSettings
+    let recommendation: RecommendationRequest
+    /// Newest first, on model item numbers.
+    let recent: [(item: Int, kind: InteractionKind, tsMs: Int64)]
+    let segmentName: String?
+    let segmentTrending: [Int]
+    let anchorItem: Int?
+    let nowMs: Int64
+
+    static let newArrivalDays: Int64 = 30
+    static let restockDays: Int64 = 14
+    static let continueDays: Int64 = 14
+}
+
+/// A block's content before it is named by a request id.
+struct FilledBlock {
+    var title: String
+    var reason: String
+    var items: [Recommendation]
+}
+
+/// The block sources: each fills at most `block.size` items that the page has not shown yet,
+/// through the person's filter (stock, what they bought, what they are not interested in) and
+/// the block's own category rule. Nil when the source has nothing for this person, and the
+/// page leaves the block out.
+enum BlockSources {
+    /// Which source claims items first when several could show the same one.
+    static func claimOrder(_ source: String) -> Int {
+        ["continue", "bought_together", "similar", "because_you_viewed", "back_in_stock", "new_arrivals", "trending_in_segment", "for_you"]
+            .firstIndex(of: source) ?? 99
+    }
+
+    static func fill(_ block: BlockStore.Block, context c: BlockContext, used: Set<Int>) -> FilledBlock? {
+        let categoryRule = block.category?.lowercased()
+        let keep: (Int) -> Bool = { item in
+            guard !used.contains(item), c.filter.allows(item) else { return false }
+            guard let categoryRule else { return true }
+            let number = c.serving.itemCategory[item]
+            return number >= 0 && ItemFilter.category(c.serving.categoryNames[Int(number)], isWithin: categoryRule)
+        }
+        let size = block.size
+        func named(_ item: Int) -> String {
+            c.serving.catalogRow[item].flatMap { c.serving.catalog.titles[$0] ?? c.serving.catalog.itemIDs[$0] } ?? "an item"
+        }
+        func shown(_ items: [ScoredItem], reason: (Int) -> String) -> [Recommendation] {
+            items.map { c.serving.recommendation(item: $0.item, score: $0.score, reason: reason($0.item)) }
+        }
+        switch block.source {
+        case "for_you":
+            let pipeline = ServingPipeline(
+                request: c.recommendation, serving: c.serving, query: c.query, personalized: c.personalized, settings: c.settings,
+                preferences: c.preferences)
+            let ranked = pipeline.pipeline.run(c.query, count: size, keep: keep)
+            guard !ranked.isEmpty else { return nil }
+            let items = ServingPipeline.explained(ranked, history: c.history, serving: c.serving, request: c.recommendation)
+            return FilledBlock(
+                title: block.title, reason: c.personalized ? "picked for you from what you did" : "popular picks", items: items)
+
+        case "because_you_viewed":
+            guard let anchor = c.recent.first(where: { $0.kind != .purchase && $0.kind != .return })?.item else { return nil }
+            let similar = c.serving.model.similarItems(to: anchor, count: size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
+            guard !similar.isEmpty else { return nil }
+            let name = named(anchor)
+            return FilledBlock(
+                title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "because you viewed \(name)",
+                items: shown(Array(similar.prefix(size))) { _ in "similar to \(name)" })
+
+        case "continue":
+            let since = c.nowMs - BlockContext.continueDays * 86_400_000
+            var seen = Set<Int>()
+            var picked: [ScoredItem] = []
+            for event in c.recent where event.tsMs >= since && picked.count < size {
+                guard [.view, .click, .dwell, .scroll, .addToCart].contains(event.kind), seen.insert(event.item).inserted,
+                    keep(event.item)
+                else { continue }
+                picked.append(ScoredItem(item: event.item, score: 0))
+            }
+            guard !picked.isEmpty else { return nil }
+            let carted = Set(c.recent.filter { $0.kind == .addToCart }.map(\.item))
+            return FilledBlock(
+                title: block.title, reason: "what you looked at lately and did not buy",
+                items: shown(picked) { carted.contains($0) ? "still in your cart" : "you looked at this recently" })
+
+        case "trending_in_segment":
+            let list = c.segmentTrending.isEmpty ? TopK.select(c.serving.trending, k: size * 4 + 20).map(\.item) : c.segmentTrending
+            let picked = list.filter(keep).prefix(size).map { ScoredItem(item: $0, score: 0) }
+            guard !picked.isEmpty else { return nil }
+            let who = c.segmentName ?? "everyone"
+            return FilledBlock(
+                title: c.segmentName == nil ? "Trending now" : block.title.replacingOccurrences(of: "{segment}", with: who),
+                reason: c.segmentName == nil ? "what the whole shop took up this week" : "what \(who) took up this week",
+                items: shown(Array(picked)) { _ in c.segmentName == nil ? "trending this week" : "trending with \(who)" })
+
+        case "new_arrivals":
+            // The first catalog import is the shop's opening stock, not arrivals: an item arrived
+            // when it was listed a day or more after the first listing, within the window.
+            let since = max(c.nowMs - BlockContext.newArrivalDays * 86_400_000, c.serving.openingListedMs + 86_400_000)
+            let isNew: (Int) -> Bool = { c.serving.itemListedMs[$0] >= since && keep($0) }
+            var picked =
+                c.personalized ? ModelCandidates(model: c.serving.model).candidates(for: c.query, count: size, keep: isNew) : []
+            if picked.count < size {
+                let chosen = Set(picked.map(\.item))
+                let newest = ScoreCandidates(name: "new", scores: c.serving.itemListedMs.map { Float($0) })
+                picked += newest.candidates(for: c.query, count: size - picked.count) { isNew($0) && !chosen.contains($0) }
+                    .map { ScoredItem(item: $0.item, score: 0) }
+            }
+            guard !picked.isEmpty else { return nil }
+            return FilledBlock(
+                title: block.title, reason: "listed in the last \(BlockContext.newArrivalDays) days",
+                items: shown(picked) { _ in "new in the shop" })
+
+        case "back_in_stock":
+            let since = c.nowMs - BlockContext.restockDays * 86_400_000
+            let theirs = Set(c.history.vector.indices.map(Int.init))
+            var scores = [Float](repeating: -.infinity, count: c.serving.itemCount)
+            for item in 0..<c.serving.itemCount where c.serving.itemRestockedMs[item] >= since {
+                scores[item] = (theirs.contains(item) ? 2 : 0) + c.serving.nonPersonalizedBase[item]
+            }
+            let picked = TopK.select(scores, k: size, where: keep)
+            guard !picked.isEmpty else { return nil }
+            return FilledBlock(
+                title: block.title, reason: "restocked in the last \(BlockContext.restockDays) days",
+                items: shown(picked) { theirs.contains($0) ? "back in stock, and you were interested" : "back in stock" })
+
+        case "bought_together":
+            guard let anchor = c.anchorItem else { return nil }
+            var counts: [Int: Float] = [:]
+            for buyer in c.serving.buyers.row(anchor).columns {
+                for other in c.serving.purchases.row(Int(buyer)).columns where Int(other) != anchor { counts[Int(other), default: 0] += 1 }
+            }
+            var scores = [Float](repeating: -.infinity, count: c.serving.itemCount)
+            for (item, count) in counts { scores[item] = count }
+            let picked = TopK.select(scores, k: size) { keep($0) && $0 != anchor }
+            guard !picked.isEmpty else { return nil }
+            let name = named(anchor)
+            return FilledBlock(
+                title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "bought by people who bought \(name)",
+                items: shown(picked) { _ in "often bought with \(name)" })
+
+        case "similar":
+            guard let anchor = c.anchorItem else { return nil }
+            let similar = c.serving.model.similarItems(to: anchor, count: size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
+            guard !similar.isEmpty else { return nil }
+            let name = named(anchor)
+            return FilledBlock(
+                title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "similar to \(name)",
+                items: shown(Array(similar.prefix(size))) { _ in "similar to \(name)" })
+
+        default:
+            return nil
+        }
+    }
+}

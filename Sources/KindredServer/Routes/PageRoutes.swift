@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import KindredEngine
+import KindredStore
+
+/// `GET /v1/users/{id}/page?surface=home` (or `surface=product&item=ID`): the person's page of
+/// content blocks. Each block's list goes to the impression log under its own request id.
+struct PageRoutes {
+    let engine: Engine
+    let writer: GroupCommitWriter
+    let metrics: ServerMetrics
+
+    func add(to group: RouterGroup<KindredRequestContext>) {
+        group.get("users/{id}/page") { request, context -> Response in
+            let query = QueryReader(request.uri.queryParameters)
+            var page = PageRequest(
+                userID: try PathID.read("id", context), surface: try PageRequest.surface(parsing: try query.text("surface", maxLength: 16) ?? "home"),
+                itemID: try query.text("item", maxLength: IdentifierRule.maxLength))
+            if let device = try query.text("device", maxLength: 16) {
+                guard Device(loosely: device) != nil else {
+                    throw APIError(
+                        .badRequest, code: "invalid_parameter",
+                        message: "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
+                        field: "device")
+                }
+                page.device = device
+            }
+            page.country = try query.text("country", maxLength: 16)
+            page.hour = try query.integer("hour", in: 0...23)
+            let (response, shown) = try engine.pageForDisplay(page, caller: context.caller)
+            writer.log(shown)
+            metrics.impressionsLogged.increment(by: Int64(shown.reduce(0) { $0 + $1.items.count }))
+            return try JSONResponse.make(response)
+        }
+    }
+}

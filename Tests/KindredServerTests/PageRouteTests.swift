@@ -1,0 +1,56 @@
+import Foundation
+import HummingbirdTesting
+import KindredStore
+import KindredTestSupport
+import Testing
+
+/// `GET /v1/users/{id}/page` on the real server: the page as a storefront gets it, its blocks
+/// logged one impression each, and a stranger's page without the person's token.
+@Suite struct PageRouteTests {
+    let harness: ServerHarness
+
+    init() throws {
+        harness = try ServerHarness()
+    }
+
+    @Test func aPageArrivesWithItsBlocksAndEachBlockIsLogged() async throws {
+        let harness = self.harness
+        let user = "c00003"
+        try await harness.withServer { client, _ in
+            let response = try await client.call(.get, "/v1/users/\(user)/page?surface=home", key: harness.publicKey, token: harness.token(user))
+            #expect(response.status == .ok)
+            let blocks = try #require(response.object["blocks"] as? [[String: Any]])
+            #expect(blocks.count >= 3)
+            #expect(response.object["personalized"] as? Bool == true)
+            for block in blocks {
+                #expect(!(block["title"] as? String ?? "").isEmpty)
+                #expect(!(block["items"] as? [[String: Any]] ?? []).isEmpty)
+            }
+            let requestIDs = blocks.compactMap { $0["request_id"] as? String }
+            #expect(Set(requestIDs).count == blocks.count)
+            for (block, requestID) in zip(blocks, requestIDs) {
+                let key = try #require(block["key"] as? String)
+                #expect(
+                    try await eventually {
+                        try DatabaseSnapshot.count(
+                            "impressions", in: harness.database, where: "request_id = '\(requestID)' AND block = '\(key)'") == 1
+                    })
+            }
+            // Without the person's token, a stranger's page, logged for nobody.
+            let stranger = try await client.call(.get, "/v1/users/\(user)/page", key: harness.publicKey)
+            #expect(stranger.status == .ok)
+            #expect(stranger.object["personalized"] as? Bool == false)
+
+            let product = try await client.call(.get, "/v1/users/\(user)/page?surface=product&item=P00010", key: harness.publicKey)
+            #expect(product.status == .ok)
+            #expect((product.object["blocks"] as? [[String: Any]])?.contains { $0["key"] as? String == "similar" } == true)
+            let missing = try await client.call(.get, "/v1/users/\(user)/page?surface=product", key: harness.publicKey)
+            #expect(missing.status == .badRequest)
+            #expect(missing.error["field"] as? String == "item")
+            let unknown = try await client.call(.get, "/v1/users/\(user)/page?surface=kitchen", key: harness.publicKey)
+            #expect(unknown.error["field"] as? String == "surface")
+            let gone = try await client.call(.get, "/v1/users/\(user)/page?surface=product&item=NOPE", key: harness.publicKey)
+            #expect(gone.status == .notFound)
+        }
+    }
+}
