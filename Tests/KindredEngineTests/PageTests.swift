@@ -153,6 +153,23 @@ import Testing
         #expect(page.blocks.first?.key == "trending-in-segment")
     }
 
+    @Test func aSegmentsStrategyLeadsItsMembersPagesWithItsBlocks() throws {
+        let defined = try engine.defineSegment(key: "everyone", rule: "purchases >= 0", name: "Everyone")
+        #expect(defined.members > 0)
+        let member = try #require(try (1...50).lazy.map { String(format: "c%05d", $0) }.first {
+            try engine.personSegments(userID: $0).current.contains { $0.key == "everyone" }
+        })
+        #expect(throws: RequestProblem.self) {
+            try engine.setSegmentStrategy(key: "everyone", strategy: SegmentStrategy(blocks: ["no-such-block"]))
+        }
+        try engine.setSegmentStrategy(key: "everyone", strategy: SegmentStrategy(blocks: ["trending-in-segment"]))
+        let (page, _) = try page(member)
+        #expect(page.segment == "everyone")
+        #expect(page.order == "segment everyone, then default")
+        #expect(page.blocks.first?.key == "trending-in-segment")
+        #expect(page.blocks.first?.title == "Trending with Everyone", "the segment names its trending block")
+    }
+
     @Test func aShopsOwnBlockKeepsToItsCategoryRule() throws {
         var change = BlockChange()
         change.source = "trending_in_segment"

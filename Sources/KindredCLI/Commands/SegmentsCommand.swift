@@ -130,6 +130,8 @@ struct SegmentsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("default, algorithm:NAME or model:VERSION.", valueName: "strategy")) var serve = "default"
         @Option(help: ArgumentHelp("Only these categories (and those below them).", valueName: "path,...")) var category: String?
         @Option(help: ArgumentHelp("Never these categories.", valueName: "path,...")) var excludeCategory: String?
+        @Option(help: ArgumentHelp("Page blocks that lead members' pages, in this order (see `kindred blocks list`).", valueName: "key,..."))
+        var blocks: String?
         @Flag(help: "Remove the segment's strategy.") var clear = false
 
         static func list(_ text: String?) -> [String] {
@@ -147,11 +149,13 @@ struct SegmentsCommand: ParsableCommand {
                 print("segment \(key): no strategy; members get what everyone gets")
                 return
             }
-            let strategy = SegmentStrategy(serve: serve, includeCategories: Self.list(category), excludeCategories: Self.list(excludeCategory))
+            let strategy = SegmentStrategy(
+                serve: serve, includeCategories: Self.list(category), excludeCategories: Self.list(excludeCategory), blocks: Self.list(blocks))
             try engine.setSegmentStrategy(key: key, strategy: strategy)
             var parts = ["served by \(serve)"]
             if !strategy.includeCategories.isEmpty { parts.append("only \(strategy.includeCategories.joined(separator: ", "))") }
             if !strategy.excludeCategories.isEmpty { parts.append("never \(strategy.excludeCategories.joined(separator: ", "))") }
+            if !strategy.blocks.isEmpty { parts.append("pages lead with \(strategy.blocks.joined(separator: ", "))") }
             print("segment \(key): \(parts.joined(separator: "; "))")
         }
     }

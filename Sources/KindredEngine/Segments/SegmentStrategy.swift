@@ -9,17 +9,31 @@ public struct SegmentStrategy: Sendable, Equatable, Codable {
     public var serve: String
     public var includeCategories: [String]
     public var excludeCategories: [String]
+    /// Page blocks (keys) that lead members' pages, in this order; the rest follow in the
+    /// person's own order. Empty: the page orders every block by the person's engagement.
+    public var blocks: [String]
 
-    public init(serve: String = "default", includeCategories: [String] = [], excludeCategories: [String] = []) {
+    public init(serve: String = "default", includeCategories: [String] = [], excludeCategories: [String] = [], blocks: [String] = []) {
         self.serve = serve
         self.includeCategories = includeCategories
         self.excludeCategories = excludeCategories
+        self.blocks = blocks
     }
 
     enum CodingKeys: String, CodingKey {
         case serve
         case includeCategories = "include_categories"
         case excludeCategories = "exclude_categories"
+        case blocks
+    }
+
+    /// Strategies stored before pages existed have no `blocks`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        serve = try container.decode(String.self, forKey: .serve)
+        includeCategories = try container.decodeIfPresent([String].self, forKey: .includeCategories) ?? []
+        excludeCategories = try container.decodeIfPresent([String].self, forKey: .excludeCategories) ?? []
+        blocks = try container.decodeIfPresent([String].self, forKey: .blocks) ?? []
     }
 
     var serving: ServingStrategy { (try? ServingStrategy(parsing: serve)) ?? .default }
@@ -62,6 +76,11 @@ extension Engine {
         let now = clock.now()
         defer { strategiesCache.invalidate() }
         try database.writer.write { db in
+            let known = Set(try BlockStore.all(in: db).map(\.key))
+            if let unknown = strategy?.blocks.first(where: { !known.contains($0) }) {
+                throw RequestProblem(
+                    .notFound, code: "unknown_block", message: "no block '\(unknown.prefix(64))' (see `kindred blocks list`)", field: "blocks")
+            }
             if let strategy, try servedVersion(strategy.serving, in: db) == nil, strategy.serving != .default {
                 throw RequestProblem(
                     .conflict, code: "no_model", message: "no servable model for \(strategy.serve); train one beside the active model first",

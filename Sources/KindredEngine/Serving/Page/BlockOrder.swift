@@ -14,6 +14,16 @@ enum BlockOrder {
         (Double(engaged) + priorRate * priorWeight) / (Double(shown) + priorWeight)
     }
 
+    /// `leading` (a segment strategy's block keys) come first in their order, whatever the
+    /// engagement; the rest follow in the person's order.
+    static func ordered(
+        _ blocks: [BlockStore.Block], engagement: [String: (shown: Int, engaged: Int)], leading: [String]
+    ) -> (blocks: [BlockStore.Block], personalized: Bool) {
+        let (rest, personalized) = ordered(blocks.filter { !leading.contains($0.key) }, engagement: engagement)
+        let first = leading.compactMap { key in blocks.first { $0.key == key } }
+        return (first + rest, personalized)
+    }
+
     static func ordered(_ blocks: [BlockStore.Block], engagement: [String: (shown: Int, engaged: Int)]) -> (
         blocks: [BlockStore.Block], personalized: Bool
     ) {

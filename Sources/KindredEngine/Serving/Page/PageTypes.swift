@@ -50,7 +50,10 @@ public struct PageResponse: Sendable, Codable, Equatable {
     public var modelVersion: Int64?
     public var algorithm: String
     /// How the blocks were ordered: `engagement` (by this person's clicks, carts and purchases
-    /// on each block) or `default` (the shop's order, before the person has engaged with any).
+    /// on each block) or `default` (the shop's order, before the person has engaged with any),
+    /// after `segment KEY, then ` when a segment's strategy chose the leading blocks.
     public var order: String
+    /// The segment whose strategy shaped the page, when one did.
+    public var segment: String?
     public var blocks: [PageBlock]
 }

@@ -81,7 +81,11 @@ extension Engine {
         let history = UserHistory(
             userPK: read.personal ? read.userPK : nil, newEvents: read.newEvents, serving: serving, preferences: preferences)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
+        // A segment's strategy may lead its members' pages with blocks of its choosing and keep
+        // their lists to its categories.
+        let segment = try pseudonym.flatMap { try segmentChoice(pseudonym: $0) }
         var recommendation = RecommendationRequest(userID: request.userID, k: 10)
+        if let segment { recommendation = segment.strategy.apply(to: recommendation) }
         recommendation.device = request.device
         recommendation.country = request.country
         recommendation.hour = request.hour
@@ -99,7 +103,7 @@ extension Engine {
             },
             segmentName: read.segment?.name, segmentTrending: read.segment?.items.compactMap { serving.itemIndex[$0].map(Int.init) } ?? [],
             anchorItem: anchor, nowMs: now)
-        let (ordered, byEngagement) = BlockOrder.ordered(read.blocks, engagement: read.engagement)
+        let (ordered, byEngagement) = BlockOrder.ordered(read.blocks, engagement: read.engagement, leading: segment?.strategy.blocks ?? [])
         // Blocks claim items most specific first (what the person left off, what is like the item
         // in front of them, what is back or new), the general "for you" last, so that an item
         // lands in the block that says most about it; the page then shows them in its order.
@@ -129,9 +133,12 @@ extension Engine {
             record.country = request.country
             records.append(record)
         }
+        let base = byEngagement ? "engagement" : "default"
+        let order = segment.flatMap { $0.strategy.blocks.isEmpty ? nil : "segment \($0.key), then \(base)" } ?? base
         let response = PageResponse(
             surface: request.surface.rawValue, itemID: request.itemID, personalized: personalized, modelVersion: serving.record.version,
-            algorithm: serving.record.algorithm, order: byEngagement ? "engagement" : "default", blocks: blocks)
+            algorithm: serving.record.algorithm,
+            order: order, segment: segment?.key, blocks: blocks)
         return (response, records)
     }
 }
