@@ -18,11 +18,14 @@ public final class Engine: Sendable {
     let servingSettingsCache: FreshValueCache<ServingSettings>
     /// What each segment took up this week, for page blocks.
     let segmentTrending: SegmentTrendingCache
+    /// The business rules in force, parsed.
+    let rulesCache: FreshValueCache<[CompiledRule]>
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
         experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil,
-        servingSettingsCache: FreshValueCache<ServingSettings>? = nil, segmentTrending: SegmentTrendingCache? = nil
+        servingSettingsCache: FreshValueCache<ServingSettings>? = nil, segmentTrending: SegmentTrendingCache? = nil,
+        rulesCache: FreshValueCache<[CompiledRule]>? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -32,6 +35,7 @@ public final class Engine: Sendable {
         self.strategiesCache = strategiesCache ?? SegmentStrategiesCache()
         self.servingSettingsCache = servingSettingsCache ?? FreshValueCache()
         self.segmentTrending = segmentTrending ?? SegmentTrendingCache()
+        self.rulesCache = rulesCache ?? FreshValueCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
@@ -40,7 +44,7 @@ public final class Engine: Sendable {
         Engine(
             database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
             strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache,
-            segmentTrending: segmentTrending)
+            segmentTrending: segmentTrending, rulesCache: rulesCache)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

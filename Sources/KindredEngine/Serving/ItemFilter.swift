@@ -1,7 +1,8 @@
-/// The filter stage: the business rules of a request and the person's "not interested",
+/// The filter stage: the request's own limits, the person's "not interested" and the shop's
+/// filter rules,
 /// checked per candidate item while selecting the top k, on the serving model's flat per-item
 /// arrays (categories are matched once per request).
-struct ItemFilter {
+struct ItemFilter: Sendable {
     private let serving: ServingModel
     private let minPrice: Double
     private let maxPrice: Double
@@ -11,9 +12,15 @@ struct ItemFilter {
     private let allowedCategories: [Bool]?
     private let excluded: Set<Int32>
     private let preferences: ServingPreferences
+    /// The shop's filter rules in force for this request.
+    let rules: ActiveRules?
 
-    init(request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>, preferences: ServingPreferences = .init()) {
+    init(
+        request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>, preferences: ServingPreferences = .init(),
+        rules: ActiveRules? = nil
+    ) {
         self.preferences = preferences
+        self.rules = rules
         self.serving = serving
         minPrice = request.minPrice ?? -.infinity
         maxPrice = request.maxPrice ?? .infinity
@@ -52,6 +59,7 @@ struct ItemFilter {
         }
         if serving.catalogRow[item] == nil { return false }
         if !preferences.isEmpty, preferences.excludes(item, serving: serving) { return false }
+        if let rules, !rules.filters.isEmpty, rules.filtering(item, serving: serving) != nil { return false }
         return excluded.isEmpty || !excluded.contains(Int32(item))
     }
 }

@@ -105,7 +105,8 @@ extension Engine {
     /// returns the profile to log the impressions under (nil when the person may not be
     /// processed for analytics).
     func recommend(
-        _ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil, version: Int64? = nil
+        _ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil, version: Int64? = nil,
+        withoutRules: Bool = false, trace: RuleTrace? = nil, ruleSurface: String = "recommendations"
     ) throws -> (
         response: RecommendationResponse, loggedUserPK: Int64?
     ) {
@@ -136,14 +137,17 @@ extension Engine {
         let preferences = ServingPreferences(stated, serving: serving)
         let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving, preferences: preferences)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
-        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased, preferences: preferences)
+        let rules = withoutRules ? nil : try activeRules(
+            userPK: resolvedPK, request: request, surface: ruleSurface, personalized: personalized, history: history, serving: serving)
+        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased, preferences: preferences, rules: rules)
         let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
         let query = RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector)
         let settings = try servingSettingsCache.value(nowMs: clock.now()) {
             try database.writer.read { db in try ServingSettings.read(in: db) }
         }
         let pipeline = ServingPipeline(
-            request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences)
+            request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences,
+            filter: filter, trace: trace)
         let items = ServingPipeline.explained(
             pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
         let response = RecommendationResponse(

@@ -14,19 +14,26 @@ struct ServingPipeline {
 
     init(
         request: RecommendationRequest, serving: ServingModel, query: RankingQuery, personalized: Bool, settings: ServingSettings,
-        preferences: ServingPreferences
+        preferences: ServingPreferences, filter: ItemFilter, trace: RuleTrace? = nil
     ) {
         let context = NonPersonalizedCandidates(serving: serving, request: request, reportedScore: personalized ? 0 : nil)
         let sources: [any CandidateSource] = personalized ? [ModelCandidates(model: serving.model), context] : [context]
+        let rules = filter.rules
+        // A cap rule tightens the list's cap; it never loosens it.
+        func tightest(_ a: Int, _ b: Int?) -> Int { b.map { a > 0 ? min(a, $0) : $0 } ?? a }
         let chosen = ServingSettings(
-            diversity: request.diversity ?? settings.diversity, maxPerCategory: request.maxPerCategory ?? settings.maxPerCategory,
-            maxPerBrand: request.maxPerBrand ?? settings.maxPerBrand)
+            diversity: request.diversity ?? settings.diversity,
+            maxPerCategory: tightest(request.maxPerCategory ?? settings.maxPerCategory, rules?.categoryCap?.limit),
+            maxPerBrand: tightest(request.maxPerBrand ?? settings.maxPerBrand, rules?.brandCap?.limit))
         var rerankers: [any Reranker] = []
-        // "More like this" first, so that the caps and the diversity trade-off see the lifted order.
+        // "More like this" and the boosts first, so that the caps and the diversity trade-off see
+        // the lifted order; pins last, at their positions in the final list.
         if preferences.hasLikes { rerankers.append(PreferenceLift(preferences: preferences, serving: serving)) }
+        if let rules, !rules.rankers.isEmpty { rerankers.append(RuleRanking(rules: rules, serving: serving, trace: trace)) }
         rerankers += Self.rerankers(
             settings: chosen, groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand),
             similarity: serving.similarity)
+        if let rules, !rules.pins.isEmpty { rerankers.append(RulePins(rules: rules, serving: serving, filter: filter, trace: trace)) }
         pipeline = RankingPipeline(sources: sources, rerankers: rerankers)
         self.query = query
     }

@@ -95,7 +95,11 @@ extension Engine {
         let context = BlockContext(
             serving: serving, history: history, query: RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector),
             personalized: personalized,
-            filter: ItemFilter(request: recommendation, serving: serving, purchased: history.purchased, preferences: preferences),
+            filter: ItemFilter(
+                request: recommendation, serving: serving, purchased: history.purchased, preferences: preferences,
+                rules: try activeRules(
+                    userPK: read.userPK, request: recommendation, surface: "page", personalized: personalized, history: history,
+                    serving: serving)),
             preferences: preferences, settings: settings, recommendation: recommendation,
             recent: read.recent.compactMap { event in
                 guard let index = serving.itemIndex[event.itemPK], let type = EventType(rawValue: event.type) else { return nil }

@@ -1,0 +1,169 @@
+import Foundation
+import KindredLearning
+
+/// What a rule's `for` clause is tested against: the request's context.
+struct RuleRequestContext {
+    var device: String?
+    var country: String?
+    var hour: Int?
+    /// The person's segment keys and names, lower-cased.
+    var segments: Set<String> = []
+    var surface: String
+    var personalized: Bool
+    var nowMs: Int64
+}
+
+/// What `person.` fields read: the prices of the items in the person's history.
+struct RulePersonFacts {
+    var p75Price = Double.nan
+    var medianPrice = Double.nan
+
+    init() {}
+
+    init(history: UserHistory, serving: ServingModel) {
+        let prices = history.vector.indices.map { serving.itemPrice[Int($0)] }.filter { !$0.isNaN }.sorted()
+        guard !prices.isEmpty else { return }
+        func quantile(_ q: Double) -> Double {
+            // Linear between closest ranks, as numpy's default.
+            let position = q * Double(prices.count - 1)
+            let low = Int(position.rounded(.down))
+            let high = min(low + 1, prices.count - 1)
+            return prices[low] + (prices[high] - prices[low]) * (position - Double(low))
+        }
+        p75Price = quantile(0.75)
+        medianPrice = quantile(0.5)
+    }
+}
+
+/// A stored rule ready to test items: its id, its text, and its parsed form.
+struct CompiledRule: Sendable {
+    let id: Int64
+    let text: String
+    let syntax: RuleSyntax
+
+    /// Whether the rule is in force for this request: inside its window, and its `for` clause holds.
+    func applies(to request: RuleRequestContext) -> Bool {
+        let day = Self.day(of: request.nowMs)
+        if let from = syntax.fromDay, day < from { return false }
+        if let to = syntax.toDay, day > to { return false }
+        return syntax.requestCondition.map { Self.holds($0, request: request) } ?? true
+    }
+
+    /// Whether the rule's `where` clause holds for a model item (true without one).
+    func matches(_ item: Int, serving: ServingModel, person: RulePersonFacts) -> Bool {
+        syntax.itemCondition.map { Self.holds($0, item: item, serving: serving, person: person) } ?? true
+    }
+
+    static func day(of ms: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    static func holds(_ condition: RuleSyntax.Condition, request: RuleRequestContext) -> Bool {
+        switch condition {
+        case .and(let a, let b): return holds(a, request: request) && holds(b, request: request)
+        case .or(let a, let b): return holds(a, request: request) || holds(b, request: request)
+        case .not(let a): return !holds(a, request: request)
+        case .flag(let field): return field == "personalized" && request.personalized
+        case .contains(let field, let value):
+            return text(of: field, request: request).map { $0.contains(value.lowercased()) } ?? false
+        case .compare(let field, let op, let operand):
+            if field == "hour" {
+                guard let hour = request.hour, case .number(let value) = operand else { return false }
+                return compare(Double(hour), op, value)
+            }
+            guard case .text(let value) = operand else { return false }
+            let wanted = value.lowercased()
+            let equal =
+                field == "segment" ? request.segments.contains(wanted) : (text(of: field, request: request) == wanted)
+            return op == "=" ? equal : !equal
+        }
+    }
+
+    static func text(of field: String, request: RuleRequestContext) -> String? {
+        switch field {
+        case "device": request.device?.lowercased()
+        case "country": request.country?.lowercased()
+        case "surface": request.surface
+        case "segment": request.segments.sorted().joined(separator: " ")
+        default: nil
+        }
+    }
+
+    static func holds(_ condition: RuleSyntax.Condition, item: Int, serving: ServingModel, person: RulePersonFacts) -> Bool {
+        switch condition {
+        case .and(let a, let b): return holds(a, item: item, serving: serving, person: person) && holds(b, item: item, serving: serving, person: person)
+        case .or(let a, let b): return holds(a, item: item, serving: serving, person: person) || holds(b, item: item, serving: serving, person: person)
+        case .not(let a): return !holds(a, item: item, serving: serving, person: person)
+        case .flag(let field): return field == "in_stock" && serving.itemInStock[item]
+        case .contains(let field, let value):
+            let wanted = value.lowercased()
+            if field == "tags" {
+                guard let row = serving.catalogRow[item] else { return false }
+                return serving.catalog.tags[row].contains { $0.lowercased() == wanted }
+            }
+            return itemText(field, item: item, serving: serving)?.contains(wanted) ?? false
+        case .compare(let field, let op, let operand):
+            if RuleFields.item[field] == .number {
+                let left = number(field, item: item, serving: serving, person: person)
+                let right: Double
+                switch operand {
+                case .number(let value): right = value
+                case .field(let other): right = number(other, item: item, serving: serving, person: person)
+                case .text: return false
+                }
+                return compare(left, op, right)
+            }
+            guard case .text(let value) = operand else { return false }
+            let wanted = value.lowercased()
+            let equal: Bool
+            if field == "category" {
+                equal = itemText("category", item: item, serving: serving).map { ItemFilter.category($0, isWithin: wanted) } ?? false
+            } else if field == "tags" {
+                equal = serving.catalogRow[item].map { serving.catalog.tags[$0].contains { $0.lowercased() == wanted } } ?? false
+            } else {
+                equal = itemText(field, item: item, serving: serving) == wanted
+            }
+            return op == "=" ? equal : !equal
+        }
+    }
+
+    static func itemText(_ field: String, item: Int, serving: ServingModel) -> String? {
+        switch field {
+        case "category":
+            let number = serving.itemCategory[item]
+            return number >= 0 ? serving.categoryNames[Int(number)] : nil
+        case "brand":
+            let number = serving.itemBrand[item]
+            return number >= 0 ? serving.brandNames[Int(number)] : nil
+        case "item_id": return serving.catalogRow[item].map { serving.catalog.itemIDs[$0].lowercased() }
+        case "title": return serving.catalogRow[item].flatMap { serving.catalog.titles[$0]?.lowercased() }
+        default: return nil
+        }
+    }
+
+    static func number(_ field: String, item: Int, serving: ServingModel, person: RulePersonFacts) -> Double {
+        switch field {
+        case "price": serving.itemPrice[item]
+        case "person.p75_price": person.p75Price
+        case "person.median_price": person.medianPrice
+        default: .nan
+        }
+    }
+
+    /// NaN (an unknown price) compares false every way, so a rule about prices skips items without one.
+    static func compare(_ left: Double, _ op: String, _ right: Double) -> Bool {
+        switch op {
+        case "=": left == right
+        case "!=": !left.isNaN && !right.isNaN && left != right
+        case "<": left < right
+        case "<=": left <= right
+        case ">": left > right
+        case ">=": left >= right
+        default: false
+        }
+    }
+}
