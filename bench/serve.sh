@@ -7,7 +7,10 @@
 #   4. the steady load of (1) again while POST /v1/models/train retrains on all events;
 #   5. events in batches of 100 (bench/wrk/events.lua), then the server is stopped and the
 #      events in the database are counted against the events acknowledged;
-#   6. the same with --durable-commits (every commit synced to disk).
+#   6. the same with --durable-commits (every commit synced to disk);
+#   7. recommendations at a steady 1,000/s for known people with their user tokens (personalized);
+#   8. the same with business rules, diversity (MMR) and a category cap on;
+#   9. pages of content blocks (GET /v1/users/{id}/page) at a steady 1,000/s, everything on.
 # wrk stops at its deadline with requests in flight: their events may or may not have been
 # committed, and their answers are discarded, so nothing is lost exactly when
 # acknowledged <= stored <= acknowledged + 100 x (sent - answered).
@@ -60,6 +63,40 @@ pause=$(python3 -c "import json; print(max(0.0, 16 * 1000 / 1000 - json.load(ope
 run_wrk steady 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$pause"
 run_wrk max 32 bench/wrk/recommend.lua
 run_wrk healthz 32 bench/wrk/recommend.lua ROUTE=healthz
+# Known people with their user tokens, as a storefront sends them after login.
+secret=$("$kindred" tokens secret --db "$db" 2>/dev/null)
+python3 - "$secret" "$work/users" "$work/tokens" <<'PY'
+import base64, hashlib, hmac, sys, time
+secret, users, out = sys.argv[1], sys.argv[2], sys.argv[3]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+with open(out, "w") as f:
+    for user in [line.strip() for line in open(users)][:9000]:
+        body = f"kt1.{b64(user.encode())}.{int(time.time()) + 86400}"
+        f.write(f"{user}\t{body}.{b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())}\n")
+PY
+run_wrk personal-warmup 16 bench/wrk/recommend.lua RATE=1000 TOKENS="$work/tokens"
+personal_pause=$(python3 -c "import json; print(max(0.0, 16 - json.load(open('$work/personal-warmup.json'))['p50_ms']))")
+run_wrk personal 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$personal_pause" TOKENS="$work/tokens"
+# Everything on: rules of each kind, diversity and a cap (seen by the server within two seconds).
+"$kindred" settings set serving.diversity 0.8 --db "$db" >/dev/null
+"$kindred" settings set serving.max_per_category 3 --db "$db" >/dev/null
+top_category=$(sqlite3 "$db" "SELECT category FROM items WHERE category IS NOT NULL GROUP BY category ORDER BY count(*) DESC LIMIT 1")
+pinned=$(head -1 "$work/items")
+"$kindred" rules add "boost 1.5 where category = '$top_category' and in_stock
+bury where price > person.p75_price
+pin $pinned at 3 for device = 'mobile'
+filter where tags contains 'adult'
+cap 2 per brand" --db "$db" >/dev/null
+sleep 3
+run_wrk everything 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$personal_pause" TOKENS="$work/tokens"
+run_wrk page-warmup 16 bench/wrk/recommend.lua RATE=1000 ROUTE=page TOKENS="$work/tokens"
+page_pause=$(python3 -c "import json; print(max(0.0, 16 - json.load(open('$work/page-warmup.json'))['p50_ms']))")
+run_wrk page 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$page_pause" ROUTE=page TOKENS="$work/tokens"
+run_wrk page-max 32 bench/wrk/recommend.lua ROUTE=page TOKENS="$work/tokens"
+"$kindred" settings set serving.diversity 1 --db "$db" >/dev/null
+"$kindred" settings set serving.max_per_category 0 --db "$db" >/dev/null
+for id in $(sqlite3 "$db" "SELECT rule_pk FROM rules WHERE removed_in IS NULL"); do "$kindred" rules remove "$id" --db "$db" >/dev/null; done
+sleep 3
 # Retrain while the steady load runs; the load lasts as long as the training run.
 curl -s -X POST -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/v1/models/train" > "$work/retrain.json" &
 trainer=$!
@@ -97,7 +134,11 @@ print()
 print("| load | requests/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors |")
 print("|---|---|---|---|---|---|---|---|")
 for name, label in [("steady", "recommendations, steady 1,000/s"), ("retraining", "the same while retraining"),
-                    ("max", "recommendations, maximum"), ("healthz", "GET /healthz, maximum (HTTP floor)")]:
+                    ("max", "recommendations, maximum"), ("healthz", "GET /healthz, maximum (HTTP floor)"),
+                    ("personal", "recommendations with user tokens (personalized), steady 1,000/s"),
+                    ("everything", "the same with rules, diversity 0.8 and caps on"),
+                    ("page", "pages of blocks with user tokens, everything on, steady 1,000/s"),
+                    ("page-max", "pages of blocks, maximum (32 connections)")]:
     r = load(name)
     print(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['p999_ms']:.2f} | {r['max_ms']:.1f} | {r['socket_errors'] + r['non_2xx']} |")
 print()

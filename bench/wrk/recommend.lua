@@ -10,6 +10,10 @@ local connections = tonumber(os.getenv("CONNECTIONS") or "16")
 -- The pause after each answer: the pacing period less the time the answer took (about p50).
 local pause = tonumber(os.getenv("DELAY_MS") or "-1")
 local path = os.getenv("ROUTE") or "recommendations"
+-- With $TOKENS (lines "user<TAB>token"), requests are for those people, each with their user
+-- token, as a storefront sends them after login: personalized, where without a token a public
+-- key gets a stranger's list.
+local tokens = {}
 local threads = {}
 local counter = 0
 
@@ -20,14 +24,25 @@ function setup(thread)
 end
 
 function init(args)
-  for line in io.lines(os.getenv("USERS")) do users[#users + 1] = line end
+  if os.getenv("TOKENS") then
+    for line in io.lines(os.getenv("TOKENS")) do
+      local user, token = line:match("^(.-)\t(.*)$")
+      users[#users + 1] = user
+      tokens[#users] = token
+    end
+  else
+    for line in io.lines(os.getenv("USERS")) do users[#users + 1] = line end
+  end
   math.randomseed(id * 7919)
 end
 
 function request()
   local headers = { ["Authorization"] = "Bearer " .. key }
   if path == "healthz" then return wrk.format("GET", "/healthz", headers) end
-  return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations?k=10", headers)
+  local n = math.random(#users)
+  if tokens[n] then headers["X-Kindred-User-Token"] = tokens[n] end
+  if path == "page" then return wrk.format("GET", "/v1/users/" .. users[n] .. "/page?surface=home", headers) end
+  return wrk.format("GET", "/v1/users/" .. users[n] .. "/recommendations?k=10", headers)
 end
 
 function delay()

@@ -46,6 +46,11 @@ public final class ServingModel: @unchecked Sendable {
     let itemRestockedMs: [Int64]
     /// When the first item was listed: the shop's opening stock, which is not "new".
     let openingListedMs: Int64
+    /// Items by listing time and by restock time, newest first: a block reads the head it needs.
+    let listedNewestFirst: [Int]
+    let restockedNewestFirst: [Int]
+    /// The 200 most trending items, best first: the trending block without a segment.
+    let trendingTop: [Int]
     /// Items x people who bought them at training time: what "frequently bought together" reads.
     let buyers: SparseMatrix
     /// What diversity re-ranking measures likeness by: the model's item vectors where it has
@@ -96,6 +101,11 @@ public final class ServingModel: @unchecked Sendable {
         itemListedMs = catalogRow.map { $0.flatMap { snapshot.listedMs[$0] } ?? -1 }
         itemRestockedMs = catalogRow.map { $0.flatMap { snapshot.restockedMs[$0] } ?? -1 }
         openingListedMs = snapshot.listedMs.compactMap { $0 }.min() ?? 0
+        trendingTop = TopK.select(trending, k: 200).map(\.item)
+        let listed = itemListedMs
+        let restocked = itemRestockedMs
+        listedNewestFirst = listed.indices.filter { listed[$0] >= 0 }.sorted { (listed[$0], -$0) > (listed[$1], -$1) }
+        restockedNewestFirst = restocked.indices.filter { restocked[$0] >= 0 }.sorted { (restocked[$0], -$0) > (restocked[$1], -$1) }
         let consent = try ConsentFilter.read(purpose: "personalization", in: db)
         (histories, purchases, historyRow) = try Self.histories(
             through: record, itemIndex: index, weights: weights, includes: consent.allows,

@@ -62,7 +62,7 @@ enum BlockSources {
         case "for_you":
             let pipeline = ServingPipeline(
                 request: c.recommendation, serving: c.serving, query: c.query, personalized: c.personalized, settings: c.settings,
-                preferences: c.preferences)
+                preferences: c.preferences, filter: c.filter)
             let ranked = pipeline.pipeline.run(c.query, count: size, keep: keep)
             guard !ranked.isEmpty else { return nil }
             let items = ServingPipeline.explained(ranked, history: c.history, serving: c.serving, request: c.recommendation)
@@ -95,7 +95,7 @@ enum BlockSources {
                 items: shown(picked) { carted.contains($0) ? "still in your cart" : "you looked at this recently" })
 
         case "trending_in_segment":
-            let list = c.segmentTrending.isEmpty ? TopK.select(c.serving.trending, k: size * 4 + 20).map(\.item) : c.segmentTrending
+            let list = c.segmentTrending.isEmpty ? c.serving.trendingTop : c.segmentTrending
             let picked = list.filter(keep).prefix(size).map { ScoredItem(item: $0, score: 0) }
             guard !picked.isEmpty else { return nil }
             let who = c.segmentName ?? "everyone"
@@ -108,29 +108,26 @@ enum BlockSources {
             // The first catalog import is the shop's opening stock, not arrivals: an item arrived
             // when it was listed a day or more after the first listing, within the window.
             let since = max(c.nowMs - BlockContext.newArrivalDays * 86_400_000, c.serving.openingListedMs + 86_400_000)
-            let isNew: (Int) -> Bool = { c.serving.itemListedMs[$0] >= since && keep($0) }
-            var picked =
-                c.personalized ? ModelCandidates(model: c.serving.model).candidates(for: c.query, count: size, keep: isNew) : []
-            if picked.count < size {
-                let chosen = Set(picked.map(\.item))
-                let newest = ScoreCandidates(name: "new", scores: c.serving.itemListedMs.map { Float($0) })
-                picked += newest.candidates(for: c.query, count: size - picked.count) { isNew($0) && !chosen.contains($0) }
-                    .map { ScoredItem(item: $0.item, score: 0) }
-            }
-            guard !picked.isEmpty else { return nil }
+            let arrivals = c.serving.listedNewestFirst.prefix { c.serving.itemListedMs[$0] >= since }.filter(keep)
+            guard !arrivals.isEmpty else { return nil }
+            // Ranked for the person where the model knows them, newest first otherwise.
+            let picked =
+                c.personalized
+                ? SubsetCandidates(model: c.serving.model, items: arrivals).candidates(for: c.query, count: size) { _ in true }
+                : arrivals.prefix(size).map { ScoredItem(item: $0, score: 0) }
             return FilledBlock(
                 title: block.title, reason: "listed in the last \(BlockContext.newArrivalDays) days",
                 items: shown(picked) { _ in "new in the shop" })
 
         case "back_in_stock":
             let since = c.nowMs - BlockContext.restockDays * 86_400_000
+            let restocked = c.serving.restockedNewestFirst.prefix { c.serving.itemRestockedMs[$0] >= since }.filter(keep)
+            guard !restocked.isEmpty else { return nil }
+            // What the person was interested in first, then by the shop's popularity blend.
             let theirs = Set(c.history.vector.indices.map(Int.init))
-            var scores = [Float](repeating: -.infinity, count: c.serving.itemCount)
-            for item in 0..<c.serving.itemCount where c.serving.itemRestockedMs[item] >= since {
-                scores[item] = (theirs.contains(item) ? 2 : 0) + c.serving.nonPersonalizedBase[item]
-            }
-            let picked = TopK.select(scores, k: size, where: keep)
-            guard !picked.isEmpty else { return nil }
+            var heap = TopKHeap(k: size)
+            for item in restocked { heap.offer(item, score: (theirs.contains(item) ? 2 : 0) + c.serving.nonPersonalizedBase[item]) { _ in true } }
+            let picked = heap.sorted()
             return FilledBlock(
                 title: block.title, reason: "restocked in the last \(BlockContext.restockDays) days",
                 items: shown(picked) { theirs.contains($0) ? "back in stock, and you were interested" : "back in stock" })
@@ -141,9 +138,9 @@ enum BlockSources {
             for buyer in c.serving.buyers.row(anchor).columns {
                 for other in c.serving.purchases.row(Int(buyer)).columns where Int(other) != anchor { counts[Int(other), default: 0] += 1 }
             }
-            var scores = [Float](repeating: -.infinity, count: c.serving.itemCount)
-            for (item, count) in counts { scores[item] = count }
-            let picked = TopK.select(scores, k: size) { keep($0) && $0 != anchor }
+            var heap = TopKHeap(k: size)
+            for (item, count) in counts { heap.offer(item, score: count) { keep($0) } }
+            let picked = heap.sorted()
             guard !picked.isEmpty else { return nil }
             let name = named(anchor)
             return FilledBlock(
