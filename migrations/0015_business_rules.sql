@@ -27,3 +27,6 @@ CREATE TABLE rule_set_versions (
 CREATE VIEW rules_in_force AS
 SELECT rule_pk AS id, text, version, strftime('%Y-%m-%dT%H:%M:%SZ', created_ms / 1000, 'unixepoch') AS added
 FROM rules WHERE removed_in IS NULL ORDER BY rule_pk;
+
+-- A device class for in-store screens, so that rules (and KPIs) can tell a kiosk from a phone.
+INSERT INTO device_classes (device, description) VALUES ('kiosk', 'in-store kiosk or shared screen');

@@ -14,17 +14,7 @@ import Testing
     let engine: Engine
 
     init() throws {
-        var configuration = SampleShopGenerator.Configuration()
-        configuration.users = 300
-        configuration.items = 200
-        configuration.events = 20_000
-        _ = try SampleShopFiles.write(SampleShopGenerator(configuration: configuration).generate(), to: directory.file("shop"))
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        engine = try DemoUseCase.run(dataDirectory: directory.file("shop"), location: location, log: { _ in }).engine
-        var options = TrainOptions()
-        options.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
-        options.validationDays = 0
-        _ = try engine.train(options)
+        engine = try SmallShop.engine(in: directory, trained: true)
     }
 
     func page(_ user: String?, surface: PageRequest.Surface = .home, item: String? = nil) throws -> (PageResponse, [ImpressionRecord]) {
@@ -103,11 +93,7 @@ import Testing
         try engine.database.writer.write { db in try db.execute(sql: "UPDATE items SET created_ms = created_ms - 2 * 86400000") }
         _ = try engine.putItem("FRESH-1", body: Data(#"{"title": "Fresh Green Jug", "category": "tableware/dining", "price": 12}"#.utf8))
         try file([("c00011", "FRESH-1", "view", nil), ("c00012", "FRESH-1", "purchase", nil)])
-        var options = TrainOptions()
-        options.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
-        options.validationDays = 0
-        options.activationMargin = 1
-        _ = try engine.train(options)
+        try SmallShop.train(engine)
         let block = try #require(try page("c00010").0.blocks.first { $0.key == "new-arrivals" })
         #expect(block.items.map(\.itemID) == ["FRESH-1"])
     }

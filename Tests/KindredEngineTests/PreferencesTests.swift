@@ -14,34 +14,12 @@ import Testing
     let engine: Engine
 
     init() throws {
-        var configuration = SampleShopGenerator.Configuration()
-        configuration.users = 300
-        configuration.items = 200
-        configuration.events = 20_000
-        _ = try SampleShopFiles.write(SampleShopGenerator(configuration: configuration).generate(), to: directory.file("shop"))
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        engine = try DemoUseCase.run(dataDirectory: directory.file("shop"), location: location, log: { _ in }).engine
+        engine = try SmallShop.engine(in: directory, trained: false)
     }
 
-    func train(_ algorithm: String = "als") throws {
-        var options = TrainOptions()
-        options.algorithm = AlgorithmSpec(name: algorithm, parameters: algorithm == "als" ? ["factors": 16, "iterations": 5] : [:])
-        options.validationDays = 0
-        _ = try engine.train(options)
-    }
+    func train(_ algorithm: String = "als") throws { try SmallShop.train(engine, algorithm: algorithm) }
 
-    /// The n-th person (from 1) whose list is personalized: some withdrew consent.
-    func person(_ n: Int) throws -> String {
-        var found = 0
-        for number in 1...300 {
-            let id = String(format: "c%05d", number)
-            if try engine.recommend(RecommendationRequest(userID: id, k: 1)).personalized {
-                found += 1
-                if found == n { return id }
-            }
-        }
-        throw CocoaError(.featureUnsupported)
-    }
+    func person(_ n: Int) throws -> String { try SmallShop.person(n, in: engine) }
 
     func ids(_ user: String, k: Int = 20) throws -> [String] {
         try engine.recommend(RecommendationRequest(userID: user, k: k)).items.map(\.itemID)

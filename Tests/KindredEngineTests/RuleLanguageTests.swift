@@ -13,7 +13,7 @@ import Testing
             bury where price > person.p75_price
             # a comment, and a blank line
 
-            pin P00123 at 1 for segment = 'new visitors'
+            pin P00123 at 1 for segment 'new visitors'
             filter where tags contains 'adult' for device = 'kiosk'
             cap 2 per brand
             boost 2 where category = 'seasonal' from 2026-12-01 to 2026-12-24
@@ -59,6 +59,7 @@ import Testing
             ("filter", 1, 7, "filter needs where"),
             ("boost 2 where in_stock extra", 1, 24, "expected and, or, for, from or the end, found 'extra'"),
             ("", 1, 1, "no rule"),
+            ("filter where in_stock for device = 'fridge'", 1, 36, "unknown device 'fridge' (known: desktop, mobile"),
         ] {
             #expect {
                 _ = try RuleParser.parse(text)

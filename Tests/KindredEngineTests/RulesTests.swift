@@ -15,17 +15,7 @@ import Testing
     let user = "c00010"
 
     init() throws {
-        var configuration = SampleShopGenerator.Configuration()
-        configuration.users = 300
-        configuration.items = 200
-        configuration.events = 20_000
-        _ = try SampleShopFiles.write(SampleShopGenerator(configuration: configuration).generate(), to: directory.file("shop"))
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        engine = try DemoUseCase.run(dataDirectory: directory.file("shop"), location: location, log: { _ in }).engine
-        var options = TrainOptions()
-        options.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
-        options.validationDays = 0
-        _ = try engine.train(options)
+        engine = try SmallShop.engine(in: directory, trained: true)
     }
 
     func list(k: Int = 20, device: String? = nil) throws -> [Recommendation] {

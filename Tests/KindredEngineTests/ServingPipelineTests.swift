@@ -14,16 +14,7 @@ import Testing
     let engine: Engine
 
     init() throws {
-        var configuration = SampleShopGenerator.Configuration()
-        configuration.users = 300
-        configuration.items = 200
-        configuration.events = 20_000
-        _ = try SampleShopFiles.write(SampleShopGenerator(configuration: configuration).generate(), to: directory.file("shop"))
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        engine = try DemoUseCase.run(dataDirectory: directory.file("shop"), location: location, log: { _ in }).engine
-        var options = TrainOptions()
-        options.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
-        _ = try engine.train(options)
+        engine = try SmallShop.engine(in: directory, trained: true)
     }
 
     func list(_ user: String, k: Int = 20, _ change: (inout RecommendationRequest) -> Void = { _ in }) throws -> RecommendationResponse {
@@ -32,18 +23,7 @@ import Testing
         return try engine.recommend(request)
     }
 
-    /// The n-th person (from 1) whose list is personalized: some withdrew consent.
-    func person(_ n: Int) throws -> String {
-        var found = 0
-        for number in 1...300 {
-            let id = String(format: "c%05d", number)
-            if try engine.recommend(RecommendationRequest(userID: id, k: 1)).personalized {
-                found += 1
-                if found == n { return id }
-            }
-        }
-        throw CocoaError(.featureUnsupported)
-    }
+    func person(_ n: Int) throws -> String { try SmallShop.person(n, in: engine) }
 
     static func mostOfOne(_ values: [String?]) -> Int {
         Dictionary(grouping: values.compactMap { $0 }, by: { $0 }).values.map(\.count).max() ?? 0

@@ -171,7 +171,7 @@ import Testing
                 "events.csv:5: value: 'forty' is not a number",
                 "events.csv:6: expected 10 fields as in the header, found 11",
                 "events.csv:7: value: scroll depth 1.5 is outside 0..1",
-                "events.csv:8: device: unknown device 'fridge' (known: desktop, mobile, tablet, tv, bot, other)",
+                "events.csv:8: device: unknown device 'fridge' (known: desktop, mobile, tablet, tv, bot, other, kiosk)",
                 "events.csv:9: hour: 25 is outside 0...23",
                 "events.csv:10: item_id: missing value (every view event names an item)",
                 "events.csv:11: price: 'abc' is not a number",

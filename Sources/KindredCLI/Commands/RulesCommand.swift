@@ -11,7 +11,7 @@ struct RulesCommand: ParsableCommand {
             One rule per line:
               boost 1.5 where category = 'sale' and in_stock
               bury where price > person.p75_price
-              pin P00123 at 1 for segment = 'new visitors'
+              pin P00123 at 1 for segment 'new visitors'
               filter where tags contains 'adult' for device = 'kiosk'
               cap 2 per brand
               boost 2 where category = 'seasonal/christmas' from 2026-12-01 to 2026-12-24

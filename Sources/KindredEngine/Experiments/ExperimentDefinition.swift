@@ -59,7 +59,7 @@ public struct ExperimentDefinition: Sendable, Equatable {
         !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    static let devices: Set<String> = ["desktop", "mobile", "tablet", "tv", "bot", "other"]
+    static let devices = Set(Device.allCases.map(\.rawValue))
 
     /// Every rule a definition must keep, whichever face sent it.
     public func check() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KindredStore
 
 /// Reads the rule language (see `RuleSyntax`) line by line, naming the line, the column and the
 /// token expected at the first thing it cannot read. Blank lines and lines starting with `#`
@@ -172,6 +173,20 @@ struct LineParser {
         return rule
     }
 
+    /// A comparison with a text value, refusing a device the shop cannot be asked from (the
+    /// request's device is one of the device classes, read loosely).
+    func checkedText(field: String, op: String, value: String) throws(RuleError) -> RuleSyntax.Condition {
+        if field == "device" {
+            guard let device = Device(loosely: value) else {
+                throw RuleError(
+                    line: line, column: current.column,
+                    message: "unknown device '\(value.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return .compare(field: field, op: op, value: .text(device.rawValue))
+        }
+        return .compare(field: field, op: op, value: .text(value))
+    }
+
     mutating func condition(fields: [String: RuleFields.Kind]) throws(RuleError) -> RuleSyntax.Condition {
         var left = try conjunction(fields: fields)
         while accept("or") { left = .or(left, try conjunction(fields: fields)) }
@@ -205,6 +220,11 @@ struct LineParser {
             defer { position += 1 }
             return .contains(field: field, value: current.value)
         }
+        // `segment 'new visitors'`: a text field followed by a value reads as =.
+        if current.kind == .text, kind == .text {
+            defer { position += 1 }
+            return try checkedText(field: field, op: "=", value: current.value)
+        }
         let ops = ["=", "!=", "<", "<=", ">", ">="]
         guard current.kind == .symbol, ops.contains(current.value) else {
             guard kind == .flag else { throw error("a comparison (=, !=, <, <=, >, >=\(kind == .list ? " or contains" : ""))") }
@@ -222,7 +242,7 @@ struct LineParser {
             return .compare(field: field, op: op, value: .number(Double(current.value)!))
         case .text where kind != .number:
             defer { position += 1 }
-            return .compare(field: field, op: op, value: .text(current.value))
+            return try checkedText(field: field, op: op, value: current.value)
         case .word where kind == .number && RuleFields.item[current.value.lowercased()] == .number:
             defer { position += 1 }
             return .compare(field: field, op: op, value: .field(current.value.lowercased()))

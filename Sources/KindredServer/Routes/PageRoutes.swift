@@ -16,15 +16,7 @@ struct PageRoutes {
             var page = PageRequest(
                 userID: try PathID.read("id", context), surface: try PageRequest.surface(parsing: try query.text("surface", maxLength: 16) ?? "home"),
                 itemID: try query.text("item", maxLength: IdentifierRule.maxLength))
-            if let device = try query.text("device", maxLength: 16) {
-                guard Device(loosely: device) != nil else {
-                    throw APIError(
-                        .badRequest, code: "invalid_parameter",
-                        message: "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
-                        field: "device")
-                }
-                page.device = device
-            }
+            page.device = try query.device()
             page.country = try query.text("country", maxLength: 16)
             page.hour = try query.integer("hour", in: 0...23)
             let (response, shown) = try engine.pageForDisplay(page, caller: context.caller)

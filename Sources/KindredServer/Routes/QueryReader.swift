@@ -60,6 +60,19 @@ extension QueryReader {
         return value
     }
 
+    /// A device class (`Device`, read loosely: "phone" is mobile), naming the known ones when
+    /// it is none of them.
+    func device(_ name: String = "device") throws -> String? {
+        guard let device = try text(name, maxLength: 16) else { return nil }
+        guard Device(loosely: device) != nil else {
+            throw APIError(
+                .badRequest, code: "invalid_parameter",
+                message: "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
+                field: name)
+        }
+        return device
+    }
+
     /// `true` or `false` (also 1 and 0).
     func flag(_ name: String) throws -> Bool? {
         guard let raw = try text(name, maxLength: 5) else { return nil }

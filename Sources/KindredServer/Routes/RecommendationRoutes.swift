@@ -37,16 +37,7 @@ struct RecommendationRoutes {
             userID: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
         recommendation.includeCategories = try query.list("category", maxLength: 64)
         recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
-        if let device = try query.text("device", maxLength: 16) {
-            guard Device(loosely: device) != nil else {
-                throw APIError(
-                    .badRequest, code: "invalid_parameter",
-                    message:
-                        "unknown device '\(device.prefix(40))' (known: \(Device.allCases.map(\.rawValue).joined(separator: ", ")))",
-                    field: "device")
-            }
-            recommendation.device = device
-        }
+        recommendation.device = try query.device()
         recommendation.country = try query.text("country", maxLength: 16)
         recommendation.hour = try query.integer("hour", in: 0...23)
         // Ranges are the Engine's to check, in the words the command line uses.

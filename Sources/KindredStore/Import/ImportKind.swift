@@ -100,7 +100,8 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
 
 /// Device classes; free-form device names are folded into these at ingestion.
 public enum Device: String, Sendable, CaseIterable, Codable {
-    case desktop, mobile, tablet, tv, bot, other
+    /// `kiosk` came last (an in-store screen), so that the others keep their numbers.
+    case desktop, mobile, tablet, tv, bot, other, kiosk
 
     /// Recognizes the device names shops commonly export.
     public init?(loosely text: String) {
@@ -111,6 +112,7 @@ public enum Device: String, Sendable, CaseIterable, Codable {
         case "tv", "smarttv", "smart-tv", "smart_tv", "console": self = .tv
         case "bot", "crawler", "spider": self = .bot
         case "other", "unknown": self = .other
+        case "kiosk", "in-store", "instore", "shop-screen": self = .kiosk
         default: return nil
         }
     }

@@ -71,12 +71,7 @@ enum BlockSources {
 
         case "because_you_viewed":
             guard let anchor = c.recent.first(where: { $0.kind != .purchase && $0.kind != .return })?.item else { return nil }
-            let similar = c.serving.model.similarItems(to: anchor, count: size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
-            guard !similar.isEmpty else { return nil }
-            let name = named(anchor)
-            return FilledBlock(
-                title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "because you viewed \(name)",
-                items: shown(Array(similar.prefix(size))) { _ in "similar to \(name)" })
+            return similarBlock(block, to: anchor, reason: "because you viewed", context: c, keep: keep)
 
         case "continue":
             let since = c.nowMs - BlockContext.continueDays * 86_400_000
@@ -149,15 +144,22 @@ enum BlockSources {
 
         case "similar":
             guard let anchor = c.anchorItem else { return nil }
-            let similar = c.serving.model.similarItems(to: anchor, count: size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
-            guard !similar.isEmpty else { return nil }
-            let name = named(anchor)
-            return FilledBlock(
-                title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "similar to \(name)",
-                items: shown(Array(similar.prefix(size))) { _ in "similar to \(name)" })
+            return similarBlock(block, to: anchor, reason: "similar to", context: c, keep: keep)
 
         default:
             return nil
         }
+    }
+
+    /// Items the model finds like `anchor`, titled and explained by it.
+    static func similarBlock(
+        _ block: BlockStore.Block, to anchor: Int, reason: String, context c: BlockContext, keep: (Int) -> Bool
+    ) -> FilledBlock? {
+        let similar = c.serving.model.similarItems(to: anchor, count: block.size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
+        guard !similar.isEmpty else { return nil }
+        let name = c.serving.catalogRow[anchor].flatMap { c.serving.catalog.titles[$0] ?? c.serving.catalog.itemIDs[$0] } ?? "an item"
+        return FilledBlock(
+            title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "\(reason) \(name)",
+            items: similar.prefix(block.size).map { c.serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(name)") })
     }
 }
