@@ -88,6 +88,28 @@ import Testing
         #expect(try list(k: 10) == before)
     }
 
+    /// A segment's category boost, as a rule `for segment`: its members' lists lift the
+    /// category, everyone else's stay as they were.
+    @Test func aRuleForASegmentBoostsACategoryForItsMembersOnly() throws {
+        _ = try engine.defineSegment(key: "buyers", rule: "purchases >= 4", name: "Frequent buyers")
+        let members = try (1...80).map { String(format: "c%05d", $0) }.filter {
+            try engine.personSegments(userID: $0).current.contains { $0.key == "buyers" }
+        }
+        let outsider = try #require(
+            try (1...300).lazy.map { String(format: "c%05d", $0) }.first {
+                try engine.recommend(RecommendationRequest(userID: $0, k: 1)).personalized
+                    && !(try engine.personSegments(userID: $0).current.contains { $0.key == "buyers" })
+            })
+        let member = try #require(members.first { try engine.recommend(RecommendationRequest(userID: $0, k: 1)).personalized })
+        func ten(_ user: String) throws -> [Recommendation] { try engine.recommend(RecommendationRequest(userID: user, k: 10)).items }
+        let before = try ten(member)
+        let wanted = try category(absentFrom: before)
+        let outsiderBefore = try ten(outsider)
+        _ = try engine.addRules("boost 20 where category = '\(wanted)' for segment 'Frequent buyers'")
+        #expect(try ten(member).contains { ($0.category ?? "").hasPrefix(wanted + "/") })
+        #expect(try ten(outsider) == outsiderBefore)
+    }
+
     @Test func rulesAreAddedWholeOrNotAtAllAndEveryChangeIsAVersion() throws {
         #expect { _ = try engine.addRules("cap 2 per brand\nboost 2 where colour = 'red'") } throws: { error in
             guard let problem = error as? RequestProblem else { return false }

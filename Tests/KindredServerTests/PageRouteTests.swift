@@ -51,6 +51,11 @@ import Testing
             #expect(unknown.error["field"] as? String == "surface")
             let gone = try await client.call(.get, "/v1/users/\(user)/page?surface=product&item=NOPE", key: harness.publicKey)
             #expect(gone.status == .notFound)
+            // An empty or blank id is wrong, not "none" (the schema's Identifier).
+            let empty = try await client.call(.get, "/v1/users/\(user)/page?item=", key: harness.publicKey)
+            #expect(empty.status == .badRequest && empty.error["field"] as? String == "item")
+            let blank = try await client.call(.get, "/v1/items/P00010/similar?user_id=%0C", key: harness.publicKey)
+            #expect(blank.status == .badRequest && blank.error["field"] as? String == "user_id")
         }
     }
 }

@@ -98,6 +98,7 @@ struct PageCommand: ParsableCommand {
     func validate() throws {
         do { _ = try PageRequest.surface(parsing: surface) } catch { throw ValidationError(error.message) }
         if surface == "product", item == nil { throw ValidationError("--surface product needs --item") }
+        if let item, let problem = IdentifierRule.problem(item) { throw ValidationError("--item: \(problem)") }
         if let hour, !(0...23).contains(hour) { throw ValidationError("--hour must be 0-23") }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KindredEngine
+import KindredStore
 
 struct SimilarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items similar to an item, by the active model.")
@@ -12,6 +13,7 @@ struct SimilarCommand: ParsableCommand {
 
     func validate() throws {
         do { try RecommendationRequest.check(k: k) } catch { throw ValidationError(error.message) }
+        if let user, let problem = IdentifierRule.problem(user) { throw ValidationError("--user: \(problem)") }
     }
 
     func run() throws {

@@ -15,7 +15,7 @@ struct PageRoutes {
             let query = QueryReader(request.uri.queryParameters)
             var page = PageRequest(
                 userID: try PathID.read("id", context), surface: try PageRequest.surface(parsing: try query.text("surface", maxLength: 16) ?? "home"),
-                itemID: try query.text("item", maxLength: IdentifierRule.maxLength))
+                itemID: try query.identifier("item"))
             page.device = try query.device()
             page.country = try query.text("country", maxLength: 16)
             page.hour = try query.integer("hour", in: 0...23)

@@ -28,6 +28,16 @@ struct QueryReader {
         return try text(name, maxLength: maxLength) ?? ""
     }
 
+    /// An id of a person or an item (`IdentifierRule`): nil when absent; an empty or blank
+    /// value is refused, as the schema's `Identifier` says, not taken for "none".
+    func identifier(_ name: String) throws -> String? {
+        guard let raw = parameters.get(name) else { return nil }
+        if let problem = IdentifierRule.problem(raw) {
+            throw APIError(.badRequest, code: "invalid_parameter", message: problem, field: name)
+        }
+        return raw
+    }
+
     /// Comma-separated values, also accepted as the parameter repeated.
     func list(_ name: String, maxLength: Int) throws -> [String] {
         let values = parameters.getAll(name)

@@ -22,7 +22,7 @@ struct RecommendationRoutes {
             let query = QueryReader(request.uri.queryParameters)
             let (response, shown) = try engine.similarItemsForDisplay(
                 to: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10,
-                userID: try query.text("user_id", maxLength: IdentifierRule.maxLength), caller: context.caller)
+                userID: try query.identifier("user_id"), caller: context.caller)
             writer.log([shown])
             metrics.impressionsLogged.increment(by: Int64(shown.items.count))
             return try RecommendationJSON.response(response)
