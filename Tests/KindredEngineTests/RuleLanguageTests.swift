@@ -42,6 +42,17 @@ import Testing
             == .compare(field: "title", op: "=", value: .text("O'Brien's")))
     }
 
+    @Test func aRulesDayIsTheUTCCalendarDay() {
+        // Checked against `date -u -d @SECONDS +%F`.
+        for (ms, day) in [
+            (Int64(0), "1970-01-01"), (1_709_164_800_000, "2024-02-29"), (1_709_251_199_999, "2024-02-29"),
+            (1_764_720_000_000, "2025-12-03"), (1_796_256_000_000, "2026-12-03"), (-1, "1969-12-31"), (951_782_400_000, "2000-02-29"),
+        ] {
+            #expect(CompiledRule.day(of: ms) == day, "\(ms)")
+        }
+        #expect(RuleSyntax.Condition.compare(field: "price", op: ">", value: .field("person.p75_price")).mentions("person.p75_price"))
+    }
+
     @Test func errorsNameTheLineTheColumnAndWhatWasExpected() {
         for (text, line, column, message) in [
             ("lift 2 where in_stock", 1, 1, "expected boost, bury, pin, filter or cap, found 'lift'"),

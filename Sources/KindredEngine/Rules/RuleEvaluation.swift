@@ -10,7 +10,8 @@ struct RuleRequestContext {
     var segments: Set<String> = []
     var surface: String
     var personalized: Bool
-    var nowMs: Int64
+    /// Today, UTC, as rule windows name days (`2026-12-01`): worked out once per request.
+    var day: String
 }
 
 /// What `person.` fields read: the prices of the items in the person's history.
@@ -43,9 +44,8 @@ struct CompiledRule: Sendable {
 
     /// Whether the rule is in force for this request: inside its window, and its `for` clause holds.
     func applies(to request: RuleRequestContext) -> Bool {
-        let day = Self.day(of: request.nowMs)
-        if let from = syntax.fromDay, day < from { return false }
-        if let to = syntax.toDay, day > to { return false }
+        if let from = syntax.fromDay, request.day < from { return false }
+        if let to = syntax.toDay, request.day > to { return false }
         return syntax.requestCondition.map { Self.holds($0, request: request) } ?? true
     }
 
@@ -54,12 +54,20 @@ struct CompiledRule: Sendable {
         syntax.itemCondition.map { Self.holds($0, item: item, serving: serving, person: person) } ?? true
     }
 
+    /// The UTC day of a moment, `yyyy-MM-dd`, by calendar arithmetic (no formatter per request).
     static func day(of ms: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        let days = Int((Double(ms) / 86_400_000).rounded(.down))
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
     static func holds(_ condition: RuleSyntax.Condition, request: RuleRequestContext) -> Bool {

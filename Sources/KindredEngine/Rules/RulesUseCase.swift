@@ -18,7 +18,8 @@ extension RuleSyntax.Condition {
         switch self {
         case .and(let a, let b), .or(let a, let b): a.mentions(field) || b.mentions(field)
         case .not(let a): a.mentions(field)
-        case .compare(let name, _, _), .contains(let name, _), .flag(let name): name == field
+        case .compare(let name, _, let value): name == field || value == .field(field)
+        case .contains(let name, _), .flag(let name): name == field
         }
     }
 }
@@ -88,11 +89,16 @@ extension Engine {
         guard !rules.isEmpty else { return nil }
         var context = RuleRequestContext(
             device: request.device.flatMap(Device.init(loosely:))?.rawValue, country: request.country, hour: request.hour,
-            surface: surface, personalized: personalized, nowMs: clock.now())
+            surface: surface, personalized: personalized, day: CompiledRule.day(of: clock.now()))
         if let userPK, rules.contains(where: { $0.syntax.requestCondition?.mentions("segment") == true }) {
             context.segments = try database.writer.read { db in try SegmentStore.keysAndNames(of: userPK, in: db) }
         }
-        let active = ActiveRules(rules, request: context, person: RulePersonFacts(history: history, serving: serving))
+        // The person's price quantiles only when a rule reads them (they sort the history's prices).
+        let readsPerson = rules.contains {
+            $0.syntax.itemCondition.map { $0.mentions("person.p75_price") || $0.mentions("person.median_price") } ?? false
+        }
+        let active = ActiveRules(
+            rules, request: context, person: readsPerson ? RulePersonFacts(history: history, serving: serving) : RulePersonFacts())
         return active.isEmpty ? nil : active
     }
 }
