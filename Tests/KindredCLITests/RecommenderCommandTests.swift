@@ -82,6 +82,47 @@ import Testing
         #expect((figures["p99_ms"] as? Double ?? 0) >= (figures["p50_ms"] as? Double ?? 1))
     }
 
+    @Test func nextItemEvaluationReportsHitRateAndMRRPerAlgorithm() throws {
+        try makeShop()
+        // The shop's purchases have no sessions and a day between them: no step to walk.
+        let none = try kindred("evaluate", "--task", "next-item", "--test-days", "7")
+        #expect(none.status == 65, "\(none.stderr)")
+        #expect(none.stderr.contains("nothing to evaluate"))
+        // Browsing sessions of three products from one shelf, the last week among them.
+        var events = "user_id,item_id,type,ts,session_id\n"
+        for s in 1...24 {
+            let user = s % 12 + 1
+            let prefix = user <= 6 ? "K" : "G"
+            for step in 0..<3 {
+                events += "u\(user),\(prefix)\((s + step) % 6 + 1),view,2026-11-\(String(format: "%02d", s))T09:0\(step):00Z,s\(s)\n"
+            }
+        }
+        directory.write("sessions.csv", events)
+        #expect(try kindred("import", "events", "sessions.csv").status == 0)
+        let evaluated = try kindred(
+            "evaluate", "--task", "next-item", "--test-days", "7", "-k", "5", "--algorithm", "popularity", "--algorithm", "item2vec",
+            "--params", "factors=8,epochs=20", "--json")
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as! [String: Any]
+        #expect(report["task"] as? String == "next-item")
+        // Sessions 18-24 fall after the cut (7 days before 2026-11-24 09:02): 14 steps. (The
+        // purchases of those days are visits of one item each: sequences without a step.)
+        #expect((report["test_sequences"] as? Int ?? 0) >= 7 && (report["train_sequences"] as? Int ?? 0) >= 17)
+        let results = report["results"] as! [[String: Any]]
+        #expect(results.map { $0["algorithm"] as? String } == ["popularity", "item2vec"])
+        for result in results {
+            let metrics = result["metrics"] as! [String: Any]
+            #expect(metrics["k"] as? Int == 5 && metrics["pairs"] as? Int == 14 && metrics["skipped_pairs"] as? Int == 0)
+            #expect(metrics["hit_rate"] is Double && metrics["mrr"] is Double && result["fit_seconds"] is Double)
+        }
+        let text = try kindred("evaluate", "--task", "next-item", "--test-days", "7", "-k", "5", "--algorithm", "popularity")
+        #expect(text.stdout.contains("task next-item") && text.stdout.contains("hr@5"), "\(text.stdout)")
+        #expect(try kindred("evaluate", "--task", "sometimes").status == 2)
+        #expect(try kindred("evaluate", "--task", "next-item", "--tune").status == 2)
+        let badWindow = try kindred("evaluate", "--algorithm", "item2vec", "--params", "window=0")
+        #expect(badWindow.status == 2 && badWindow.stderr.contains("item2vec parameter 'window' is 0; it must be at least 1"), "\(badWindow.stderr)")
+    }
+
     @Test func badLearningOptionsAreUsageErrors() throws {
         try makeShop()
         #expect(try kindred("train", "--algorithm", "magic").status == 2)

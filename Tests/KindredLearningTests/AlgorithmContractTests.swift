@@ -35,7 +35,17 @@ import Testing
         ContentAlgorithm(neighbours: 10, maxDocumentShare: 1, threads: 2),
         HybridAlgorithm(
             collaborative: ALSAlgorithm(factors: 2, alpha: 5, iterations: 10, seed: 3), content: ContentAlgorithm(maxDocumentShare: 1)),
+        // Without sessions it reads each person's row as one; 41 short rows want many epochs.
+        Item2VecAlgorithm(parameters: contractSkipGram, threads: 1, seed: 3),
     ]
+
+    static let contractSkipGram: SkipGramParameters = {
+        var p = SkipGramParameters()
+        p.dimensions = 4
+        p.epochs = 50
+        p.subsampling = 0
+        return p
+    }()
 
     @Test(arguments: personalized.indices)
     func recommendsFromTheUsersOwnTaste(index: Int) {

@@ -40,6 +40,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Choose each algorithm's hyper-parameters on a validation split carved from the training period.")
     var tune = false
 
+    @Option(
+        help: ArgumentHelp(
+            "ranking (each person's next items, the default) or next-item (each step of a test-period session, predicted from the item before by the model's similar items: hit rate and MRR at k).",
+            valueName: "task"))
+    var task = "ranking"
+
     @Option(help: "Diversity trade-off 0-1 the lists get (default: the shop's serving.diversity, as serving uses).")
     var diversity: Double?
     @Option(help: "At most this many items of one category per list (0: no cap; default: serving.max_per_category).")
@@ -55,6 +61,8 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--protocol must be discovery or all")
         }
         guard testDays > 0, k > 0 else { throw ValidationError("--test-days and -k must be positive") }
+        guard ["ranking", "next-item"].contains(task) else { throw ValidationError("--task must be ranking or next-item") }
+        if task == "next-item", tune { throw ValidationError("--tune chooses hyper-parameters for --task ranking only") }
         for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
             throw ValidationError("--relevant: unknown event type '\(name)'")
         }
@@ -62,7 +70,9 @@ struct EvaluateCommand: ParsableCommand {
         do {
             try RecommendationRequest.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
         } catch { throw ValidationError(error.message) }
-        do { _ = try specs() } catch let error as AlgorithmSpecError { throw ValidationError(error.description) }
+        do {
+            for spec in try specs() { _ = try spec.make(threads: 1) }
+        } catch let error as AlgorithmSpecError { throw ValidationError(error.description) }
     }
 
     /// The chosen algorithms; each takes the --params it knows (a parameter no chosen
@@ -100,8 +110,13 @@ struct EvaluateCommand: ParsableCommand {
         options.diversity = diversity
         options.maxPerCategory = maxPerCategory
         options.maxPerBrand = maxPerBrand
-        let report = try engine.evaluate(
-            options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
+        let progress: (String) -> Void = { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } }
+        if task == "next-item" {
+            let report = try engine.evaluateNextItem(options, progress: progress)
+            print(json ? try JSONOutput.encode(report) : EvaluationText.render(report))
+            return
+        }
+        let report = try engine.evaluate(options, progress: progress)
         print(json ? try JSONOutput.encode(report) : EvaluationText.render(report))
     }
 }
@@ -136,16 +151,35 @@ enum EvaluationText {
                 String(format: "%.2f", m.novelty), m.intraListDiversity.map(f) ?? "-", String(format: "%.2f", result.fitSeconds),
             ])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
-        for row in rows {
-            lines.append(
-                row.enumerated().map {
-                    $0.offset == 0
-                        ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                        : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element
-                }.joined(separator: "  "))
-        }
+        lines += table(rows)
         return lines.joined(separator: "\n")
+    }
+
+    /// The next-item table: one row per algorithm.
+    static func render(_ report: NextItemReport) -> String {
+        let k = report.results.first?.metrics.k ?? 0
+        let pairs = report.results.first.map { "\(Grouped.int($0.metrics.pairs)) steps evaluated, \(Grouped.int($0.metrics.skippedPairs)) skipped (first item unseen in training)" } ?? ""
+        var lines = [
+            "task next-item; test sessions after \(TimestampFormatter.iso8601(milliseconds: report.cutMs)); "
+                + "\(Grouped.int(report.trainSequences)) training sessions of \(Grouped.int(report.trainTokens)) items "
+                + "(\(Grouped.int(report.vocabulary)) distinct); \(Grouped.int(report.testSequences)) test sessions, \(pairs)",
+            "",
+        ]
+        let rows = [["algorithm", "hr@\(k)", "mrr@\(k)", "fit s"]]
+            + report.results.map { [$0.algorithm, f($0.metrics.hitRate), f($0.metrics.mrr), String(format: "%.2f", $0.fitSeconds)] }
+        lines += table(rows)
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
+        return rows.map { row in
+            row.enumerated().map {
+                $0.offset == 0
+                    ? $0.element.padding(toLength: widths[0], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[$0.offset] - $0.element.count) + $0.element
+            }.joined(separator: "  ")
+        }
     }
 
     static func f(_ value: Double) -> String { String(format: "%.4f", value) }

@@ -1,3 +1,4 @@
+import Foundation
 import KindredLearning
 
 /// An algorithm by name with its hyper-parameters, as the CLI, the registry and the scheduler
@@ -24,12 +25,23 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
         ),
         ("content", ["neighbours": 50], "TF-IDF similarity of title, category and tags"),
         (
+            "item2vec",
+            [
+                "factors": 64, "window": 5, "negatives": 5, "negative_exponent": 0.75, "subsampling": 0.001, "epochs": 10,
+                "learning_rate": 0.025, "min_count": 1,
+            ],
+            "skip-gram with negative sampling over sessions; words place items without behaviour"
+        ),
+        (
             "hybrid", ["factors": 64, "regularization": 0.1, "alpha": 1, "iterations": 15, "content_shrink": 5],
             "ALS blended with content for users and items with little history"
         ),
     ]
 
     public static var names: [String] { known.map(\.name) }
+
+    /// Whether the algorithm learns from sessions in order, so that training data builds them.
+    public var learnsFromSequences: Bool { (try? make(threads: 1))?.learnsFromSequences ?? false }
 
     /// Builds the algorithm; unknown names or parameters are errors that list what is known.
     /// `memo` shares content neighbours between the fits of one training run.
@@ -56,6 +68,26 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
                 factors: int("factors"), learningRate: float("learning_rate"), regularization: float("regularization"),
                 epochs: int("epochs"), popularitySampling: p["popularity_sampling"]! != 0, seed: seed)
         case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads, memo: memo)
+        case "item2vec":
+            for (key, lowest) in [("factors", 1.0), ("window", 1), ("negatives", 0), ("epochs", 1), ("min_count", 1), ("subsampling", 0)]
+            where !(p[key]! >= lowest) {
+                throw .outOfRange(algorithm: name, parameter: key, value: p[key]!, expected: "at least \(lowest.formatted())")
+            }
+            guard p["learning_rate"]! > 0, p["negative_exponent"]!.isFinite else {
+                let key = p["learning_rate"]! > 0 ? "negative_exponent" : "learning_rate"
+                throw .outOfRange(
+                    algorithm: name, parameter: key, value: p[key]!, expected: key == "learning_rate" ? "above 0" : "a finite number")
+            }
+            var skipGram = SkipGramParameters()
+            skipGram.dimensions = int("factors")
+            skipGram.window = int("window")
+            skipGram.negatives = int("negatives")
+            skipGram.negativeExponent = p["negative_exponent"]!
+            skipGram.subsampling = p["subsampling"]!
+            skipGram.epochs = int("epochs")
+            skipGram.learningRate = float("learning_rate")
+            skipGram.minCount = int("min_count")
+            return Item2VecAlgorithm(parameters: skipGram, threads: threads, seed: seed)
         case "hybrid":
             return HybridAlgorithm(
                 collaborative: ALSAlgorithm(
@@ -89,6 +121,7 @@ public enum AlgorithmSpecError: Error, Equatable, CustomStringConvertible {
     case unknownAlgorithm(String)
     case unknownParameter(algorithm: String, parameter: String, known: [String])
     case malformedParameter(String)
+    case outOfRange(algorithm: String, parameter: String, value: Double, expected: String)
 
     public var description: String {
         switch self {
@@ -98,6 +131,8 @@ public enum AlgorithmSpecError: Error, Equatable, CustomStringConvertible {
             return "\(algorithm) has no parameter '\(parameter)'" + (known.isEmpty ? "" : "; it takes \(known.joined(separator: ", "))")
         case .malformedParameter(let pair):
             return "'\(pair)' is not of the form name=number"
+        case .outOfRange(let algorithm, let parameter, let value, let expected):
+            return "\(algorithm) parameter '\(parameter)' is \(value.formatted()); it must be \(expected)"
         }
     }
 }

@@ -29,6 +29,8 @@ public struct EvaluationOptions: Sendable {
     public var diversity: Double?
     public var maxPerCategory: Int?
     public var maxPerBrand: Int?
+    /// Order the training events into sessions too (set when an algorithm learns from them).
+    public var withSequences = false
 
     public init() {}
 }
@@ -95,7 +97,7 @@ public struct TimeSplit: Sendable {
             if let current = held[user], current.time >= time { continue }
             held[user] = (time, data.log.items[index])
         }
-        let train = data.trainingSet(weights: options.weights, referenceTime: end) { index in
+        let train = data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
             let time = data.log.times[index]
             guard time <= end else { return false }
             return held[data.log.users[index]].map { time < $0.time } ?? true
@@ -120,7 +122,9 @@ public struct TimeSplit: Sendable {
     public static func make(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit? {
         guard let last = endMs ?? data.lastEventMs else { return nil }
         let cut = last - Int64(options.testDays) * 86_400_000
-        let train = data.trainingSet(weights: options.weights, referenceTime: cut) { data.log.times[$0] <= cut }
+        let train = data.trainingSet(weights: options.weights, referenceTime: cut, withSequences: options.withSequences) {
+            data.log.times[$0] <= cut
+        }
         var relevant: [Int32: Set<Int>] = [:]
         for index in 0..<data.log.count {
             let time = data.log.times[index]
@@ -150,6 +154,8 @@ extension Engine {
     /// Trains every requested algorithm on the past and scores it on the test period, side by
     /// side with the popularity baseline.
     public func evaluate(_ options: EvaluationOptions, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        var options = options
+        options.withSequences = options.withSequences || options.algorithms.contains { $0.learnsFromSequences }
         let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
         guard let split = TimeSplit.evaluable(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")

@@ -55,6 +55,13 @@ enum ModelCodec {
             try ModelRegistry.writeArtifact(
                 version: version, name: "content_neighbours", encoding: "neighbours-int32-float32le",
                 data: encodeNeighbours(hybrid.content.neighbours), in: db)
+        case let item2vec as Item2VecModel:
+            // Item vectors only: a person is the mean direction of their history, at query time.
+            try ModelRegistry.writeItemVectors(
+                version: version, itemPKs: itemPKs, vectors: item2vec.vectors, dimension: item2vec.dimensions, in: db)
+            let placed = item2vec.placedByWords.indices.filter { item2vec.placedByWords[$0] }.map { Int32($0) }
+            try ModelRegistry.writeArtifact(
+                version: version, name: "placed_by_words", encoding: "int32le", data: FloatBlob.encode(placed), in: db)
         case is PopularityModel:
             break  // the popularity artifact every version has is the model
         default:
@@ -96,6 +103,12 @@ enum ModelCodec {
         case "als", "bpr":
             let (mf, users) = try loadFactors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
             return (mf, users)
+        case "item2vec":
+            let (vectors, dimensions) = try loadItemVectors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
+            var placed = [Bool](repeating: false, count: itemPKs.count)
+            let indices = try ModelRegistry.readArtifact(version: version, name: "placed_by_words", in: db).map(FloatBlob.decodeInt32s) ?? []
+            for index in indices where Int(index) < placed.count { placed[Int(index)] = true }
+            return (Item2VecModel(vectors: vectors, dimensions: dimensions, placedByWords: placed), [:])
         case "hybrid":
             let (mf, users) = try loadFactors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
             let data = try ModelRegistry.readArtifact(version: version, name: "content_neighbours", in: db) ?? Data()
@@ -111,9 +124,10 @@ enum ModelCodec {
         }
     }
 
-    private static func loadFactors(
+    /// The stored item vectors in `itemPKs` order (zero rows for items without one).
+    private static func loadItemVectors(
         version: Int64, itemPKs: [Int64], parameters: [String: Double], in db: StoreConnection
-    ) throws -> (MatrixFactorizationModel, [Int64: Int32]) {
+    ) throws -> (vectors: [Float], dimensions: Int) {
         let items = try ModelRegistry.readItemVectors(version: version, in: db)
         let factors = items.first?.vector.count ?? Int(parameters["factors"] ?? 64)
         var itemFactors = [Float](repeating: 0, count: itemPKs.count * factors)
@@ -122,6 +136,13 @@ enum ModelCodec {
         for (pk, vector) in items {
             if let index = position[pk] { itemFactors.replaceSubrange((index * factors)..<((index + 1) * factors), with: vector) }
         }
+        return (itemFactors, factors)
+    }
+
+    private static func loadFactors(
+        version: Int64, itemPKs: [Int64], parameters: [String: Double], in db: StoreConnection
+    ) throws -> (MatrixFactorizationModel, [Int64: Int32]) {
+        let (itemFactors, factors) = try loadItemVectors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
         var userFactors: [Float] = []
         var userIndex: [Int64: Int32] = [:]
         for (pk, vector) in try ModelRegistry.readUserVectors(version: version, in: db) {

@@ -66,6 +66,8 @@ extension Engine {
         evaluation.k = options.k
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
+        let activeSpec = try database.writer.read { db in try ModelRegistry.active(in: db) }.flatMap { try? StoredSpec.spec(of: $0) }
+        evaluation.withSequences = options.algorithm.learnsFromSequences || (activeSpec?.learnsFromSequences ?? false)
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
@@ -95,7 +97,8 @@ extension Engine {
 
         progress("fitting \(spec.name) on all events")
         let algorithm = try spec.make(threads: options.threads, seed: options.seed, memo: memo)
-        let trainingSet = data.trainingSet(weights: options.weights, referenceTime: lastEvent)
+        let trainingSet = data.trainingSet(
+            weights: options.weights, referenceTime: lastEvent, withSequences: algorithm.learnsFromSequences)
         let fitStarted = WallClock.monotonicSeconds()
         let model = algorithm.fit(trainingSet)
         let fitSeconds = WallClock.monotonicSeconds() - fitStarted
@@ -240,6 +243,9 @@ enum TuningGrid {
             return grid([("factors", [32, 64, 128]), ("regularization", [0.01, 0.1, 1]), ("alpha", [1, 10])])
         case "bpr":
             return grid([("factors", [32, 64]), ("learning_rate", [0.01, 0.05]), ("epochs", [20, 50])])
+        case "item2vec":
+            // The exponent matters most for recommendations (Caselles-Dupré et al., RecSys 2018).
+            return grid([("negative_exponent", [-0.5, 0, 0.5, 0.75, 1])])
         case "item-knn-cosine", "item-knn-bm25", "content":
             return grid([("neighbours", [20, 50, 100, 200])])
         default:

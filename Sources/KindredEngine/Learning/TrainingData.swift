@@ -16,6 +16,8 @@ public struct TrainingData: Sendable {
     /// Rows after the real users: one per anonymous session.
     public let anonymousSessionRows: Int
     public let log: InteractionLog
+    /// Per event of `log`, its session's number (0: none), for ordering events into sequences.
+    public let logSessions: [Int32]
     public let maxEventPK: Int64
     /// Per context ("country:de", "device:mobile", "daypart:evening"), the items most
     /// interacted with in it (views and stronger), best first.
@@ -72,6 +74,7 @@ public struct TrainingData: Sendable {
         for (index, pk) in userPKs.enumerated() { userIndex[pk] = Int32(index) }
         let sessions = includeAnonymousSessions ? Int(columns.anonymousSessions.max() ?? 0) : 0
         var log = InteractionLog()
+        var logSessions: [Int32] = []
         log.users.reserveCapacity(columns.count)
         for index in 0..<columns.count {
             let user: Int32
@@ -88,8 +91,10 @@ public struct TrainingData: Sendable {
             log.append(
                 user: user, item: item, kind: Self.kindOfType[Int(columns.typeCodes[index])], value: columns.values[index],
                 time: columns.timestamps[index])
+            logSessions.append(columns.sessions[index])
         }
         self.itemIndex = itemIndex
+        self.logSessions = logSessions
         self.userPKs = userPKs
         self.userIndex = userIndex
         self.userPseudonyms = pseudonyms.filter { userIndex[$0.key] != nil }
@@ -148,7 +153,10 @@ public struct TrainingData: Sendable {
 
     /// A training set from the events that `include` keeps (by index into `log`), with time
     /// decay and trending measured from `referenceTime`.
-    public func trainingSet(weights: EventWeights, referenceTime: Int64, include: (Int) -> Bool = { _ in true }) -> TrainingSet {
+    /// `withSequences` also orders the kept events into sessions, for sequence models.
+    public func trainingSet(
+        weights: EventWeights, referenceTime: Int64, withSequences: Bool = false, include: (Int) -> Bool = { _ in true }
+    ) -> TrainingSet {
         var kept = InteractionLog()
         for index in 0..<log.count where include(index) {
             kept.append(
@@ -162,6 +170,19 @@ public struct TrainingData: Sendable {
             let w = trending.weight(kept.kinds[index], value: kept.values[index])
             if w > 0 { recent[Int(kept.items[index])] += w * trending.decay(at: kept.times[index], referenceTime: referenceTime) }
         }
-        return TrainingSet(interactions: matrix, recentActivity: recent, itemText: itemText)
+        return TrainingSet(
+            interactions: matrix, recentActivity: recent, itemText: itemText,
+            sequences: withSequences ? sequences(weights: weights, include: include) : nil)
+    }
+
+    /// The events `include` keeps that show interest (a positive weight: not impressions,
+    /// returns or removals) as sequences: a session's events in time order, and a person's
+    /// events without a session split into visits where they were idle for half an hour.
+    public func sequences(weights: EventWeights, include: (Int) -> Bool) -> ItemSequences {
+        var indices: [Int] = []
+        for index in 0..<log.count where include(index) && weights.weight(log.kinds[index], value: log.values[index]) > 0 {
+            indices.append(index)
+        }
+        return ItemSequences.grouping(indices: indices, users: log.users, items: log.items, times: log.times, sessions: logSessions)
     }
 }

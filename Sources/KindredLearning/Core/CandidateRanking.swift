@@ -87,7 +87,7 @@ extension MatrixFactorizationModel: CandidateRanking {
         return largestNorm * (queryNorm * root / 254 + query.scale * root / 2 * (1 + root / 254)) * 1.001 + 1e-6
     }
 
-    private func rankExactly(_ candidates: [ScoredItem], vector: [Float], count: Int) -> [ScoredItem] {
+    func rankExactly(_ candidates: [ScoredItem], vector: [Float], count: Int) -> [ScoredItem] {
         var exact = candidates.map { ScoredItem(item: $0.item, score: exactScore(item: $0.item, vector: vector)) }
         exact.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
         return Array(exact.prefix(count))

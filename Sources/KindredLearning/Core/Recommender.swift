@@ -7,9 +7,15 @@ public struct TrainingSet: Sendable {
     public var recentActivity: [Float]
     /// Per item, the words that describe it (title, category, tags), for content models.
     public var itemText: [[String]]
+    /// The same events as ordered sequences (sessions), for sequence models; nil when the
+    /// caller did not build them (they cost a sort of every event, and most models never look).
+    public var sequences: ItemSequences?
 
-    public init(interactions: SparseMatrix, recentActivity: [Float]? = nil, itemText: [[String]]? = nil) {
+    public init(
+        interactions: SparseMatrix, recentActivity: [Float]? = nil, itemText: [[String]]? = nil, sequences: ItemSequences? = nil
+    ) {
         self.interactions = interactions
+        self.sequences = sequences
         self.recentActivity =
             recentActivity
             ?? {
@@ -43,7 +49,13 @@ public protocol RecommenderAlgorithm: Sendable {
     /// A short identifier stored with model versions ("als", "item-knn-bm25", ...).
     var name: String { get }
     var hyperparameters: [String: Double] { get }
+    /// Whether `fit` reads `TrainingSet.sequences`, so that callers build them only then.
+    var learnsFromSequences: Bool { get }
     func fit(_ data: TrainingSet) -> any RecommenderModel
+}
+
+extension RecommenderAlgorithm {
+    public var learnsFromSequences: Bool { false }
 }
 
 extension RecommenderModel {

@@ -7,6 +7,9 @@ public enum ItemEmbeddings {
         if let factors = model as? MatrixFactorizationModel {
             return EmbeddingSimilarity(vectors: factors.itemFactors, dimensions: factors.factors)
         }
+        if let item2vec = model as? Item2VecModel {
+            return EmbeddingSimilarity(vectors: item2vec.unitVectors, dimensions: item2vec.dimensions)
+        }
         if let hybrid = model as? HybridModel {
             return similarity(of: hybrid.collaborative)
         }

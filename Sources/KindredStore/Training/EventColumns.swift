@@ -14,6 +14,10 @@ public struct EventColumns: Sendable {
     /// For anonymous events: a number per distinct session id (0 when there is none), so that
     /// anonymous visits can still count as co-occurrence.
     public var anonymousSessions: [Int32] = []
+    /// For every event: a number per distinct session id (0 when there is none), so that
+    /// sequence models can put a session's events in order. Numbered apart from
+    /// `anonymousSessions`, whose numbers are rows.
+    public var sessions: [Int32] = []
     /// Index into `countryNames` plus one; 0 when the event has no country.
     public var countries: [Int16] = []
     public var countryNames: [String] = []
@@ -38,7 +42,7 @@ public enum EventColumnsReader {
         let statement = try FastStatement(
             """
             SELECT event_pk, coalesce(user_pk, 0), item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms,
-                   CASE WHEN user_pk IS NULL THEN session_id END, country, CASE device \(deviceCase) ELSE 0 END,
+                   session_id, country, CASE device \(deviceCase) ELSE 0 END,
                    coalesce(local_hour, -1)
             FROM events
             WHERE item_pk IS NOT NULL AND event_pk <= ?
@@ -53,8 +57,10 @@ public enum EventColumnsReader {
         columns.values.reserveCapacity(expected)
         columns.timestamps.reserveCapacity(expected)
         columns.anonymousSessions.reserveCapacity(expected)
+        columns.sessions.reserveCapacity(expected)
         columns.countries.reserveCapacity(expected)
         var sessions: [String: Int32] = [:]
+        var anonymousNumbers: [Int32: Int32] = [:]
         var countries: [String: Int16] = [:]
         var lastCountry: (text: String, code: Int16)?
         try statement.forEachRow(bind: { $0.bind(throughEventPK ?? Int64.max) }) { row in
@@ -65,14 +71,28 @@ public enum EventColumnsReader {
             columns.values.append(Float(row.double(4)))
             columns.timestamps.append(row.int64(5))
             if let session = row.text(6) {
-                if let known = sessions[session] {
-                    columns.anonymousSessions.append(known)
+                let number =
+                    sessions[session]
+                    ?? {
+                        let next = Int32(sessions.count + 1)
+                        sessions[session] = next
+                        return next
+                    }()
+                columns.sessions.append(number)
+                if columns.userPKs[columns.userPKs.count - 1] == 0 {
+                    let anonymous =
+                        anonymousNumbers[number]
+                        ?? {
+                            let next = Int32(anonymousNumbers.count + 1)
+                            anonymousNumbers[number] = next
+                            return next
+                        }()
+                    columns.anonymousSessions.append(anonymous)
                 } else {
-                    let number = Int32(sessions.count + 1)
-                    sessions[session] = number
-                    columns.anonymousSessions.append(number)
+                    columns.anonymousSessions.append(0)
                 }
             } else {
+                columns.sessions.append(0)
                 columns.anonymousSessions.append(0)
             }
             if let country = row.text(7) {
@@ -118,6 +138,7 @@ public enum EventColumnsReader {
             columns.values.append(Float(row.double(3)))
             columns.timestamps.append(row.int64(4))
             columns.anonymousSessions.append(0)
+            columns.sessions.append(0)
             columns.countries.append(0)
             columns.devices.append(0)
             columns.localHours.append(-1)
