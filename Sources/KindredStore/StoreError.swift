@@ -9,6 +9,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notAKindredDatabase(path: String)
     case schemaTooNew(databaseVersion: Int, binaryVersion: Int)
     case migrationChanged(version: Int, name: String)
+    case migrationBrokeForeignKeys(version: Int, table: String)
     case keyMissing(path: String)
     case keyExists(path: String)
     case keyMalformed(path: String)
@@ -32,6 +33,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .migrationChanged(let version, let name):
             return
                 "migration \(version) (\(name)) recorded in the database differs from the one this kindred carries; migrations must never be edited once shipped"
+        case .migrationBrokeForeignKeys(let version, let table):
+            return "migration \(version) would leave rows of \(table) pointing at nothing; nothing was changed"
         case .keyMissing(let path):
             return
                 "pseudonymization key file \(path) is missing; restore it from backup (without it, new events cannot be linked to existing users), or set KINDRED_KEY_FILE"

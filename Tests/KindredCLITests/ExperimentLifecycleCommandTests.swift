@@ -24,6 +24,26 @@ import Testing
         #expect(try kindred("train", "--algorithm", "popularity").status == 0)
     }
 
+    @Test func aPageExperimentComparesLayoutsAndShipsOne() throws {
+        try shop()
+        let unknown = try kindred("experiments", "create", "home-layout", "--surface", "home", "--variant", "a=default", "--variant", "b=layout:nope")
+        #expect(unknown.status != 0 && unknown.stderr.contains("no block 'nope'"), "\(unknown.stderr)")
+        let wrongSurface = try kindred("experiments", "create", "x", "--variant", "a=default", "--variant", "b=layout:for-you")
+        #expect(wrongSurface.status == 2 && wrongSurface.stderr.contains("a layout is for a page experiment"), "\(wrongSurface.stderr)")
+        let created = try kindred(
+            "experiments", "create", "home-layout", "--surface", "home", "--variant", "control=default", "--variant",
+            "lean=layout:trending-in-segment,for-you")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("lean=layout:trending-in-segment,for-you"), "\(created.stdout)")
+        let list = try json(try kindred("experiments", "list", "--json")) as! [[String: Any]]
+        #expect(list[0]["surface"] as? String == "home")
+        #expect(try kindred("experiments", "ship", "home-layout", "lean").status == 0)
+        let blocks = try kindred("blocks", "list", "--json")
+        let rows = (try JSONSerialization.jsonObject(with: Data(blocks.stdout.utf8)) as! [String: Any])["blocks"] as! [[String: Any]]
+        let home = rows.filter { $0["surface"] as? String == "home" && $0["enabled"] as? Bool == true }
+        #expect(home.map { $0["key"] as? String } == ["trending-in-segment", "for-you"], "\(blocks.stdout)")
+    }
+
     @Test func createTrainsWhatAVariantNeedsAndTheLifecycleRunsToShipping() throws {
         try shop()
         let created = try kindred(

@@ -13,6 +13,44 @@ import Testing
         harness = try ServerHarness()
     }
 
+    /// A page experiment through HTTP: created with `surface: home`, its layout served to the
+    /// people in the variant, and their first exposure recorded from the blocks' impressions.
+    @Test func aPageExperimentServesItsLayoutAndRecordsExposures() async throws {
+        let harness = self.harness
+        try await harness.withServer { client, _ in
+            let created = try await client.call(
+                .post, "/v1/experiments", key: harness.adminKey,
+                json: #"{"key": "home-layout", "surface": "home", "variants": [{"name": "control"}, {"name": "lean", "strategy": "layout:trending-in-segment,for-you"}]}"#
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let misplaced = try await client.call(
+                .post, "/v1/experiments", key: harness.adminKey,
+                json: #"{"key": "bad", "variants": [{"name": "a"}, {"name": "b", "strategy": "layout:for-you"}]}"#)
+            #expect(misplaced.status == .badRequest && misplaced.error["field"] as? String == "variants")
+            var seen: [String: Int] = [:]
+            for number in 1...40 {
+                let person = String(format: "c%05d", number)
+                let page = try await client.call(.get, "/v1/users/\(person)/page", key: harness.adminKey)
+                #expect(page.status == .ok)
+                guard let variant = page.object["variant"] as? String else { continue }
+                seen[variant, default: 0] += 1
+                let keys = (page.object["blocks"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+                if variant == "lean" {
+                    #expect(keys == ["trending-in-segment", "for-you"])
+                    #expect(page.object["order"] as? String == "experiment home-layout layout")
+                } else {
+                    #expect(keys.first == "for-you", "the shop's order: \(keys)")
+                }
+            }
+            #expect((seen["lean"] ?? 0) > 0 && (seen["control"] ?? 0) > 0, "\(seen)")
+            let exposed = seen.values.reduce(0, +)
+            #expect(
+                try await eventually {
+                    try DatabaseSnapshot.count("experiment_exposures", in: harness.database, where: "experiment = 'home-layout'") == exposed
+                })
+        }
+    }
+
     @Test func aPageArrivesWithItsBlocksAndEachBlockIsLogged() async throws {
         let harness = self.harness
         let user = "c00003"

@@ -80,6 +80,62 @@ import Testing
         }
     }
 
+    /// Migration 16 rebuilds `experiments` (to loosen its surface check) with foreign keys off:
+    /// an experiment, its assignments and report rows come through unchanged, the views read
+    /// them, foreign keys are on again and still cascade, and the new surfaces are accepted.
+    @Test func experimentsAndWhatReferencesThemSurviveTheRebuildOfMigration16() throws {
+        let directory = TemporaryDirectory()
+        let queue = try DatabaseQueue(path: directory.file("old.sqlite"))
+        try Migrator(migrations: Migration.embedded.filter { $0.version < 16 }).migrate(queue, nowMs: 1)
+        try queue.write { (db: Database) throws -> Void in
+            try db.execute(sql: "INSERT INTO users (user_pk, pseudonym, created_ms, updated_ms) VALUES (7, 'p7', 1, 1)")
+            try db.execute(
+                sql: """
+                    INSERT INTO experiments (experiment_pk, key, name, status, variants, created_ms, started_ms, layer, targeting)
+                    VALUES (3, 'home-recs', 'Home', 'running', '[{"name":"control","weight":1},{"name":"b","weight":1}]', 10, 11, 'main', '{}')
+                    """)
+            try db.execute(sql: "INSERT INTO assignments VALUES (3, 7, 'b', 12, 13, 'r-1')")
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "UPDATE experiments SET surface = 'home' WHERE experiment_pk = 3")
+            }
+        }
+        let before = try queue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM experiments") }
+        #expect(try Migrator().migrate(queue, nowMs: 2) == Array(16...Migrator().latestVersion))
+        try queue.write { (db: Database) throws -> Void in
+            #expect(try Row.fetchAll(db, sql: "SELECT * FROM experiments") == before)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
+            #expect(try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") == nil)
+            let exposures = try Row.fetchAll(db, sql: "SELECT experiment, variant, pseudonym FROM experiment_exposures")
+            #expect(exposures.map { [$0[0], $0[1], $0[2]] as [String] } == [["home-recs", "b", "p7"]])
+            #expect(try Int.fetchOne(db, sql: "SELECT users FROM experiment_assignment_counts") == 1)
+            #expect(try db.viewExists("experiment_results"))
+            try db.execute(sql: "UPDATE experiments SET surface = 'home' WHERE experiment_pk = 3")
+            #expect(throws: DatabaseError.self) { try db.execute(sql: "UPDATE experiments SET surface = 'nowhere'") }
+            try db.execute(sql: "DELETE FROM experiments WHERE experiment_pk = 3")
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM assignments") == 0, "deleting an experiment still cascades")
+        }
+    }
+
+    @Test func aRebuildThatLeavesRowsPointingAtNothingIsRolledBack() throws {
+        let directory = TemporaryDirectory()
+        let queue = try DatabaseQueue(path: directory.file("t.sqlite"))
+        let parent = Migration(
+            version: 1, name: "parent",
+            sql: "CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent_id INTEGER REFERENCES parent (id)); "
+                + "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1);")
+        let careless = Migration(
+            version: 2, name: "careless", sql: "-- foreign_keys: off\nDROP TABLE parent; CREATE TABLE parent (id INTEGER PRIMARY KEY);")
+        #expect(careless.needsForeignKeysOff && !parent.needsForeignKeysOff)
+        #expect(throws: StoreError.migrationBrokeForeignKeys(version: 2, table: "child")) {
+            try Migrator(migrations: [parent, careless]).migrate(queue, nowMs: 1)
+        }
+        try queue.read { (db: Database) throws -> Void in
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM parent") == 1, "rolled back whole")
+            #expect(try Migrator.currentVersion(db) == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA foreign_keys") == 1)
+        }
+    }
+
     @Test func aForeignSQLiteFileIsNotTakenForAKindredDatabase() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("other.sqlite")

@@ -14,9 +14,10 @@ struct ExperimentsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create and start an experiment whose variants serve different strategies.",
             discussion: """
-                Each --variant is NAME=STRATEGY[:WEIGHT], the control first. A strategy is default (what everyone gets without the experiment), algorithm:NAME (the newest model of that algorithm, kept beside the active one and retrained by the scheduler while the experiment runs; one is trained now if there is none) or model:VERSION. Only people with experiments and analytics consent take part; everyone else gets the default and is not counted.
+                Each --variant is NAME=STRATEGY[:WEIGHT], the control first. A strategy is default (what everyone gets without the experiment), algorithm:NAME (the newest model of that algorithm, kept beside the active one and retrained by the scheduler while the experiment runs; one is trained now if there is none) or model:VERSION. On a page (--surface home or product) a strategy is default or layout:BLOCK,... (exactly those blocks of `kindred blocks list`, in that order); shipping a layout makes it everyone's page. Only people with experiments and analytics consent take part; everyone else gets the default and is not counted.
 
                 Example: kindred experiments create home-recs --variant control=algorithm:popularity --variant personal=algorithm:hybrid
+                Example: kindred experiments create home-layout --surface home --variant control=default --variant trending-first=layout:trending-in-segment,for-you,new-arrivals
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The experiment's key, e.g. home-recs.") var key: String
@@ -25,6 +26,8 @@ struct ExperimentsCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Variants and weights, all serving the default (the older form).", valueName: "name=weight,..."))
         var variants: String?
         @Option(help: "A name for people.") var name: String?
+        @Option(help: ArgumentHelp("What the experiment decides: recommendations, or the home or product page.", valueName: "surface"))
+        var surface = "recommendations"
         @Option(help: "Experiments in one layer never share a person.") var layer = "main"
         @Option(help: "Share of eligible people in the experiment (0 to 1).") var traffic = 1.0
         @Option(help: ArgumentHelp("Only these device classes.", valueName: "mobile,...")) var device: String?
@@ -49,6 +52,7 @@ struct ExperimentsCommand: ParsableCommand {
                 (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }
             var definition = ExperimentDefinition(key: key, name: name, variants: parsed)
+            definition.surface = surface
             definition.layer = layer
             definition.trafficShare = traffic
             definition.targeting = .init(device: list(device), country: list(country), segment: list(segment))

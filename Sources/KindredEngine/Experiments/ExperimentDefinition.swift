@@ -25,7 +25,7 @@ public struct ExperimentDefinition: Sendable, Equatable {
             var strategyText = parts[1]
             var weight = 1.0
             let pieces = strategyText.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            // default:2, algorithm:hybrid:2, model:12:2 carry a weight as their last piece.
+            // default:2, algorithm:hybrid:2, model:12:2, layout:a,b:2 carry a weight as their last piece.
             let weighted = (pieces.first == "default" && pieces.count == 2) || (pieces.first != "default" && pieces.count == 3)
             if weighted {
                 guard let parsed = Double(pieces.last!), parsed > 0, parsed.isFinite else {
@@ -60,6 +60,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
     }
 
     static let devices = Set(Device.allCases.map(\.rawValue))
+    /// What an experiment can decide: a person's recommendations, or their pages of blocks
+    /// (the surfaces of `kindred page`).
+    public static let surfaces = ["recommendations"] + PageRequest.Surface.allCases.map(\.rawValue)
 
     /// Every rule a definition must keep, whichever face sent it.
     public func check() throws {
@@ -76,8 +79,23 @@ public struct ExperimentDefinition: Sendable, Equatable {
             }
         }
         if let name, name.isEmpty || name.count > 200 { throw bad("name", "a name has 1 to 200 characters") }
-        // Similar-item lists name no person to assign; recommendations are the one surface so far.
-        guard surface == "recommendations" else { throw bad("surface", "experiments decide recommendations (the surface that names a person)") }
+        // Similar-item lists name no person to assign: experiments decide recommendations and
+        // pages of blocks, the surfaces that name one.
+        guard Self.surfaces.contains(surface) else {
+            throw bad(
+                "surface",
+                "experiments decide recommendations or the pages of blocks (home, product), the surfaces that name a person; not '\(surface.prefix(64))'")
+        }
+        for variant in variants {
+            if surface != "recommendations", variant.strategy.choosesModel {
+                throw bad(
+                    "variants",
+                    "variant '\(variant.name)': a page experiment compares layouts (layout:BLOCK,... or default); models are compared on recommendations")
+            }
+            if surface == "recommendations", case .layout = variant.strategy {
+                throw bad("variants", "variant '\(variant.name)': a layout is for a page experiment (surface home or product)")
+            }
+        }
         guard Self.isName(layer) else { throw bad("layer", "a layer has 1 to 64 letters, digits, - or _") }
         guard trafficShare >= 0.001, trafficShare <= 1 else { throw bad("traffic_share", "a share of traffic from 0.001 to 1") }
         for device in targeting.device where !Self.devices.contains(device) {

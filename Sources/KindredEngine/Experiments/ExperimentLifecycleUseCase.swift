@@ -47,7 +47,7 @@ extension Engine {
             guard try ExperimentStore.experiment(key: definition.key, in: db) == nil else {
                 throw RequestProblem(.conflict, code: "experiment_exists", message: "an experiment '\(definition.key)' exists already", field: "key")
             }
-            for variant in definition.variants { try requireServable(variant.strategy, in: db) }
+            for variant in definition.variants { try requireServable(variant.strategy, surface: definition.surface, in: db) }
             for segment in definition.targeting.segment {
                 guard try Int64.fetchOne(db, sql: "SELECT segment_pk FROM segments WHERE key = ?", arguments: [segment]) != nil else {
                     throw RequestProblem(.invalid, code: "invalid_field", message: "no segment '\(segment)'", field: "segment")
@@ -96,7 +96,7 @@ extension Engine {
                     message: "'\(key)' is \(experiment.status); only a draft starts (a stopped experiment keeps its data and report)",
                     field: "key")
             }
-            for variant in experiment.variants { try requireServable(ServingStrategy.of(variant), in: db) }
+            for variant in experiment.variants { try requireServable(ServingStrategy.of(variant), surface: experiment.surface, in: db) }
             try start(experimentPK: experiment.experimentPK, key: key, in: db)
             return try summary(key: key, in: db)
         }
@@ -144,6 +144,8 @@ extension Engine {
                     try ModelRegistry.activate(version: version, reason: "shipped by experiment \(key), variant \(name)", nowMs: now, in: db)
                 }
                 activated = version
+            } else if let layout = strategy.layout {
+                try shipLayout(layout, surface: experiment.surface, nowMs: now, in: db)
             } else if strategy != .default {
                 throw RequestProblem(.conflict, code: "no_model", message: "no trained model serves \(strategy) any more", field: "variant")
             }
@@ -212,16 +214,31 @@ extension Engine {
         return variants[variants.count - 1].name
     }
 
+    /// A shipped layout becomes everyone's page: its blocks enabled and placed first in its
+    /// order, the surface's other blocks turned off (`kindred blocks set` turns them back on).
+    private func shipLayout(_ keys: [String], surface: String, nowMs: Int64, in db: StoreConnection) throws {
+        for var block in try BlockStore.all(in: db) where block.surface == surface {
+            if let index = keys.firstIndex(of: block.key) {
+                block.position = index + 1
+                block.enabled = true
+            } else {
+                block.enabled = false
+            }
+            try BlockStore.update(block, nowMs: nowMs, in: db)
+        }
+    }
+
     /// The model version a strategy serves now; nil for default (the active model, whatever it is).
     func servedVersion(_ strategy: ServingStrategy, in db: StoreConnection) throws -> Int64? {
         switch strategy {
         case .default: return nil
         case .algorithm(let name): return try ModelRegistry.newestServable(algorithm: name, in: db)
         case .model(let version): return try ModelRegistry.isServable(version: version, in: db) ? version : nil
+        case .layout: return nil
         }
     }
 
-    private func requireServable(_ strategy: ServingStrategy, in db: StoreConnection) throws {
+    private func requireServable(_ strategy: ServingStrategy, surface: String, in db: StoreConnection) throws {
         switch strategy {
         case .default:
             return
@@ -235,6 +252,19 @@ extension Engine {
         case .model(let version):
             guard try ModelRegistry.isServable(version: version, in: db) else {
                 throw RequestProblem(.conflict, code: "no_model", message: "model version \(version) was not trained or cannot serve", field: "variants")
+            }
+        case .layout(let keys):
+            let blocks = try BlockStore.all(in: db)
+            for key in keys {
+                guard let block = blocks.first(where: { $0.key == key }) else {
+                    throw RequestProblem(
+                        .notFound, code: "unknown_block", message: "no block '\(key.prefix(64))' (see `kindred blocks list`)", field: "variants")
+                }
+                guard block.surface == surface else {
+                    throw RequestProblem(
+                        .invalid, code: "invalid_field",
+                        message: "block '\(key)' is on the \(block.surface) page; this experiment decides the \(surface) page", field: "variants")
+                }
             }
         }
     }

@@ -70,8 +70,9 @@ extension Engine {
     /// Gives a live segment a strategy (nil clears it). The model it names must be servable now.
     /// Audited.
     public func setSegmentStrategy(key: String, strategy: SegmentStrategy?) throws {
-        if let strategy {
-            _ = try ServingStrategy(parsing: strategy.serve)
+        if let strategy, case .layout = try ServingStrategy(parsing: strategy.serve) {
+            throw RequestProblem(
+                .invalid, code: "invalid_field", message: "a segment serves a model; its pages lead with --blocks, not a layout", field: "serve")
         }
         let now = clock.now()
         defer { strategiesCache.invalidate() }

@@ -20,7 +20,7 @@ extension Engine {
             request.userID = nil
         }
         let pseudonym = request.userID.map(database.pseudonymizer.pseudonym(of:))
-        let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, request: request) }
+        let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, device: request.device, country: request.country) }
         // Without an experiment deciding, the strategy of the person's segment applies.
         let segment = choice == nil ? try pseudonym.flatMap { try segmentChoice(pseudonym: $0) } : nil
         if let segment { request = segment.strategy.apply(to: request) }

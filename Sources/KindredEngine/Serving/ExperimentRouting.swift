@@ -7,6 +7,7 @@ struct ExperimentChoice: Sendable, Equatable {
     var variant: String
     /// The model version the variant's strategy serves; nil for the default (the active model).
     var version: Int64?
+    var strategy: ServingStrategy = .default
 }
 
 extension Engine {
@@ -16,7 +17,7 @@ extension Engine {
     /// experiment serves is someone its report can measure. Everyone else is nil: the default,
     /// uncounted. A person can be in experiments of several layers; the first one decides the
     /// response and is the one exposed.
-    func experimentChoice(surface: String, pseudonym: String, request: RecommendationRequest) throws -> ExperimentChoice? {
+    func experimentChoice(surface: String, pseudonym: String, device: String?, country: String?) throws -> ExperimentChoice? {
         let running = try experimentsCache.running(surface: surface, nowMs: clock.now()) {
             try database.writer.read { db in try ExperimentStore.running(surface: surface, in: db) }
         }
@@ -28,7 +29,7 @@ extension Engine {
             guard policy.permits("experiments", decision: decisions["experiments"]), policy.permits("analytics", decision: decisions["analytics"])
             else { return nil }
             let context = ExperimentMembership.Context(
-                pseudonym: pseudonym, userPK: userPK, device: request.device, country: request.country)
+                pseudonym: pseudonym, userPK: userPK, device: device, country: country)
             for experiment in running {
                 guard case .variant(let name, _) = try ExperimentMembership.decide(experiment, context: context, consentPermits: true, in: db),
                     let variant = experiment.variants.first(where: { $0.name == name })
@@ -36,8 +37,9 @@ extension Engine {
                 let strategy = ServingStrategy.of(variant)
                 let version = try servedVersion(strategy, in: db)
                 // A variant whose model is gone cannot be served as designed: nobody is exposed to it.
-                if strategy != .default, version == nil { return nil }
-                return ExperimentChoice(experimentPK: experiment.experimentPK, experiment: experiment.key, variant: name, version: version)
+                if strategy.choosesModel, version == nil { return nil }
+                return ExperimentChoice(
+                    experimentPK: experiment.experimentPK, experiment: experiment.key, variant: name, version: version, strategy: strategy)
             }
             return nil
         }

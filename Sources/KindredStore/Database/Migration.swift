@@ -22,6 +22,13 @@ public struct Migration: Sendable, Equatable {
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Whether the migration rebuilds a table that others reference, and so must run with
+    /// foreign keys off (SQLite's table-rebuild procedure): its first line is
+    /// `-- foreign_keys: off`. The migrator then checks every foreign key before committing.
+    public var needsForeignKeysOff: Bool {
+        Self.normalized(sql).hasPrefix("-- foreign_keys: off")
+    }
+
     /// The canonical text used for checksums and for comparing the folder with the binary.
     public static func normalized(_ sql: String) -> String {
         sql.split(separator: "\n", omittingEmptySubsequences: false)
@@ -65,8 +72,14 @@ public struct Migrator: Sendable {
             try check(applied: applied)
             var done: [Int] = []
             for migration in migrations where applied[migration.version] == nil {
+                // The pragma is a no-op inside a transaction, so it goes around it.
+                if migration.needsForeignKeysOff { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                defer { if migration.needsForeignKeysOff { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 try db.inTransaction {
                     try db.execute(sql: migration.sql)
+                    if migration.needsForeignKeysOff, let broken = try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") {
+                        throw StoreError.migrationBrokeForeignKeys(version: migration.version, table: broken[0] ?? "?")
+                    }
                     try db.execute(
                         sql: "INSERT INTO schema_migrations (version, name, checksum, applied_ms) VALUES (?, ?, ?, ?)",
                         arguments: [migration.version, migration.name, migration.checksum, nowMs])

@@ -15,10 +15,12 @@ enum BlockOrder {
     }
 
     /// `leading` (a segment strategy's block keys) come first in their order, whatever the
-    /// engagement; the rest follow in the person's order.
+    /// engagement; the rest follow in the person's order. A `layout` (an experiment variant's)
+    /// is the whole page: its blocks alone, in its order.
     static func ordered(
-        _ blocks: [BlockStore.Block], engagement: [String: (shown: Int, engaged: Int)], leading: [String]
+        _ blocks: [BlockStore.Block], engagement: [String: (shown: Int, engaged: Int)], leading: [String], layout: [String]? = nil
     ) -> (blocks: [BlockStore.Block], personalized: Bool) {
+        if let layout { return (layout.compactMap { key in blocks.first { $0.key == key } }, false) }
         let (rest, personalized) = ordered(blocks.filter { !leading.contains($0.key) }, engagement: engagement)
         let first = leading.compactMap { key in blocks.first { $0.key == key } }
         return (first + rest, personalized)

@@ -51,9 +51,14 @@ public struct PageResponse: Sendable, Codable, Equatable {
     public var algorithm: String
     /// How the blocks were ordered: `engagement` (by this person's clicks, carts and purchases
     /// on each block) or `default` (the shop's order, before the person has engaged with any),
-    /// after `segment KEY, then ` when a segment's strategy chose the leading blocks.
+    /// after `segment KEY, then ` when a segment's strategy chose the leading blocks;
+    /// `experiment KEY layout` when an experiment's variant fixed the blocks and their order.
     public var order: String
     /// The segment whose strategy shaped the page, when one did.
     public var segment: String?
+    /// The experiment and variant that decided the page, when one did (its impressions name
+    /// them too, which records the person's exposure).
+    public var experiment: String?
+    public var variant: String?
     public var blocks: [PageBlock]
 }

@@ -81,9 +81,13 @@ extension Engine {
         let history = UserHistory(
             userPK: read.personal ? read.userPK : nil, newEvents: read.newEvents, serving: serving, preferences: preferences)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
-        // A segment's strategy may lead its members' pages with blocks of its choosing and keep
+        // A running experiment on this page decides its layout for the people in it; otherwise a
+        // segment's strategy may lead its members' pages with blocks of its choosing and keep
         // their lists to its categories.
-        let segment = try pseudonym.flatMap { try segmentChoice(pseudonym: $0) }
+        let choice = try pseudonym.flatMap {
+            try experimentChoice(surface: request.surface.rawValue, pseudonym: $0, device: request.device, country: request.country)
+        }
+        let segment = choice == nil ? try pseudonym.flatMap { try segmentChoice(pseudonym: $0) } : nil
         var recommendation = RecommendationRequest(userID: request.userID, k: 10)
         if let segment { recommendation = segment.strategy.apply(to: recommendation) }
         recommendation.device = request.device
@@ -107,7 +111,8 @@ extension Engine {
             },
             segmentName: read.segment?.name, segmentTrending: read.segment?.items.compactMap { serving.itemIndex[$0].map(Int.init) } ?? [],
             anchorItem: anchor, nowMs: now)
-        let (ordered, byEngagement) = BlockOrder.ordered(read.blocks, engagement: read.engagement, leading: segment?.strategy.blocks ?? [])
+        let (ordered, byEngagement) = BlockOrder.ordered(
+            read.blocks, engagement: read.engagement, leading: segment?.strategy.blocks ?? [], layout: choice?.strategy.layout)
         // Blocks claim items most specific first (what the person left off, what is like the item
         // in front of them, what is back or new), the general "for you" last, so that an item
         // lands in the block that says most about it; the page then shows them in its order.
@@ -133,16 +138,22 @@ extension Engine {
                 modelVersion: serving.record.version, personalized: personalized,
                 items: content.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
             record.block = block.key
+            if let choice, loggedUserPK != nil {
+                record.exposure = .init(experimentPK: choice.experimentPK, experiment: choice.experiment, variant: choice.variant)
+            }
             record.device = request.device.flatMap(Device.init(loosely:))?.rawValue
             record.country = request.country
             records.append(record)
         }
         let base = byEngagement ? "engagement" : "default"
-        let order = segment.flatMap { $0.strategy.blocks.isEmpty ? nil : "segment \($0.key), then \(base)" } ?? base
+        let order =
+            choice?.strategy.layout.map { _ in "experiment \(choice!.experiment) layout" }
+            ?? segment.flatMap { $0.strategy.blocks.isEmpty ? nil : "segment \($0.key), then \(base)" } ?? base
         let response = PageResponse(
             surface: request.surface.rawValue, itemID: request.itemID, personalized: personalized, modelVersion: serving.record.version,
             algorithm: serving.record.algorithm,
-            order: order, segment: segment?.key, blocks: blocks)
+            order: order, segment: segment?.key, experiment: loggedUserPK == nil ? nil : choice?.experiment,
+            variant: loggedUserPK == nil ? nil : choice?.variant, blocks: blocks)
         return (response, records)
     }
 }
