@@ -76,6 +76,16 @@ import Testing
         #expect(Set(neighbours) == Set((0..<5).map { "K\($0)" }), "\(neighbours)")
     }
 
+    @Test func aModelTrainedOnPeoplesWholeHistoriesIsStoredAndServedLikeAnyOther() throws {
+        var options = TrainOptions()
+        options.algorithm = AlgorithmSpec(name: "item2vec", parameters: ["factors": 8, "epochs": 30, "subsampling": 0, "person_sequences": 1])
+        options.validationDays = 0
+        let report = try engine.train(options)
+        #expect(report.parameters["person_sequences"] == 1)
+        let similar = try engine.similarItems(to: "G2", k: 4).items.map(\.itemID)
+        #expect(similar.allSatisfy { $0.hasPrefix("G") }, "\(similar)")
+    }
+
     @Test func nextItemEvaluationWalksTheTestSessionsStepByStep() throws {
         var options = EvaluationOptions()
         // Every step stays on its shelf of five: the other four are the whole answer.
@@ -106,6 +116,10 @@ import Testing
         let ids = Dictionary(uniqueKeysWithValues: zip(data.catalog.itemPKs, data.catalog.itemIDs))
         #expect(sequences[0].map { ids[byItem[$0]!]! } == ["K0", "K1", "K2"])
         #expect(sequences[1].map { ids[byItem[$0]!]! } == ["G1", "G2", "G3"])
+        // By person: each of the 30 people's four sessions, one after another.
+        let people = data.sequences(.people, weights: EventWeights()) { _ in true }
+        #expect(people.count == 30 && people.tokenCount == 360)
+        #expect(people[0].map { ids[byItem[$0]!]! } == ["K0", "K1", "K2", "K0", "K1", "K2", "K0", "K1", "K2", "K0", "K1", "K2"])
     }
 
     @Test func badItem2VecParametersAreRefusedNamingTheParameter() {
@@ -113,5 +127,8 @@ import Testing
             try AlgorithmSpec(name: "item2vec", parameters: ["window": 0]).make()
         }
         #expect(throws: AlgorithmSpecError.self) { try AlgorithmSpec(name: "item2vec", parameters: ["learning_rate": -1]).make() }
+        #expect(throws: AlgorithmSpecError.self) { try AlgorithmSpec(name: "item2vec", parameters: ["person_sequences": 2]).make() }
+        #expect(AlgorithmSpec(name: "item2vec", parameters: ["person_sequences": 1]).sequenceGrouping == .people)
+        #expect(AlgorithmSpec(name: "item2vec").sequenceGrouping == .sessions && AlgorithmSpec(name: "als").sequenceGrouping == nil)
     }
 }

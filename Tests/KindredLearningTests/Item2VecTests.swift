@@ -193,7 +193,7 @@ import Testing
         p.window = 3
         p.subsampling = 0
         let interactions = SparseMatrix(rows: 1, columns: 11, entries: [(0, 0, 1)])
-        let data = TrainingSet(interactions: interactions, itemText: text, sequences: ItemSequences(sequences))
+        let data = TrainingSet(interactions: interactions, itemText: text, sequences: [.sessions: ItemSequences(sequences)])
         let model = Item2VecAlgorithm(parameters: p, threads: 2, seed: 4).fit(data)
         for item in 0..<10 {
             // The new item belongs with the first topic too.
@@ -251,7 +251,7 @@ import Testing
         let steps = NextItemEvaluation.steps(of: Self.sequences("test"))
         let counts = train.counts(itemCount: items)
         let data = TrainingSet(
-            interactions: SparseMatrix(rows: 0, columns: items, entries: []), itemText: Array(repeating: [], count: items), sequences: train)
+            interactions: SparseMatrix(rows: 0, columns: items, entries: []), itemText: Array(repeating: [], count: items), sequences: [.sessions: train])
         var hitRates: [Double] = []
         for seed in 1...5 as ClosedRange<UInt64> {
             let model = Item2VecAlgorithm(parameters: p, threads: 1, seed: seed).fit(data)

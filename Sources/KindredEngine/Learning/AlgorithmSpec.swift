@@ -28,7 +28,7 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             "item2vec",
             [
                 "factors": 64, "window": 5, "negatives": 5, "negative_exponent": 0.75, "subsampling": 0.001, "epochs": 10,
-                "learning_rate": 0.025, "min_count": 1,
+                "learning_rate": 0.025, "min_count": 1, "person_sequences": 0,
             ],
             "skip-gram with negative sampling over sessions; words place items without behaviour"
         ),
@@ -40,8 +40,8 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
 
     public static var names: [String] { known.map(\.name) }
 
-    /// Whether the algorithm learns from sessions in order, so that training data builds them.
-    public var learnsFromSequences: Bool { (try? make(threads: 1))?.learnsFromSequences ?? false }
+    /// The sequences the algorithm learns from, if any, so that training data builds them.
+    public var sequenceGrouping: SequenceGrouping? { (try? make(threads: 1))?.sequenceGrouping }
 
     /// Builds the algorithm; unknown names or parameters are errors that list what is known.
     /// `memo` shares content neighbours between the fits of one training run.
@@ -69,6 +69,9 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
                 epochs: int("epochs"), popularitySampling: p["popularity_sampling"]! != 0, seed: seed)
         case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads, memo: memo)
         case "item2vec":
+            guard p["person_sequences"] == 0 || p["person_sequences"] == 1 else {
+                throw .outOfRange(algorithm: name, parameter: "person_sequences", value: p["person_sequences"]!, expected: "0 (sessions) or 1")
+            }
             for (key, lowest) in [("factors", 1.0), ("window", 1), ("negatives", 0), ("epochs", 1), ("min_count", 1), ("subsampling", 0)]
             where !(p[key]! >= lowest) {
                 throw .outOfRange(algorithm: name, parameter: key, value: p[key]!, expected: "at least \(lowest.formatted())")
@@ -87,7 +90,8 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             skipGram.epochs = int("epochs")
             skipGram.learningRate = float("learning_rate")
             skipGram.minCount = int("min_count")
-            return Item2VecAlgorithm(parameters: skipGram, threads: threads, seed: seed)
+            return Item2VecAlgorithm(
+                parameters: skipGram, grouping: p["person_sequences"] == 1 ? .people : .sessions, threads: threads, seed: seed)
         case "hybrid":
             return HybridAlgorithm(
                 collaborative: ALSAlgorithm(

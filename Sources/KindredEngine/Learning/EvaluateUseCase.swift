@@ -29,8 +29,8 @@ public struct EvaluationOptions: Sendable {
     public var diversity: Double?
     public var maxPerCategory: Int?
     public var maxPerBrand: Int?
-    /// Order the training events into sessions too (set when an algorithm learns from them).
-    public var withSequences = false
+    /// Order the training events into these sequences too (those the algorithms learn from).
+    public var withSequences: Set<SequenceGrouping> = []
 
     public init() {}
 }
@@ -155,7 +155,7 @@ extension Engine {
     /// side with the popularity baseline.
     public func evaluate(_ options: EvaluationOptions, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
         var options = options
-        options.withSequences = options.withSequences || options.algorithms.contains { $0.learnsFromSequences }
+        options.withSequences.formUnion(options.algorithms.compactMap(\.sequenceGrouping))
         let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
         guard let split = TimeSplit.evaluable(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")

@@ -34,10 +34,12 @@ extension Engine {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }
         let cut = last - Int64(options.testDays) * 86_400_000
-        let train = data.trainingSet(weights: options.weights, referenceTime: cut, withSequences: true) { data.log.times[$0] <= cut }
+        // Test steps are always within sessions; each model learns from the sequences it asks for.
+        let groupings = Set([SequenceGrouping.sessions] + options.algorithms.compactMap(\.sequenceGrouping))
+        let train = data.trainingSet(weights: options.weights, referenceTime: cut, withSequences: groupings) { data.log.times[$0] <= cut }
         let test = data.sequences(weights: options.weights) { data.log.times[$0] > cut }
         let steps = NextItemEvaluation.steps(of: test)
-        guard let trainSequences = train.sequences, trainSequences.tokenCount > 0, !steps.isEmpty else {
+        guard let trainSequences = train.sequences[.sessions], trainSequences.tokenCount > 0, !steps.isEmpty else {
             throw DataError(
                 file: database.path,
                 message:

@@ -67,7 +67,7 @@ extension Engine {
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
         let activeSpec = try database.writer.read { db in try ModelRegistry.active(in: db) }.flatMap { try? StoredSpec.spec(of: $0) }
-        evaluation.withSequences = options.algorithm.learnsFromSequences || (activeSpec?.learnsFromSequences ?? false)
+        evaluation.withSequences = Set([options.algorithm.sequenceGrouping, activeSpec?.sequenceGrouping].compactMap { $0 })
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
@@ -98,7 +98,7 @@ extension Engine {
         progress("fitting \(spec.name) on all events")
         let algorithm = try spec.make(threads: options.threads, seed: options.seed, memo: memo)
         let trainingSet = data.trainingSet(
-            weights: options.weights, referenceTime: lastEvent, withSequences: algorithm.learnsFromSequences)
+            weights: options.weights, referenceTime: lastEvent, withSequences: Set([algorithm.sequenceGrouping].compactMap { $0 }))
         let fitStarted = WallClock.monotonicSeconds()
         let model = algorithm.fit(trainingSet)
         let fitSeconds = WallClock.monotonicSeconds() - fitStarted

@@ -153,9 +153,9 @@ public struct TrainingData: Sendable {
 
     /// A training set from the events that `include` keeps (by index into `log`), with time
     /// decay and trending measured from `referenceTime`.
-    /// `withSequences` also orders the kept events into sessions, for sequence models.
+    /// `withSequences` also orders the kept events into those groupings, for sequence models.
     public func trainingSet(
-        weights: EventWeights, referenceTime: Int64, withSequences: Bool = false, include: (Int) -> Bool = { _ in true }
+        weights: EventWeights, referenceTime: Int64, withSequences: Set<SequenceGrouping> = [], include: (Int) -> Bool = { _ in true }
     ) -> TrainingSet {
         var kept = InteractionLog()
         for index in 0..<log.count where include(index) {
@@ -172,17 +172,25 @@ public struct TrainingData: Sendable {
         }
         return TrainingSet(
             interactions: matrix, recentActivity: recent, itemText: itemText,
-            sequences: withSequences ? sequences(weights: weights, include: include) : nil)
+            sequences: Dictionary(uniqueKeysWithValues: withSequences.map { ($0, sequences($0, weights: weights, include: include)) }))
     }
 
     /// The events `include` keeps that show interest (a positive weight: not impressions,
-    /// returns or removals) as sequences: a session's events in time order, and a person's
-    /// events without a session split into visits where they were idle for half an hour.
-    public func sequences(weights: EventWeights, include: (Int) -> Bool) -> ItemSequences {
+    /// returns or removals) as sequences in time order: by `.sessions`, a session's events, and
+    /// a person's events without a session split into visits where they were idle for half an
+    /// hour; by `.people`, everything a person (or an anonymous session's row) did.
+    public func sequences(_ grouping: SequenceGrouping = .sessions, weights: EventWeights, include: (Int) -> Bool) -> ItemSequences {
         var indices: [Int] = []
         for index in 0..<log.count where include(index) && weights.weight(log.kinds[index], value: log.values[index]) > 0 {
             indices.append(index)
         }
-        return ItemSequences.grouping(indices: indices, users: log.users, items: log.items, times: log.times, sessions: logSessions)
+        switch grouping {
+        case .sessions:
+            return ItemSequences.grouping(indices: indices, users: log.users, items: log.items, times: log.times, sessions: logSessions)
+        case .people:
+            return ItemSequences.grouping(
+                indices: indices, users: log.users, items: log.items, times: log.times,
+                sessions: [Int32](repeating: 0, count: log.count), idleGapMs: .max)
+        }
     }
 }

@@ -3,31 +3,35 @@
 /// placed get vectors from their words (`MetadataEmbedding`).
 public struct Item2VecAlgorithm: RecommenderAlgorithm {
     public var parameters: SkipGramParameters
+    /// Sessions (item2vec as published), or each person's whole history as one sequence, which
+    /// links what a person did across visits at the cost of linking unrelated visits.
+    public var grouping: SequenceGrouping
     public var threads: Int
     public var seed: UInt64
 
-    public init(parameters: SkipGramParameters = .init(), threads: Int = 2, seed: UInt64 = 42) {
+    public init(parameters: SkipGramParameters = .init(), grouping: SequenceGrouping = .sessions, threads: Int = 2, seed: UInt64 = 42) {
         self.parameters = parameters
+        self.grouping = grouping
         self.threads = threads
         self.seed = seed
     }
 
     public var name: String { "item2vec" }
-    public var learnsFromSequences: Bool { true }
+    public var sequenceGrouping: SequenceGrouping? { grouping }
 
     public var hyperparameters: [String: Double] {
         [
             "factors": Double(parameters.dimensions), "window": Double(parameters.window), "negatives": Double(parameters.negatives),
             "negative_exponent": parameters.negativeExponent, "subsampling": parameters.subsampling,
             "epochs": Double(parameters.epochs), "learning_rate": Double(decimal: parameters.learningRate),
-            "min_count": Double(parameters.minCount), "seed": Double(seed),
+            "min_count": Double(parameters.minCount), "person_sequences": grouping == .people ? 1 : 0, "seed": Double(seed),
         ]
     }
 
-    /// Learns from `data.sequences` when the caller built them (sessions in time order), and
-    /// otherwise from each person's row of the matrix, whose order is not known.
+    /// Learns from `data.sequences` of its grouping when the caller built them (in time
+    /// order), and otherwise from each person's row of the matrix, whose order is not known.
     public func fit(_ data: TrainingSet) -> any RecommenderModel {
-        let sequences = data.sequences ?? ItemSequences(rows: data.interactions)
+        let sequences = data.sequences[grouping] ?? ItemSequences(rows: data.interactions)
         let learned = SkipGram.train(sequences, vocabulary: data.items, parameters: parameters, threads: threads, seed: seed)
         let (vectors, filled) = MetadataEmbedding.fill(learned, dimensions: parameters.dimensions, itemText: data.itemText)
         return Item2VecModel(vectors: vectors, dimensions: parameters.dimensions, placedByWords: filled)

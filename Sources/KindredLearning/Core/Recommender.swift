@@ -7,12 +7,14 @@ public struct TrainingSet: Sendable {
     public var recentActivity: [Float]
     /// Per item, the words that describe it (title, category, tags), for content models.
     public var itemText: [[String]]
-    /// The same events as ordered sequences (sessions), for sequence models; nil when the
-    /// caller did not build them (they cost a sort of every event, and most models never look).
-    public var sequences: ItemSequences?
+    /// The same events as ordered sequences, for sequence models, by the grouping each asks
+    /// for (`RecommenderAlgorithm.sequenceGrouping`); absent when the caller did not build them
+    /// (they cost a sort of every event, and most models never look).
+    public var sequences: [SequenceGrouping: ItemSequences]
 
     public init(
-        interactions: SparseMatrix, recentActivity: [Float]? = nil, itemText: [[String]]? = nil, sequences: ItemSequences? = nil
+        interactions: SparseMatrix, recentActivity: [Float]? = nil, itemText: [[String]]? = nil,
+        sequences: [SequenceGrouping: ItemSequences] = [:]
     ) {
         self.interactions = interactions
         self.sequences = sequences
@@ -49,13 +51,24 @@ public protocol RecommenderAlgorithm: Sendable {
     /// A short identifier stored with model versions ("als", "item-knn-bm25", ...).
     var name: String { get }
     var hyperparameters: [String: Double] { get }
-    /// Whether `fit` reads `TrainingSet.sequences`, so that callers build them only then.
-    var learnsFromSequences: Bool { get }
+    /// The sequences `fit` reads from `TrainingSet.sequences`, if any, so that callers build
+    /// them only then.
+    var sequenceGrouping: SequenceGrouping? { get }
     func fit(_ data: TrainingSet) -> any RecommenderModel
 }
 
 extension RecommenderAlgorithm {
-    public var learnsFromSequences: Bool { false }
+    public var sequenceGrouping: SequenceGrouping? { nil }
+}
+
+/// How events become sequences: each session (a visit), or each person's whole history.
+public enum SequenceGrouping: String, Sendable, Hashable, CaseIterable {
+    /// A session's events in time order; a person's events without a session split into
+    /// visits where they were idle for half an hour.
+    case sessions
+    /// Everything a person did, in time order, as one sequence (an anonymous session is its
+    /// own person).
+    case people
 }
 
 extension RecommenderModel {
