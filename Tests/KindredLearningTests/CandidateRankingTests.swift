@@ -11,6 +11,30 @@ import Testing
         return MatrixFactorizationModel(userFactors: userFactors, itemFactors: itemFactors, factors: factors, regularization: 0.1, alpha: 1)
     }
 
+    /// The scanned cosine search (large catalogs) finds the same similar items as scoring every
+    /// item exactly, on a model with popular (long) and obscure (short) items and some zeros.
+    @Test func similarItemsByTheScanEqualThoseOfScoringEveryItem() {
+        var random = SeededGenerator(seed: 21)
+        let items = 3_000
+        let factors = 32
+        var itemFactors = [Float](repeating: 0, count: items * factors)
+        for item in 0..<items where item % 97 != 5 {
+            let length = Float(0.05 + 3 * pow(random.nextUnit(), 4))
+            for d in 0..<factors { itemFactors[item * factors + d] = Float(random.nextGaussian()) * length }
+        }
+        let model = MatrixFactorizationModel(userFactors: [], itemFactors: itemFactors, factors: factors, regularization: 0.1, alpha: 1)
+        var differing = 0
+        for item in stride(from: 0, to: items, by: 7) {
+            let scanned = model.similarItemsByScan(to: item, count: 10)
+            let exact = model.similarItemsScoringEveryItem(to: item, count: 10)
+            if scanned.map(\.item) != exact.map(\.item) { differing += 1 }
+            #expect(zip(scanned, exact).allSatisfy { abs($0.score - $1.score) < 1e-5 || $0.item != $1.item })
+            #expect(!scanned.contains { $0.item == item || $0.item % 97 == 5 }, "neither the item nor an item without factors")
+        }
+        #expect(differing == 0, "\(differing) of \(items / 7) lists differ")
+        #expect(model.similarItemsByScan(to: 5, count: 10).isEmpty, "an item without factors has no neighbours")
+    }
+
     @Test func quantizedScoresStayWithinTheRoundingBound() {
         // Each row code is off by at most half its step (scale / 2) and each query code by half
         // the query's step, so a dot product is off by at most

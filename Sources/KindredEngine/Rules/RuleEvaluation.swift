@@ -109,10 +109,7 @@ struct CompiledRule: Sendable {
         case .flag(let field): return field == "in_stock" && serving.itemInStock[item]
         case .contains(let field, let value):
             let wanted = value.lowercased()
-            if field == "tags" {
-                guard let row = serving.catalogRow[item] else { return false }
-                return serving.catalog.tags[row].contains { $0.lowercased() == wanted }
-            }
+            if field == "tags" { return serving.itemTags[item].contains(wanted) }
             return itemText(field, item: item, serving: serving)?.contains(wanted) ?? false
         case .compare(let field, let op, let operand):
             if RuleFields.item[field] == .number {
@@ -131,7 +128,7 @@ struct CompiledRule: Sendable {
             if field == "category" {
                 equal = itemText("category", item: item, serving: serving).map { ItemFilter.category($0, isWithin: wanted) } ?? false
             } else if field == "tags" {
-                equal = serving.catalogRow[item].map { serving.catalog.tags[$0].contains { $0.lowercased() == wanted } } ?? false
+                equal = serving.itemTags[item].contains(wanted)
             } else {
                 equal = itemText(field, item: item, serving: serving) == wanted
             }

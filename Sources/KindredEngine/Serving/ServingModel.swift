@@ -40,6 +40,8 @@ public final class ServingModel: @unchecked Sendable {
     /// Brand number per model item (-1 for none) into `brandNames`, lower-cased.
     let itemBrand: [Int32]
     let brandNames: [String]
+    /// Per model item, its tags lower-cased once here, for rules that test them.
+    let itemTags: [[String]]
     /// Per model item, when it entered the catalog and last came back into stock (-1: unknown):
     /// what the "new arrivals" and "back in stock" blocks offer.
     let itemListedMs: [Int64]
@@ -97,6 +99,7 @@ public final class ServingModel: @unchecked Sendable {
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
         let snapshot = catalog
         (itemBrand, brandNames) = ItemGroups.numbered(catalogRow.map { $0.flatMap { snapshot.brands[$0] } })
+        itemTags = catalogRow.map { row in row.map { snapshot.tags[$0].map { $0.lowercased() } } ?? [] }
         similarity = ItemEmbeddings.similarity(of: model) ?? GroupSimilarity(groups: itemCategory)
         itemListedMs = catalogRow.map { $0.flatMap { snapshot.listedMs[$0] } ?? -1 }
         itemRestockedMs = catalogRow.map { $0.flatMap { snapshot.restockedMs[$0] } ?? -1 }

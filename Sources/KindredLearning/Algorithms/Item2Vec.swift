@@ -115,8 +115,17 @@ public struct Item2VecModel: CandidateRanking, ExplainableModel {
     /// Cosine neighbours, those placed by words weighed down; items without a vector never.
     public func similarItems(to item: Int, count: Int) -> [ScoredItem] {
         guard item < itemCount, directions.itemNorms[item] > 0 else { return [] }
+        let query = Array(unitVectors[(item * dimensions)..<((item + 1) * dimensions)])
+        if itemCount > MatrixFactorizationModel.similarScanThreshold {
+            // The scan's bound holds: rows are unit length, or half that when placed by words.
+            let candidates = directions.firstPass(
+                query, pool: max(count * 4, MatrixFactorizationModel.candidatePool), prune: true,
+                keep: { $0 != item && directions.itemNorms[$0] > 0 }
+            ).candidates
+            return directions.rankExactly(candidates, vector: query, count: count)
+        }
         var scores = [Float](repeating: 0, count: itemCount)
-        directions.score(vector: Array(unitVectors[(item * dimensions)..<((item + 1) * dimensions)]), into: &scores)
+        directions.score(vector: query, into: &scores)
         return TopK.select(scores, k: count) { $0 != item && directions.itemNorms[$0] > 0 }
     }
 

@@ -100,6 +100,13 @@ public struct MatrixFactorizationModel: RecommenderModel {
 
     public func similarItems(to item: Int, count: Int) -> [ScoredItem] {
         guard item < itemCount, itemNorms[item] > 0 else { return [] }
+        if itemCount > Self.similarScanThreshold { return similarItemsByScan(to: item, count: count) }
+        return similarItemsScoringEveryItem(to: item, count: count)
+    }
+
+    /// Exact cosine against every item: what `similarItemsByScan` approximates (tests compare).
+    func similarItemsScoringEveryItem(to item: Int, count: Int) -> [ScoredItem] {
+        guard item < itemCount, itemNorms[item] > 0 else { return [] }
         var scores = [Float](repeating: 0, count: itemCount)
         score(vector: Array(itemFactors[(item * factors)..<((item + 1) * factors)]), into: &scores)
         if !itemBias.isEmpty { for index in scores.indices { scores[index] -= itemBias[index] } }

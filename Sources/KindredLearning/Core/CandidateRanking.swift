@@ -93,3 +93,44 @@ extension MatrixFactorizationModel: CandidateRanking {
         return Array(exact.prefix(count))
     }
 }
+
+extension MatrixFactorizationModel {
+    /// Catalogs above this many items find similar items by the quantized scan; smaller ones
+    /// score every item exactly (where the scan would save little).
+    public static let similarScanThreshold = 20_000
+
+    /// The items most like `item` by cosine, found as the candidate scan finds a person's: the
+    /// int8 scan of every item gives approximate cosines (approximate dot product over the
+    /// item's norm; the quantization error scales with the row norm, so the error in cosine is
+    /// bounded alike for every item), the best `max(4 count, 100)` are scored exactly. A page
+    /// asks this for every "because you viewed" block: a quarter of the float pass's memory
+    /// traffic, and no array of a score per item.
+    func similarItemsByScan(to item: Int, count: Int) -> [ScoredItem] {
+        guard item < itemCount, itemNorms[item] > 0, count > 0 else { return [] }
+        let vector = Array(itemFactors[(item * factors)..<((item + 1) * factors)])
+        let query = quantizedItems.quantize(vector)
+        let chunkRows = Self.scanChunkBlocks * QuantizedRows.blockRows
+        var scores = ScratchPool.shared.take(count: chunkRows)
+        defer { ScratchPool.shared.give(scores) }
+        var best = TopKHeap(k: max(count * 4, Self.candidatePool))
+        var block = 0
+        while block < quantizedItems.blockCount {
+            let end = min(quantizedItems.blockCount, block + Self.scanChunkBlocks)
+            scores.withUnsafeMutableBufferPointer { out in quantizedItems.scan(query, blocks: block..<end, into: out.baseAddress!) }
+            let first = block * QuantizedRows.blockRows
+            for row in first..<min(itemCount, end * QuantizedRows.blockRows) {
+                let norm = scanNorms[row]
+                guard norm > 0 else { break }  // rows are in descending order of norm: only zeros follow
+                let other = Int(scanOrder[row])
+                best.offer(other, score: scores[row - first] / norm) { $0 != item }
+            }
+            block = end
+        }
+        let norm = itemNorms[item]
+        var exact = best.sorted().map { candidate in
+            ScoredItem(item: candidate.item, score: (exactScore(item: candidate.item, vector: vector) - (itemBias.isEmpty ? 0 : itemBias[candidate.item])) / (itemNorms[candidate.item] * norm))
+        }
+        exact.sort { $0.score > $1.score || ($0.score == $1.score && $0.item < $1.item) }
+        return Array(exact.prefix(count))
+    }
+}

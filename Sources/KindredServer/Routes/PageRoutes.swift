@@ -22,7 +22,7 @@ struct PageRoutes {
             let (response, shown) = try engine.pageForDisplay(page, caller: context.caller)
             writer.log(shown)
             metrics.impressionsLogged.increment(by: Int64(shown.reduce(0) { $0 + $1.items.count }))
-            return try JSONResponse.make(response)
+            return try PageJSON.response(response)
         }
     }
 }
