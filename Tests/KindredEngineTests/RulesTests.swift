@@ -32,6 +32,37 @@ import Testing
         return try #require(all.first { !present.contains($0) })
     }
 
+    /// A clause that reads the item alone is read from a mask worked out once per model: the
+    /// mask says exactly what walking the clause says, for every item; one that reads the
+    /// person's facts has none.
+    @Test func itemClausesAreMaskedOncePerModelExactlyAsTheyWalk() throws {
+        let tag = try engine.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM items, json_each(items.tags) LIMIT 1")
+        } ?? "gift"
+        _ = try engine.addRules(
+            """
+            boost 2 where (category = 'home' or price < 10) and not in_stock
+            filter where tags contains '\(tag.uppercased())' or title = 'nothing like this'
+            bury where price > person.p75_price
+            """)
+        let serving = try #require(try engine.database.writer.read { db in try engine.servingCache.model(in: db) })
+        let rules = try engine.compiledRules()
+        #expect(rules.count == 3)
+        for rule in rules {
+            let mask = serving.ruleMasks.mask(for: rule, serving: serving)
+            if rule.syntax.itemCondition?.readsPerson == true {
+                #expect(mask == nil, "\(rule.text)")
+                continue
+            }
+            let walked = (0..<serving.itemCount).map {
+                CompiledRule.holds(rule.syntax.itemCondition!, item: $0, serving: serving, person: RulePersonFacts())
+            }
+            #expect(mask == walked, "\(rule.text)")
+            #expect(walked.contains(true) && walked.contains(false), "a rule that tells items apart: \(rule.text)")
+            #expect(serving.ruleMasks.mask(for: rule, serving: serving) == mask, "held, not worked out again")
+        }
+    }
+
     @Test func aBoostLiftsItsItemsIntoTheList() throws {
         let before = try list(k: 10)
         let wanted = try category(absentFrom: before)

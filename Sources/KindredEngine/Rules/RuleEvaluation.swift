@@ -41,6 +41,16 @@ struct CompiledRule: Sendable {
     let id: Int64
     let text: String
     let syntax: RuleSyntax
+    /// Per model item, whether the `where` clause holds, when it reads the item alone and the
+    /// request's model has worked it out (`RuleItemMasks`); nil: the clause is walked per item.
+    var itemMask: [Bool]?
+
+    init(id: Int64, text: String, syntax: RuleSyntax, itemMask: [Bool]? = nil) {
+        self.id = id
+        self.text = text
+        self.syntax = syntax
+        self.itemMask = itemMask
+    }
 
     /// Whether the rule is in force for this request: inside its window, and its `for` clause holds.
     func applies(to request: RuleRequestContext) -> Bool {
@@ -51,7 +61,8 @@ struct CompiledRule: Sendable {
 
     /// Whether the rule's `where` clause holds for a model item (true without one).
     func matches(_ item: Int, serving: ServingModel, person: RulePersonFacts) -> Bool {
-        syntax.itemCondition.map { Self.holds($0, item: item, serving: serving, person: person) } ?? true
+        if let itemMask, item < itemMask.count { return itemMask[item] }
+        return syntax.itemCondition.map { Self.holds($0, item: item, serving: serving, person: person) } ?? true
     }
 
     /// The UTC day of a moment, `yyyy-MM-dd`, by calendar arithmetic (no formatter per request).

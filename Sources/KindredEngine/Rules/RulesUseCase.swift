@@ -97,8 +97,14 @@ extension Engine {
         let readsPerson = rules.contains {
             $0.syntax.itemCondition.map { $0.mentions("person.p75_price") || $0.mentions("person.median_price") } ?? false
         }
+        // Clauses that read the item alone are read from masks worked out once per model.
+        let masked = rules.map { rule in
+            var rule = rule
+            rule.itemMask = serving.ruleMasks.mask(for: rule, serving: serving)
+            return rule
+        }
         let active = ActiveRules(
-            rules, request: context, person: readsPerson ? RulePersonFacts(history: history, serving: serving) : RulePersonFacts())
+            masked, request: context, person: readsPerson ? RulePersonFacts(history: history, serving: serving) : RulePersonFacts())
         return active.isEmpty ? nil : active
     }
 }

@@ -178,7 +178,7 @@ extension Engine {
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
         let preferences = ServingPreferences(stated, serving: serving)
         // Out-of-stock items are not offered; ask for spare candidates to fill their places.
-        let similar = serving.model.similarItems(to: Int(index), count: k * 2 + 10)
+        let similar = serving.similarItems(to: Int(index), count: k * 2 + 10)
             .filter { serving.itemInStock[$0.item] && (preferences.isEmpty || !preferences.excludes($0.item, serving: serving)) }
             .prefix(k)
         let items = similar.map { serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(title)") }

@@ -58,6 +58,11 @@ public final class ServingModel: @unchecked Sendable {
     /// What diversity re-ranking measures likeness by: the model's item vectors where it has
     /// them, otherwise a shared category.
     let similarity: any ItemSimilarity
+    /// Similar-item lists as they are asked for (see `similarItems(to:count:)`).
+    let similarCache = SimilarItemsCache()
+    /// Business rules' item clauses worked out over this model's items.
+    let ruleMasks = RuleItemMasks()
+
     /// People whose vectors and histories serving must not use: those who withdrew
     /// personalization consent or were forgotten after the model was trained. The one part of
     /// a loaded model that changes, under its own lock.
@@ -168,6 +173,12 @@ public final class ServingModel: @unchecked Sendable {
     }
 
     var itemCount: Int { itemPKs.count }
+
+    /// The model's similar items to `item`, held once asked for: every list is the same for
+    /// everyone (filters and preferences apply after it).
+    func similarItems(to item: Int, count: Int) -> [ScoredItem] {
+        similarCache.similarItems(to: item, count: count, model: model)
+    }
 
     /// The explanation stage's output for one item: the catalog's words for it, its score and
     /// why it is there.

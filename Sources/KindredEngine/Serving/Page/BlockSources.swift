@@ -155,7 +155,7 @@ enum BlockSources {
     static func similarBlock(
         _ block: BlockStore.Block, to anchor: Int, reason: String, context c: BlockContext, keep: (Int) -> Bool
     ) -> FilledBlock? {
-        let similar = c.serving.model.similarItems(to: anchor, count: block.size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
+        let similar = c.serving.similarItems(to: anchor, count: block.size * 3 + 10).filter { keep($0.item) && $0.item != anchor }
         guard !similar.isEmpty else { return nil }
         let name = c.serving.catalogRow[anchor].flatMap { c.serving.catalog.titles[$0] ?? c.serving.catalog.itemIDs[$0] } ?? "an item"
         return FilledBlock(
