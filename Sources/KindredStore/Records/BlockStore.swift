@@ -37,11 +37,11 @@ public enum BlockStore {
 
     /// Every block, by surface and default position.
     public static func all(in db: Database) throws -> [Block] {
-        try Row.fetchAll(db, sql: "SELECT \(columns) FROM blocks ORDER BY surface, position, key").map(block)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(columns) FROM blocks ORDER BY surface, position, key")).map(block)
     }
 
     public static func find(key: String, in db: Database) throws -> Block? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM blocks WHERE key = ?", arguments: [key]).map(block)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM blocks WHERE key = ?"), arguments: [key]).map(block)
     }
 
     /// Adds a block; false when the key is taken.
@@ -73,13 +73,13 @@ public enum BlockStore {
     public static func engagement(userPK: Int64, sinceMs: Int64, in db: Database) throws -> [String: (shown: Int, engaged: Int)] {
         var result: [String: (Int, Int)] = [:]
         for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT i.block, count(*), sum(EXISTS (
-                    SELECT 1 FROM events e WHERE e.request_id = i.request_id AND e.type IN ('click', 'add_to_cart', 'purchase')))
-                FROM impressions i WHERE i.user_pk = ? AND i.block IS NOT NULL AND i.ts_ms >= ?
-                GROUP BY i.block
-                """, arguments: [userPK, sinceMs])
+            db.cachedStatement(
+                sql: """
+                    SELECT i.block, count(*), sum(EXISTS (
+                        SELECT 1 FROM events e WHERE e.request_id = i.request_id AND e.type IN ('click', 'add_to_cart', 'purchase')))
+                    FROM impressions i WHERE i.user_pk = ? AND i.block IS NOT NULL AND i.ts_ms >= ?
+                    GROUP BY i.block
+                    """), arguments: [userPK, sinceMs])
         {
             result[row[0]] = (row[1], row[2])
         }
@@ -90,10 +90,10 @@ public enum BlockStore {
     /// and "because you viewed" start from.
     public static func recentEvents(userPK: Int64, limit: Int, in db: Database) throws -> [(itemPK: Int64, type: String, tsMs: Int64)] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT item_pk, type, ts_ms FROM events WHERE user_pk = ? AND item_pk IS NOT NULL ORDER BY ts_ms DESC LIMIT ?
-                """, arguments: [userPK, limit]
+            db.cachedStatement(
+                sql: """
+                    SELECT item_pk, type, ts_ms FROM events WHERE user_pk = ? AND item_pk IS NOT NULL ORDER BY ts_ms DESC LIMIT ?
+                    """), arguments: [userPK, limit]
         ).map { ($0[0], $0[1], $0[2]) }
     }
 
@@ -101,15 +101,15 @@ public enum BlockStore {
     /// one, carts three, purchases five), best first.
     public static func trending(segmentPK: Int64, nowMs: Int64, limit: Int, in db: Database) throws -> [Int64] {
         try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT e.item_pk FROM segment_members m JOIN events e ON e.user_pk = m.user_pk
-                WHERE m.segment_pk = ? AND e.ts_ms >= ? AND e.item_pk IS NOT NULL
-                    AND e.type IN ('view', 'click', 'add_to_cart', 'purchase')
-                GROUP BY e.item_pk
-                ORDER BY sum(CASE e.type WHEN 'purchase' THEN 5 WHEN 'add_to_cart' THEN 3 ELSE 1 END) DESC, e.item_pk
-                LIMIT ?
-                """, arguments: [segmentPK, nowMs - 7 * 86_400_000, limit])
+            db.cachedStatement(
+                sql: """
+                    SELECT e.item_pk FROM segment_members m JOIN events e ON e.user_pk = m.user_pk
+                    WHERE m.segment_pk = ? AND e.ts_ms >= ? AND e.item_pk IS NOT NULL
+                        AND e.type IN ('view', 'click', 'add_to_cart', 'purchase')
+                    GROUP BY e.item_pk
+                    ORDER BY sum(CASE e.type WHEN 'purchase' THEN 5 WHEN 'add_to_cart' THEN 3 ELSE 1 END) DESC, e.item_pk
+                    LIMIT ?
+                    """), arguments: [segmentPK, nowMs - 7 * 86_400_000, limit])
     }
 }
 
@@ -118,11 +118,11 @@ extension BlockStore {
     /// segments and clusters alike), with its name.
     public static func segment(of userPK: Int64, in db: Database) throws -> (pk: Int64, name: String)? {
         try Row.fetchOne(
-            db,
-            sql: """
-                SELECT s.segment_pk, s.name FROM segment_members m JOIN segments s USING (segment_pk)
-                WHERE m.user_pk = ? AND s.retired_ms IS NULL ORDER BY m.since_ms DESC, s.segment_pk LIMIT 1
-                """, arguments: [userPK]
+            db.cachedStatement(
+                sql: """
+                    SELECT s.segment_pk, s.name FROM segment_members m JOIN segments s USING (segment_pk)
+                    WHERE m.user_pk = ? AND s.retired_ms IS NULL ORDER BY m.since_ms DESC, s.segment_pk LIMIT 1
+                    """), arguments: [userPK]
         ).map { ($0[0], $0[1]) }
     }
 }

@@ -38,7 +38,8 @@ public enum PreferenceStore {
     /// A person's preferences, oldest first.
     public static func of(userPK: Int64, in db: Database) throws -> [Preference] {
         try Row.fetchAll(
-            db, sql: "SELECT kind, target_type, target, created_ms FROM preferences WHERE user_pk = ? ORDER BY created_ms, kind, target",
+            db.cachedStatement(
+                sql: "SELECT kind, target_type, target, created_ms FROM preferences WHERE user_pk = ? ORDER BY created_ms, kind, target"),
             arguments: [userPK]
         ).map { Preference(kind: $0[0], targetType: $0[1], target: $0[2], createdMs: $0[3]) }
     }
@@ -47,7 +48,8 @@ public enum PreferenceStore {
     /// category below a path or of a brand they named): what training leaves out of their row.
     public static func notInterestedItemPKs(in db: Database) throws -> [Int64: Set<Int64>] {
         var result: [Int64: Set<Int64>] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT p.user_pk, i.item_pk FROM \(notInterestedJoin) WHERE p.kind = 'not_interested'")
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT p.user_pk, i.item_pk FROM \(notInterestedJoin) WHERE p.kind = 'not_interested'"))
         while let row = try rows.next() { result[row[0], default: []].insert(row[1]) }
         return result
     }
@@ -69,16 +71,17 @@ public enum PreferenceStore {
     /// Whether any catalog item is in the category (or below it).
     public static func categoryExists(_ path: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db,
-            sql: """
-                SELECT EXISTS (SELECT 1 FROM items WHERE lower(category) = ?1 OR substr(lower(category), 1, length(?1) + 1) = ?1 || '/')
-                """, arguments: [path]) ?? false
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM items WHERE lower(category) = ?1 OR substr(lower(category), 1, length(?1) + 1) = ?1 || '/')
+                    """), arguments: [path]) ?? false
     }
 
     /// Whether any catalog item names the brand.
     public static func brandExists(_ brand: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM items WHERE lower(json_extract(attributes, '$.brand')) = ?)", arguments: [brand]) ?? false
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM items WHERE lower(json_extract(attributes, '$.brand')) = ?)"),
+            arguments: [brand]) ?? false
     }
 }
 
@@ -89,6 +92,6 @@ extension ProfileStore {
         try db.execute(
             sql: "INSERT INTO users (pseudonym, created_ms, updated_ms) VALUES (?, ?, ?) ON CONFLICT (pseudonym) DO NOTHING",
             arguments: [pseudonym, nowMs, nowMs])
-        return try Int64.fetchOne(db, sql: "SELECT user_pk FROM users WHERE pseudonym = ?", arguments: [pseudonym])!
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT user_pk FROM users WHERE pseudonym = ?"), arguments: [pseudonym])!
     }
 }

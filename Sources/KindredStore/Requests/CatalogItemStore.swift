@@ -21,14 +21,15 @@ public enum CatalogItemStore {
 
     /// Whether the item was taken out of the catalog (or never existed).
     public static func isRemoved(itemID: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT removed_ms IS NOT NULL FROM items WHERE item_id = ?", arguments: [itemID]) ?? true
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT removed_ms IS NOT NULL FROM items WHERE item_id = ?"), arguments: [itemID])
+            ?? true
     }
 
     /// Takes an item out of the catalog so that it is recommended no more.
     public static func remove(itemID: String, in db: Database, nowMs: Int64) throws -> Removal {
         guard
             let itemPK = try Int64.fetchOne(
-                db, sql: "SELECT item_pk FROM items WHERE item_id = ? AND removed_ms IS NULL", arguments: [itemID])
+                db.cachedStatement(sql: "SELECT item_pk FROM items WHERE item_id = ? AND removed_ms IS NULL"), arguments: [itemID])
         else {
             return .notFound
         }
@@ -37,12 +38,12 @@ public enum CatalogItemStore {
         // deleted. Ingestion pays for such an index on every event; this call is made by hand.
         let referenced =
             try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT EXISTS (SELECT 1 FROM events WHERE item_pk = ?1)
-                        OR EXISTS (SELECT 1 FROM event_inbox WHERE item_pk = ?1)
-                        OR EXISTS (SELECT 1 FROM model_item_vectors WHERE item_pk = ?1)
-                    """, arguments: [itemPK]) ?? true
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM events WHERE item_pk = ?1)
+                            OR EXISTS (SELECT 1 FROM event_inbox WHERE item_pk = ?1)
+                            OR EXISTS (SELECT 1 FROM model_item_vectors WHERE item_pk = ?1)
+                        """), arguments: [itemPK]) ?? true
         let removal: Removal
         if referenced {
             try db.execute(
