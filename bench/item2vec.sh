@@ -20,11 +20,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 db="$work/or.sqlite"
-"$kindred" init --db "$db" >/dev/null
-"$kindred" import events "$csv" --db "$db" --type purchase --skip-bad --rejects "$work/events.rejects.csv" \
-  --map user_id=CustomerID,item_id=StockCode,ts=InvoiceDate,session_id=InvoiceNo,value=Quantity,price=UnitPrice,country=Country >/dev/null
-"$kindred" import catalog "$csv" --db "$db" --skip-bad --rejects "$work/catalog.rejects.csv" \
-  --map item_id=StockCode,title=Description,price=UnitPrice >/dev/null
+source bench/lib/online-retail.sh
+import_online_retail "$kindred" "$db" "$csv" "$work"
 
 # Same machine, same moment: each side's fits one after the other, never side by side.
 common=(factors=64 window=5 negatives=5 subsampling=0.001 epochs=10 learning_rate=0.025)

@@ -71,23 +71,10 @@ public enum EventColumnsReader {
             columns.values.append(Float(row.double(4)))
             columns.timestamps.append(row.int64(5))
             if let session = row.text(6) {
-                let number =
-                    sessions[session]
-                    ?? {
-                        let next = Int32(sessions.count + 1)
-                        sessions[session] = next
-                        return next
-                    }()
+                let number = Self.number(session, in: &sessions)
                 columns.sessions.append(number)
                 if columns.userPKs[columns.userPKs.count - 1] == 0 {
-                    let anonymous =
-                        anonymousNumbers[number]
-                        ?? {
-                            let next = Int32(anonymousNumbers.count + 1)
-                            anonymousNumbers[number] = next
-                            return next
-                        }()
-                    columns.anonymousSessions.append(anonymous)
+                    columns.anonymousSessions.append(Self.number(number, in: &anonymousNumbers))
                 } else {
                     columns.anonymousSessions.append(0)
                 }
@@ -117,6 +104,14 @@ public enum EventColumnsReader {
             columns.localHours.append(Int8(truncatingIfNeeded: row.int64(9)))
         }
         return columns
+    }
+
+    /// The number `key` has in `numbers`, giving it the next one (from 1) the first time.
+    private static func number<Key: Hashable>(_ key: Key, in numbers: inout [Key: Int32]) -> Int32 {
+        if let known = numbers[key] { return known }
+        let next = Int32(numbers.count + 1)
+        numbers[key] = next
+        return next
     }
 
     /// One user's events after `afterMs` (all of them when nil), for fold-in at query time.
