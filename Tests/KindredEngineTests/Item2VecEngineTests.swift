@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func sessionsComeOutOfTheDatabaseInTimeOrder() throws {
-        let data = try TrainingData.load(from: engine.database, includeAnonymousSessions: true)
+        let data = try TrainingData.load(from: engine.database, includeAnonymousSessions: true, withSessions: true)
         let sequences = data.sequences(weights: EventWeights()) { _ in true }
         #expect(sequences.count == 120 && sequences.tokenCount == 360)
         let byItem = Dictionary(uniqueKeysWithValues: data.catalog.itemPKs.enumerated().map { (Int32($0.offset), $0.element) })

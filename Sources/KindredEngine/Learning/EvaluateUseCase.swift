@@ -156,7 +156,8 @@ extension Engine {
     public func evaluate(_ options: EvaluationOptions, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
         var options = options
         options.withSequences.formUnion(options.algorithms.compactMap(\.sequenceGrouping))
-        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
+        let data = try TrainingData.load(
+            from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: !options.withSequences.isEmpty)
         guard let split = TimeSplit.evaluable(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }

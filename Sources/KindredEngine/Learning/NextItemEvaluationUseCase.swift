@@ -29,7 +29,7 @@ extension Engine {
     /// Trains each algorithm on the events before the last `testDays` and asks its similar
     /// items, for each step of each later session, whether they hold where the person went next.
     public func evaluateNextItem(_ options: EvaluationOptions, progress: (String) -> Void = { _ in }) throws -> NextItemReport {
-        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
+        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: true)
         guard let last = data.lastEventMs else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }

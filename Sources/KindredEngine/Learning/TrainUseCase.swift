@@ -57,7 +57,12 @@ extension Engine {
     public func train(_ options: TrainOptions, progress: (String) -> Void = { _ in }) throws -> TrainReport {
         let started = WallClock.monotonicSeconds()
         let startedMs = clock.now()
-        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
+        // Sessions are read only when the new model or the active one (re-fitted for the
+        // activation rule) learns from them.
+        let activeSpec = try database.writer.read { db in try ModelRegistry.active(in: db) }.flatMap { try? StoredSpec.spec(of: $0) }
+        let groupings = Set([options.algorithm.sequenceGrouping, activeSpec?.sequenceGrouping].compactMap { $0 })
+        let data = try TrainingData.load(
+            from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: !groupings.isEmpty)
         guard let lastEvent = data.lastEventMs, data.log.count > 0 else {
             throw DataError(file: database.path, message: "no events to train on; import some first")
         }
@@ -66,8 +71,7 @@ extension Engine {
         evaluation.k = options.k
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
-        let activeSpec = try database.writer.read { db in try ModelRegistry.active(in: db) }.flatMap { try? StoredSpec.spec(of: $0) }
-        evaluation.withSequences = Set([options.algorithm.sequenceGrouping, activeSpec?.sequenceGrouping].compactMap { $0 })
+        evaluation.withSequences = groupings
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 

@@ -43,12 +43,14 @@ public struct TrainingData: Sendable {
         }
     }
 
-    public static func load(from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool) throws
-        -> TrainingData
-    {
+    /// `withSessions` reads named people's sessions too: what `sequences` groups by.
+    public static func load(
+        from database: KindredDatabase, throughEventPK: Int64? = nil, includeAnonymousSessions: Bool, withSessions: Bool = false
+    ) throws -> TrainingData {
         let (columns, catalog, consent, pseudonyms, notInterested) = try database.writer.read { db in
             (
-                try EventColumnsReader.read(in: db, throughEventPK: throughEventPK), try CatalogSnapshot.read(in: db),
+                try EventColumnsReader.read(in: db, throughEventPK: throughEventPK, sessionsOfEveryone: withSessions),
+                try CatalogSnapshot.read(in: db),
                 try ConsentFilter.read(purpose: "personalization", in: db), try ProfileStore.pseudonyms(in: db),
                 try PreferenceStore.notInterestedItemPKs(in: db)
             )

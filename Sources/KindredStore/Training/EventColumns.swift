@@ -14,8 +14,9 @@ public struct EventColumns: Sendable {
     /// For anonymous events: a number per distinct session id (0 when there is none), so that
     /// anonymous visits can still count as co-occurrence.
     public var anonymousSessions: [Int32] = []
-    /// For every event: a number per distinct session id (0 when there is none), so that
-    /// sequence models can put a session's events in order. Numbered apart from
+    /// Per event, a number per distinct session id (0 when there is none), so that sequence
+    /// models can put a session's events in order: for every event when read with
+    /// `sessionsOfEveryone`, otherwise for anonymous events only. Numbered apart from
     /// `anonymousSessions`, whose numbers are rows.
     public var sessions: [Int32] = []
     /// Index into `countryNames` plus one; 0 when the event has no country.
@@ -37,12 +38,14 @@ public enum EventColumnsReader {
     static let deviceCase = Device.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0 + 1)" }.joined(separator: " ")
 
     /// Every event with an item, up to and including `throughEventPK` (all when nil), in
-    /// arrival order.
-    public static func read(in db: Database, throughEventPK: Int64? = nil) throws -> EventColumns {
+    /// arrival order. Named people's session ids are read only with `sessionsOfEveryone` (for
+    /// sequence models): hashing one text per event is work that model loads and factor
+    /// models' training would otherwise do for nothing.
+    public static func read(in db: Database, throughEventPK: Int64? = nil, sessionsOfEveryone: Bool = false) throws -> EventColumns {
         let statement = try FastStatement(
             """
             SELECT event_pk, coalesce(user_pk, 0), item_pk, CASE type \(typeCase) END, coalesce(value, 0), ts_ms,
-                   session_id, country, CASE device \(deviceCase) ELSE 0 END,
+                   \(sessionsOfEveryone ? "session_id" : "CASE WHEN user_pk IS NULL THEN session_id END"), country, CASE device \(deviceCase) ELSE 0 END,
                    coalesce(local_hour, -1)
             FROM events
             WHERE item_pk IS NOT NULL AND event_pk <= ?
