@@ -6,13 +6,13 @@ import KindredStore
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a catalog, event log or consent records from CSV or JSON Lines.",
+        abstract: "Import a catalog, event log, consent records or another system's bandit log.",
         discussion: """
             Each import runs in one transaction. By default it is all-or-nothing: the first errors are printed as FILE:LINE: field: problem, the exit status is 65, and the database is unchanged. With --skip-bad the good rows are imported and the bad ones are written, with reasons, to a rejects file.
 
             Imports are idempotent: importing a file twice, or two exports that overlap, stores each event and consent decision once. Catalog rows are upserts.
             """,
-        subcommands: [CatalogImport.self, EventsImport.self, ConsentsImport.self])
+        subcommands: [CatalogImport.self, EventsImport.self, ConsentsImport.self, ImpressionsImport.self])
 }
 
 /// Options shared by the three import commands.

@@ -34,3 +34,36 @@ public enum DenseSolve {
         return x.map(Float.init)
     }
 }
+
+extension DenseSolve {
+    /// The same solve in Double throughout, for systems (a Newton step) whose right-hand side
+    /// must keep Double precision; `matrix` is n x n row-major. Nil if A is not positive definite.
+    public static func choleskySolve(_ matrix: [Double], _ rhs: [Double], n: Int) -> [Double]? {
+        var a = matrix
+        for j in 0..<n {
+            var diagonal = a[j * n + j]
+            for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
+            guard diagonal > 0 else { return nil }
+            let root = diagonal.squareRoot()
+            a[j * n + j] = root
+            for i in (j + 1)..<n {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= a[i * n + k] * a[j * n + k] }
+                a[i * n + j] = sum / root
+            }
+        }
+        var y = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var sum = rhs[i]
+            for k in 0..<i { sum -= a[i * n + k] * y[k] }
+            y[i] = sum / a[i * n + i]
+        }
+        var x = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var sum = y[i]
+            for k in (i + 1)..<n { sum -= a[k * n + i] * x[k] }
+            x[i] = sum / a[i * n + i]
+        }
+        return x
+    }
+}

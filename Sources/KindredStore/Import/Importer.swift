@@ -63,11 +63,13 @@ public struct ImportRefused: Error, CustomStringConvertible, Sendable {
     public let errors: [DataError]
     /// True when reading stopped at the error limit, so more may follow.
     public let stoppedEarly: Bool
+    /// What the person can do about it, after "nothing was imported".
+    public var remedy = "fix the file, or use --skip-bad to import the good rows and set the bad ones aside"
 
     public var description: String {
         var lines = errors.map(\.description)
         if stoppedEarly { lines.append("(stopped after \(errors.count) errors)") }
-        lines.append("nothing was imported; fix the file, or use --skip-bad to import the good rows and set the bad ones aside")
+        lines.append("nothing was imported; \(remedy)")
         return lines.joined(separator: "\n")
     }
 }
