@@ -138,12 +138,21 @@ struct JSONBytes {
                 key("category")
                 string(category)
             }
+            if let explored = item.explored {
+                key("explored")
+                raw(explored ? "true" : "false")
+            }
             key("item_id")
             string(item.itemID)
             if let price = item.price {
                 guard price.isFinite else { return false }
                 key("price")
                 number(price.description)
+            }
+            if let probability = item.probability {
+                guard probability.isFinite else { return false }
+                key("probability")
+                number(probability.description)
             }
             key("reason")
             string(item.reason)

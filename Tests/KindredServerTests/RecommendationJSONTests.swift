@@ -24,7 +24,9 @@ import Testing
                     price: Bool.random(using: &random) ? Self.awkwardNumbers.randomElement(using: &random) : nil,
                     score: Bool.random(using: &random)
                         ? Float(Self.awkwardNumbers.randomElement(using: &random)!) : Float.random(in: -5...5, using: &random),
-                    reason: Self.awkwardStrings.randomElement(using: &random)!)
+                    reason: Self.awkwardStrings.randomElement(using: &random)!,
+                    explored: round % 3 == 0 ? Bool.random(using: &random) : nil,
+                    probability: round % 3 == 0 ? [1, 0.5, 0.0125, 2.5e-5, 1.0 / 3].randomElement(using: &random) : nil)
             }
             let response = RecommendationResponse(
                 requestID: Bool.random(using: &random) ? "0f1e2d3c-\(round)" : nil, items: items, personalized: Bool.random(using: &random),

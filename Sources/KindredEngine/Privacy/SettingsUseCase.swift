@@ -46,6 +46,21 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a number of items, 0...1000 (0: no cap)")
             }
             return String(cap)
+        case "exploration.recommendations.epsilon":
+            guard let epsilon = Double(value), (0...1).contains(epsilon) else {
+                throw Invalid(description: "\(key): a probability 0...1 (0: displayed lists never explore)")
+            }
+            return String(epsilon)
+        case "exploration.recommendations.first_position":
+            guard let position = Int(value), (1...1000).contains(position) else {
+                throw Invalid(description: "\(key): a position, 1...1000 (places before it always take the model's choice)")
+            }
+            return String(position)
+        case "exploration.recommendations.pool":
+            guard let pool = Int(value), (1...1000).contains(pool) else {
+                throw Invalid(description: "\(key): a number of items past the list that exploration draws from, 1...1000")
+            }
+            return String(pool)
         case "models.activation_margin":
             guard let margin = Double(value), (0...1).contains(margin) else { throw Invalid(description: "\(key): a fraction, 0...1") }
             return String(margin)

@@ -1,4 +1,5 @@
 import Foundation
+import KindredLearning
 import KindredStore
 
 extension Engine {
@@ -24,9 +25,13 @@ extension Engine {
         // Without an experiment deciding, the strategy of the person's segment applies.
         let segment = choice == nil ? try pseudonym.flatMap { try segmentChoice(pseudonym: $0) } : nil
         if let segment { request = segment.strategy.apply(to: request) }
-        var (response, loggedUserPK) = try recommend(request, userPK: nil, pseudonym: pseudonym, version: choice?.version ?? segment?.version)
+        // The request id seeds the exploration stage, so that a logged decision can be replayed.
+        let requestID = Self.newRequestID()
+        var (response, loggedUserPK) = try recommend(
+            request, userPK: nil, pseudonym: pseudonym, version: choice?.version ?? segment?.version,
+            exploreSeed: EpsilonGreedySlate.seed(requestID: requestID))
         if let segment { response.segment = segment.key }
-        var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil)
+        var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil, requestID: requestID)
         displayed.1.device = request.device.flatMap(Device.init(loosely:))?.rawValue
         displayed.1.country = request.country
         if let choice, loggedUserPK != nil, choice.version == nil || response.modelVersion == choice.version {
@@ -52,14 +57,17 @@ extension Engine {
     }
 
     private func shown(
-        _ response: RecommendationResponse, surface: ImpressionRecord.Surface, userPK: Int64?, anchorItemID: String?
+        _ response: RecommendationResponse, surface: ImpressionRecord.Surface, userPK: Int64?, anchorItemID: String?,
+        requestID: String = Engine.newRequestID()
     ) -> (RecommendationResponse, ImpressionRecord) {
         var response = response
-        response.requestID = Self.newRequestID()
+        response.requestID = requestID
         let record = ImpressionRecord(
-            requestID: response.requestID!, timestampMs: clock.now(), userPK: userPK, surface: surface, anchorItemID: anchorItemID,
+            requestID: requestID, timestampMs: clock.now(), userPK: userPK, surface: surface, anchorItemID: anchorItemID,
             modelVersion: response.modelVersion, personalized: response.personalized,
-            items: response.items.map { .init(itemID: $0.itemID, score: $0.score, reason: $0.reason) })
+            items: response.items.map {
+                .init(itemID: $0.itemID, score: $0.score, explored: $0.explored ?? false, probability: $0.probability ?? 1, reason: $0.reason)
+            })
         return (response, record)
     }
 

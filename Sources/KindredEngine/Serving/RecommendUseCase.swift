@@ -75,6 +75,10 @@ public struct Recommendation: Sendable, Codable, Equatable {
     public var price: Double?
     public var score: Float
     public var reason: String
+    /// Set only when the list explores: whether the uniform draw placed this item, and the
+    /// probability the policy gave it in its position.
+    public var explored: Bool?
+    public var probability: Double?
 }
 
 public struct RecommendationResponse: Sendable, Codable, Equatable {
@@ -106,7 +110,7 @@ extension Engine {
     /// processed for analytics).
     func recommend(
         _ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil, version: Int64? = nil,
-        withoutRules: Bool = false, trace: RuleTrace? = nil, ruleSurface: String = "recommendations"
+        withoutRules: Bool = false, trace: RuleTrace? = nil, ruleSurface: String = "recommendations", exploreSeed: UInt64? = nil
     ) throws -> (
         response: RecommendationResponse, loggedUserPK: Int64?
     ) {
@@ -148,8 +152,25 @@ extension Engine {
         let pipeline = ServingPipeline(
             request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences,
             filter: filter, trace: trace)
-        let items = ServingPipeline.explained(
-            pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
+        // The exploration stage: a displayed list may trade some of its places for uniform draws
+        // from the next items of the ranking, each place's probability kept for the log. Pinned
+        // places are the shop's to decide, so a list with pins does not explore.
+        let exploration = settings.exploration.flatMap { policy in
+            exploreSeed.flatMap { seed in (rules?.pins.isEmpty ?? true) ? (policy, seed) : nil }
+        }
+        var items: [Recommendation]
+        if let (policy, seed) = exploration {
+            let pool = pipeline.run(count: request.k + settings.explorationPool, filter: filter)
+            let slots = policy.decide(poolSize: pool.count, count: request.k, seed: seed)
+            items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
+            for (index, slot) in slots.enumerated() {
+                items[index].explored = slot.explored
+                items[index].probability = slot.probability
+            }
+        } else {
+            items = ServingPipeline.explained(
+                pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
+        }
         let response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
         return (response, loggedUserPK)

@@ -9,9 +9,26 @@ struct ServingSettings: Sendable, Equatable {
     var diversity = 1.0
     var maxPerCategory = 0
     var maxPerBrand = 0
+    /// The share of explorable places in a displayed recommendation list given to a uniform
+    /// draw (0: never explore), from which position on, and from how many items past the list.
+    var explorationEpsilon = 0.0
+    var explorationFirstPosition = 1
+    var explorationPool = 20
 
-    static let keys = ["serving.diversity", "serving.max_per_category", "serving.max_per_brand"]
-    static let defaults = ["serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0"]
+    static let keys = [
+        "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "exploration.recommendations.epsilon",
+        "exploration.recommendations.first_position", "exploration.recommendations.pool",
+    ]
+    static let defaults = [
+        "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0",
+        "exploration.recommendations.epsilon": "0", "exploration.recommendations.first_position": "1",
+        "exploration.recommendations.pool": "20",
+    ]
+
+    /// The exploration policy of displayed recommendation lists, nil when they do not explore.
+    var exploration: EpsilonGreedySlate? {
+        explorationEpsilon > 0 ? EpsilonGreedySlate(epsilon: explorationEpsilon, firstPosition: explorationFirstPosition) : nil
+    }
 
     /// How the evaluation report names the re-ranking it ran.
     var description: String {
@@ -27,6 +44,10 @@ struct ServingSettings: Sendable, Equatable {
         settings.diversity = try SettingsStore.value("serving.diversity", in: db).flatMap(Double.init) ?? 1
         settings.maxPerCategory = try SettingsStore.value("serving.max_per_category", in: db).flatMap(Int.init) ?? 0
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
+        settings.explorationEpsilon = try SettingsStore.value("exploration.recommendations.epsilon", in: db).flatMap(Double.init) ?? 0
+        settings.explorationFirstPosition =
+            try SettingsStore.value("exploration.recommendations.first_position", in: db).flatMap(Int.init) ?? 1
+        settings.explorationPool = try SettingsStore.value("exploration.recommendations.pool", in: db).flatMap(Int.init) ?? 20
         return settings
     }
 }
