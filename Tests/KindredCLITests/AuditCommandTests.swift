@@ -83,3 +83,29 @@ import Testing
         #expect(after.status == 0 && after.stdout.hasPrefix("audit log intact: 6 rows, head "), "\(after.stdout)")
     }
 }
+
+/// `kindred audit bias` on the demo shop, as a script reads it.
+@Suite struct AuditBiasCommandTests {
+    let directory = TemporaryDirectory()
+
+    @Test func theDemoShopsReportHasTheFieldsScriptsRead() throws {
+        #expect(try KindredProcess.run(["demo"], in: directory.path).status == 0)
+        let result = try KindredProcess.run(["audit", "bias", "--db", "kindred-demo.sqlite", "--json"], in: directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(json["version"] as? Int == 1 && json["k"] as? Int == 10)
+        let popularity = json["popularity"] as! [String: Any]
+        for key in ["mean_recommended_popularity", "long_tail_share", "exposure_gini", "coverage"] { #expect(popularity[key] is Double, "\(key)") }
+        let exposure = json["exposure"] as! [String: Any]
+        #expect(Set(exposure.keys) == ["category", "price_band", "item_age", "popularity_decile"])
+        let gaps = json["accuracy_gaps"] as! [[String: Any]]
+        #expect(gaps.map { $0["grouping"] as! String } == ["device", "country", "tenure"])
+        #expect(gaps.allSatisfy { $0["ndcg_gap"] is Double && $0["ndcg_gap_low"] is Double })
+
+        let text = try KindredProcess.run(["audit", "bias", "--db", "kindred-demo.sqlite"], in: directory.path)
+        #expect(text.stdout.hasPrefix("bias report of model version 1 (item-knn-bm25): lists of 10 for "), "\(text.stdout)")
+        #expect(text.stdout.contains("exposure by popularity decile:"))
+        let bad = try KindredProcess.run(["audit", "bias", "--db", "kindred-demo.sqlite", "-k", "0"], in: directory.path)
+        #expect(bad.status == 2 && bad.stderr.contains("--k: k is 1 to 100, not 0"), "\(bad.stderr)")
+    }
+}

@@ -24,6 +24,12 @@ public struct TrainingData: Sendable {
     public let popularByContext: [String: [Int64]]
     public let firstEventMs: Int64?
     public let lastEventMs: Int64?
+    /// Per event of `log`: its device (index into `Device.allCases` plus one, 0 unknown) and
+    /// country (index into `countryNames` plus one, 0 unknown), for grouping people by where
+    /// and on what they shop.
+    public let logDevices: [UInt8]
+    public let logCountries: [Int16]
+    public let countryNames: [String]
 
     public var userRows: Int { userPKs.count + anonymousSessionRows }
 
@@ -77,6 +83,8 @@ public struct TrainingData: Sendable {
         let sessions = includeAnonymousSessions ? Int(columns.anonymousSessions.max() ?? 0) : 0
         var log = InteractionLog()
         var logSessions: [Int32] = []
+        var logDevices: [UInt8] = []
+        var logCountries: [Int16] = []
         log.users.reserveCapacity(columns.count)
         for index in 0..<columns.count {
             let user: Int32
@@ -94,9 +102,14 @@ public struct TrainingData: Sendable {
                 user: user, item: item, kind: Self.kindOfType[Int(columns.typeCodes[index])], value: columns.values[index],
                 time: columns.timestamps[index])
             logSessions.append(columns.sessions[index])
+            logDevices.append(columns.devices[index])
+            logCountries.append(columns.countries[index])
         }
         self.itemIndex = itemIndex
         self.logSessions = logSessions
+        self.logDevices = logDevices
+        self.logCountries = logCountries
+        self.countryNames = columns.countryNames
         self.userPKs = userPKs
         self.userIndex = userIndex
         self.userPseudonyms = pseudonyms.filter { userIndex[$0.key] != nil }

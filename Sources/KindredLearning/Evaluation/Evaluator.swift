@@ -113,9 +113,43 @@ public enum Evaluator {
             intraListDiversity: stages.similarity == nil ? nil : diversity / n)
     }
 
-    static func distinctUsers(_ matrix: SparseMatrix) -> [Double] {
+    public static func distinctUsers(_ matrix: SparseMatrix) -> [Double] {
         var counts = [Double](repeating: 0, count: matrix.columns)
         for column in matrix.columnIndices { counts[Int(column)] += 1 }
         return counts
+    }
+}
+
+extension Evaluator {
+    /// Each case's list, by the same pipeline `evaluate` scores: what an audit of exposure and
+    /// of accuracy per group of people reads.
+    public static func rankedLists(
+        _ model: any RecommenderModel, on set: EvaluationSet, k: Int, threads: Int = 2, stages: EvaluationStages = .init()
+    ) -> [[Int]] {
+        guard !set.cases.isEmpty else { return [] }
+        let pipeline = RankingPipeline(
+            sources: [
+                ModelCandidates(model: model),
+                ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
+            ],
+            rerankers: stages.rerankers)
+        var lists = [[Int]](repeating: [], count: set.cases.count)
+        let workers = max(1, min(threads, set.cases.count))
+        lists.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            Parallel.run(workers: workers) { worker in
+                var index = worker
+                while index < set.cases.count {
+                    let testCase = set.cases[index]
+                    let history = SparseVector(row: set.train.interactions.row(testCase.user))
+                    let excluded = testCase.excluded
+                    out[index] = pipeline.run(RankingQuery(user: testCase.user, history: history), count: k) {
+                        !excluded.contains(Int32($0))
+                    }.map(\.item)
+                    index += workers
+                }
+            }
+        }
+        return lists
     }
 }

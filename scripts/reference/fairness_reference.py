@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Reference values for Kindred's bias report, from libraries nobody here wrote.
+
+    pip install numpy==2.4.6 fairlearn==0.15.0
+    python3 scripts/reference/fairness_reference.py > Tests/KindredLearningTests/Reference/fairness_reference.json
+
+Per-person recall@10 and NDCG@10 (drawn once from a seeded generator and written into the output)
+for 400 people in 4 groups (one smaller than the 20-person minimum, as a bias report leaves it
+out of the gaps), and fairlearn's MetricFrame of each metric's mean by group with its
+`difference(method="between_groups")`: the gap as fairlearn defines it (largest group value less
+the smallest), which Kindred's AccuracyGaps reports. The Gini index of a fixed exposure vector is
+computed by the mean-absolute-difference definition (numpy), beside Kindred's sorted formula.
+BiasAuditReferenceTests recomputes each value in Swift. Nothing reads this script at test time.
+"""
+import json
+
+import fairlearn
+import numpy as np
+from fairlearn.metrics import MetricFrame
+
+rng = np.random.default_rng(20261206)
+groups = np.array(["mobile"] * 180 + ["desktop"] * 150 + ["tablet"] * 58 + ["tv"] * 12)
+rng.shuffle(groups)
+base = {"mobile": 0.10, "desktop": 0.16, "tablet": 0.08, "tv": 0.3}
+ndcg = np.array([min(1.0, rng.exponential(base[g])) if rng.random() < 0.6 else 0.0 for g in groups])
+recall = np.array([min(1.0, v * rng.uniform(1.0, 2.0)) for v in ndcg])
+counted = [g for g in ["mobile", "desktop", "tablet", "tv"] if (groups == g).sum() >= 20]
+mask = np.isin(groups, counted)
+
+
+def frame(values, where):
+    return MetricFrame(
+        metrics=lambda y_true, y_pred: float(np.mean(y_true)),
+        y_true=values[where], y_pred=values[where], sensitive_features=groups[where])
+
+
+out = {"versions": {"numpy": np.__version__, "fairlearn": fairlearn.__version__}, "minimum_people": 20}
+out["groups"] = groups.tolist()
+out["recall"] = recall.tolist()
+out["ndcg"] = ndcg.tolist()
+out["by_group"] = {
+    g: {"people": int((groups == g).sum()), "recall": frame(recall, np.ones(len(groups), bool)).by_group[g],
+        "ndcg": frame(ndcg, np.ones(len(groups), bool)).by_group[g]}
+    for g in ["mobile", "desktop", "tablet", "tv"]
+}
+out["recall_gap"] = frame(recall, mask).difference(method="between_groups")
+out["ndcg_gap"] = frame(ndcg, mask).difference(method="between_groups")
+
+exposure = rng.exponential(1.0, 300) * (rng.random(300) < 0.7)
+out["exposure"] = exposure.tolist()
+out["gini"] = float(np.abs(exposure[:, None] - exposure[None, :]).sum() / (2 * len(exposure) ** 2 * exposure.mean()))
+print(json.dumps(out, indent=1))
