@@ -65,3 +65,52 @@ import Testing
         #expect(throws: RequestProblem.self) { try engine.auditBias(options) }
     }
 }
+
+/// The shop's limits on bias hold back activation by training and by hand, with the reason recorded.
+@Suite struct BiasGateTests {
+    let directory = TemporaryDirectory()
+    let engine: Engine
+
+    init() throws {
+        engine = try SmallShop.engine(in: directory, trained: true)
+    }
+
+    func train() throws -> TrainReport {
+        var options = TrainOptions()
+        options.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
+        options.activationMargin = 1
+        return try engine.train(options)
+    }
+
+    @Test func trainingStoresTheValidatedModelsReportAndALimitHoldsActivationBack() throws {
+        #expect(try train().activated)
+        let first = try engine.database.writer.read { db in try ModelRegistry.active(in: db) }!
+        let stored = try engine.database.writer.read { db in try ModelBiasReports.report(version: first.version, in: db) }
+        let report = try #require(stored.flatMap(BiasReport.fromStored), "training keeps the validated model's report")
+        #expect(report.version == first.version && report.popularity.exposureGini > 0.1)
+
+        _ = try engine.setSetting("models.max_exposure_gini", to: "0.1")
+        let trained = try train()
+        #expect(!trained.activated)
+        #expect(trained.reason.hasPrefix("bias gate: exposure Gini "), "\(trained.reason)")
+        #expect(trained.reason.contains("above the shop's limit 0.1 (models.max_exposure_gini)"))
+        let second = try engine.database.writer.read { db in try ModelRegistry.record(version: trained.version, in: db) }!
+        #expect(second.status == "rejected" && second.statusReason == trained.reason)
+
+        #expect {
+            try engine.activate(version: trained.version)
+        } throws: { error in
+            (error as? RequestProblem)?.code == "bias_gate" && (error as? RequestProblem)?.kind == .conflict
+        }
+        try engine.activate(version: trained.version, force: true)
+        let forced = try DatabaseSnapshot.strings(
+            "SELECT json_extract(details, '$.forced') || ' ' || json_extract(details, '$.bias_gate') FROM audit_log WHERE action = 'activate'",
+            in: engine.database)
+        #expect(forced.count == 1 && forced[0].hasPrefix("1 bias gate: exposure Gini"), "\(forced)")
+        #expect(try engine.database.writer.read { db in try ModelRegistry.active(in: db) }?.version == trained.version)
+
+        _ = try engine.setSetting("models.max_exposure_gini", to: "1")
+        try engine.activate(version: first.version)
+        #expect(throws: RequestProblem.self) { try engine.setSetting("models.max_ndcg_gap", to: "2") }
+    }
+}

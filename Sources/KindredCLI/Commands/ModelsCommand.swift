@@ -29,9 +29,11 @@ struct ActivateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The version number (see `kindred models`).") var version: Int64
+    @Flag(help: "Activate even when its bias report breaks the shop's limits (models.max_exposure_gini, models.max_ndcg_gap); recorded.")
+    var force = false
 
     func run() throws {
-        let record = try Engine.open(at: global.location).activate(version: version)
+        let record = try Engine.open(at: global.location).activate(version: version, force: force)
         print("version \(record.version) (\(record.algorithm)) is now active")
     }
 }

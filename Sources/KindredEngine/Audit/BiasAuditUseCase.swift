@@ -84,6 +84,31 @@ extension Engine {
                 file: database.path, message: "nothing to audit: no one has a relevant event after earlier history (try --test-days)")
         }
         let model = try spec.make(threads: options.threads, seed: 42).fit(split.evaluation.train)
+        var report = try biasReport(
+            of: model, version: record.version, algorithm: record.algorithm, data: data, split: split, options: options)
+        report.seconds = WallClock.monotonicSeconds() - started
+        try database.writer.write { db in
+            try ModelBiasReports.save(version: record.version, report: try report.storedJSON(), in: db, nowMs: clock.now())
+            try AuditLog.append(
+                action: "audit_bias", actor: actor,
+                details: [
+                    "version": record.version, "people": report.people, "k": options.k, "exposure_gini": report.popularity.exposureGini,
+                    "largest_ndcg_gap": report.largestNDCGGap,
+                ],
+                in: db, nowMs: clock.now())
+        }
+        return report
+    }
+}
+
+extension Engine {
+    /// The bias report of a model fitted on `split`'s training part: its lists (with the shop's
+    /// re-ranking) for the split's people, by item group and by group of people. Shared by
+    /// `auditBias` and by training, which reports on the model it validated.
+    func biasReport(
+        of model: any RecommenderModel, version: Int64, algorithm: String, data: TrainingData, split: TimeSplit, options: BiasAuditOptions
+    ) throws -> BiasReport {
+        let started = WallClock.monotonicSeconds()
         let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
         let groups = ItemGroups(data)
         let stages = EvaluationStages(
@@ -93,7 +118,6 @@ extension Engine {
         let relevant = cases.map(\.relevant)
         let popularity = Evaluator.distinctUsers(split.evaluation.train.interactions)
         let exposure = ExposureAudit.exposure(lists: lists, items: data.catalog.count)
-
         var byItemGroup: [String: [GroupExposure]] = [:]
         for grouping in BiasGroupings.items(data, popularity: popularity, cutMs: split.cutMs) {
             byItemGroup[grouping.name] = ExposureAudit.groups(grouping, exposure: exposure, relevant: relevant)
@@ -104,27 +128,30 @@ extension Engine {
                 grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), minimumPeople: options.minimumPeople,
                 resamples: options.resamples, seed: options.seed)
         }
-        let report = BiasReport(
-            version: record.version, algorithm: record.algorithm, k: options.k, split: split.method,
+        return BiasReport(
+            version: version, algorithm: algorithm, k: options.k, split: split.method,
             cut: TimestampFormatter.iso8601(milliseconds: split.cutMs), testDays: options.testDays, people: cases.count,
             items: data.catalog.count, reranking: shop.description, exposure: byItemGroup,
             popularity: ExposureAudit.popularityBias(lists: lists, popularity: popularity), accuracyGaps: gaps,
             methods: BiasGroupings.methods(resamples: options.resamples), seconds: WallClock.monotonicSeconds() - started)
+    }
+}
 
+extension BiasReport {
+    /// As stored in model_bias_reports (snake_case keys, sorted), which the model_history view reads.
+    func storedJSON() throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys]
-        let json = String(decoding: try encoder.encode(report), as: UTF8.self)
-        try database.writer.write { db in
-            try ModelBiasReports.save(version: record.version, report: json, in: db, nowMs: clock.now())
-            try AuditLog.append(
-                action: "audit_bias", actor: actor,
-                details: [
-                    "version": record.version, "people": cases.count, "k": options.k, "exposure_gini": report.popularity.exposureGini,
-                    "largest_ndcg_gap": gaps.map(\.ndcgGap).max() ?? 0,
-                ],
-                in: db, nowMs: clock.now())
-        }
-        return report
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
+
+    static func fromStored(_ json: String) -> BiasReport? {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(BiasReport.self, from: Data(json.utf8))
+    }
+
+    /// The largest NDCG gap between groups of people of any grouping.
+    var largestNDCGGap: Double { accuracyGaps.map(\.ndcgGap).max() ?? 0 }
 }

@@ -81,9 +81,10 @@ extension Engine {
         var spec = options.algorithm
         var tuning: [TrainReport.Candidate] = []
         var validation: RankingMetrics?
+        var validatedModel: (any RecommenderModel)?
         if usable, let split {
             let candidates = options.tune ? TuningGrid.candidates(for: spec) : [spec]
-            var best: (spec: AlgorithmSpec, metrics: RankingMetrics)?
+            var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
             for candidate in candidates {
                 progress(
                     "validating \(candidate.name) \(candidate.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
@@ -92,11 +93,12 @@ extension Engine {
                 let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads)
                 tuning.append(.init(parameters: candidate.parameters, metrics: metrics))
                 if best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
-                    best = (candidate, metrics)
+                    best = (candidate, metrics, model)
                 }
             }
             spec = best!.spec
             validation = best!.metrics
+            validatedModel = best!.model
         }
 
         progress("fitting \(spec.name) on all events")
@@ -140,6 +142,23 @@ extension Engine {
                 ? "first model (validation skipped)" : "first model (not validated: no relevant events in the validation period)"
         }
 
+        // The bias report of the validated model, kept with the version; the shop's limits on it
+        // may hold back activation.
+        var bias: BiasReport?
+        if let validatedModel, let split {
+            progress("auditing \(spec.name) for bias")
+            var auditOptions = BiasAuditOptions()
+            auditOptions.k = options.k
+            auditOptions.testDays = options.validationDays
+            auditOptions.threads = options.threads
+            bias = try biasReport(of: validatedModel, version: 0, algorithm: spec.name, data: data, split: split, options: auditOptions)
+        }
+        let gate = try database.writer.read { db in try BiasGate.read(in: db) }
+        if activate, let bias, let refusal = gate.refusal(bias) {
+            activate = false
+            reason = refusal + " (" + reason + ")"
+        }
+
         if options.keepBesideActive, active != nil {
             activate = false
             reason = "kept beside the active model, not activated (" + reason + ")"
@@ -166,6 +185,10 @@ extension Engine {
             withJSONObject: data.popularByContext.mapValues { $0.map(NSNumber.init(value:)) }, options: [.sortedKeys])
         let (version, seconds) = try database.writer.write { db -> (Int64, Double) in
             let version = try ModelRegistry.insert(record, in: db)
+            if var bias {
+                bias.version = version
+                try ModelBiasReports.save(version: version, report: try bias.storedJSON(), in: db, nowMs: clock.now())
+            }
             // People erased while the model trained keep their erasure: only those whose key
             // still holds the pseudonym read with the events get a vector.
             let current = try ProfileStore.pseudonyms(in: db)

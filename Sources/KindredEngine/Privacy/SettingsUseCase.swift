@@ -61,6 +61,16 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a number of items past the list that exploration draws from, 1...1000")
             }
             return String(pool)
+        case "models.max_exposure_gini":
+            guard let limit = Double(value), (0...1).contains(limit) else {
+                throw Invalid(description: "\(key): a Gini index 0...1 above which a model is not activated (1: no limit)")
+            }
+            return String(limit)
+        case "models.max_ndcg_gap":
+            guard let limit = Double(value), (0...1).contains(limit) else {
+                throw Invalid(description: "\(key): an NDCG difference 0...1 between groups of people above which a model is not activated (1: no limit)")
+            }
+            return String(limit)
         case "models.activation_margin":
             guard let margin = Double(value), (0...1).contains(margin) else { throw Invalid(description: "\(key): a fraction, 0...1") }
             return String(margin)
@@ -69,7 +79,7 @@ public enum ShopSetting {
                 purposes.map { "consent.\($0)" } + [
                     "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
                     "segments.refresh_seconds",
-                ] + ServingSettings.keys
+                ] + BiasGate.keys + ServingSettings.keys
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
         }
     }
@@ -87,7 +97,7 @@ extension Engine {
                 "retention.events_days": String(Retention.defaultEventsDays),
                 "models.activation_margin": "0.05",
                 "segments.refresh_seconds": "60",
-            ].merging(ServingSettings.defaults) { first, _ in first }
+            ].merging(ServingSettings.defaults) { first, _ in first }.merging(BiasGate.defaults) { first, _ in first }
             for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
             let keys = Set(stored.keys).union(defaults.keys).sorted()
             return keys.map { key in (key, stored[key] ?? defaults[key]!, stored[key] == nil) }

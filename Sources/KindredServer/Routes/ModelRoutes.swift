@@ -37,13 +37,19 @@ struct ModelRoutes {
             }
         }
 
-        group.post("models/{version}/activate") { _, context -> Response in
+        group.post("models/{version}/activate") { request, context -> Response in
             guard let text = context.parameters.get("version"), let version = Int64(text), version > 0 else {
                 throw APIError(.badRequest, code: "invalid_parameter", message: "a model version is a positive number", field: "version")
             }
+            let force: Bool
+            switch try QueryReader(request.uri.queryParameters).text("force", maxLength: 5) {
+            case nil, "false": force = false
+            case "true": force = true
+            default: throw APIError(.badRequest, code: "invalid_parameter", message: "force is true or false", field: "force")
+            }
             let record: ModelVersionRecord
             do {
-                record = try engine.acting(as: context.actor).activate(version: version)
+                record = try engine.acting(as: context.actor).activate(version: version, force: force)
             } catch let error as DataError {
                 let missing = error.message.hasPrefix("no model version")
                 throw APIError(
