@@ -56,6 +56,26 @@ import Testing
         #expect(try DatabaseSnapshot.count("model_bias_reports", in: engine.database) == 1, "the latest audit replaces the earlier")
     }
 
+    /// serving.long_tail_share re-ranks what people are shown and what the audit measures alike.
+    @Test func theLongTailQuotaRaisesTheTailsShareInServingAndInTheAudit() throws {
+        var options = BiasAuditOptions()
+        options.minimumPeople = 5
+        let before = try engine.auditBias(options)
+        _ = try engine.setSetting("serving.long_tail_share", to: "0.5")
+        let after = try engine.auditBias(options)
+        #expect(after.reranking == "long tail at least 0.5")
+        #expect(after.popularity.longTailShare > before.popularity.longTailShare + 0.2, "\(before.popularity) -> \(after.popularity)")
+        let serving = try #require(try engine.database.writer.read { db in try engine.servingCache.model(in: db) })
+        for number in 1...20 {
+            let list = try engine.recommend(RecommendationRequest(userID: String(format: "c%05d", number), k: 10))
+            let tail = list.items.filter { serving.itemLongTail[Int(serving.itemIndexByID[$0.itemID]!)] }.count
+            // Five of ten, as far as the hundred candidates retrieval proposes hold tail items.
+            let pool = try engine.recommend(RecommendationRequest(userID: String(format: "c%05d", number), k: 100)).items
+            let tailInPool = pool.filter { serving.itemLongTail[Int(serving.itemIndexByID[$0.itemID]!)] }.count
+            #expect(tail >= min(5, tailInPool), "c\(number): \(tail) tail items of \(list.items.count), \(tailInPool) in the pool")
+        }
+    }
+
     @Test func unknownVersionsAndBadOptionsAreRefused() throws {
         #expect {
             try engine.auditBias(BiasAuditOptions(version: 99))

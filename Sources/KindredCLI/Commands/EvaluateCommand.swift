@@ -52,6 +52,8 @@ struct EvaluateCommand: ParsableCommand {
     var maxPerCategory: Int?
     @Option(help: "At most this many items of one brand per list (0: no cap; default: serving.max_per_brand).")
     var maxPerBrand: Int?
+    @Option(help: "Every list holds at least this share of long-tail items, 0-1 (0: no quota; default: serving.long_tail_share).")
+    var longTailShare: Double?
 
     @Flag(help: "Print as JSON.")
     var json = false
@@ -70,6 +72,9 @@ struct EvaluateCommand: ParsableCommand {
         do {
             try RecommendationRequest.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
         } catch { throw ValidationError(error.message) }
+        if let longTailShare, !(0...1).contains(longTailShare) {
+            throw ValidationError("--long-tail-share is a share 0-1, not \(longTailShare)")
+        }
         do {
             for spec in try specs() { _ = try spec.make(threads: 1) }
         } catch let error as AlgorithmSpecError { throw ValidationError(error.description) }
@@ -110,6 +115,7 @@ struct EvaluateCommand: ParsableCommand {
         options.diversity = diversity
         options.maxPerCategory = maxPerCategory
         options.maxPerBrand = maxPerBrand
+        options.longTailShare = longTailShare
         let progress: (String) -> Void = { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } }
         if task == "next-item" {
             let report = try engine.evaluateNextItem(options, progress: progress)

@@ -110,7 +110,7 @@ extension Engine {
     ) throws -> BiasReport {
         let started = WallClock.monotonicSeconds()
         let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
-        let groups = ItemGroups(data)
+        let groups = ItemGroups(data).withLongTail(popularity: Evaluator.distinctUsers(split.evaluation.train.interactions))
         let stages = EvaluationStages(
             rerankers: ServingPipeline.rerankers(settings: shop, groups: groups, similarity: groups.similarity(for: model)))
         let cases = split.evaluation.cases

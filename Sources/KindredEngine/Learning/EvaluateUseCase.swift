@@ -29,6 +29,7 @@ public struct EvaluationOptions: Sendable {
     public var diversity: Double?
     public var maxPerCategory: Int?
     public var maxPerBrand: Int?
+    public var longTailShare: Double?
     /// Order the training events into these sequences too (those the algorithms learn from).
     public var withSequences: Set<SequenceGrouping> = []
 
@@ -169,8 +170,8 @@ extension Engine {
         let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
         let settings = ServingSettings(
             diversity: options.diversity ?? shop.diversity, maxPerCategory: options.maxPerCategory ?? shop.maxPerCategory,
-            maxPerBrand: options.maxPerBrand ?? shop.maxPerBrand)
-        let groups = ItemGroups(data)
+            maxPerBrand: options.maxPerBrand ?? shop.maxPerBrand, longTailShare: options.longTailShare ?? shop.longTailShare)
+        let groups = ItemGroups(data).withLongTail(popularity: Evaluator.distinctUsers(split.evaluation.train.interactions))
         func stages(_ model: any RecommenderModel) -> EvaluationStages {
             EvaluationStages(
                 rerankers: ServingPipeline.rerankers(settings: settings, groups: groups, similarity: groups.similarity(for: model)),

@@ -41,6 +41,11 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a trade-off 0...1 (1 ranks by relevance alone; lower values favour variety)")
             }
             return String(lambda)
+        case "serving.long_tail_share":
+            guard let share = Double(value), (0...1).contains(share) else {
+                throw Invalid(description: "\(key): a share 0...1 of long-tail items every list holds at least (0: no quota)")
+            }
+            return String(share)
         case "serving.max_per_category", "serving.max_per_brand":
             guard let cap = Int(value), (0...1000).contains(cap) else {
                 throw Invalid(description: "\(key): a number of items, 0...1000 (0: no cap)")

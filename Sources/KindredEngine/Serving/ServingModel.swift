@@ -14,6 +14,8 @@ public final class ServingModel: @unchecked Sendable {
     let itemIndexByID: [String: Int32]
     let userIndex: [Int64: Int32]
     let popularity: [Float]
+    /// Per item: outside the short head of `popularity`, for the long-tail quota.
+    let itemLongTail: [Bool]
     let trending: [Float]
     /// Context key ("country:de", "device:mobile", "daypart:evening") -> items popular in it.
     let popularByContext: [String: [Int32]]
@@ -93,6 +95,8 @@ public final class ServingModel: @unchecked Sendable {
         for (index, row) in catalogRow.enumerated() { if let row { byID[catalog.itemIDs[row]] = Int32(index) } }
         itemIndexByID = byID
         (nonPersonalizedBase, isTrending) = PopularityBlend.base(popularity: popularity, trending: trending, count: itemPKs.count)
+        let head = ExposureAudit.shortHead(popularity: popularity.map { Double($0) })
+        itemLongTail = popularity.isEmpty ? [] : (0..<itemPKs.count).map { !head.contains($0) }
         var byContext: [String: [Int32]] = [:]
         if let data = try ModelRegistry.readArtifact(version: version, name: "popular_by_context", in: db),
             let object = try JSONSerialization.jsonObject(with: data) as? [String: [NSNumber]]

@@ -24,14 +24,15 @@ struct ServingPipeline {
         let chosen = ServingSettings(
             diversity: request.diversity ?? settings.diversity,
             maxPerCategory: tightest(request.maxPerCategory ?? settings.maxPerCategory, rules?.categoryCap?.limit),
-            maxPerBrand: tightest(request.maxPerBrand ?? settings.maxPerBrand, rules?.brandCap?.limit))
+            maxPerBrand: tightest(request.maxPerBrand ?? settings.maxPerBrand, rules?.brandCap?.limit),
+            longTailShare: settings.longTailShare)
         var rerankers: [any Reranker] = []
         // "More like this" and the boosts first, so that the caps and the diversity trade-off see
         // the lifted order; pins last, at their positions in the final list.
         if preferences.hasLikes { rerankers.append(PreferenceLift(preferences: preferences, serving: serving)) }
         if let rules, !rules.rankers.isEmpty { rerankers.append(RuleRanking(rules: rules, serving: serving, trace: trace)) }
         rerankers += Self.rerankers(
-            settings: chosen, groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand),
+            settings: chosen, groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand, longTail: serving.itemLongTail),
             similarity: serving.similarity)
         if let rules, !rules.pins.isEmpty { rerankers.append(RulePins(rules: rules, serving: serving, filter: filter, trace: trace)) }
         pipeline = RankingPipeline(sources: sources, rerankers: rerankers)
@@ -59,7 +60,8 @@ struct ServingPipeline {
     }
 
     /// The re-ranking stage: caps first, on the whole pool (so that a capped item's place goes
-    /// to the next allowed one), then maximal marginal relevance over what the caps kept.
+    /// to the next allowed one), then maximal marginal relevance over what the caps kept, then
+    /// the long-tail quota.
     static func rerankers(settings: ServingSettings, groups: ItemGroups, similarity: any ItemSimilarity) -> [any Reranker] {
         var stages: [any Reranker] = []
         if settings.maxPerCategory > 0 {
@@ -67,6 +69,9 @@ struct ServingPipeline {
         }
         if settings.maxPerBrand > 0 { stages.append(GroupCap(name: "brand_cap", limit: settings.maxPerBrand, groups: groups.brands)) }
         if settings.diversity < 1 { stages.append(MaximalMarginalRelevance(lambda: Float(settings.diversity), similarity: similarity)) }
+        if settings.longTailShare > 0, !groups.longTail.isEmpty {
+            stages.append(LongTailQuota(share: settings.longTailShare, isTail: groups.longTail))
+        }
         return stages
     }
 }

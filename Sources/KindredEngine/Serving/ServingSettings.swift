@@ -9,6 +9,9 @@ struct ServingSettings: Sendable, Equatable {
     var diversity = 1.0
     var maxPerCategory = 0
     var maxPerBrand = 0
+    /// The least share of long-tail items in every prefix of a list (0: no quota): a
+    /// popularity-debiasing re-ranking (`LongTailQuota`).
+    var longTailShare = 0.0
     /// The share of explorable places in a displayed recommendation list given to a uniform
     /// draw (0: never explore), from which position on, and from how many items past the list.
     var explorationEpsilon = 0.0
@@ -16,11 +19,12 @@ struct ServingSettings: Sendable, Equatable {
     var explorationPool = 20
 
     static let keys = [
-        "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "exploration.recommendations.epsilon",
+        "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "serving.long_tail_share",
+        "exploration.recommendations.epsilon",
         "exploration.recommendations.first_position", "exploration.recommendations.pool",
     ]
     static let defaults = [
-        "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0",
+        "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0", "serving.long_tail_share": "0",
         "exploration.recommendations.epsilon": "0", "exploration.recommendations.first_position": "1",
         "exploration.recommendations.pool": "20",
     ]
@@ -36,6 +40,7 @@ struct ServingSettings: Sendable, Equatable {
         if maxPerCategory > 0 { parts.append("at most \(maxPerCategory) per category") }
         if maxPerBrand > 0 { parts.append("at most \(maxPerBrand) per brand") }
         if diversity < 1 { parts.append("mmr lambda \(diversity)") }
+        if longTailShare > 0 { parts.append("long tail at least \(longTailShare)") }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -44,6 +49,7 @@ struct ServingSettings: Sendable, Equatable {
         settings.diversity = try SettingsStore.value("serving.diversity", in: db).flatMap(Double.init) ?? 1
         settings.maxPerCategory = try SettingsStore.value("serving.max_per_category", in: db).flatMap(Int.init) ?? 0
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
+        settings.longTailShare = try SettingsStore.value("serving.long_tail_share", in: db).flatMap(Double.init) ?? 0
         settings.explorationEpsilon = try SettingsStore.value("exploration.recommendations.epsilon", in: db).flatMap(Double.init) ?? 0
         settings.explorationFirstPosition =
             try SettingsStore.value("exploration.recommendations.first_position", in: db).flatMap(Int.init) ?? 1
@@ -76,10 +82,22 @@ final class FreshValueCache<Value: Sendable>: @unchecked Sendable {
 struct ItemGroups {
     var categories: [Int32]
     var brands: [Int32]
+    /// Per item index: outside the short head (the most popular items that draw 80% of
+    /// interactions). Empty when popularity is not known.
+    var longTail: [Bool] = []
 
-    init(categories: [Int32], brands: [Int32]) {
+    init(categories: [Int32], brands: [Int32], longTail: [Bool] = []) {
         self.categories = categories
         self.brands = brands
+        self.longTail = longTail
+    }
+
+    /// The same groups with the long tail of `popularity` (one value per item index).
+    func withLongTail(popularity: [Double]) -> ItemGroups {
+        let head = ExposureAudit.shortHead(popularity: popularity)
+        var groups = self
+        groups.longTail = popularity.indices.map { !head.contains($0) }
+        return groups
     }
 
     /// The groups of a training set's item columns, from its catalog.

@@ -37,5 +37,12 @@ public protocol CandidateSource: Sendable {
 /// `count`; the input is best first by score, and so must the output be by the stage's goal.
 public protocol Reranker: Sendable {
     var name: String { get }
+    /// How many candidates, as a multiple of the list's length, the stage needs to choose
+    /// from: retrieval gathers the most any stage of the pipeline asks for.
+    var poolFactor: Int { get }
     func rerank(_ candidates: [RankedItem], count: Int) -> [RankedItem]
+}
+
+extension Reranker {
+    public var poolFactor: Int { 3 }
 }

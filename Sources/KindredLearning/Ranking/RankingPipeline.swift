@@ -16,9 +16,11 @@ public struct RankingPipeline: Sendable {
         self.poolFactor = max(1, poolFactor)
     }
 
-    /// How many candidates retrieval gathers for a list of `count`.
+    /// How many candidates retrieval gathers for a list of `count`: the most that the pipeline
+    /// or any of its stages asks for.
     public func poolSize(for count: Int) -> Int {
-        rerankers.isEmpty ? count : max(count * poolFactor, count + 20)
+        let factor = rerankers.reduce(poolFactor) { max($0, $1.poolFactor) }
+        return rerankers.isEmpty ? count : max(count * factor, count + 20)
     }
 
     /// The ranked list: at most `count` distinct items that `keep` allows.
