@@ -142,7 +142,7 @@ import Testing
         #expect(throws: RequestProblem.self) {
             try engine.evaluatePolicy(PolicyEvaluationRequest(source: .file(path: path, format: .obd), target: .uniform, folds: 0))
         }
-        #expect(throws: RequestProblem.self) { try PolicyTarget.parse("greedy") }
+        #expect(throws: RequestProblem.self) { try PolicyTarget.parse("softmax") }
         #expect(try PolicyTarget.parse("log:bts") == .log("bts"))
     }
 }

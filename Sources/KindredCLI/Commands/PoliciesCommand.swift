@@ -17,15 +17,15 @@ struct PoliciesEvaluate: ParsableCommand {
         commandName: "evaluate",
         abstract: "Estimate a policy's mean reward per round from a bandit log, by IPS, SNIPS, DM and DR.",
         discussion: """
-            The log is an imported one (--log NAME, see `kindred import impressions`) or a file read as it is (--logs FILE --format obd). Targets: uniform (every item equally likely in every position), logged (the log's own policy: IPS, SNIPS and DR then return the log's mean reward), log:NAME or log:FILE (the policy that wrote another log over the same items, read from its propensities: for each item, the one recorded nearest before the round's time in the round's position, normalized over the items).
+            The log is the shop's own impressions of lists that explored (the default; see the exploration.recommendations.* settings), an imported one (--log NAME, see `kindred import impressions`) or a file read as it is (--logs FILE --format obd).
+
+            Targets: logged (the log's own policy: IPS, SNIPS and DR then return the log's mean reward); uniform (every candidate equally likely: on the shop's log, each place's remaining pool; on another log, every item in every position). On the shop's log: greedy (the model's choice at every place) and epsilon:X (epsilon-greedy over the same candidates with another epsilon); each explorable place is a round, whose candidates are the logged pool less what the list placed above it. On an imported log: log:NAME or log:FILE (the policy that wrote another log over the same items, read from its propensities: for each item, the one recorded nearest before the round's time in the round's position, normalized over the items).
 
             Estimators (as Open Bandit Pipeline documents them): ips, the mean of w r with w = target probability / logged propensity; snips, sum(w r) / sum(w); dm, the reward model's expected reward under the target; dr, dm plus the weighted residual of the reward model on the logged item. The reward model is an L2 logistic regression on the item, the position, the context fields and (when the log has it) the affinity for the item, cross-fitted over --folds folds. Intervals are bootstrap percentiles over resampled rounds (the reward model held fixed) or, with --interval asymptotic, normal ones (the delta method for snips). ess is the effective sample size of the weights, (sum w)^2 / sum w^2; far below the rounds, the weighted estimates rest on few rounds.
-
-            The shop's own impressions are not a source yet: served lists are deterministic (every probability is 1), so no other policy can be evaluated on them until serving explores.
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("uniform, logged, or log:NAME|FILE.", valueName: "policy")) var target: String
+    @Option(help: ArgumentHelp("logged, uniform, greedy, epsilon:X, or log:NAME|FILE.", valueName: "policy")) var target: String
     @Option(help: ArgumentHelp("An imported bandit log.", valueName: "name")) var log: String?
     @Option(help: ArgumentHelp("A bandit log file, read without importing it.", valueName: "file")) var logs: String?
     @Option(help: "The format of --logs and of a log:FILE target: obd.") var format: String?
@@ -38,9 +38,7 @@ struct PoliciesEvaluate: ParsableCommand {
     @Flag(help: "Print as JSON.") var json = false
 
     func validate() throws {
-        if (log == nil) == (logs == nil) {
-            throw ValidationError("give the log to evaluate on: --log NAME (imported) or --logs FILE --format obd")
-        }
+        if log != nil, logs != nil { throw ValidationError("give one log: --log NAME (imported) or --logs FILE --format obd") }
         if logs != nil, format == nil { throw ValidationError("--logs needs --format obd") }
         if let format, BanditLogFile.Format(rawValue: format.lowercased()) == nil {
             throw ValidationError("--format must be obd (the Open Bandit Dataset's CSV), not '\(format)'")
@@ -56,7 +54,7 @@ struct PoliciesEvaluate: ParsableCommand {
     func request() throws -> PolicyEvaluationRequest {
         let fileFormat = format.flatMap { BanditLogFile.Format(rawValue: $0.lowercased()) } ?? .obd
         return PolicyEvaluationRequest(
-            source: logs.map { .file(path: $0, format: fileFormat) } ?? .imported(name: log ?? ""),
+            source: logs.map { .file(path: $0, format: fileFormat) } ?? log.map { .imported(name: $0) } ?? .shop,
             target: try PolicyTarget.parse(target),
             interval: interval == "asymptotic" ? .asymptotic : .bootstrap(resamples: resamples, seed: seed),
             level: level, folds: folds, l2: l2)

@@ -11,16 +11,29 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
     /// The policy that wrote another log, read from that log's propensities: an imported log's
     /// name, or a file in the request's format.
     case log(String)
+    /// On the shop's own log: the model's choice at every place (no exploration).
+    case greedy
+    /// On the shop's own log: epsilon-greedy over the same candidates with another epsilon.
+    case epsilon(Double)
 
     public static func parse(_ text: String) throws -> PolicyTarget {
         switch text {
         case "uniform": return .uniform
         case "logged": return .logged
+        case "greedy": return .greedy
         default:
             if text.hasPrefix("log:"), text.count > 4 { return .log(String(text.dropFirst(4))) }
+            if text.hasPrefix("epsilon:") {
+                guard let epsilon = Double(text.dropFirst(8)), (0...1).contains(epsilon) else {
+                    throw RequestProblem(
+                        .invalid, code: "invalid_epsilon", message: "epsilon:X takes a probability 0...1, not '\(text.dropFirst(8))'",
+                        field: "target")
+                }
+                return .epsilon(epsilon)
+            }
             throw RequestProblem(
                 .invalid, code: "unknown_policy",
-                message: "unknown target policy '\(text)'; known: uniform, logged, log:NAME (an imported log's policy) or log:FILE",
+                message: "unknown target policy '\(text)'; known: uniform, logged, greedy and epsilon:X (on the shop's own impressions), log:NAME or log:FILE (on an imported log)",
                 field: "target")
         }
     }
@@ -30,12 +43,16 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
         case .uniform: "uniform"
         case .logged: "logged"
         case .log(let name): "log:\(name)"
+        case .greedy: "greedy"
+        case .epsilon(let epsilon): "epsilon:\(epsilon)"
         }
     }
 }
 
 /// Where the logged rounds come from.
 public enum BanditLogSource: Sendable, Equatable {
+    /// The shop's own impressions of lists that explored.
+    case shop
     case imported(name: String)
     case file(path: String, format: BanditLogFile.Format)
 }
@@ -138,6 +155,7 @@ extension Engine {
     /// Estimates what `request.target` would have earned per round on the logged traffic.
     public func evaluatePolicy(_ request: PolicyEvaluationRequest) throws -> PolicyEvaluationReport {
         try request.validate()
+        if request.source == .shop { return try evaluatePolicyOnShopLog(request) }
         let started = WallClock.monotonicSeconds()
         let (file, name) = try banditLogFile(request.source)
         let numbering = BanditLogNumbering(evaluated: file)
@@ -151,6 +169,11 @@ extension Engine {
             policy = UniformPolicy(actionCount: log.actionCount)
         case .logged:
             policy = LoggedPolicy()
+        case .greedy, .epsilon:
+            throw RequestProblem(
+                .invalid, code: "target_needs_shop_log",
+                message: "\(request.target) needs each round's candidates, which only the shop's own exploring impressions log; evaluate it without --log",
+                field: "target")
         case .log(let reference):
             let source: BanditLogFile
             let format: BanditLogFile.Format
@@ -222,6 +245,60 @@ extension Engine {
             return (file, name)
         case .file(let path, let format):
             return (try Self.readBanditLog(at: path, format: format), path)
+        case .shop:
+            preconditionFailure("the shop's log is read by evaluatePolicyOnShopLog")
         }
+    }
+}
+
+extension Engine {
+    /// Off-policy evaluation on the shop's own exploring lists (`impressions.exploration`).
+    func evaluatePolicyOnShopLog(_ request: PolicyEvaluationRequest) throws -> PolicyEvaluationReport {
+        let started = WallClock.monotonicSeconds()
+        let shop = try ShopBanditLog(try database.writer.read { db in try ExploringImpressions.all(in: db) })
+        guard !shop.log.rounds.isEmpty else {
+            throw RequestProblem(
+                .notFound, code: "no_exploring_impressions",
+                message: "the shop's impression log holds no list that explored: set exploration.recommendations.epsilon above 0 and let traffic come, or evaluate an imported log with --log NAME",
+                field: "log")
+        }
+        let log = shop.log
+        let policy: any TargetPolicy
+        switch request.target {
+        case .logged: policy = LoggedPolicy()
+        case .uniform: policy = EpsilonGreedyOverCandidates(epsilon: 1, candidates: shop.candidates)
+        case .greedy: policy = EpsilonGreedyOverCandidates(epsilon: 0, candidates: shop.candidates)
+        case .epsilon(let epsilon): policy = EpsilonGreedyOverCandidates(epsilon: epsilon, candidates: shop.candidates)
+        case .log:
+            throw RequestProblem(
+                .invalid, code: "target_needs_imported_log",
+                message: "a log: target is another log's policy over the same items; evaluate it on an imported log with --log NAME",
+                field: "target")
+        }
+        let model = RewardModel(fitting: log, folds: min(request.folds, log.rounds.count), l2: request.l2)
+        let estimates = OffPolicyEstimators.evaluate(policy, on: log, model: model, interval: request.interval, level: request.level)
+        var warnings: [String] = []
+        if estimates.effectiveSampleSize / Double(estimates.rounds) < 0.1 {
+            warnings.append(
+                "the importance weights rest on \(Int(estimates.effectiveSampleSize.rounded())) effective rounds of \(estimates.rounds) (largest weight \(String(format: "%.1f", estimates.maxWeight))): IPS, SNIPS and DR are unreliable here")
+        }
+        if !log.rounds.contains(where: { $0.reward > 0 }) { warnings.append("no place was clicked: every estimate is 0") }
+        if shop.skipped > 0 { warnings.append("\(shop.skipped) places whose item was not among their logged candidates were left out") }
+        warnings.append(
+            "each explorable place is a round with its own candidates (the logged pool less what the list placed before it): the estimate is per place, as if a place's click did not depend on the places above it")
+        var interval = PolicyEvaluationReport.IntervalFacts(method: request.interval.name, level: request.level)
+        if case .bootstrap(let resamples, let seed) = request.interval {
+            interval.resamples = resamples
+            interval.seed = seed
+        }
+        return PolicyEvaluationReport(
+            log: .init(name: "impressions", rounds: log.rounds.count, items: log.actionCount, slots: log.slotCount, meanReward: log.meanReward),
+            target: request.target.description, ips: estimates.ips, snips: estimates.snips, dm: estimates.dm, dr: estimates.dr,
+            ess: estimates.effectiveSampleSize, maxWeight: estimates.maxWeight, meanWeight: estimates.meanWeight, interval: interval,
+            rewardModel: .init(
+                features: ["intercept", "item (one-hot, the 1,000 most frequent candidates)", "position (one-hot)", "device (one-hot)", "country (one-hot)"],
+                l2: request.l2, folds: model.folds,
+                crossFitting: model.folds == 1 ? "none: fitted and predicted on every round" : "round i is predicted by the model fitted without fold i mod \(model.folds)"),
+            targetRecordedMass: nil, targetRowsUnmatched: nil, warnings: warnings, seconds: WallClock.monotonicSeconds() - started)
     }
 }

@@ -62,12 +62,13 @@ extension Engine {
     ) -> (RecommendationResponse, ImpressionRecord) {
         var response = response
         response.requestID = requestID
-        let record = ImpressionRecord(
+        var record = ImpressionRecord(
             requestID: requestID, timestampMs: clock.now(), userPK: userPK, surface: surface, anchorItemID: anchorItemID,
             modelVersion: response.modelVersion, personalized: response.personalized,
             items: response.items.map {
                 .init(itemID: $0.itemID, score: $0.score, explored: $0.explored ?? false, probability: $0.probability ?? 1, reason: $0.reason)
             })
+        record.exploration = response.exploration?.json
         return (response, record)
     }
 

@@ -94,6 +94,29 @@ public struct RecommendationResponse: Sendable, Codable, Equatable {
     public var variant: String?
     /// The segment whose strategy shaped this response, when one did.
     public var segment: String?
+    /// How the list explored, for the impression log (not part of the response body).
+    var exploration: ExplorationTrace?
+
+    enum CodingKeys: String, CodingKey {
+        case requestID, items, personalized, modelVersion, algorithm, experiment, variant, segment
+    }
+}
+
+/// What an exploring list logs so that its decisions can be evaluated and replayed: the policy,
+/// its settings and the ranked pool it drew from.
+struct ExplorationTrace: Sendable, Equatable {
+    var epsilon: Double
+    var firstPosition: Int
+    var pool: [String]
+
+    var json: String {
+        var text = "{\"epsilon\":\(epsilon),\"first_position\":\(firstPosition),\"policy\":\"epsilon_greedy\",\"pool\":["
+        for (index, item) in pool.enumerated() {
+            if index > 0 { text += "," }
+            text += String(decoding: try! JSONSerialization.data(withJSONObject: item, options: [.fragmentsAllowed, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+        return text + "]}"
+    }
 }
 
 extension Engine {
@@ -159,6 +182,7 @@ extension Engine {
             exploreSeed.flatMap { seed in (rules?.pins.isEmpty ?? true) ? (policy, seed) : nil }
         }
         var items: [Recommendation]
+        var trace: ExplorationTrace?
         if let (policy, seed) = exploration {
             let pool = pipeline.run(count: request.k + settings.explorationPool, filter: filter)
             let slots = policy.decide(poolSize: pool.count, count: request.k, seed: seed)
@@ -167,12 +191,15 @@ extension Engine {
                 items[index].explored = slot.explored
                 items[index].probability = slot.probability
             }
+            trace = ExplorationTrace(
+                epsilon: policy.epsilon, firstPosition: policy.firstPosition, pool: pool.map { serving.itemID(of: $0.item) })
         } else {
             items = ServingPipeline.explained(
                 pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
         }
-        let response = RecommendationResponse(
+        var response = RecommendationResponse(
             items: items, personalized: personalized, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+        response.exploration = trace
         return (response, loggedUserPK)
     }
 

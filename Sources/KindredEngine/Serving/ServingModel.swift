@@ -184,12 +184,17 @@ public final class ServingModel: @unchecked Sendable {
         similarCache.similarItems(to: item, count: count, model: model)
     }
 
+    /// The shop's id of a model item.
+    func itemID(of item: Int) -> String {
+        catalogRow[item].map { catalog.itemIDs[$0] } ?? String(itemPKs[item])
+    }
+
     /// The explanation stage's output for one item: the catalog's words for it, its score and
     /// why it is there.
     func recommendation(item: Int, score: Float, reason: String) -> Recommendation {
         let row = catalogRow[item]
         return Recommendation(
-            itemID: row.map { catalog.itemIDs[$0] } ?? String(itemPKs[item]), title: row.flatMap { catalog.titles[$0] },
+            itemID: itemID(of: item), title: row.flatMap { catalog.titles[$0] },
             category: row.flatMap { catalog.categories[$0] }, price: row.flatMap { catalog.prices[$0] }, score: score, reason: reason)
     }
 }

@@ -12,28 +12,32 @@ public struct RewardModel: Sendable {
     public let l2: Double
     let models: [LogisticRegression]
     let actionCount: Int
+    /// One-hot columns for actions: actions numbered at or past it share the last one (number
+    /// actions by frequency first, so that the rare ones share).
+    let actionColumns: Int
     let slotCount: Int
     let contextValueCount: Int
     let hasAffinity: Bool
 
     /// Columns: intercept, actions, slots, context values, affinity.
-    var columnCount: Int { 1 + actionCount + slotCount + contextValueCount + (hasAffinity ? 1 : 0) }
+    var columnCount: Int { 1 + actionColumns + slotCount + contextValueCount + (hasAffinity ? 1 : 0) }
 
-    public init(fitting log: BanditLog, folds: Int = 3, l2: Double = 1) {
+    public init(fitting log: BanditLog, folds: Int = 3, l2: Double = 1, maxActionColumns: Int = 1_000) {
         precondition(folds >= 1, "at least one fold")
         self.folds = folds
         self.l2 = l2
         actionCount = log.actionCount
+        actionColumns = max(1, min(log.actionCount, maxActionColumns))
         slotCount = log.slotCount
         contextValueCount = log.contextValueCount
         hasAffinity = log.actionAffinity != nil
-        var design = SparseRows(columnCount: 1 + actionCount + slotCount + contextValueCount + (hasAffinity ? 1 : 0))
+        var design = SparseRows(columnCount: 1 + actionColumns + slotCount + contextValueCount + (hasAffinity ? 1 : 0))
         var labels: [Double] = []
         labels.reserveCapacity(log.rounds.count)
         var scratch: ([Int], [Double]) = ([], [])
         for index in log.rounds.indices {
             Self.features(
-                round: index, action: log.rounds[index].action, log: log, actionCount: actionCount,
+                round: index, action: log.rounds[index].action, log: log, actionColumns: actionColumns,
                 slotCount: slotCount, hasAffinity: hasAffinity, into: &scratch)
             design.append(columns: scratch.0, values: scratch.1)
             labels.append(log.rounds[index].reward > 0 ? 1 : 0)
@@ -53,13 +57,13 @@ public struct RewardModel: Sendable {
     public func predict(round index: Int, action: Int, of log: BanditLog) -> Double {
         var scratch: ([Int], [Double]) = ([], [])
         Self.features(
-            round: index, action: action, log: log, actionCount: actionCount, slotCount: slotCount,
+            round: index, action: action, log: log, actionColumns: actionColumns, slotCount: slotCount,
             hasAffinity: hasAffinity, into: &scratch)
         return models[folds == 1 ? 0 : index % folds].probability(columns: scratch.0, values: scratch.1)
     }
 
     static func features(
-        round index: Int, action: Int, log: BanditLog, actionCount: Int, slotCount: Int, hasAffinity: Bool,
+        round index: Int, action: Int, log: BanditLog, actionColumns: Int, slotCount: Int, hasAffinity: Bool,
         into scratch: inout ([Int], [Double])
     ) {
         let round = log.rounds[index]
@@ -67,16 +71,16 @@ public struct RewardModel: Sendable {
         scratch.1.removeAll(keepingCapacity: true)
         scratch.0.append(0)
         scratch.1.append(1)
-        scratch.0.append(1 + action)
+        scratch.0.append(1 + min(action, actionColumns - 1))
         scratch.1.append(1)
-        scratch.0.append(1 + actionCount + round.slot)
+        scratch.0.append(1 + actionColumns + round.slot)
         scratch.1.append(1)
         for value in round.context {
-            scratch.0.append(1 + actionCount + slotCount + value)
+            scratch.0.append(1 + actionColumns + slotCount + value)
             scratch.1.append(1)
         }
         if hasAffinity {
-            scratch.0.append(1 + actionCount + slotCount + log.contextValueCount)
+            scratch.0.append(1 + actionColumns + slotCount + log.contextValueCount)
             scratch.1.append(log.affinity(round: index, action: action))
         }
     }

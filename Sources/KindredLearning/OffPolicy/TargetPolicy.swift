@@ -126,3 +126,41 @@ public struct PropensityTimelinePolicy: TargetPolicy {
         return mass > 0 ? sum / mass : 0
     }
 }
+
+/// Epsilon-greedy over each round's own candidates, as Kindred's exploring lists choose: with
+/// probability 1 - epsilon the round's best remaining candidate (the model's choice), otherwise
+/// one of its remaining candidates uniformly. Epsilon 0 is the model alone (`greedy`), 1 the
+/// uniform draw over the candidates (`uniform`). Evaluated place by place: each place is a
+/// round whose candidates are the ranked pool less what the logged list placed before it.
+public struct EpsilonGreedyOverCandidates: TargetPolicy {
+    public let epsilon: Double
+    /// Per round: the candidates still unplaced, best first.
+    let candidates: [[Int]]
+
+    public init(epsilon: Double, candidates: [[Int]]) {
+        precondition((0...1).contains(epsilon), "epsilon is a probability")
+        self.epsilon = epsilon
+        self.candidates = candidates
+    }
+
+    public var name: String {
+        epsilon == 0 ? "greedy" : epsilon == 1 ? "uniform" : "epsilon:\(epsilon)"
+    }
+
+    public func probability(of action: Int, inRound index: Int, of log: BanditLog) -> Double {
+        let round = candidates[index]
+        guard let best = round.first, round.contains(action) else { return 0 }
+        return (action == best ? 1 - epsilon : 0) + epsilon / Double(round.count)
+    }
+
+    public func expectation(inRound index: Int, of log: BanditLog, reward: (Int) -> Double) -> Double {
+        let round = candidates[index]
+        guard let best = round.first else { return 0 }
+        var uniform = 0.0
+        if epsilon > 0 {
+            for action in round { uniform += reward(action) }
+            uniform /= Double(round.count)
+        }
+        return (1 - epsilon) * (epsilon < 1 ? reward(best) : 0) + epsilon * uniform
+    }
+}

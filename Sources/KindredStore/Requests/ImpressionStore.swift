@@ -47,6 +47,8 @@ public struct ImpressionRecord: Sendable, Equatable {
     public var country: String?
     /// The page block this response filled (nil for a plain list).
     public var block: String?
+    /// How the list explored, as JSON (the `impressions.exploration` column); nil when it did not.
+    public var exploration: String?
 
     public struct Exposure: Sendable, Equatable {
         public var experimentPK: Int64
@@ -102,8 +104,8 @@ public enum ImpressionStore {
         let insert = try FastStatement(
             """
             INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant,
-                                     device, country, block)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     device, country, block, exploration)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO NOTHING
             """, in: db)
         // The first exposure only; the variant is the one serving computed, which is the sticky
@@ -131,6 +133,7 @@ public enum ImpressionStore {
                 row.bind(record.device)
                 row.bind(record.country)
                 row.bind(record.block)
+                row.bind(record.exploration)
             }
             if let exposure = record.exposure, let userPK = record.userPK {
                 _ = try expose.run { row in
@@ -164,5 +167,41 @@ enum JSONString {
             }
         }
         json += "\""
+    }
+}
+
+/// A logged list that explored, with what followed it: the ground for evaluating other
+/// policies on the shop's own traffic.
+public struct ExploringImpression: Sendable, Equatable {
+    public var requestID: String
+    public var timestampMs: Int64
+    public var device: String?
+    public var country: String?
+    /// The `items` JSON as logged.
+    public var items: String
+    /// The `exploration` JSON as logged.
+    public var exploration: String
+    /// Items of the list clicked by an event that carries the request id.
+    public var clicked: Set<String>
+}
+
+public enum ExploringImpressions {
+    /// Every impression that explored, oldest first.
+    public static func all(in db: Database) throws -> [ExploringImpression] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.request_id, i.ts_ms, i.device, i.country, i.items, i.exploration,
+                       (SELECT json_group_array(it.item_id) FROM events AS e JOIN items AS it USING (item_pk)
+                        WHERE e.request_id = i.request_id AND e.type = 'click') AS clicked
+                FROM impressions AS i WHERE i.exploration IS NOT NULL ORDER BY i.impression_pk
+                """
+        ).map { row in
+            let clicked: String = row["clicked"]
+            return ExploringImpression(
+                requestID: row["request_id"], timestampMs: row["ts_ms"], device: row["device"], country: row["country"],
+                items: row["items"], exploration: row["exploration"],
+                clicked: Set((try? JSONSerialization.jsonObject(with: Data(clicked.utf8)) as? [String]) ?? []))
+        }
     }
 }
