@@ -47,6 +47,20 @@ enum FuzzTargets {
             }
         }
         for kind in [ImportKind.events, .catalog, .consents] { readRows(data, format: .csv, kind: kind) }
+        banditLog(data)
+    }
+
+    /// The Open Bandit Dataset reader: what it accepts, the estimators may divide by.
+    static func banditLog(_ data: Data) {
+        guard let log = try? BanditLogFile.readOBD(data, fileName: "fuzz") else { return }
+        precondition(!log.rows.isEmpty, "an accepted log has rows")
+        for row in log.rows {
+            precondition(row.propensity > 0 && row.propensity <= 1, "a propensity the estimators can divide by")
+            precondition(row.position >= 1 && (row.reward == 0 || row.reward == 1), "positions from 1, rewards 0 or 1")
+            precondition(row.context.count == log.contextFields.count, "one value per context field")
+            precondition(row.affinity.map { $0.count == log.itemIDs.count } ?? true, "one affinity per item")
+            precondition(log.itemIDs.contains(row.itemID), "every shown item is one of the log's items")
+        }
     }
 
     /// JSON Lines through an import's reading: the strict JSON reader, then the request rules.
