@@ -51,7 +51,7 @@ import Testing
         #expect(try kindred("init").status == 0)
         directory.write("tiny.csv", Self.log)
         let noLog = try kindred("policies", "evaluate", "--target", "uniform")
-        #expect(noLog.status == 65 && noLog.stderr.contains("the shop's impression log holds no list that explored"), "\(noLog.stderr)")
+        #expect(noLog.status == 65 && noLog.stderr.contains("the shop's impression log holds no recommendations list that explored"), "\(noLog.stderr)")
         let both = try kindred("policies", "evaluate", "--target", "uniform", "--log", "a", "--logs", "tiny.csv", "--format", "obd")
         #expect(both.status == 2 && both.stderr.contains("give one log"))
         let greedyOnFile = try kindred("policies", "evaluate", "--target", "greedy", "--logs", "tiny.csv", "--format", "obd")

@@ -49,6 +49,27 @@ import Testing
         #expect(sawExploration, "with epsilon 0.5 over six places, twenty lists explore somewhere")
     }
 
+    /// Each surface explores by its own settings: similar items too, with the same log.
+    @Test func similarItemsExploreByTheirOwnSettings() throws {
+        let anchor = try engine.recommend(RecommendationRequest(userID: "c00003", k: 1)).items[0].itemID
+        let (quiet, quietRecord) = try engine.similarItemsForDisplay(to: anchor, k: 5)
+        #expect(quiet.items.allSatisfy { $0.probability == nil } && quietRecord.exploration == nil)
+        _ = try engine.setSetting("exploration.similar.epsilon", to: "0.4")
+        _ = try engine.setSetting("exploration.similar.pool", to: "8")
+        let (response, record) = try engine.similarItemsForDisplay(to: anchor, k: 5)
+        let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+        let pool = object["pool"] as! [String]
+        #expect(pool.count == 13 && object["epsilon"] as? Double == 0.4)
+        let replayed = EpsilonGreedySlate(epsilon: 0.4).decide(
+            poolSize: pool.count, count: 5, seed: EpsilonGreedySlate.seed(requestID: record.requestID))
+        #expect(replayed.map { pool[$0.poolIndex] } == response.items.map(\.itemID))
+        #expect(replayed.map(\.probability) == record.items.map(\.probability))
+        // Recommendations keep their own setting (still 0).
+        #expect(try engine.recommendForDisplay(RecommendationRequest(userID: "c00003", k: 5)).1.exploration == nil)
+        #expect(throws: RequestProblem.self) { try engine.setSetting("exploration.pages.epsilon", to: "0.1") }
+        #expect(throws: RequestProblem.self) { try engine.setSetting("exploration.similar.budget", to: "0.1") }
+    }
+
     @Test func explorationSettingsAreChecked() throws {
         #expect(throws: RequestProblem.self) { try engine.setSetting("exploration.recommendations.epsilon", to: "1.5") }
         #expect(throws: RequestProblem.self) { try engine.setSetting("exploration.recommendations.first_position", to: "0") }

@@ -57,13 +57,13 @@ import Testing
     }
 
     func evaluate(_ target: PolicyTarget) throws -> PolicyEvaluationReport {
-        try engine.evaluatePolicy(PolicyEvaluationRequest(source: .shop, target: target, interval: .asymptotic))
+        try engine.evaluatePolicy(PolicyEvaluationRequest(source: .shop(surface: "recommendations"), target: target, interval: .asymptotic))
     }
 
     @Test func theShopsOwnLogEvaluatesItsPolicyTheModelAloneAndTheUniformDraw() throws {
         let (places, clicks, uniformValue) = try showAndClick()
         let logged = try evaluate(.logged)
-        #expect(logged.log.name == "impressions" && logged.log.rounds == places && logged.log.slots == 5)
+        #expect(logged.log.name == "impressions (recommendations)" && logged.log.rounds == places && logged.log.slots == 5)
         #expect(abs(logged.log.meanReward - Double(clicks) / Double(places)) < 1e-12)
         #expect(abs(logged.ips.value - logged.log.meanReward) < 1e-12)
 

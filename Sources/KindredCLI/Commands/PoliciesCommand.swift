@@ -29,6 +29,7 @@ struct PoliciesEvaluate: ParsableCommand {
     @Option(help: ArgumentHelp("An imported bandit log.", valueName: "name")) var log: String?
     @Option(help: ArgumentHelp("A bandit log file, read without importing it.", valueName: "file")) var logs: String?
     @Option(help: "The format of --logs and of a log:FILE target: obd.") var format: String?
+    @Option(help: "Without --log: the exploring lists of this surface (recommendations or similar).") var surface = "recommendations"
     @Option(help: "bootstrap or asymptotic.") var interval = "bootstrap"
     @Option(help: "Bootstrap resamples.") var resamples = 1_000
     @Option(help: "The bootstrap's seed.") var seed: UInt64 = 1
@@ -54,7 +55,7 @@ struct PoliciesEvaluate: ParsableCommand {
     func request() throws -> PolicyEvaluationRequest {
         let fileFormat = format.flatMap { BanditLogFile.Format(rawValue: $0.lowercased()) } ?? .obd
         return PolicyEvaluationRequest(
-            source: logs.map { .file(path: $0, format: fileFormat) } ?? log.map { .imported(name: $0) } ?? .shop,
+            source: logs.map { .file(path: $0, format: fileFormat) } ?? log.map { .imported(name: $0) } ?? .shop(surface: surface),
             target: try PolicyTarget.parse(target),
             interval: interval == "asymptotic" ? .asymptotic : .bootstrap(resamples: resamples, seed: seed),
             level: level, folds: folds, l2: l2)

@@ -51,8 +51,8 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
 
 /// Where the logged rounds come from.
 public enum BanditLogSource: Sendable, Equatable {
-    /// The shop's own impressions of lists that explored.
-    case shop
+    /// The shop's own impressions of lists of a surface (recommendations, similar) that explored.
+    case shop(surface: String)
     case imported(name: String)
     case file(path: String, format: BanditLogFile.Format)
 }
@@ -155,7 +155,7 @@ extension Engine {
     /// Estimates what `request.target` would have earned per round on the logged traffic.
     public func evaluatePolicy(_ request: PolicyEvaluationRequest) throws -> PolicyEvaluationReport {
         try request.validate()
-        if request.source == .shop { return try evaluatePolicyOnShopLog(request) }
+        if case .shop(let surface) = request.source { return try evaluatePolicyOnShopLog(request, surface: surface) }
         let started = WallClock.monotonicSeconds()
         let (file, name) = try banditLogFile(request.source)
         let numbering = BanditLogNumbering(evaluated: file)
@@ -253,13 +253,18 @@ extension Engine {
 
 extension Engine {
     /// Off-policy evaluation on the shop's own exploring lists (`impressions.exploration`).
-    func evaluatePolicyOnShopLog(_ request: PolicyEvaluationRequest) throws -> PolicyEvaluationReport {
+    func evaluatePolicyOnShopLog(_ request: PolicyEvaluationRequest, surface: String) throws -> PolicyEvaluationReport {
         let started = WallClock.monotonicSeconds()
-        let shop = try ShopBanditLog(try database.writer.read { db in try ExploringImpressions.all(in: db) })
+        guard ServingSettings.explorationSurfaces.contains(surface) else {
+            throw RequestProblem(
+                .invalid, code: "invalid_surface",
+                message: "lists of \(ServingSettings.explorationSurfaces.joined(separator: " or ")) explore, not '\(surface)'", field: "surface")
+        }
+        let shop = try ShopBanditLog(try database.writer.read { db in try ExploringImpressions.all(surface: surface, in: db) })
         guard !shop.log.rounds.isEmpty else {
             throw RequestProblem(
                 .notFound, code: "no_exploring_impressions",
-                message: "the shop's impression log holds no list that explored: set exploration.recommendations.epsilon above 0 and let traffic come, or evaluate an imported log with --log NAME",
+                message: "the shop's impression log holds no \(surface) list that explored: set exploration.\(surface).epsilon above 0 and let traffic come, or evaluate an imported log with --log NAME",
                 field: "log")
         }
         let log = shop.log
@@ -292,7 +297,7 @@ extension Engine {
             interval.seed = seed
         }
         return PolicyEvaluationReport(
-            log: .init(name: "impressions", rounds: log.rounds.count, items: log.actionCount, slots: log.slotCount, meanReward: log.meanReward),
+            log: .init(name: "impressions (\(surface))", rounds: log.rounds.count, items: log.actionCount, slots: log.slotCount, meanReward: log.meanReward),
             target: request.target.description, ips: estimates.ips, snips: estimates.snips, dm: estimates.dm, dr: estimates.dr,
             ess: estimates.effectiveSampleSize, maxWeight: estimates.maxWeight, meanWeight: estimates.meanWeight, interval: interval,
             rewardModel: .init(

@@ -14,6 +14,12 @@ public enum ShopSetting {
             guard let mode = ConsentMode(rawValue: value.lowercased()) else { throw Invalid(description: "\(key): use opt-in or opt-out") }
             return mode.rawValue
         }
+        if key.hasPrefix("exploration.") {
+            let parts = key.split(separator: ".").map(String.init)
+            if parts.count == 3, ServingSettings.explorationSurfaces.contains(parts[1]) {
+                return try exploration(key, parts[2], value)
+            }
+        }
         switch key {
         case "consent.events_without_analytics":
             guard let choice = EventsWithoutAnalytics(rawValue: value.lowercased()) else {
@@ -51,21 +57,6 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a number of items, 0...1000 (0: no cap)")
             }
             return String(cap)
-        case "exploration.recommendations.epsilon":
-            guard let epsilon = Double(value), (0...1).contains(epsilon) else {
-                throw Invalid(description: "\(key): a probability 0...1 (0: displayed lists never explore)")
-            }
-            return String(epsilon)
-        case "exploration.recommendations.first_position":
-            guard let position = Int(value), (1...1000).contains(position) else {
-                throw Invalid(description: "\(key): a position, 1...1000 (places before it always take the model's choice)")
-            }
-            return String(position)
-        case "exploration.recommendations.pool":
-            guard let pool = Int(value), (1...1000).contains(pool) else {
-                throw Invalid(description: "\(key): a number of items past the list that exploration draws from, 1...1000")
-            }
-            return String(pool)
         case "models.max_exposure_gini":
             guard let limit = Double(value), (0...1).contains(limit) else {
                 throw Invalid(description: "\(key): a Gini index 0...1 above which a model is not activated (1: no limit)")
@@ -86,6 +77,31 @@ public enum ShopSetting {
                     "segments.refresh_seconds",
                 ] + BiasGate.keys + ServingSettings.keys
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
+        }
+    }
+}
+
+extension ShopSetting {
+    /// `exploration.<surface>.<name>`.
+    static func exploration(_ key: String, _ name: String, _ value: String) throws(Invalid) -> String {
+        switch name {
+        case "epsilon":
+            guard let epsilon = Double(value), (0...1).contains(epsilon) else {
+                throw Invalid(description: "\(key): a probability 0...1 (0: displayed lists never explore)")
+            }
+            return String(epsilon)
+        case "first_position":
+            guard let position = Int(value), (1...1000).contains(position) else {
+                throw Invalid(description: "\(key): a position, 1...1000 (places before it always take the model's choice)")
+            }
+            return String(position)
+        case "pool":
+            guard let pool = Int(value), (1...1000).contains(pool) else {
+                throw Invalid(description: "\(key): a number of items past the list that exploration draws from, 1...1000")
+            }
+            return String(pool)
+        default:
+            throw Invalid(description: "unknown setting '\(key)' (exploration settings: epsilon, first_position, pool)")
         }
     }
 }

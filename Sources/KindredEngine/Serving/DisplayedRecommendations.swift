@@ -53,7 +53,10 @@ extension Engine {
             guard caller.tokenUserID == nil else { throw RequestProblem.tokenMismatch }
             person = nil
         }
-        return shown(try similarItems(to: itemID, k: k, userID: person), surface: .similar, userPK: nil, anchorItemID: itemID)
+        let requestID = Self.newRequestID()
+        return shown(
+            try similarItems(to: itemID, k: k, userID: person, exploreSeed: EpsilonGreedySlate.seed(requestID: requestID)),
+            surface: .similar, userPK: nil, anchorItemID: itemID, requestID: requestID)
     }
 
     private func shown(

@@ -178,13 +178,14 @@ extension Engine {
         // The exploration stage: a displayed list may trade some of its places for uniform draws
         // from the next items of the ranking, each place's probability kept for the log. Pinned
         // places are the shop's to decide, so a list with pins does not explore.
-        let exploration = settings.exploration.flatMap { policy in
+        let explorationSettings = settings.exploration(for: "recommendations")
+        let exploration = explorationSettings.policy.flatMap { policy in
             exploreSeed.flatMap { seed in (rules?.pins.isEmpty ?? true) ? (policy, seed) : nil }
         }
         var items: [Recommendation]
         var trace: ExplorationTrace?
         if let (policy, seed) = exploration {
-            let pool = pipeline.run(count: request.k + settings.explorationPool, filter: filter)
+            let pool = pipeline.run(count: request.k + explorationSettings.pool, filter: filter)
             let slots = policy.decide(poolSize: pool.count, count: request.k, seed: seed)
             items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
             for (index, slot) in slots.enumerated() {
@@ -206,6 +207,12 @@ extension Engine {
     /// Items like a given one, by the active model's notion of similarity. For a named person,
     /// what their "not interested" covers is left out.
     public func similarItems(to itemID: String, k: Int, userID: String? = nil) throws -> RecommendationResponse {
+        try similarItems(to: itemID, k: k, userID: userID, exploreSeed: nil)
+    }
+
+    /// The same, exploring as the shop's `exploration.similar.*` settings say when `exploreSeed`
+    /// is given (a displayed list).
+    func similarItems(to itemID: String, k: Int, userID: String?, exploreSeed: UInt64?) throws -> RecommendationResponse {
         try RecommendationRequest.check(k: k)
         let pseudonym = userID.map(database.pseudonymizer.pseudonym(of:))
         // One read: the model, and the catalog as it is now rather than as the loaded model
@@ -225,12 +232,37 @@ extension Engine {
         }
         let title = serving.catalogRow[Int(index)].flatMap { serving.catalog.titles[$0] } ?? itemID
         let preferences = ServingPreferences(stated, serving: serving)
+        let exploration = try exploreSeed.flatMap { seed in
+            let settings = try servingSettingsCache.value(nowMs: clock.now()) {
+                try database.writer.read { db in try ServingSettings.read(in: db) }
+            }.exploration(for: "similar")
+            return settings.policy.map { (settings, $0, seed) }
+        }
+        let wanted = k + (exploration?.0.pool ?? 0)
         // Out-of-stock items are not offered; ask for spare candidates to fill their places.
-        let similar = serving.similarItems(to: Int(index), count: k * 2 + 10)
-            .filter { serving.itemInStock[$0.item] && (preferences.isEmpty || !preferences.excludes($0.item, serving: serving)) }
-            .prefix(k)
-        let items = similar.map { serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(title)") }
-        return RecommendationResponse(
+        let similar = Array(
+            serving.similarItems(to: Int(index), count: wanted * 2 + 10)
+                .filter { serving.itemInStock[$0.item] && (preferences.isEmpty || !preferences.excludes($0.item, serving: serving)) }
+                .prefix(wanted))
+        var items: [Recommendation]
+        var trace: ExplorationTrace?
+        if let (_, policy, seed) = exploration {
+            let slots = policy.decide(poolSize: similar.count, count: k, seed: seed)
+            items = slots.map { slot in
+                var item = serving.recommendation(
+                    item: similar[slot.poolIndex].item, score: similar[slot.poolIndex].score, reason: "similar to \(title)")
+                item.explored = slot.explored
+                item.probability = slot.probability
+                return item
+            }
+            trace = ExplorationTrace(
+                epsilon: policy.epsilon, firstPosition: policy.firstPosition, pool: similar.map { serving.itemID(of: $0.item) })
+        } else {
+            items = similar.prefix(k).map { serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(title)") }
+        }
+        var response = RecommendationResponse(
             items: items, personalized: false, modelVersion: serving.record.version, algorithm: serving.record.algorithm)
+        response.exploration = trace
+        return response
     }
 }

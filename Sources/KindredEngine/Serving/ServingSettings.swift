@@ -12,27 +12,24 @@ struct ServingSettings: Sendable, Equatable {
     /// The least share of long-tail items in every prefix of a list (0: no quota): a
     /// popularity-debiasing re-ranking (`LongTailQuota`).
     var longTailShare = 0.0
-    /// The share of explorable places in a displayed recommendation list given to a uniform
-    /// draw (0: never explore), from which position on, and from how many items past the list.
-    var explorationEpsilon = 0.0
-    var explorationFirstPosition = 1
-    var explorationPool = 20
+    /// How displayed lists of each surface explore (`exploration.<surface>.*`).
+    var explorationBySurface: [String: ExplorationSettings] = [:]
+
+    /// The surfaces whose displayed lists may explore.
+    static let explorationSurfaces = ["recommendations", "similar"]
 
     static let keys = [
         "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "serving.long_tail_share",
-        "exploration.recommendations.epsilon",
-        "exploration.recommendations.first_position", "exploration.recommendations.pool",
-    ]
+    ] + explorationSurfaces.flatMap { surface in ["epsilon", "first_position", "pool"].map { "exploration.\(surface).\($0)" } }
     static let defaults = [
         "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0", "serving.long_tail_share": "0",
-        "exploration.recommendations.epsilon": "0", "exploration.recommendations.first_position": "1",
-        "exploration.recommendations.pool": "20",
-    ]
+    ].merging(
+        explorationSurfaces.flatMap { surface in
+            [("exploration.\(surface).epsilon", "0"), ("exploration.\(surface).first_position", "1"), ("exploration.\(surface).pool", "20")]
+        }
+    ) { first, _ in first }
 
-    /// The exploration policy of displayed recommendation lists, nil when they do not explore.
-    var exploration: EpsilonGreedySlate? {
-        explorationEpsilon > 0 ? EpsilonGreedySlate(epsilon: explorationEpsilon, firstPosition: explorationFirstPosition) : nil
-    }
+    func exploration(for surface: String) -> ExplorationSettings { explorationBySurface[surface] ?? ExplorationSettings() }
 
     /// How the evaluation report names the re-ranking it ran.
     var description: String {
@@ -50,12 +47,26 @@ struct ServingSettings: Sendable, Equatable {
         settings.maxPerCategory = try SettingsStore.value("serving.max_per_category", in: db).flatMap(Int.init) ?? 0
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
         settings.longTailShare = try SettingsStore.value("serving.long_tail_share", in: db).flatMap(Double.init) ?? 0
-        settings.explorationEpsilon = try SettingsStore.value("exploration.recommendations.epsilon", in: db).flatMap(Double.init) ?? 0
-        settings.explorationFirstPosition =
-            try SettingsStore.value("exploration.recommendations.first_position", in: db).flatMap(Int.init) ?? 1
-        settings.explorationPool = try SettingsStore.value("exploration.recommendations.pool", in: db).flatMap(Int.init) ?? 20
+        for surface in explorationSurfaces {
+            var exploration = ExplorationSettings()
+            exploration.epsilon = try SettingsStore.value("exploration.\(surface).epsilon", in: db).flatMap(Double.init) ?? 0
+            exploration.firstPosition = try SettingsStore.value("exploration.\(surface).first_position", in: db).flatMap(Int.init) ?? 1
+            exploration.pool = try SettingsStore.value("exploration.\(surface).pool", in: db).flatMap(Int.init) ?? 20
+            settings.explorationBySurface[surface] = exploration
+        }
         return settings
     }
+}
+
+/// How one surface's displayed lists explore: the share of explorable places given to a uniform
+/// draw (0: never), from which position on, and from how many items past the list.
+struct ExplorationSettings: Sendable, Equatable {
+    var epsilon = 0.0
+    var firstPosition = 1
+    var pool = 20
+
+    /// The policy, nil when the surface does not explore.
+    var policy: EpsilonGreedySlate? { epsilon > 0 ? EpsilonGreedySlate(epsilon: epsilon, firstPosition: firstPosition) : nil }
 }
 
 /// A value read from the database and held for a couple of seconds, so that per-request

@@ -186,16 +186,16 @@ public struct ExploringImpression: Sendable, Equatable {
 }
 
 public enum ExploringImpressions {
-    /// Every impression that explored, oldest first.
-    public static func all(in db: Database) throws -> [ExploringImpression] {
+    /// Every impression of `surface` that explored, oldest first.
+    public static func all(surface: String, in db: Database) throws -> [ExploringImpression] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT i.request_id, i.ts_ms, i.device, i.country, i.items, i.exploration,
                        (SELECT json_group_array(it.item_id) FROM events AS e JOIN items AS it USING (item_pk)
                         WHERE e.request_id = i.request_id AND e.type = 'click') AS clicked
-                FROM impressions AS i WHERE i.exploration IS NOT NULL ORDER BY i.impression_pk
-                """
+                FROM impressions AS i WHERE i.exploration IS NOT NULL AND i.surface = ? ORDER BY i.impression_pk
+                """, arguments: [surface]
         ).map { row in
             let clicked: String = row["clicked"]
             return ExploringImpression(
