@@ -15,7 +15,7 @@ enum BiasGroupings {
         // Price quartiles of the priced items.
         let prices = catalog.prices.compactMap { $0 }.sorted()
         if prices.count >= 4 {
-            let bounds = [0.25, 0.5, 0.75].map { LinearPercentile.of(prices, $0) }
+            let bounds = [0.25, 0.5, 0.75].map { Percentile.linear(prices, $0) }
             let names = [
                 "up to \(money(bounds[0]))", "\(money(bounds[0])) to \(money(bounds[1]))", "\(money(bounds[1])) to \(money(bounds[2]))",
                 "over \(money(bounds[2]))",
@@ -94,14 +94,4 @@ enum BiasGroupings {
     }
 
     static func money(_ value: Double) -> String { String(format: "%.2f", value) }
-}
-
-/// numpy's linear percentile, for price quartiles.
-enum LinearPercentile {
-    static func of(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down))
-        let high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-    }
 }

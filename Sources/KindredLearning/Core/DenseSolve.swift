@@ -1,45 +1,25 @@
 /// Solves small symmetric positive-definite systems A x = b by Cholesky factorization: the
-/// fold-in step that gives a new user a vector from fixed item factors.
+/// fold-in step that gives a new user a vector from fixed item factors, and the Newton step of
+/// a logistic regression.
 public enum DenseSolve {
-    /// `matrix` is n x n row-major and is overwritten; returns nil if A is not positive definite.
+    /// `matrix` is n x n row-major and is overwritten with its factor; returns nil if A is not
+    /// positive definite. Computed in Double for stability.
     public static func choleskySolve(_ matrix: inout [Float], _ rhs: [Float], n: Int) -> [Float]? {
-        // Factor A = L L^T in place (lower triangle), in Double for stability.
         var a = matrix.map { Double($0) }
-        for j in 0..<n {
-            var diagonal = a[j * n + j]
-            for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
-            guard diagonal > 0 else { return nil }
-            let root = diagonal.squareRoot()
-            a[j * n + j] = root
-            for i in (j + 1)..<n {
-                var sum = a[i * n + j]
-                for k in 0..<j { sum -= a[i * n + k] * a[j * n + k] }
-                a[i * n + j] = sum / root
-            }
-        }
-        // Forward then back substitution.
-        var y = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var sum = Double(rhs[i])
-            for k in 0..<i { sum -= a[i * n + k] * y[k] }
-            y[i] = sum / a[i * n + i]
-        }
-        var x = [Double](repeating: 0, count: n)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var sum = y[i]
-            for k in (i + 1)..<n { sum -= a[k * n + i] * x[k] }
-            x[i] = sum / a[i * n + i]
-        }
+        guard let x = solve(&a, rhs.map { Double($0) }, n: n) else { return nil }
         matrix = a.map(Float.init)
         return x.map(Float.init)
     }
-}
 
-extension DenseSolve {
     /// The same solve in Double throughout, for systems (a Newton step) whose right-hand side
     /// must keep Double precision; `matrix` is n x n row-major. Nil if A is not positive definite.
     public static func choleskySolve(_ matrix: [Double], _ rhs: [Double], n: Int) -> [Double]? {
         var a = matrix
+        return solve(&a, rhs, n: n)
+    }
+
+    /// Factors `a` = L L^T in place (lower triangle), then substitutes forward and back.
+    private static func solve(_ a: inout [Double], _ rhs: [Double], n: Int) -> [Double]? {
         for j in 0..<n {
             var diagonal = a[j * n + j]
             for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }

@@ -66,9 +66,9 @@ public enum AccuracyGaps {
             groups.append(
                 GroupAccuracy(
                     group: grouping.groupNames[index], people: people.count, recall: mean(recalls),
-                    recallLow: OffPolicyEstimators.quantile(sortedRecall, lower),
-                    recallHigh: OffPolicyEstimators.quantile(sortedRecall, 1 - lower), ndcg: mean(ndcgs),
-                    ndcgLow: OffPolicyEstimators.quantile(sortedNDCG, lower), ndcgHigh: OffPolicyEstimators.quantile(sortedNDCG, 1 - lower)))
+                    recallLow: Percentile.linear(sortedRecall, lower),
+                    recallHigh: Percentile.linear(sortedRecall, 1 - lower), ndcg: mean(ndcgs),
+                    ndcgLow: Percentile.linear(sortedNDCG, lower), ndcgHigh: Percentile.linear(sortedNDCG, 1 - lower)))
         }
         let counted = groups.filter { $0.people >= minimumPeople }
         let recallGap = (counted.map(\.recall).max() ?? 0) - (counted.map(\.recall).min() ?? 0)
@@ -83,8 +83,8 @@ public enum AccuracyGaps {
         }
         return AccuracyGap(
             grouping: grouping.name, groups: groups, recallGap: recallGap, ndcgGap: ndcgGap,
-            ndcgGapLow: gapDraws.isEmpty ? 0 : OffPolicyEstimators.quantile(gapDraws, lower),
-            ndcgGapHigh: gapDraws.isEmpty ? 0 : OffPolicyEstimators.quantile(gapDraws, 1 - lower), minimumPeople: minimumPeople)
+            ndcgGapLow: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, lower),
+            ndcgGapHigh: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, 1 - lower), minimumPeople: minimumPeople)
     }
 
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }

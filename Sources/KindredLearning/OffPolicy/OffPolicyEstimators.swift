@@ -1,5 +1,18 @@
 import Foundation
 
+/// Percentiles as numpy computes them by default (linear interpolation between order
+/// statistics), for bootstrap intervals and quartiles.
+public enum Percentile {
+    /// The `q` quantile (0...1) of values sorted ascending; not empty.
+    public static func linear(_ sorted: [Double], _ q: Double) -> Double {
+        precondition(!sorted.isEmpty, "a percentile of nothing")
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down))
+        let high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
+    }
+}
+
 /// One estimator's estimate of a policy's value (its mean reward per round) with a confidence
 /// interval.
 public struct PolicyValueEstimate: Sendable, Equatable, Codable {
@@ -168,10 +181,5 @@ public enum OffPolicyEstimators {
     }
 
     /// numpy's default (linear) percentile of sorted values.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down))
-        let high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-    }
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double { Percentile.linear(sorted, q) }
 }
