@@ -194,41 +194,49 @@ extension Engine {
             policy = timeline
         }
 
-        let model = RewardModel(fitting: log, folds: min(request.folds, log.rounds.count), l2: request.l2)
-        let estimates = OffPolicyEstimators.evaluate(policy, on: log, model: model, interval: request.interval, level: request.level)
-
         var warnings: [String] = []
-        let share = estimates.effectiveSampleSize / Double(estimates.rounds)
-        if share < 0.1 {
-            warnings.append(
-                "the importance weights rest on \(Int(estimates.effectiveSampleSize.rounded())) effective rounds of \(estimates.rounds) (largest weight \(String(format: "%.1f", estimates.maxWeight))): IPS, SNIPS and DR are unreliable here")
-        }
         if let recordedMass, abs(recordedMass - 1) > 0.05 {
             warnings.append(
                 "the target's last recorded probabilities sum to \(String(format: "%.2f", recordedMass)) per position on average, not 1 (a log records an item's probability when it is shown, mostly when that probability is high): they were normalized, and the target is known only that well")
         }
-        if log.rounds.contains(where: { $0.reward > 0 }) == false {
-            warnings.append("the log has no reward at all: every estimate is 0")
-        }
+        var features = ["intercept", "item (one-hot)", "position (one-hot)"]
+        features += file.contextFields.map { "\($0) (one-hot)" }
+        if log.actionAffinity != nil { features.append("the round's affinity for the item") }
+        var report = Self.estimated(policy, on: log, named: name, features: features, request: request, warnings: warnings)
+        report.targetRecordedMass = recordedMass
+        report.targetRowsUnmatched = unmatched
+        report.seconds = WallClock.monotonicSeconds() - started
+        return report
+    }
 
+    /// Fits the reward model, runs the estimators and writes the report, with the warnings every
+    /// log gets (few effective rounds, no reward) after the caller's own.
+    static func estimated(
+        _ policy: any TargetPolicy, on log: BanditLog, named name: String, features: [String], request: PolicyEvaluationRequest,
+        warnings: [String]
+    ) -> PolicyEvaluationReport {
+        let model = RewardModel(fitting: log, folds: min(request.folds, log.rounds.count), l2: request.l2)
+        let estimates = OffPolicyEstimators.evaluate(policy, on: log, model: model, interval: request.interval, level: request.level)
+        var warnings = warnings
+        if estimates.effectiveSampleSize / Double(estimates.rounds) < 0.1 {
+            warnings.append(
+                "the importance weights rest on \(Int(estimates.effectiveSampleSize.rounded())) effective rounds of \(estimates.rounds) (largest weight \(String(format: "%.1f", estimates.maxWeight))): IPS, SNIPS and DR are unreliable here")
+        }
+        if !log.rounds.contains(where: { $0.reward > 0 }) { warnings.append("the log has no reward at all: every estimate is 0") }
         var interval = PolicyEvaluationReport.IntervalFacts(method: request.interval.name, level: request.level)
         if case .bootstrap(let resamples, let seed) = request.interval {
             interval.resamples = resamples
             interval.seed = seed
         }
-        var features = ["intercept", "item (one-hot)", "position (one-hot)"]
-        features += file.contextFields.map { "\($0) (one-hot)" }
-        if log.actionAffinity != nil { features.append("the round's affinity for the item") }
         return PolicyEvaluationReport(
             log: .init(name: name, rounds: log.rounds.count, items: log.actionCount, slots: log.slotCount, meanReward: log.meanReward),
             target: request.target.description, ips: estimates.ips, snips: estimates.snips, dm: estimates.dm, dr: estimates.dr,
-            ess: estimates.effectiveSampleSize, maxWeight: estimates.maxWeight, meanWeight: estimates.meanWeight,
-            interval: interval,
+            ess: estimates.effectiveSampleSize, maxWeight: estimates.maxWeight, meanWeight: estimates.meanWeight, interval: interval,
             rewardModel: .init(
                 features: features, l2: request.l2, folds: model.folds,
-                crossFitting: model.folds == 1 ? "none: fitted and predicted on every round" : "round i is predicted by the model fitted without fold i mod \(model.folds)"),
-            targetRecordedMass: recordedMass, targetRowsUnmatched: unmatched, warnings: warnings,
-            seconds: WallClock.monotonicSeconds() - started)
+                crossFitting: model.folds == 1
+                    ? "none: fitted and predicted on every round" : "round i is predicted by the model fitted without fold i mod \(model.folds)"),
+            targetRecordedMass: nil, targetRowsUnmatched: nil, warnings: warnings, seconds: 0)
     }
 
     func banditLogFile(_ source: BanditLogSource) throws -> (BanditLogFile, String) {
@@ -280,30 +288,15 @@ extension Engine {
                 message: "a log: target is another log's policy over the same items; evaluate it on an imported log with --log NAME",
                 field: "target")
         }
-        let model = RewardModel(fitting: log, folds: min(request.folds, log.rounds.count), l2: request.l2)
-        let estimates = OffPolicyEstimators.evaluate(policy, on: log, model: model, interval: request.interval, level: request.level)
-        var warnings: [String] = []
-        if estimates.effectiveSampleSize / Double(estimates.rounds) < 0.1 {
-            warnings.append(
-                "the importance weights rest on \(Int(estimates.effectiveSampleSize.rounded())) effective rounds of \(estimates.rounds) (largest weight \(String(format: "%.1f", estimates.maxWeight))): IPS, SNIPS and DR are unreliable here")
-        }
-        if !log.rounds.contains(where: { $0.reward > 0 }) { warnings.append("no place was clicked: every estimate is 0") }
+        var warnings = [
+            "each explorable place is a round with its own candidates (the logged pool less what the list placed before it): the estimate is per place, as if a place's click did not depend on the places above it"
+        ]
         if shop.skipped > 0 { warnings.append("\(shop.skipped) places whose item was not among their logged candidates were left out") }
-        warnings.append(
-            "each explorable place is a round with its own candidates (the logged pool less what the list placed before it): the estimate is per place, as if a place's click did not depend on the places above it")
-        var interval = PolicyEvaluationReport.IntervalFacts(method: request.interval.name, level: request.level)
-        if case .bootstrap(let resamples, let seed) = request.interval {
-            interval.resamples = resamples
-            interval.seed = seed
-        }
-        return PolicyEvaluationReport(
-            log: .init(name: "impressions (\(surface))", rounds: log.rounds.count, items: log.actionCount, slots: log.slotCount, meanReward: log.meanReward),
-            target: request.target.description, ips: estimates.ips, snips: estimates.snips, dm: estimates.dm, dr: estimates.dr,
-            ess: estimates.effectiveSampleSize, maxWeight: estimates.maxWeight, meanWeight: estimates.meanWeight, interval: interval,
-            rewardModel: .init(
-                features: ["intercept", "item (one-hot, the 1,000 most frequent candidates)", "position (one-hot)", "device (one-hot)", "country (one-hot)"],
-                l2: request.l2, folds: model.folds,
-                crossFitting: model.folds == 1 ? "none: fitted and predicted on every round" : "round i is predicted by the model fitted without fold i mod \(model.folds)"),
-            targetRecordedMass: nil, targetRowsUnmatched: nil, warnings: warnings, seconds: WallClock.monotonicSeconds() - started)
+        var report = Self.estimated(
+            policy, on: log, named: "impressions (\(surface))",
+            features: ["intercept", "item (one-hot, the 1,000 most frequent candidates)", "position (one-hot)", "device (one-hot)", "country (one-hot)"],
+            request: request, warnings: warnings)
+        report.seconds = WallClock.monotonicSeconds() - started
+        return report
     }
 }
