@@ -110,13 +110,13 @@ extension Engine {
     ) throws -> BiasReport {
         let started = WallClock.monotonicSeconds()
         let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
-        let groups = ItemGroups(data).withLongTail(popularity: Evaluator.distinctUsers(split.evaluation.train.interactions))
+        let popularity = Evaluator.distinctUsers(split.evaluation.train.interactions)
+        let groups = ItemGroups(data).withLongTail(popularity: popularity)
         let stages = EvaluationStages(
             rerankers: ServingPipeline.rerankers(settings: shop, groups: groups, similarity: groups.similarity(for: model)))
         let cases = split.evaluation.cases
         let lists = Evaluator.rankedLists(model, on: split.evaluation, k: options.k, threads: options.threads, stages: stages)
         let relevant = cases.map(\.relevant)
-        let popularity = Evaluator.distinctUsers(split.evaluation.train.interactions)
         let exposure = ExposureAudit.exposure(lists: lists, items: data.catalog.count)
         var byItemGroup: [String: [GroupExposure]] = [:]
         for grouping in BiasGroupings.items(data, popularity: popularity, cutMs: split.cutMs) {

@@ -110,12 +110,7 @@ struct ExplorationTrace: Sendable, Equatable {
     var pool: [String]
 
     var json: String {
-        var text = "{\"epsilon\":\(epsilon),\"first_position\":\(firstPosition),\"policy\":\"epsilon_greedy\",\"pool\":["
-        for (index, item) in pool.enumerated() {
-            if index > 0 { text += "," }
-            text += String(decoding: try! JSONSerialization.data(withJSONObject: item, options: [.fragmentsAllowed, .withoutEscapingSlashes]), as: UTF8.self)
-        }
-        return text + "]}"
+        JSONText.encode(["policy": "epsilon_greedy", "epsilon": epsilon, "first_position": firstPosition, "pool": pool])
     }
 }
 

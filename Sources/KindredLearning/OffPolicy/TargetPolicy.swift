@@ -150,7 +150,7 @@ public struct EpsilonGreedyOverCandidates: TargetPolicy {
     public func probability(of action: Int, inRound index: Int, of log: BanditLog) -> Double {
         let round = candidates[index]
         guard let best = round.first, round.contains(action) else { return 0 }
-        return (action == best ? 1 - epsilon : 0) + epsilon / Double(round.count)
+        return EpsilonGreedySlate.probability(isBest: action == best, remaining: round.count, epsilon: epsilon)
     }
 
     public func expectation(inRound index: Int, of log: BanditLog, reward: (Int) -> Double) -> Double {

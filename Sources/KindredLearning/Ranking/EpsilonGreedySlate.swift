@@ -45,17 +45,24 @@ public struct EpsilonGreedySlate: Sendable, Equatable {
                 slots.append(Slot(poolIndex: unplaced.removeFirst(), probability: 1, explored: false, remaining: remaining))
                 continue
             }
-            let uniformShare = epsilon / Double(remaining)
             if generator.nextUnit() < epsilon {
                 let drawn = generator.nextInt(below: remaining)
                 let item = unplaced.remove(at: drawn)
-                let probability = drawn == 0 ? (1 - epsilon) + uniformShare : uniformShare
+                let probability = Self.probability(isBest: drawn == 0, remaining: remaining, epsilon: epsilon)
                 slots.append(Slot(poolIndex: item, probability: probability, explored: true, remaining: remaining))
             } else {
-                slots.append(Slot(poolIndex: unplaced.removeFirst(), probability: (1 - epsilon) + uniformShare, explored: false, remaining: remaining))
+                let probability = Self.probability(isBest: true, remaining: remaining, epsilon: epsilon)
+                slots.append(Slot(poolIndex: unplaced.removeFirst(), probability: probability, explored: false, remaining: remaining))
             }
         }
         return slots
+    }
+
+    /// The probability epsilon-greedy gives an item when `remaining` items are unplaced:
+    /// (1 - epsilon) x [it is the best of them] + epsilon / remaining. Shared by serving, which
+    /// logs it, and by off-policy evaluation, which computes it for other epsilons.
+    public static func probability(isBest: Bool, remaining: Int, epsilon: Double) -> Double {
+        (isBest ? 1 - epsilon : 0) + epsilon / Double(remaining)
     }
 
     /// A stable 64-bit seed from a request id (FNV-1a), the same on every platform and run.
