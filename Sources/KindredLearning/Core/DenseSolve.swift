@@ -18,12 +18,43 @@ public enum DenseSolve {
         return solve(&a, rhs, n: n)
     }
 
+    /// The inverse of a symmetric positive-definite n x n matrix (row-major), nil if it is not
+    /// positive definite: what a linear bandit's confidence widths and posterior draws read.
+    public static func choleskyInverse(_ matrix: [Double], n: Int) -> [Double]? {
+        var a = matrix
+        guard factor(&a, n: n) else { return nil }
+        var inverse = [Double](repeating: 0, count: n * n)
+        var unit = [Double](repeating: 0, count: n)
+        for column in 0..<n {
+            unit[column] = 1
+            let x = substitute(a, unit, n: n)
+            unit[column] = 0
+            for row in 0..<n { inverse[row * n + column] = x[row] }
+        }
+        return inverse
+    }
+
+    /// The lower-triangular L with L L^T = A (the upper triangle zeroed), nil if A is not
+    /// positive definite: how correlated normal draws are made from independent ones.
+    public static func choleskyFactor(_ matrix: [Double], n: Int) -> [Double]? {
+        var a = matrix
+        guard factor(&a, n: n) else { return nil }
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[i * n + j] = 0 } }
+        return a
+    }
+
     /// Factors `a` = L L^T in place (lower triangle), then substitutes forward and back.
     private static func solve(_ a: inout [Double], _ rhs: [Double], n: Int) -> [Double]? {
+        guard factor(&a, n: n) else { return nil }
+        return substitute(a, rhs, n: n)
+    }
+
+    /// Writes L into the lower triangle of `a`; false if A is not positive definite.
+    private static func factor(_ a: inout [Double], n: Int) -> Bool {
         for j in 0..<n {
             var diagonal = a[j * n + j]
             for k in 0..<j { diagonal -= a[j * n + k] * a[j * n + k] }
-            guard diagonal > 0 else { return nil }
+            guard diagonal > 0 else { return false }
             let root = diagonal.squareRoot()
             a[j * n + j] = root
             for i in (j + 1)..<n {
@@ -32,6 +63,11 @@ public enum DenseSolve {
                 a[i * n + j] = sum / root
             }
         }
+        return true
+    }
+
+    /// Solves L L^T x = rhs with the factor in the lower triangle of `a`.
+    private static func substitute(_ a: [Double], _ rhs: [Double], n: Int) -> [Double] {
         var y = [Double](repeating: 0, count: n)
         for i in 0..<n {
             var sum = rhs[i]

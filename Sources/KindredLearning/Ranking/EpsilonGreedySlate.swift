@@ -20,17 +20,7 @@ public struct EpsilonGreedySlate: Sendable, Equatable {
         self.firstPosition = firstPosition
     }
 
-    /// One slot's decision.
-    public struct Slot: Sendable, Equatable {
-        /// Index into the ranked pool.
-        public var poolIndex: Int
-        /// The probability this policy gave this item in this slot.
-        public var probability: Double
-        /// Whether the uniform draw (rather than the model's choice) placed it.
-        public var explored: Bool
-        /// How many pool items were still unplaced when the slot was filled.
-        public var remaining: Int
-    }
+    public typealias Slot = SlateSlot
 
     /// Fills `count` slots from a pool of `poolSize` items ranked best first.
     public func decide(poolSize: Int, count: Int, seed: UInt64) -> [Slot] {
@@ -73,5 +63,24 @@ public struct EpsilonGreedySlate: Sendable, Equatable {
             hash &*= 0x0000_0100_0000_01b3
         }
         return hash
+    }
+}
+
+/// One place of a slate as an exploring policy filled it.
+public struct SlateSlot: Sendable, Equatable {
+    /// Index into the ranked pool.
+    public var poolIndex: Int
+    /// The probability this policy gave this item in this place.
+    public var probability: Double
+    /// Whether exploration (rather than the policy's best guess) placed it.
+    public var explored: Bool
+    /// How many pool items were still unplaced when the place was filled.
+    public var remaining: Int
+
+    public init(poolIndex: Int, probability: Double, explored: Bool, remaining: Int) {
+        self.poolIndex = poolIndex
+        self.probability = probability
+        self.explored = explored
+        self.remaining = remaining
     }
 }
