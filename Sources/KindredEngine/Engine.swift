@@ -20,12 +20,14 @@ public final class Engine: Sendable {
     let segmentTrending: SegmentTrendingCache
     /// The business rules in force, parsed.
     let rulesCache: FreshValueCache<[CompiledRule]>
+    /// Each surface's contextual bandit, solved.
+    let bandits: ServingBandits
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
         experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil,
         servingSettingsCache: FreshValueCache<ServingSettings>? = nil, segmentTrending: SegmentTrendingCache? = nil,
-        rulesCache: FreshValueCache<[CompiledRule]>? = nil
+        rulesCache: FreshValueCache<[CompiledRule]>? = nil, bandits: ServingBandits? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -36,6 +38,7 @@ public final class Engine: Sendable {
         self.servingSettingsCache = servingSettingsCache ?? FreshValueCache()
         self.segmentTrending = segmentTrending ?? SegmentTrendingCache()
         self.rulesCache = rulesCache ?? FreshValueCache()
+        self.bandits = bandits ?? ServingBandits()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
@@ -44,7 +47,7 @@ public final class Engine: Sendable {
         Engine(
             database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
             strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache,
-            segmentTrending: segmentTrending, rulesCache: rulesCache)
+            segmentTrending: segmentTrending, rulesCache: rulesCache, bandits: bandits)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

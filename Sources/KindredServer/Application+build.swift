@@ -94,6 +94,7 @@ public func buildApplication(
 
     var services: [any Service] = [EventWriterService(writer: writer, servingLock: servingLock, logger: logger)]
     services.append(RetentionService(engine: engine, logger: logger))
+    services.append(BanditUpdateService(engine: engine, logger: logger))
     if let filedPeople {
         services.append(SegmentRefreshService(engine: engine, filed: filedPeople, logger: logger, every: .seconds(segmentRefreshSeconds)))
     }

@@ -20,6 +20,7 @@ public enum ShopSetting {
                 return try exploration(key, parts[2], value)
             }
         }
+        if let stored = try BanditSettings.validate(key, value) { return stored }
         switch key {
         case "consent.events_without_analytics":
             guard let choice = EventsWithoutAnalytics(rawValue: value.lowercased()) else {
@@ -75,7 +76,7 @@ public enum ShopSetting {
                 purposes.map { "consent.\($0)" } + [
                     "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
                     "segments.refresh_seconds",
-                ] + BiasGate.keys + ServingSettings.keys
+                ] + BiasGate.keys + ServingSettings.keys + BanditSettings.keys
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
         }
     }
@@ -100,8 +101,30 @@ extension ShopSetting {
                 throw Invalid(description: "\(key): a number of items past the list that exploration draws from, 1...1000")
             }
             return String(pool)
+        case "policy":
+            guard let policy = ExplorationSettings.Policy(rawValue: value.lowercased()) else {
+                let names = ExplorationSettings.Policy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Invalid(description: "\(key): one of \(names)")
+            }
+            return policy.rawValue
+        case "temperature":
+            guard let temperature = Double(value), temperature >= 0.0001, temperature <= 100 else {
+                throw Invalid(description: "\(key): a softmax temperature, 0.0001...100 (lower values keep closer to the best guess)")
+            }
+            return String(temperature)
+        case "alpha", "scale":
+            guard let width = Double(value), (0...100).contains(width) else {
+                throw Invalid(description: "\(key): a multiple of the bandit's uncertainty, 0...100 (0: no exploration)")
+            }
+            return String(width)
+        case "draws":
+            guard let draws = Int(value), (1...10_000).contains(draws) else {
+                throw Invalid(description: "\(key): posterior draws that estimate Thompson sampling's probabilities, 1...10000")
+            }
+            return String(draws)
         default:
-            throw Invalid(description: "unknown setting '\(key)' (exploration settings: epsilon, first_position, pool)")
+            throw Invalid(
+                description: "unknown setting '\(key)' (exploration settings: \(ExplorationSettings.defaults.map(\.key).joined(separator: ", ")))")
         }
     }
 }
@@ -119,6 +142,7 @@ extension Engine {
                 "models.activation_margin": "0.05",
                 "segments.refresh_seconds": "60",
             ].merging(ServingSettings.defaults) { first, _ in first }.merging(BiasGate.defaults) { first, _ in first }
+                .merging(BanditSettings.defaults.map { ($0.key, $0.value) }) { first, _ in first }
             for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
             let keys = Set(stored.keys).union(defaults.keys).sorted()
             return keys.map { key in (key, stored[key] ?? defaults[key]!, stored[key] == nil) }
@@ -127,7 +151,10 @@ extension Engine {
 
     /// Changes a setting after checking it; recorded in the audit log.
     public func setSetting(_ key: String, to value: String) throws -> String {
-        defer { servingSettingsCache.invalidate() }
+        defer {
+            servingSettingsCache.invalidate()
+            bandits.invalidate()
+        }
         return try database.writer.write { db in
             let purposes = try ConsentSettings.purposes(in: db)
             let stored: String
@@ -141,6 +168,14 @@ extension Engine {
             try SettingsStore.set(key, to: stored, in: db, nowMs: now)
             try AuditLog.append(
                 action: "setting", actor: actor, details: ["key": key, "value": stored, "previous": previous ?? ""], in: db, nowMs: now)
+            // A surface that turns to its bandit gets a version at once, so that its first lists
+            // are learned from.
+            if key.hasPrefix("exploration."), key.hasSuffix(".policy"), ExplorationSettings.Policy(rawValue: stored)?.usesBandit == true {
+                let surface = key.split(separator: ".")[1]
+                if try ContextualBanditStore.active(surface: String(surface), in: db) == nil {
+                    try startBandit(surface: String(surface), reason: "policy \(stored)", in: db, nowMs: now)
+                }
+            }
             return stored
         }
     }

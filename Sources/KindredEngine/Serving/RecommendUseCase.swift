@@ -102,18 +102,6 @@ public struct RecommendationResponse: Sendable, Codable, Equatable {
     }
 }
 
-/// What an exploring list logs so that its decisions can be evaluated and replayed: the policy,
-/// its settings and the ranked pool it drew from.
-struct ExplorationTrace: Sendable, Equatable {
-    var epsilon: Double
-    var firstPosition: Int
-    var pool: [String]
-
-    var json: String {
-        JSONText.encode(["policy": "epsilon_greedy", "epsilon": epsilon, "first_position": firstPosition, "pool": pool])
-    }
-}
-
 extension Engine {
     /// Ranks items for a person. Unknown and anonymous people get the non-personalized
     /// ranking (popular in their country, trending, popular), never an error. A person whose
@@ -174,21 +162,23 @@ extension Engine {
         // from the next items of the ranking, each place's probability kept for the log. Pinned
         // places are the shop's to decide, so a list with pins does not explore.
         let explorationSettings = settings.exploration(for: "recommendations")
-        let exploration = explorationSettings.policy.flatMap { policy in
-            exploreSeed.flatMap { seed in (rules?.pins.isEmpty ?? true) ? (policy, seed) : nil }
-        }
         var items: [Recommendation]
         var trace: ExplorationTrace?
-        if let (policy, seed) = exploration {
+        if explorationSettings.explores, let seed = exploreSeed, rules?.pins.isEmpty ?? true {
             let pool = pipeline.run(count: request.k + explorationSettings.pool, filter: filter)
-            let slots = policy.decide(poolSize: pool.count, count: request.k, seed: seed)
+            let now = clock.now()
+            let bandit = explorationSettings.policy.usesBandit
+                ? try bandits.bandit(surface: "recommendations", nowMs: now, database: database) : nil
+            let (slots, record) = ExplorationStage.run(
+                pool: pool.map(\.item), count: request.k, settings: explorationSettings, bandit: bandit, seed: seed,
+                context: BanditContextRecord(hour: request.hour, device: request.device, country: request.country, nowMs: now),
+                serving: serving)
             items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
             for (index, slot) in slots.enumerated() {
                 items[index].explored = slot.explored
                 items[index].probability = slot.probability
             }
-            trace = ExplorationTrace(
-                epsilon: policy.epsilon, firstPosition: policy.firstPosition, pool: pool.map { serving.itemID(of: $0.item) })
+            trace = record
         } else {
             items = ServingPipeline.explained(
                 pipeline.run(count: request.k, filter: filter), history: history, serving: serving, request: request)
@@ -231,7 +221,7 @@ extension Engine {
             let settings = try servingSettingsCache.value(nowMs: clock.now()) {
                 try database.writer.read { db in try ServingSettings.read(in: db) }
             }.exploration(for: "similar")
-            return settings.policy.map { (settings, $0, seed) }
+            return settings.explores ? (settings, seed) : nil
         }
         let wanted = k + (exploration?.0.pool ?? 0)
         // Out-of-stock items are not offered; ask for spare candidates to fill their places.
@@ -241,8 +231,12 @@ extension Engine {
                 .prefix(wanted))
         var items: [Recommendation]
         var trace: ExplorationTrace?
-        if let (_, policy, seed) = exploration {
-            let slots = policy.decide(poolSize: similar.count, count: k, seed: seed)
+        if let (settings, seed) = exploration {
+            let now = clock.now()
+            let bandit = settings.policy.usesBandit ? try bandits.bandit(surface: "similar", nowMs: now, database: database) : nil
+            let (slots, record) = ExplorationStage.run(
+                pool: similar.map(\.item), count: k, settings: settings, bandit: bandit, seed: seed,
+                context: BanditContextRecord(hour: nil, device: nil, country: nil, nowMs: now), serving: serving)
             items = slots.map { slot in
                 var item = serving.recommendation(
                     item: similar[slot.poolIndex].item, score: similar[slot.poolIndex].score, reason: "similar to \(title)")
@@ -250,8 +244,7 @@ extension Engine {
                 item.probability = slot.probability
                 return item
             }
-            trace = ExplorationTrace(
-                epsilon: policy.epsilon, firstPosition: policy.firstPosition, pool: similar.map { serving.itemID(of: $0.item) })
+            trace = record
         } else {
             items = similar.prefix(k).map { serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(title)") }
         }

@@ -39,6 +39,8 @@ public final class ServingModel: @unchecked Sendable {
     let itemPrice: [Double]
     let itemCategory: [Int32]
     let categoryNames: [String]
+    /// Per model item, what a contextual bandit knows of it besides its rank.
+    let banditFacts: [BanditItemFacts]
     /// Brand number per model item (-1 for none) into `brandNames`, lower-cased.
     let itemBrand: [Int32]
     let brandNames: [String]
@@ -106,6 +108,7 @@ public final class ServingModel: @unchecked Sendable {
         popularByContext = byContext
         catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
+        banditFacts = BanditItemFacts.of(popularity: popularity, prices: itemPrice, categories: itemCategory, categoryNames: categoryNames)
         let snapshot = catalog
         (itemBrand, brandNames) = ItemGroups.numbered(catalogRow.map { $0.flatMap { snapshot.brands[$0] } })
         itemTags = catalogRow.map { row in row.map { snapshot.tags[$0].map { $0.lowercased() } } ?? [] }

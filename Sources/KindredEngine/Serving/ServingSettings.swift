@@ -20,13 +20,11 @@ struct ServingSettings: Sendable, Equatable {
 
     static let keys = [
         "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "serving.long_tail_share",
-    ] + explorationSurfaces.flatMap { surface in ["epsilon", "first_position", "pool"].map { "exploration.\(surface).\($0)" } }
+    ] + explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { "exploration.\(surface).\($0.key)" } }
     static let defaults = [
         "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0", "serving.long_tail_share": "0",
     ].merging(
-        explorationSurfaces.flatMap { surface in
-            [("exploration.\(surface).epsilon", "0"), ("exploration.\(surface).first_position", "1"), ("exploration.\(surface).pool", "20")]
-        }
+        explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { ("exploration.\(surface).\($0.key)", $0.value) } }
     ) { first, _ in first }
 
     func exploration(for surface: String) -> ExplorationSettings { explorationBySurface[surface] ?? ExplorationSettings() }
@@ -48,25 +46,68 @@ struct ServingSettings: Sendable, Equatable {
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
         settings.longTailShare = try SettingsStore.value("serving.long_tail_share", in: db).flatMap(Double.init) ?? 0
         for surface in explorationSurfaces {
+            func value(_ name: String) throws -> String? { try SettingsStore.value("exploration.\(surface).\(name)", in: db) }
             var exploration = ExplorationSettings()
-            exploration.epsilon = try SettingsStore.value("exploration.\(surface).epsilon", in: db).flatMap(Double.init) ?? 0
-            exploration.firstPosition = try SettingsStore.value("exploration.\(surface).first_position", in: db).flatMap(Int.init) ?? 1
-            exploration.pool = try SettingsStore.value("exploration.\(surface).pool", in: db).flatMap(Int.init) ?? 20
+            exploration.epsilon = try value("epsilon").flatMap(Double.init) ?? exploration.epsilon
+            exploration.firstPosition = try value("first_position").flatMap(Int.init) ?? exploration.firstPosition
+            exploration.pool = try value("pool").flatMap(Int.init) ?? exploration.pool
+            exploration.policy = try value("policy").flatMap(ExplorationSettings.Policy.init(rawValue:)) ?? exploration.policy
+            exploration.temperature = try value("temperature").flatMap(Double.init) ?? exploration.temperature
+            exploration.alpha = try value("alpha").flatMap(Double.init) ?? exploration.alpha
+            exploration.scale = try value("scale").flatMap(Double.init) ?? exploration.scale
+            exploration.draws = try value("draws").flatMap(Int.init) ?? exploration.draws
             settings.explorationBySurface[surface] = exploration
         }
         return settings
     }
 }
 
-/// How one surface's displayed lists explore: the share of explorable places given to a uniform
-/// draw (0: never), from which position on, and from how many items past the list.
+/// How one surface's displayed lists explore. `epsilon_greedy` (the default) gives a share of
+/// the explorable places to a uniform draw (epsilon 0: never explores). The other policies are
+/// the surface's contextual bandit: `contextual` ranks by what it learned without exploring,
+/// `softmax`, `linucb` and `thompson` explore as `BanditSlatePolicy` describes. All of them
+/// explore from the given position on, over the list and `pool` items past it.
 struct ExplorationSettings: Sendable, Equatable {
+    enum Policy: String, Sendable, CaseIterable {
+        case epsilonGreedy = "epsilon_greedy", contextual, softmax, linucb, thompson
+
+        var usesBandit: Bool { self != .epsilonGreedy }
+    }
+
+    var policy = Policy.epsilonGreedy
     var epsilon = 0.0
     var firstPosition = 1
     var pool = 20
+    var temperature = 0.05
+    var alpha = 1.0
+    var scale = 1.0
+    var draws = 128
 
-    /// The policy, nil when the surface does not explore.
-    var policy: EpsilonGreedySlate? { epsilon > 0 ? EpsilonGreedySlate(epsilon: epsilon, firstPosition: firstPosition) : nil }
+    static let defaults: KeyValuePairs<String, String> = [
+        "policy": "epsilon_greedy", "epsilon": "0", "first_position": "1", "pool": "20", "temperature": "0.05", "alpha": "1",
+        "scale": "1", "draws": "128",
+    ]
+
+    /// Whether displayed lists of the surface go through the exploration stage at all.
+    var explores: Bool { policy.usesBandit || epsilon > 0 }
+
+    /// The epsilon-greedy policy, nil when the surface uses its bandit or does not explore.
+    var epsilonGreedy: EpsilonGreedySlate? {
+        policy == .epsilonGreedy && epsilon > 0 ? EpsilonGreedySlate(epsilon: epsilon, firstPosition: firstPosition) : nil
+    }
+
+    /// The bandit policy, nil for epsilon-greedy.
+    var bandit: BanditSlatePolicy? {
+        let strategy: BanditSlatePolicy.Strategy
+        switch policy {
+        case .epsilonGreedy: return nil
+        case .contextual: strategy = .contextual
+        case .softmax: strategy = .softmax(temperature: temperature)
+        case .linucb: strategy = .linUCB(alpha: alpha)
+        case .thompson: strategy = .thompson(scale: scale, draws: draws)
+        }
+        return BanditSlatePolicy(strategy: strategy, firstPosition: firstPosition)
+    }
 }
 
 /// A value read from the database and held for a couple of seconds, so that per-request

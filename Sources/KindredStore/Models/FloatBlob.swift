@@ -7,6 +7,9 @@ public enum FloatBlob {
     public static func encode(_ values: some Collection<Int32>) -> Data { encodeWords(values) }
     public static func encode(_ values: some Collection<Int64>) -> Data { encodeWords(values) }
 
+    public static func encode(_ values: some Collection<Double>) -> Data { encodeWords(values.map { $0.bitPattern }) }
+    public static func decodeDoubles(_ data: Data) -> [Double] { decodeWords(data, as: UInt64.self).map(Double.init(bitPattern:)) }
+
     public static func decodeFloats(_ data: Data) -> [Float] { decodeWords(data, as: UInt32.self).map(Float.init(bitPattern:)) }
     public static func decodeInt32s(_ data: Data) -> [Int32] { decodeWords(data, as: Int32.self) }
     public static func decodeInt64s(_ data: Data) -> [Int64] { decodeWords(data, as: Int64.self) }

@@ -1,0 +1,57 @@
+import Foundation
+import KindredStore
+import KindredLearning
+
+/// The context of one displayed list as its exploration record logs it: the raw values, so that
+/// the features can be rebuilt exactly by any version's layout (whose main countries differ).
+struct BanditContextRecord: Sendable, Equatable {
+    var hour: Int
+    /// 0 Sunday ... 6 Saturday.
+    var weekday: Int
+    var device: String?
+    var country: String?
+
+    /// From a request's local hour (when it said) and device and country, at `nowMs`.
+    init(hour: Int?, device: String?, country: String?, nowMs: Int64) {
+        let day = Int(nowMs / 86_400_000)
+        self.hour = hour ?? Int((nowMs / 3_600_000) % 24)
+        // 1970-01-01 was a Thursday.
+        weekday = (day + 4) % 7
+        self.device = device.map { $0.lowercased() }
+        self.country = country.map { $0.lowercased() }
+    }
+
+    init(hour: Int, weekday: Int, device: String?, country: String?) {
+        self.hour = hour
+        self.weekday = weekday
+        self.device = device
+        self.country = country
+    }
+
+    /// As a version with these main countries sees it.
+    func context(countries: [String]) -> BanditContext {
+        let deviceClass =
+            switch device.flatMap(Device.init(loosely:)) {
+            case .mobile: 0
+            case .tablet: 1
+            case .desktop: 2
+            default: 3
+            }
+        let countryIndex = country.flatMap { countries.firstIndex(of: $0) } ?? countries.count
+        return BanditContext(hour: hour, weekday: weekday, device: deviceClass, country: countryIndex)
+    }
+
+    var json: [String: any Sendable] {
+        var object: [String: any Sendable] = ["hour": hour, "weekday": weekday]
+        if let device { object["device"] = device }
+        if let country { object["country"] = country }
+        return object
+    }
+
+    init?(json: Any?) {
+        guard let object = json as? [String: Any], let hour = (object["hour"] as? NSNumber)?.intValue,
+            let weekday = (object["weekday"] as? NSNumber)?.intValue
+        else { return nil }
+        self.init(hour: hour, weekday: weekday, device: object["device"] as? String, country: object["country"] as? String)
+    }
+}

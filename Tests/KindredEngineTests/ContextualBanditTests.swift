@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import KindredLearning
+import KindredStore
+import KindredTestSupport
+import Testing
+
+@testable import KindredEngine
+
+/// The contextual bandit in serving: versions in the database, decisions logged with their
+/// probabilities and replayed from the log, learning from outcomes by request id, and lists that
+/// change with the context for the same person.
+@Suite struct ContextualBanditTests {
+    let directory = TemporaryDirectory()
+    let engine: Engine
+
+    init() throws {
+        engine = try SmallShop.engine(in: directory, trained: true)
+    }
+
+    func request(_ user: String, device: String, hour: Int, k: Int = 5) -> RecommendationRequest {
+        var request = RecommendationRequest(userID: user, k: k)
+        request.device = device
+        request.hour = hour
+        request.country = "GB"
+        return request
+    }
+
+    func log(_ records: [ImpressionRecord]) throws {
+        try engine.database.writer.write { db in try ImpressionStore.write(records, in: db) }
+    }
+
+    func click(_ clicks: [(user: String, item: String, requestID: String)]) throws {
+        guard !clicks.isEmpty else { return }
+        var csv = "user_id,item_id,type,ts,request_id\n"
+        for click in clicks { csv += "\(click.user),\(click.item),click,2026-11-24T12:00:00Z,\(click.requestID)\n" }
+        let path = directory.write("clicks-\(UUID().uuidString).csv", csv)
+        _ = try engine.importFile(at: path, request: ImportRequest(kind: .events, fileName: path, format: .csv))
+    }
+
+    @Test(arguments: ["thompson", "softmax", "linucb", "contextual"])
+    func aBanditPolicyLogsDecisionsThatReplayExactly(policy: String) throws {
+        _ = try engine.setSetting("exploration.recommendations.policy", to: policy)
+        _ = try engine.setSetting("exploration.recommendations.temperature", to: "0.02")
+        _ = try engine.setSetting("exploration.recommendations.scale", to: "0.3")
+        let version = try #require(try engine.banditStatus().first)
+        #expect(version.status == "active" && version.surface == "recommendations" && version.policy == policy)
+        var records: [ImpressionRecord] = []
+        for number in 1...30 {
+            let (response, record) = try engine.recommendForDisplay(request(String(format: "c%05d", number), device: number % 2 == 0 ? "mobile" : "desktop", hour: number % 24))
+            let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+            #expect(object["policy"] as? String == policy)
+            #expect(object["bandit_version"] as? Int == Int(version.version))
+            #expect((object["arms"] as? [Any])?.count == (object["pool"] as? [Any])?.count)
+            #expect(response.items.allSatisfy { ($0.probability ?? 0) > 0 && ($0.probability ?? 2) <= 1 })
+            if policy == "contextual" || policy == "linucb" { #expect(record.items.allSatisfy { $0.probability == 1 }) }
+            records.append(record)
+        }
+        try log(records)
+        // Learn from some of them, then show more, decided by a state that has learned.
+        try click(records.prefix(15).map { (String(format: "c%05d", 1), $0.items[1].itemID, $0.requestID) })
+        let update = try #require(try engine.updateBandits().first)
+        #expect(update.displays == 150 && update.outcomes == 15)
+        var later: [ImpressionRecord] = []
+        for number in 31...40 { later.append(try engine.recommendForDisplay(request(String(format: "c%05d", number), device: "mobile", hour: 8)).1) }
+        try log(later)
+        _ = try engine.updateBandits()
+        for record in records + later {
+            let replay = try engine.replayList(requestID: record.requestID)
+            #expect(replay.reproduced, "\(policy) \(record.requestID): \(replay.logged) vs \(replay.replayed)")
+        }
+    }
+
+    /// A probability edited in the log no longer replays: the test that would fail if serving
+    /// logged a wrong one.
+    @Test func aWrongProbabilityDoesNotReplay() throws {
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "softmax")
+        let (_, record) = try engine.recommendForDisplay(request("c00007", device: "tablet", hour: 15))
+        try log([record])
+        #expect(try engine.replayList(requestID: record.requestID).reproduced)
+        try engine.database.writer.write { db in
+            try db.execute(
+                sql: "UPDATE impressions SET items = json_set(items, '$[2].probability', json_extract(items, '$[2].probability') * 1.001) WHERE request_id = ?",
+                arguments: [record.requestID])
+        }
+        #expect(try !engine.replayList(requestID: record.requestID).reproduced)
+        #expect { try engine.replayList(requestID: "no-such-list") } throws: { ($0 as? RequestProblem)?.code == "unknown_request" }
+    }
+
+    /// Phones in the morning click one category, desktops in the evening another. After the
+    /// bandit has learned, the same person's list leads with more of the first on a phone at
+    /// 8 am and more of the second on a desktop at 9 pm.
+    @Test func whatTheBanditLearnsMakesOnePersonsListsDifferByContext() throws {
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "softmax")
+        _ = try engine.setSetting("exploration.recommendations.temperature", to: "0.05")
+        _ = try engine.setSetting("exploration.recommendations.pool", to: "30")
+        let categories = try engine.recommend(RecommendationRequest(k: 200)).items.compactMap(\.category)
+        let counts = Dictionary(grouping: categories, by: { $0 }).mapValues(\.count).sorted { ($0.value, $0.key) > ($1.value, $1.key) }
+        let (morning, evening) = (counts[0].key, counts[1].key)
+        #expect(BanditArm.bucket(category: morning) != BanditArm.bucket(category: evening))
+        for round in 0..<6 {
+            var records: [ImpressionRecord] = []
+            var clicks: [(String, String, String)] = []
+            for number in 1...60 {
+                let user = String(format: "c%05d", 100 + number)
+                let phone = number % 2 == 0
+                let (response, record) = try engine.recommendForDisplay(request(user, device: phone ? "mobile" : "desktop", hour: phone ? 8 : 21, k: 8))
+                records.append(record)
+                for item in response.items where item.category == (phone ? morning : evening) { clicks.append((user, item.itemID, record.requestID)) }
+            }
+            try log(records)
+            try click(clicks)
+            let update = try #require(try engine.updateBandits().first, "round \(round)")
+            #expect(update.displays == 480 && update.outcomes == clicks.count)
+        }
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "contextual")
+        func share(_ category: String, device: String, hour: Int) throws -> Double {
+            let items = try engine.recommendForDisplay(request("c00001", device: device, hour: hour, k: 8)).0.items
+            return Double(items.filter { $0.category == category }.count) / Double(items.count)
+        }
+        let phoneMorning = try share(morning, device: "mobile", hour: 8), desktopMorning = try share(morning, device: "desktop", hour: 21)
+        let phoneEvening = try share(evening, device: "mobile", hour: 8), desktopEvening = try share(evening, device: "desktop", hour: 21)
+        #expect(phoneMorning > desktopMorning, "\(morning): phone \(phoneMorning), desktop \(desktopMorning)")
+        #expect(desktopEvening > phoneEvening, "\(evening): desktop \(desktopEvening), phone \(phoneEvening)")
+
+        // The state is in the file: another engine on it serves the same lists.
+        let reopened = try Engine.open(at: DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key")))
+        #expect(try reopened.banditStatus() == engine.banditStatus())
+        let phoneList = try engine.recommendForDisplay(request("c00001", device: "mobile", hour: 8)).0.items.map(\.itemID)
+        #expect(try reopened.recommendForDisplay(request("c00001", device: "mobile", hour: 8)).0.items.map(\.itemID) == phoneList)
+    }
+
+    @Test func aResetRetiresTheVersionAndStartsAfreshAudited() throws {
+        _ = try engine.setSetting("exploration.similar.policy", to: "linucb")
+        #expect(try engine.banditStatus().map(\.surface) == ["similar"])
+        _ = try engine.setSetting("bandit.lambda", to: "4")
+        let started = try engine.resetBandit(surface: "similar")
+        #expect(started.retired == 1 && started.version == 2)
+        let status = try engine.banditStatus()
+        #expect(status.map(\.status) == ["active", "retired"] && status[0].lambda == 4)
+        let audited = try engine.auditEntries(limit: 10, action: "bandit_start")
+        #expect(audited.count == 2)
+        #expect { try engine.resetBandit(surface: "pages") } throws: { ($0 as? RequestProblem)?.field == "surface" }
+        // Similar-item lists of the surface's bandit log its version.
+        let anchor = try engine.recommend(RecommendationRequest(userID: "c00003", k: 1)).items[0].itemID
+        let record = try engine.similarItemsForDisplay(to: anchor, k: 4).1
+        let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+        #expect(object["bandit_version"] as? Int == 2 && object["policy"] as? String == "linucb")
+    }
+
+    @Test func banditSettingsAreChecked() throws {
+        for (key, value) in [
+            ("exploration.recommendations.policy", "greedyish"), ("exploration.recommendations.temperature", "0"),
+            ("exploration.recommendations.draws", "0"), ("exploration.similar.alpha", "-1"), ("bandit.lambda", "0"),
+            ("bandit.reward.click", "-1"), ("bandit.countries", "50"), ("bandit.reward.view", "1"),
+        ] {
+            #expect(throws: RequestProblem.self, "\(key) = \(value)") { try engine.setSetting(key, to: value) }
+        }
+        #expect(try engine.banditStatus().isEmpty, "a refused policy starts nothing")
+        #expect(try engine.updateBandits().isEmpty, "no bandit, nothing to do")
+    }
+}
