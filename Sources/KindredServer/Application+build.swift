@@ -89,6 +89,7 @@ public func buildApplication(
     ExperimentAnalysisRoutes(engine: engine, configuration: configuration).add(to: admin)
     ExperimentAdminRoutes(engine: engine, configuration: configuration).add(to: admin)
     KPIRoutes(engine: engine).add(to: admin)
+    BanditRoutes(engine: engine).add(to: admin)
     SegmentRoutes(engine: engine).addReport(to: admin)
     operations.addMetrics(to: router.group().add(middleware: APIKeyMiddleware(engine: engine, allowed: [.admin])))
 
