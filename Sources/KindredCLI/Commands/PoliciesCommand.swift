@@ -19,17 +19,19 @@ struct PoliciesEvaluate: ParsableCommand {
         discussion: """
             The log is the shop's own impressions of lists that explored (the default; see the exploration.recommendations.* settings), an imported one (--log NAME, see `kindred import impressions`) or a file read as it is (--logs FILE --format obd).
 
-            Targets: logged (the log's own policy: IPS, SNIPS and DR then return the log's mean reward); uniform (every candidate equally likely: on the shop's log, each place's remaining pool; on another log, every item in every position). On the shop's log: greedy (the model's choice at every place) and epsilon:X (epsilon-greedy over the same candidates with another epsilon); each explorable place is a round, whose candidates are the logged pool less what the list placed above it. On an imported log: log:NAME or log:FILE (the policy that wrote another log over the same items, read from its propensities: for each item, the one recorded nearest before the round's time in the round's position, normalized over the items).
+            Targets: logged (the log's own policy: IPS, SNIPS and DR then return the log's mean reward); uniform (every candidate equally likely: on the shop's log, each place's remaining pool; on another log, every item in every position). On the shop's log: greedy (the model's choice at every place), epsilon:X (epsilon-greedy over the same candidates with another epsilon), model:V (model version V's best remaining candidate for the person at every place) and bandit:POLICY[:X] (a configuration of the surface's contextual bandit: contextual, softmax[:temperature], linucb[:alpha] or thompson[:scale], with the state of --bandit-version, by default the active one, over the context and candidates' features each list recorded); each explorable place is a round, whose candidates are the logged pool less what the list placed above it. On an imported log: log:NAME or log:FILE (the policy that wrote another log over the same items, read from its propensities: for each item, the one recorded nearest before the round's time in the round's position, normalized over the items).
 
             Estimators (as Open Bandit Pipeline documents them): ips, the mean of w r with w = target probability / logged propensity; snips, sum(w r) / sum(w); dm, the reward model's expected reward under the target; dr, dm plus the weighted residual of the reward model on the logged item. The reward model is an L2 logistic regression on the item, the position, the context fields and (when the log has it) the affinity for the item, cross-fitted over --folds folds. Intervals are bootstrap percentiles over resampled rounds (the reward model held fixed) or, with --interval asymptotic, normal ones (the delta method for snips). ess is the effective sample size of the weights, (sum w)^2 / sum w^2; far below the rounds, the weighted estimates rest on few rounds.
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("logged, uniform, greedy, epsilon:X, or log:NAME|FILE.", valueName: "policy")) var target: String
+    @Option(help: ArgumentHelp("logged, uniform, greedy, epsilon:X, model:V, bandit:POLICY[:X], or log:NAME|FILE.", valueName: "policy")) var target: String
     @Option(help: ArgumentHelp("An imported bandit log.", valueName: "name")) var log: String?
     @Option(help: ArgumentHelp("A bandit log file, read without importing it.", valueName: "file")) var logs: String?
     @Option(help: "The format of --logs and of a log:FILE target: obd.") var format: String?
     @Option(help: "Without --log: the exploring lists of this surface (recommendations or similar).") var surface = "recommendations"
+    @Option(help: "For a bandit: target, the bandit version whose learned state it uses (default: the surface's active one).")
+    var banditVersion: Int64?
     @Option(help: "bootstrap or asymptotic.") var interval = "bootstrap"
     @Option(help: "Bootstrap resamples.") var resamples = 1_000
     @Option(help: "The bootstrap's seed.") var seed: UInt64 = 1
@@ -54,11 +56,13 @@ struct PoliciesEvaluate: ParsableCommand {
 
     func request() throws -> PolicyEvaluationRequest {
         let fileFormat = format.flatMap { BanditLogFile.Format(rawValue: $0.lowercased()) } ?? .obd
-        return PolicyEvaluationRequest(
+        var request = PolicyEvaluationRequest(
             source: logs.map { .file(path: $0, format: fileFormat) } ?? log.map { .imported(name: $0) } ?? .shop(surface: surface),
             target: try PolicyTarget.parse(target),
             interval: interval == "asymptotic" ? .asymptotic : .bootstrap(resamples: resamples, seed: seed),
             level: level, folds: folds, l2: l2)
+        request.banditVersion = banditVersion
+        return request
     }
 
     func run() throws {

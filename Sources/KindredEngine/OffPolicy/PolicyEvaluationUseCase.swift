@@ -15,6 +15,13 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
     case greedy
     /// On the shop's own log: epsilon-greedy over the same candidates with another epsilon.
     case epsilon(Double)
+    /// On the shop's own log: a configuration of the surface's contextual bandit (its policy
+    /// and that policy's parameter, as `exploration.<surface>.*` would set them) over the same
+    /// candidates, with the state of the request's bandit version (the active one by default).
+    case bandit(policy: String, parameter: Double?)
+    /// On the shop's own log: the ranking of a model version, its best remaining candidate at
+    /// every place.
+    case model(Int64)
 
     public static func parse(_ text: String) throws -> PolicyTarget {
         switch text {
@@ -31,15 +38,48 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
                 }
                 return .epsilon(epsilon)
             }
+            if text.hasPrefix("model:") {
+                guard let version = Int64(text.dropFirst(6)), version > 0 else {
+                    throw RequestProblem(
+                        .invalid, code: "invalid_model", message: "model:V takes a model version number, not '\(text.dropFirst(6))'", field: "target")
+                }
+                return .model(version)
+            }
+            if text.hasPrefix("bandit:") { return try parseBandit(String(text.dropFirst(7))) }
             throw RequestProblem(
                 .invalid, code: "unknown_policy",
-                message: "unknown target policy '\(text)'; known: uniform, logged, greedy and epsilon:X (on the shop's own impressions), log:NAME or log:FILE (on an imported log)",
+                message: "unknown target policy '\(text)'; known: uniform, logged, greedy, epsilon:X, model:V and bandit:POLICY[:X] (on the shop's own impressions), log:NAME or log:FILE (on an imported log)",
                 field: "target")
+        }
+    }
+
+    /// `contextual`, `softmax[:temperature]`, `linucb[:alpha]` or `thompson[:scale]`, each
+    /// checked as the setting it stands for.
+    static func parseBandit(_ text: String) throws -> PolicyTarget {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let names = ExplorationSettings.Policy.allCases.filter(\.usesBandit).map(\.rawValue)
+        guard let name = parts.first, let policy = ExplorationSettings.Policy(rawValue: name), policy.usesBandit else {
+            throw RequestProblem(
+                .invalid, code: "unknown_policy",
+                message: "bandit:POLICY takes one of \(names.joined(separator: ", ")), not '\(parts.first ?? "")'", field: "target")
+        }
+        guard parts.count == 2 else { return .bandit(policy: name, parameter: nil) }
+        let setting = ["softmax": "temperature", "linucb": "alpha", "thompson": "scale"][name]
+        guard let setting else {
+            throw RequestProblem(.invalid, code: "invalid_policy_parameter", message: "bandit:contextual takes no parameter", field: "target")
+        }
+        let checked = Result { () throws(ShopSetting.Invalid) -> String in try ShopSetting.exploration("bandit:\(name)", setting, parts[1]) }
+        switch checked {
+        case .success(let value): return .bandit(policy: name, parameter: Double(value))
+        case .failure(let invalid):
+            throw RequestProblem(.invalid, code: "invalid_policy_parameter", message: invalid.description, field: "target")
         }
     }
 
     public var description: String {
         switch self {
+        case .bandit(let policy, let parameter): "bandit:\(policy)" + (parameter.map { ":\($0)" } ?? "")
+        case .model(let version): "model:\(version)"
         case .uniform: "uniform"
         case .logged: "logged"
         case .log(let name): "log:\(name)"
@@ -64,6 +104,8 @@ public struct PolicyEvaluationRequest: Sendable {
     public var level: Double
     public var folds: Int
     public var l2: Double
+    /// For a `bandit:` target: whose learned state it uses (nil: the surface's active version).
+    public var banditVersion: Int64?
 
     public init(
         source: BanditLogSource, target: PolicyTarget, interval: PolicyValueInterval = .bootstrap(resamples: 1_000, seed: 1),
@@ -169,7 +211,7 @@ extension Engine {
             policy = UniformPolicy(actionCount: log.actionCount)
         case .logged:
             policy = LoggedPolicy()
-        case .greedy, .epsilon:
+        case .greedy, .epsilon, .bandit, .model:
             throw RequestProblem(
                 .invalid, code: "target_needs_shop_log",
                 message: "\(request.target) needs each round's candidates, which only the shop's own exploring impressions log; evaluate it without --log",
@@ -268,7 +310,16 @@ extension Engine {
                 .invalid, code: "invalid_surface",
                 message: "lists of \(ServingSettings.explorationSurfaces.joined(separator: " or ")) explore, not '\(surface)'", field: "surface")
         }
-        let shop = try ShopBanditLog(try database.writer.read { db in try ExploringImpressions.all(surface: surface, in: db) })
+        var impressions = try database.writer.read { db in try ExploringImpressions.all(surface: surface, in: db) }
+        // A bandit target reads the context and candidates' features each list recorded; lists
+        // logged before lists recorded them cannot be weighed, and are left out.
+        var skippedLists = 0
+        if case .bandit = request.target {
+            let before = impressions.count
+            impressions.removeAll { !$0.exploration.contains("\"arms\"") }
+            skippedLists = before - impressions.count
+        }
+        let shop = try ShopBanditLog(impressions)
         guard !shop.log.rounds.isEmpty else {
             throw RequestProblem(
                 .notFound, code: "no_exploring_impressions",
@@ -282,6 +333,9 @@ extension Engine {
         case .uniform: policy = EpsilonGreedyOverCandidates(epsilon: 1, candidates: shop.candidates)
         case .greedy: policy = EpsilonGreedyOverCandidates(epsilon: 0, candidates: shop.candidates)
         case .epsilon(let epsilon): policy = EpsilonGreedyOverCandidates(epsilon: epsilon, candidates: shop.candidates)
+        case .bandit(let name, let parameter):
+            policy = try banditTarget(name: name, parameter: parameter, version: request.banditVersion, surface: surface, shop: shop)
+        case .model(let version): policy = try modelTarget(version: version, shop: shop)
         case .log:
             throw RequestProblem(
                 .invalid, code: "target_needs_imported_log",
@@ -292,10 +346,16 @@ extension Engine {
             "each explorable place is a round with its own candidates (the logged pool less what the list placed before it): the estimate is per place, as if a place's click did not depend on the places above it"
         ]
         if shop.skipped > 0 { warnings.append("\(shop.skipped) places whose item was not among their logged candidates were left out") }
+        if skippedLists > 0 {
+            warnings.append(
+                "\(skippedLists) lists logged before lists recorded their context and candidates' features were left out: the estimate is over the rest")
+        }
         var report = Self.estimated(
             policy, on: log, named: "impressions (\(surface))",
             features: ["intercept", "item (one-hot, the 1,000 most frequent candidates)", "position (one-hot)", "device (one-hot)", "country (one-hot)"],
             request: request, warnings: warnings)
+        // A bandit target says whose state it used.
+        if case .bandit = request.target { report.target = policy.name }
         report.seconds = WallClock.monotonicSeconds() - started
         return report
     }

@@ -13,12 +13,26 @@ struct ShopBanditLog {
     let lists: Int
     /// Places whose logged item was not among its candidates (a log written by hand): left out.
     let skipped: Int
+    /// Per round: which list it is a place of (an index into `records`), and its candidates as
+    /// positions in that list's pool, best first (what a target that re-ranks the pool reads).
+    let roundList: [Int]
+    let remainingPool: [[Int]]
+    /// Per list: its request id, who saw it, its pool and its exploration record, parsed.
+    let records: [ListRecord]
+
+    struct ListRecord {
+        var requestID: String
+        var userPK: Int64?
+        var pool: [String]
+        var exploration: String
+    }
 
     init(_ impressions: [ExploringImpression]) throws {
         struct Parsed {
             var pool: [String]
             var placed: [(item: String, probability: Double)]
             var firstPosition: Int
+            var impression: ExploringImpression
         }
         var parsed: [Parsed] = []
         var frequency: [String: Int] = [:]
@@ -32,7 +46,10 @@ struct ShopBanditLog {
                 guard let id = item["item_id"] as? String, let p = (item["probability"] as? NSNumber)?.doubleValue else { return nil }
                 return (id, p)
             }
-            parsed.append(Parsed(pool: pool, placed: placed, firstPosition: (exploration["first_position"] as? NSNumber)?.intValue ?? 1))
+            parsed.append(
+                Parsed(
+                    pool: pool, placed: placed, firstPosition: (exploration["first_position"] as? NSNumber)?.intValue ?? 1,
+                    impression: impression))
             for item in pool { frequency[item, default: 0] += 1 }
         }
         // Actions numbered by how often they were candidates, most often first: the reward
@@ -48,13 +65,21 @@ struct ShopBanditLog {
         }
         var rounds: [BanditRound] = []
         var candidates: [[Int]] = []
+        var roundList: [Int] = []
+        var remainingPool: [[Int]] = []
+        var records: [ListRecord] = []
         var skipped = 0
         var slots = 1
-        for (list, impression) in zip(parsed, impressions) {
+        // (A record that cannot be read was left out above: each list keeps its own impression.)
+        for list in parsed {
+            let impression = list.impression
+            let listIndex = records.count
+            records.append(ListRecord(requestID: impression.requestID, userPK: impression.userPK, pool: list.pool, exploration: impression.exploration))
             let values = [context("device", impression.device), context("country", impression.country)]
             for position in max(1, list.firstPosition)...max(1, list.placed.count) where position <= list.placed.count {
                 let before = Set(list.placed.prefix(position - 1).map(\.item))
-                let remaining = list.pool.filter { !before.contains($0) }.map { action[$0]! }
+                let remainingPositions = list.pool.indices.filter { !before.contains(list.pool[$0]) }
+                let remaining = remainingPositions.map { action[list.pool[$0]]! }
                 let shown = list.placed[position - 1]
                 guard let chosen = action[shown.item], remaining.contains(chosen), shown.probability > 0, shown.probability <= 1 else {
                     skipped += 1
@@ -66,11 +91,16 @@ struct ShopBanditLog {
                         timestampMs: impression.timestampMs, action: chosen, slot: position - 1,
                         reward: impression.clicked.contains(shown.item) ? 1 : 0, propensity: shown.probability, context: values))
                 candidates.append(remaining)
+                roundList.append(listIndex)
+                remainingPool.append(remainingPositions)
             }
         }
         log = BanditLog(rounds: rounds, actionCount: max(1, ordered.count), slotCount: slots, contextValueCount: contextIndex.count)
         self.candidates = candidates
         lists = parsed.count
         self.skipped = skipped
+        self.roundList = roundList
+        self.remainingPool = remainingPool
+        self.records = records
     }
 }

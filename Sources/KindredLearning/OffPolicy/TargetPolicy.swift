@@ -164,3 +164,32 @@ public struct EpsilonGreedyOverCandidates: TargetPolicy {
         return (1 - epsilon) * (epsilon < 1 ? reward(best) : 0) + epsilon * uniform
     }
 }
+
+/// A policy known by its distribution over each round's candidates, worked out by the caller:
+/// a contextual bandit over the features the log kept, or another model's choice. Each round's
+/// probabilities are over its own candidates and sum to 1; an action that is not a candidate
+/// has probability 0.
+public struct CandidateDistributionPolicy: TargetPolicy {
+    public let name: String
+    let candidates: [[Int]]
+    let probabilities: [[Double]]
+
+    public init(name: String, candidates: [[Int]], probabilities: [[Double]]) {
+        precondition(candidates.count == probabilities.count, "one distribution per round")
+        precondition(zip(candidates, probabilities).allSatisfy { $0.count == $1.count }, "one probability per candidate")
+        self.name = name
+        self.candidates = candidates
+        self.probabilities = probabilities
+    }
+
+    public func probability(of action: Int, inRound index: Int, of log: BanditLog) -> Double {
+        guard let position = candidates[index].firstIndex(of: action) else { return 0 }
+        return probabilities[index][position]
+    }
+
+    public func expectation(inRound index: Int, of log: BanditLog, reward: (Int) -> Double) -> Double {
+        var sum = 0.0
+        for (action, p) in zip(candidates[index], probabilities[index]) where p > 0 { sum += p * reward(action) }
+        return sum
+    }
+}

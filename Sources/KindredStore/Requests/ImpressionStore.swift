@@ -175,6 +175,8 @@ enum JSONString {
 public struct ExploringImpression: Sendable, Equatable {
     public var requestID: String
     public var timestampMs: Int64
+    /// The person it was shown to, when known and counted.
+    public var userPK: Int64?
     public var device: String?
     public var country: String?
     /// The `items` JSON as logged.
@@ -191,7 +193,7 @@ public enum ExploringImpressions {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT i.request_id, i.ts_ms, i.device, i.country, i.items, i.exploration,
+                SELECT i.request_id, i.ts_ms, i.user_pk, i.device, i.country, i.items, i.exploration,
                        (SELECT json_group_array(it.item_id) FROM events AS e JOIN items AS it USING (item_pk)
                         WHERE e.request_id = i.request_id AND e.type = 'click') AS clicked
                 FROM impressions AS i WHERE i.exploration IS NOT NULL AND i.surface = ? ORDER BY i.impression_pk
@@ -199,7 +201,7 @@ public enum ExploringImpressions {
         ).map { row in
             let clicked: String = row["clicked"]
             return ExploringImpression(
-                requestID: row["request_id"], timestampMs: row["ts_ms"], device: row["device"], country: row["country"],
+                requestID: row["request_id"], timestampMs: row["ts_ms"], userPK: row["user_pk"], device: row["device"], country: row["country"],
                 items: row["items"], exploration: row["exploration"],
                 clicked: Set((try? JSONSerialization.jsonObject(with: Data(clicked.utf8)) as? [String]) ?? []))
         }
