@@ -130,4 +130,30 @@ import Testing
                 """)
         #expect(outsiders == 0)
     }
+
+    /// A bandit in the simulator learns as it would under the server: after every batch of
+    /// visits it has folded in every place shown and every click, cart and purchase that
+    /// followed one, and every list it decided replays from the log.
+    @Test func aBanditLearnsInTheSimulatorAsUnderTheServer() async throws {
+        let (engine, location) = try await Executable.onOwnThread { try shop(at: "bandit") }
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "thompson")
+        let tastes = try ShopTastes.read(fromShop: directory.file("shop"))
+        let report = try await Executable.onOwnThread {
+            try ShopSimulator.run(location: location, tastes: tastes, settings: .init(days: 1, visitorsPerDay: 120, seed: 5))
+        }
+        let bandit = try #require(try engine.banditStatus().first)
+        let places = try DatabaseSnapshot.count("impression_outcomes", in: engine.database, where: "surface = 'recommendations'")
+        #expect(report.recommendationLists > 0 && bandit.displays == places)
+        // Every click, cart and purchase of an item shown, carrying its list's request id.
+        let followed = Int(
+            try DatabaseSnapshot.strings(
+                "SELECT CAST(sum(clicks + carts + purchases) AS TEXT) FROM impression_outcomes WHERE surface = 'recommendations'", in: engine.database
+            ).first ?? "0") ?? 0
+        #expect(followed > 0 && bandit.outcomes == followed)
+        for requestID in try DatabaseSnapshot.strings(
+            "SELECT request_id FROM impressions WHERE exploration IS NOT NULL ORDER BY impression_pk DESC LIMIT 10", in: engine.database)
+        {
+            #expect(try engine.replayList(requestID: requestID).reproduced)
+        }
+    }
 }

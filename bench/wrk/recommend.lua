@@ -14,6 +14,11 @@ local path = os.getenv("ROUTE") or "recommendations"
 -- token, as a storefront sends them after login: personalized, where without a token a public
 -- key gets a stranger's list.
 local tokens = {}
+-- With $CONTEXT set, each request says a device class, a local hour and a country, drawn at
+-- random, as a storefront that knows them sends them (what a contextual bandit reads).
+local context = os.getenv("CONTEXT")
+local devices = { "mobile", "desktop", "tablet" }
+local countries = { "GB", "DE", "FR", "US", "NL" }
 local threads = {}
 local counter = 0
 
@@ -42,7 +47,12 @@ function request()
   local n = math.random(#users)
   if tokens[n] then headers["X-Kindred-User-Token"] = tokens[n] end
   if path == "page" then return wrk.format("GET", "/v1/users/" .. users[n] .. "/page?surface=home", headers) end
-  return wrk.format("GET", "/v1/users/" .. users[n] .. "/recommendations?k=10", headers)
+  local query = "k=10"
+  if context then
+    query = query .. "&device=" .. devices[math.random(#devices)] .. "&hour=" .. math.random(0, 23)
+      .. "&country=" .. countries[math.random(#countries)]
+  end
+  return wrk.format("GET", "/v1/users/" .. users[n] .. "/recommendations?" .. query, headers)
 end
 
 function delay()

@@ -41,13 +41,6 @@ struct BanditContextRecord: Sendable, Equatable {
         return BanditContext(hour: hour, weekday: weekday, device: deviceClass, country: countryIndex)
     }
 
-    var json: [String: any Sendable] {
-        var object: [String: any Sendable] = ["hour": hour, "weekday": weekday]
-        if let device { object["device"] = device }
-        if let country { object["country"] = country }
-        return object
-    }
-
     init?(json: Any?) {
         guard let object = json as? [String: Any], let hour = (object["hour"] as? NSNumber)?.intValue,
             let weekday = (object["weekday"] as? NSNumber)?.intValue

@@ -49,9 +49,13 @@ extension Engine {
         }
         guard needed else { return [] }
         let now = clock.now()
+        var saved: [BanditVersionRecord] = []
+        var banditSettings = BanditSettings()
         let updates = try database.writer.write { db -> [BanditUpdate] in
+            saved = []
+            banditSettings = try BanditSettings.read(in: db)
             let settings = try ServingSettings.read(in: db)
-            let rewards = try BanditSettings.read(in: db).rewards
+            let rewards = banditSettings.rewards
             let (impressionsThrough, eventsThrough) = try ContextualBanditStore.watermarks(in: db)
             var updates: [BanditUpdate] = []
             for surface in ServingSettings.explorationSurfaces {
@@ -80,6 +84,7 @@ extension Engine {
                     record.outcomes = state.outcomes
                     record.rewardTotal = state.rewardTotal
                     try ContextualBanditStore.saveState(record, in: db)
+                    saved.append(record)
                 } else {
                     try ContextualBanditStore.saveWatermarks(record, in: db)
                 }
@@ -92,7 +97,9 @@ extension Engine {
             }
             return updates
         }
-        if !updates.isEmpty { bandits.invalidate() }
+        // Solved here, on the updater's time, rather than by the next request.
+        if updates.contains(where: \.started) { bandits.invalidate() }
+        for record in saved { bandits.publish(record, settings: banditSettings, nowMs: now) }
         return updates
     }
 

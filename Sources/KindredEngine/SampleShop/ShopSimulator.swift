@@ -112,6 +112,9 @@ public enum ShopSimulator {
                     // Whether the writer filed before answering depends on how busy the
                     // machine is; the next visits must not, or the seed would not decide them.
                     try waitFor { await writer.settle() }
+                    // What the server's updater does every 250 ms: the bandits learn from the
+                    // lists shown and the outcomes filed (nothing to do without a bandit).
+                    try engine.updateBandits()
                 }
                 for (number, visit) in visits.enumerated() {
                     // Visits overlap in time as a shop's do: each starts at its own moment.

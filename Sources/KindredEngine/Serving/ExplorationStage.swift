@@ -14,35 +14,37 @@ enum ExplorationStage {
         serving: ServingModel
     ) -> (slots: [SlateSlot], trace: ExplorationTrace) {
         let facts = pool.map { serving.banditFacts[$0] }
-        var record: [String: any Sendable] = [
-            "policy": settings.policy.rawValue, "first_position": settings.firstPosition, "pool": pool.map { serving.itemID(of: $0) },
-            "context": context.json, "arms": facts.map(\.logged),
-        ]
+        var record = ExplorationRecordWriter()
         let slots: [SlateSlot]
         if let policy = settings.bandit, let bandit {
             let banditContext = context.context(countries: bandit.config.countries)
             let layout = bandit.config.layout
             let arms = facts.enumerated().map { layout.features(context: banditContext, arm: $0.element.arm(rank: $0.offset)) }
             slots = policy.decide(arms: arms, count: count, estimate: bandit.estimate, seed: seed)
+            record.add("policy", settings.policy.rawValue)
             if let version = bandit.version {
-                record["bandit_version"] = version
-                record["state_through"] = [bandit.through.impressions, bandit.through.events]
+                record.add("bandit_version", version)
+                record.add("state_through", integers: [bandit.through.impressions, bandit.through.events])
             }
             switch policy.strategy {
             case .contextual: break
-            case .softmax(let temperature): record["temperature"] = temperature
-            case .linUCB(let alpha): record["alpha"] = alpha
+            case .softmax(let temperature): record.add("temperature", temperature)
+            case .linUCB(let alpha): record.add("alpha", alpha)
             case .thompson(let scale, let draws):
-                record["scale"] = scale
-                record["draws"] = draws
+                record.add("scale", scale)
+                record.add("draws", draws)
             }
         } else {
             let policy = settings.epsilonGreedy ?? EpsilonGreedySlate(epsilon: 0, firstPosition: settings.firstPosition)
             slots = policy.decide(poolSize: pool.count, count: count, seed: seed)
-            record["policy"] = ExplorationSettings.Policy.epsilonGreedy.rawValue
-            record["epsilon"] = policy.epsilon
+            record.add("policy", ExplorationSettings.Policy.epsilonGreedy.rawValue)
+            record.add("epsilon", policy.epsilon)
         }
-        return (slots, ExplorationTrace(json: JSONText.encode(record)))
+        record.add("first_position", settings.firstPosition)
+        record.add("context", context: context)
+        record.add("pool", strings: pool.map { serving.itemID(of: $0) })
+        record.add("arms", facts: facts)
+        return (slots, ExplorationTrace(json: record.finished()))
     }
 }
 

@@ -80,12 +80,12 @@ struct ExplorationSettings: Sendable, Equatable {
     var pool = 20
     var temperature = 0.05
     var alpha = 1.0
-    var scale = 1.0
+    var scale = 0.25
     var draws = 128
 
     static let defaults: KeyValuePairs<String, String> = [
         "policy": "epsilon_greedy", "epsilon": "0", "first_position": "1", "pool": "20", "temperature": "0.05", "alpha": "1",
-        "scale": "1", "draws": "128",
+        "scale": "0.25", "draws": "128",
     ]
 
     /// Whether displayed lists of the surface go through the exploration stage at all.
