@@ -38,6 +38,10 @@ import Testing
         for gap in report.accuracyGaps {
             #expect(gap.groups.reduce(0) { $0 + $1.people } <= report.people)
             for group in gap.groups { #expect(group.ndcgLow <= group.ndcg && group.ndcg <= group.ndcgHigh) }
+            // Equal opportunity: each group's share of its held-out items found, and their spread.
+            let rates = gap.groups.filter { $0.people >= gap.minimumPeople }.compactMap(\.truePositiveRate)
+            #expect(gap.groups.allSatisfy { ($0.truePositiveRate ?? -1) >= 0 && ($0.truePositiveRate ?? 2) <= 1 })
+            #expect(abs((gap.equalOpportunityDifference ?? -1) - ((rates.max() ?? 0) - (rates.min() ?? 0))) < 1e-12)
         }
 
         // Stored with the version, in the view, and in the audit log.

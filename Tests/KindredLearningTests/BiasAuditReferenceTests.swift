@@ -31,6 +31,25 @@ import Testing
         // "tv" has 12 people, under the minimum of 20: left out of the gaps as fairlearn was asked to.
         #expect(abs(gap.recallGap - (Self.reference["recall_gap"] as! NSNumber).doubleValue) < 1e-12)
         #expect(abs(gap.ndcgGap - (Self.reference["ndcg_gap"] as! NSNumber).doubleValue) < 1e-12)
+        #expect(gap.equalOpportunityDifference == nil && gap.groups.allSatisfy { $0.truePositiveRate == nil }, "not asked for")
+    }
+
+    /// Equal opportunity: each group's true positive rate over its held-out items, and the
+    /// difference between counted groups, as fairlearn's equal_opportunity_difference.
+    @Test func equalOpportunityDifferenceIsFairlearns() throws {
+        let names = ["mobile", "desktop", "tablet", "tv"]
+        let groups = (Self.reference["groups"] as! [String]).map { Int32(names.firstIndex(of: $0)!) }
+        let integers = { (key: String) in (Self.reference[key] as! [NSNumber]).map(\.intValue) }
+        let gap = AccuracyGaps.gap(
+            Grouping(name: "device", groupNames: names, groupOf: groups), recall: Self.doubles("recall"), ndcg: Self.doubles("ndcg"),
+            hits: integers("hits"), positives: integers("positives"), minimumPeople: (Self.reference["minimum_people"] as! NSNumber).intValue,
+            resamples: 100)
+        let rates = Self.reference["true_positive_rate"] as! [String: NSNumber]
+        for group in gap.groups {
+            #expect(abs(try #require(group.truePositiveRate) - rates[group.group]!.doubleValue) < 1e-12, "\(group.group)")
+        }
+        let expected = (Self.reference["equal_opportunity_difference"] as! NSNumber).doubleValue
+        #expect(abs(try #require(gap.equalOpportunityDifference) - expected) < 1e-12)
     }
 
     @Test func giniIsTheMeanAbsoluteDifferenceDefinition() {

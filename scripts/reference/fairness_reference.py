@@ -10,13 +10,17 @@ out of the gaps), and fairlearn's MetricFrame of each metric's mean by group wit
 `difference(method="between_groups")`: the gap as fairlearn defines it (largest group value less
 the smallest), which Kindred's AccuracyGaps reports. The Gini index of a fixed exposure vector is
 computed by the mean-absolute-difference definition (numpy), beside Kindred's sorted formula.
+Equal opportunity: per person, held-out items (positives) and how many of them the list found
+(hits); fairlearn's equal_opportunity_difference over one sample per held-out item (y_true 1,
+y_pred 1 for a found one) is the gap in true positive rate, sum(hits) / sum(positives), between
+the counted groups.
 BiasAuditReferenceTests recomputes each value in Swift. Nothing reads this script at test time.
 """
 import json
 
 import fairlearn
 import numpy as np
-from fairlearn.metrics import MetricFrame
+from fairlearn.metrics import MetricFrame, equal_opportunity_difference
 
 rng = np.random.default_rng(20261206)
 groups = np.array(["mobile"] * 180 + ["desktop"] * 150 + ["tablet"] * 58 + ["tv"] * 12)
@@ -49,4 +53,16 @@ out["ndcg_gap"] = frame(ndcg, mask).difference(method="between_groups")
 exposure = rng.exponential(1.0, 300) * (rng.random(300) < 0.7)
 out["exposure"] = exposure.tolist()
 out["gini"] = float(np.abs(exposure[:, None] - exposure[None, :]).sum() / (2 * len(exposure) ** 2 * exposure.mean()))
+
+positives = rng.integers(1, 6, len(groups))
+hit_rate = {"mobile": 0.2, "desktop": 0.3, "tablet": 0.15, "tv": 0.5}
+hits = np.array([rng.binomial(p, hit_rate[g]) for p, g in zip(positives, groups)])
+out["positives"] = positives.tolist()
+out["hits"] = hits.tolist()
+sample_group = np.repeat(groups, positives)
+sample_hit = np.concatenate([[1] * h + [0] * (p - h) for h, p in zip(hits, positives)])
+in_counted = np.isin(sample_group, counted)
+out["true_positive_rate"] = {g: float(hits[groups == g].sum() / positives[groups == g].sum()) for g in ["mobile", "desktop", "tablet", "tv"]}
+out["equal_opportunity_difference"] = float(equal_opportunity_difference(
+    np.ones(int(in_counted.sum())), sample_hit[in_counted], sensitive_features=sample_group[in_counted]))
 print(json.dumps(out, indent=1))

@@ -123,10 +123,13 @@ extension Engine {
             byItemGroup[grouping.name] = ExposureAudit.groups(grouping, exposure: exposure, relevant: relevant)
         }
         let scores = zip(lists, relevant).map { UserRankingScores(ranked: $0, relevant: $1, k: options.k) }
+        // Equal opportunity: of each person's held-out items, how many their list of k found.
+        let hits = zip(lists, relevant).map { list, held in list.prefix(options.k).reduce(0) { $0 + (held.contains($1) ? 1 : 0) } }
+        let positives = relevant.map(\.count)
         let gaps = BiasGroupings.people(data, users: cases.map(\.user), cutMs: split.cutMs).map { grouping in
             AccuracyGaps.gap(
-                grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), minimumPeople: options.minimumPeople,
-                resamples: options.resamples, seed: options.seed)
+                grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), hits: hits, positives: positives,
+                minimumPeople: options.minimumPeople, resamples: options.resamples, seed: options.seed)
         }
         return BiasReport(
             version: version, algorithm: algorithm, k: options.k, split: split.method,

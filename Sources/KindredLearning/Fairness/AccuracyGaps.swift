@@ -10,6 +10,9 @@ public struct GroupAccuracy: Sendable, Equatable, Codable {
     public var ndcg: Double
     public var ndcgLow: Double
     public var ndcgHigh: Double
+    /// Of the group's held-out items, the share its lists found: sum(hits) / sum(positives),
+    /// the true positive rate that equal opportunity compares. Nil when not computed.
+    public var truePositiveRate: Double?
 }
 
 /// How accuracy differs between the groups of one grouping of people.
@@ -22,6 +25,9 @@ public struct AccuracyGap: Sendable, Equatable, Codable {
     /// A percentile bootstrap interval of the NDCG gap (people resampled within each group).
     public var ndcgGapLow: Double
     public var ndcgGapHigh: Double
+    /// Equal opportunity difference (fairlearn's): the largest group true positive rate less
+    /// the smallest, among counted groups. Nil when not computed.
+    public var equalOpportunityDifference: Double?
     public var minimumPeople: Int
 }
 
@@ -30,9 +36,11 @@ public enum AccuracyGaps {
     /// - Parameters:
     ///   - recall, ndcg: per person.
     ///   - grouping: per person, the group (-1: left out).
+    ///   - hits, positives: per person, held-out items found in the list and held-out items
+    ///     (for equal opportunity); nil leaves it out.
     public static func gap(
-        _ grouping: Grouping, recall: [Double], ndcg: [Double], minimumPeople: Int = 20, resamples: Int = 1_000, seed: UInt64 = 1,
-        level: Double = 0.95
+        _ grouping: Grouping, recall: [Double], ndcg: [Double], hits: [Int]? = nil, positives: [Int]? = nil, minimumPeople: Int = 20,
+        resamples: Int = 1_000, seed: UInt64 = 1, level: Double = 0.95
     ) -> AccuracyGap {
         precondition(recall.count == grouping.groupOf.count && ndcg.count == recall.count, "one score per person")
         var members = [[Int]](repeating: [], count: grouping.groupNames.count)
@@ -61,6 +69,12 @@ public enum AccuracyGaps {
                 ndcgDraws.append(n / Double(people.count))
             }
             if people.count >= minimumPeople { resampledMeans.append(ndcgDraws) }
+            var truePositiveRate: Double?
+            if let hits, let positives {
+                let found = people.reduce(0) { $0 + hits[$1] }
+                let held = people.reduce(0) { $0 + positives[$1] }
+                truePositiveRate = held > 0 ? Double(found) / Double(held) : 0
+            }
             let sortedRecall = recallDraws.sorted()
             let sortedNDCG = ndcgDraws.sorted()
             groups.append(
@@ -68,11 +82,14 @@ public enum AccuracyGaps {
                     group: grouping.groupNames[index], people: people.count, recall: mean(recalls),
                     recallLow: Percentile.linear(sortedRecall, lower),
                     recallHigh: Percentile.linear(sortedRecall, 1 - lower), ndcg: mean(ndcgs),
-                    ndcgLow: Percentile.linear(sortedNDCG, lower), ndcgHigh: Percentile.linear(sortedNDCG, 1 - lower)))
+                    ndcgLow: Percentile.linear(sortedNDCG, lower), ndcgHigh: Percentile.linear(sortedNDCG, 1 - lower),
+                    truePositiveRate: truePositiveRate))
         }
         let counted = groups.filter { $0.people >= minimumPeople }
         let recallGap = (counted.map(\.recall).max() ?? 0) - (counted.map(\.recall).min() ?? 0)
         let ndcgGap = (counted.map(\.ndcg).max() ?? 0) - (counted.map(\.ndcg).min() ?? 0)
+        let rates = counted.compactMap(\.truePositiveRate)
+        let equalOpportunity = hits == nil ? nil : (rates.max() ?? 0) - (rates.min() ?? 0)
         var gapDraws: [Double] = []
         if resampledMeans.count >= 2 {
             for draw in 0..<resamples {
@@ -84,7 +101,8 @@ public enum AccuracyGaps {
         return AccuracyGap(
             grouping: grouping.name, groups: groups, recallGap: recallGap, ndcgGap: ndcgGap,
             ndcgGapLow: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, lower),
-            ndcgGapHigh: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, 1 - lower), minimumPeople: minimumPeople)
+            ndcgGapHigh: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, 1 - lower), equalOpportunityDifference: equalOpportunity,
+            minimumPeople: minimumPeople)
     }
 
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
