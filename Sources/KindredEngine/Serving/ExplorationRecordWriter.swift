@@ -1,4 +1,5 @@
 import Foundation
+import KindredStore
 
 /// Writes an exploring list's record (the impressions' `exploration` JSON) straight into a
 /// string: every exploring response writes one, with its pool and each pool item's features,
@@ -16,7 +17,7 @@ struct ExplorationRecordWriter {
 
     mutating func add(_ name: String, _ value: String) {
         key(name)
-        Self.append(string: value, to: &text)
+        JSONString.append(value, to: &text)
     }
 
     mutating func add(_ name: String, _ value: Int) {
@@ -39,7 +40,7 @@ struct ExplorationRecordWriter {
         text += "["
         for (index, value) in strings.enumerated() {
             if index > 0 { text += "," }
-            Self.append(string: value, to: &text)
+            JSONString.append(value, to: &text)
         }
         text += "]"
     }
@@ -76,21 +77,5 @@ struct ExplorationRecordWriter {
         guard value.isFinite else { return "0" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
-    }
-
-    static func append(string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

@@ -54,12 +54,7 @@ public struct BanditArm: Sendable, Equatable {
     /// runs, so that what the bandit learned about a category survives retraining.
     public static func bucket(category: String?) -> Int {
         guard let category, !category.isEmpty else { return -1 }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in category.lowercased().utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return Int(hash % UInt64(BanditFeatures.categoryBuckets))
+        return Int(FNV1a.hash(category.lowercased()) % UInt64(BanditFeatures.categoryBuckets))
     }
 }
 

@@ -56,14 +56,7 @@ public struct EpsilonGreedySlate: Sendable, Equatable {
     }
 
     /// A stable 64-bit seed from a request id (FNV-1a), the same on every platform and run.
-    public static func seed(requestID: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in requestID.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
+    public static func seed(requestID: String) -> UInt64 { FNV1a.hash(requestID) }
 }
 
 /// One place of a slate as an exploring policy filled it.
@@ -82,5 +75,18 @@ public struct SlateSlot: Sendable, Equatable {
         self.probability = probability
         self.explored = explored
         self.remaining = remaining
+    }
+}
+
+/// The 64-bit FNV-1a hash of a string's UTF-8 bytes: stable on every platform and run, which
+/// Swift's own hashing (seeded per process) is not.
+public enum FNV1a {
+    public static func hash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 }

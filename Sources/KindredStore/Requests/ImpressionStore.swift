@@ -150,8 +150,8 @@ public enum ImpressionStore {
 }
 
 /// JSON string literals without Foundation's encoder.
-enum JSONString {
-    static func append(_ text: String, to json: inout String) {
+public enum JSONString {
+    public static func append(_ text: String, to json: inout String) {
         json += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
