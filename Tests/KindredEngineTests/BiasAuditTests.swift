@@ -16,6 +16,24 @@ import Testing
         engine = try SmallShop.engine(in: directory, trained: true)
     }
 
+    /// With cluster segments built, accuracy is compared between them too: one group per live
+    /// segment, each person counted in the segment they are in.
+    @Test func segmentsAreAGroupingOfPeople() throws {
+        var segments = SegmentBuildOptions()
+        segments.k = 3
+        _ = try engine.buildSegments(segments)
+        let (membership, keys) = try engine.database.writer.read { db in
+            (try SegmentStore.clusterMembership(in: db), try SegmentStore.liveSegments(in: db).map(\.key))
+        }
+        var options = BiasAuditOptions()
+        options.minimumPeople = 5
+        options.resamples = 100
+        let report = try engine.auditBias(options)
+        let gap = try #require(report.accuracyGaps.first { $0.grouping == "segment" })
+        #expect(Set(gap.groups.map(\.group)).isSubset(of: Set(keys.map { $0.lowercased() })) && !gap.groups.isEmpty)
+        #expect(gap.groups.reduce(0) { $0 + $1.people } <= min(report.people, membership.count))
+    }
+
     @Test func theActiveVersionsReportIsStoredAndSharesAddUp() throws {
         var options = BiasAuditOptions()
         options.minimumPeople = 5
@@ -34,7 +52,9 @@ import Testing
         let deciles = report.exposure["popularity_decile"]!
         #expect(deciles.count == 10 && deciles.allSatisfy { abs($0.catalogShare - 0.1) < 0.01 })
         #expect(report.popularity.exposureGini > 0 && report.popularity.exposureGini < 1)
-        #expect(report.accuracyGaps.map(\.grouping) == ["device", "country", "tenure"])
+        // People by device, country and tenure, and by live cluster segment when the shop has them.
+        let membership = try engine.database.writer.read { db in try SegmentStore.clusterMembership(in: db) }
+        #expect(report.accuracyGaps.map(\.grouping) == ["device", "country", "tenure"] + (membership.isEmpty ? [] : ["segment"]))
         for gap in report.accuracyGaps {
             #expect(gap.groups.reduce(0) { $0 + $1.people } <= report.people)
             for group in gap.groups { #expect(group.ndcgLow <= group.ndcg && group.ndcg <= group.ndcgHigh) }

@@ -160,3 +160,58 @@ import Testing
         #expect(try engine.updateBandits().isEmpty, "no bandit, nothing to do")
     }
 }
+
+/// Exploration as an experiment's strategy: a variant explores by its own policy while the
+/// control keeps the surface's settings; shipping the variant makes its policy the setting.
+@Suite struct ExplorationExperimentTests {
+    let directory = TemporaryDirectory()
+    let engine: Engine
+
+    init() throws {
+        engine = try SmallShop.engine(in: directory, trained: true)
+    }
+
+    @Test func aVariantExploresByItsOwnPolicyAndShippingItMakesThePolicyTheSetting() throws {
+        try engine.createExperiment(
+            ExperimentDefinition(
+                key: "explore", variants: [.init(name: "control"), .init(name: "thompson", strategy: try ServingStrategy(parsing: "exploration:thompson:0.5"))]))
+        var seen: [String: Int] = [:]
+        for number in 1...60 {
+            let (response, record) = try engine.recommendForDisplay(RecommendationRequest(userID: String(format: "c%05d", number), k: 5))
+            guard let variant = response.variant else { continue }
+            seen[variant, default: 0] += 1
+            if variant == "thompson" {
+                let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+                #expect(object["policy"] as? String == "thompson" && (object["scale"] as? NSNumber)?.doubleValue == 0.5)
+                #expect(response.items.allSatisfy { $0.probability != nil })
+            } else {
+                #expect(record.exploration == nil, "the control keeps the surface's setting: no exploration")
+            }
+        }
+        #expect((seen["thompson"] ?? 0) > 0 && (seen["control"] ?? 0) > 0)
+        _ = try engine.shipExperiment(key: "explore", variant: "thompson")
+        let settings = Dictionary(uniqueKeysWithValues: try engine.settings().map { ($0.key, $0.value) })
+        #expect(settings["exploration.recommendations.policy"] == "thompson" && settings["exploration.recommendations.scale"] == "0.5")
+        #expect(try engine.banditStatus().first?.status == "active")
+    }
+
+    @Test func explorationStrategiesAreCheckedByName() throws {
+        #expect(try ServingStrategy(parsing: "exploration:epsilon_greedy:0.1") == .exploration(policy: "epsilon_greedy", parameter: 0.1))
+        #expect(try ServingStrategy(parsing: "exploration:contextual").description == "exploration:contextual")
+        for bad in ["exploration:greedyish", "exploration:epsilon_greedy:2", "exploration:contextual:1", "exploration:softmax:0"] {
+            #expect(throws: RequestProblem.self, "\(bad)") { try ServingStrategy(parsing: bad) }
+        }
+        var page = ExperimentDefinition(key: "page-explore", variants: [.init(name: "a"), .init(name: "b", strategy: .exploration(policy: "softmax", parameter: nil))])
+        page.surface = "home"
+        #expect(throws: RequestProblem.self) { try engine.createExperiment(page) }
+    }
+}
+
+extension ExplorationExperimentTests {
+    @Test func anExplorationVariantsWeightComesAfterItsParameter() throws {
+        #expect(try ExperimentDefinition.Variant(parsing: "t=exploration:thompson:2") == .init(name: "t", strategy: .exploration(policy: "thompson", parameter: 2)))
+        #expect(try ExperimentDefinition.Variant(parsing: "t=exploration:thompson:0.25:3") == .init(name: "t", weight: 3, strategy: .exploration(policy: "thompson", parameter: 0.25)))
+        #expect(try ExperimentDefinition.Variant(parsing: "c=exploration:contextual:2") == .init(name: "c", weight: 2, strategy: .exploration(policy: "contextual", parameter: nil)))
+        #expect(try ExperimentDefinition.Variant(parsing: "d=default:2").weight == 2)
+    }
+}

@@ -109,7 +109,10 @@ extension Engine {
         of model: any RecommenderModel, version: Int64, algorithm: String, data: TrainingData, split: TimeSplit, options: BiasAuditOptions
     ) throws -> BiasReport {
         let started = WallClock.monotonicSeconds()
-        let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
+        let (shop, segmentOf) = try database.writer.read { db in
+            let keys = Dictionary(uniqueKeysWithValues: try SegmentStore.liveSegments(in: db).map { ($0.pk, $0.key) })
+            return (try ServingSettings.read(in: db), try SegmentStore.clusterMembership(in: db).compactMapValues { keys[$0] })
+        }
         let popularity = Evaluator.distinctUsers(split.evaluation.train.interactions)
         let groups = ItemGroups(data).withLongTail(popularity: popularity)
         let stages = EvaluationStages(
@@ -126,7 +129,7 @@ extension Engine {
         // Equal opportunity: of each person's held-out items, how many their list of k found.
         let hits = zip(lists, relevant).map { list, held in list.prefix(options.k).reduce(0) { $0 + (held.contains($1) ? 1 : 0) } }
         let positives = relevant.map(\.count)
-        let gaps = BiasGroupings.people(data, users: cases.map(\.user), cutMs: split.cutMs).map { grouping in
+        let gaps = BiasGroupings.people(data, users: cases.map(\.user), cutMs: split.cutMs, segmentOf: segmentOf).map { grouping in
             AccuracyGaps.gap(
                 grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), hits: hits, positives: positives,
                 minimumPeople: options.minimumPeople, resamples: options.resamples, seed: options.seed)

@@ -3,7 +3,7 @@ import KindredLearning
 import KindredStore
 
 /// The groups a bias report compares: items by category, price band, age and popularity;
-/// people by device, country and tenure.
+/// people by device, country, tenure and segment.
 enum BiasGroupings {
     static let newWithinMs: Int64 = 30 * 86_400_000
 
@@ -53,7 +53,9 @@ enum BiasGroupings {
     }
 
     /// `users` are the audited people's rows; each grouping has one entry per audited person.
-    static func people(_ data: TrainingData, users: [Int], cutMs: Int64) -> [Grouping] {
+    /// `segmentOf` maps a profile to the live cluster segment it is in now (each person is in
+    /// at most one); without any, there is no segment grouping.
+    static func people(_ data: TrainingData, users: [Int], cutMs: Int64, segmentOf: [Int64: String] = [:]) -> [Grouping] {
         // The device and country of each person's latest event before the cut, and their first event.
         var latest = [Int64](repeating: .min, count: data.userPKs.count)
         var device = [UInt8](repeating: 0, count: data.userPKs.count)
@@ -72,13 +74,18 @@ enum BiasGroupings {
         }
         let devices = Device.allCases.map(\.rawValue)
         let countries = data.countryNames
-        return [
+        var groupings = [
             Grouping(name: "device", groupNames: devices, groupOf: users.map { Int32(device[$0]) - 1 }),
             Grouping(name: "country", groupNames: countries, groupOf: users.map { Int32(country[$0]) - 1 }),
             Grouping(
                 name: "tenure", groupNames: ["new (< 30 days)", "returning"],
                 groupOf: users.map { first[$0] == .max ? -1 : (first[$0] > cutMs - newWithinMs ? 0 : 1) }),
         ]
+        if !segmentOf.isEmpty {
+            let segments = ItemGroups.numbered(users.map { segmentOf[data.userPKs[$0]] })
+            groupings.append(Grouping(name: "segment", groupNames: segments.names, groupOf: segments.numbers))
+        }
+        return groupings
     }
 
     static func methods(resamples: Int) -> [String: String] {

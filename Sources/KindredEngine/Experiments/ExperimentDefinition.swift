@@ -25,8 +25,15 @@ public struct ExperimentDefinition: Sendable, Equatable {
             var strategyText = parts[1]
             var weight = 1.0
             let pieces = strategyText.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            // default:2, algorithm:hybrid:2, model:12:2, layout:a,b:2 carry a weight as their last piece.
-            let weighted = (pieces.first == "default" && pieces.count == 2) || (pieces.first != "default" && pieces.count == 3)
+            // default:2, algorithm:hybrid:2, model:12:2, layout:a,b:2 carry a weight as their last
+            // piece; so do exploration:contextual:2 and, after the policy's parameter,
+            // exploration:thompson:0.25:2 (exploration:thompson:2 is a scale of 2).
+            let weighted =
+                switch pieces.first {
+                case "default": pieces.count == 2
+                case "exploration": pieces.count == 4 || (pieces.count == 3 && pieces[1] == "contextual")
+                default: pieces.count == 3
+                }
             if weighted {
                 guard let parsed = Double(pieces.last!), parsed > 0, parsed.isFinite else {
                     throw RequestProblem(
@@ -91,6 +98,9 @@ public struct ExperimentDefinition: Sendable, Equatable {
                 throw bad(
                     "variants",
                     "variant '\(variant.name)': a page experiment compares layouts (layout:BLOCK,... or default); models are compared on recommendations")
+            }
+            if surface != "recommendations", case .exploration = variant.strategy {
+                throw bad("variants", "variant '\(variant.name)': exploration is compared on recommendations, not on pages")
             }
             if surface == "recommendations", case .layout = variant.strategy {
                 throw bad("variants", "variant '\(variant.name)': a layout is for a page experiment (surface home or product)")

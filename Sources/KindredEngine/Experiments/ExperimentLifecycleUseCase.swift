@@ -122,6 +122,11 @@ extension Engine {
     /// (`default` changes nothing). Stops the experiment if it runs. Audited, with the version.
     @discardableResult
     public func shipExperiment(key: String, variant name: String) throws -> ExperimentSummary {
+        // A shipped exploration strategy changes settings: serving reads them afresh.
+        defer {
+            servingSettingsCache.invalidate()
+            bandits.invalidate()
+        }
         let summary = try database.writer.write { db -> ExperimentSummary in
             let experiment = try existing(key, in: db)
             guard experiment.status != "draft" else {
@@ -146,6 +151,8 @@ extension Engine {
                 activated = version
             } else if let layout = strategy.layout {
                 try shipLayout(layout, surface: experiment.surface, nowMs: now, in: db)
+            } else if case .exploration(let policy, let parameter) = strategy {
+                try shipExploration(policy: policy, parameter: parameter, experiment: key, nowMs: now, in: db)
             } else if strategy != .default {
                 throw RequestProblem(.conflict, code: "no_model", message: "no trained model serves \(strategy) any more", field: "variant")
             }
@@ -234,13 +241,32 @@ extension Engine {
         case .default: return nil
         case .algorithm(let name): return try ModelRegistry.newestServable(algorithm: name, in: db)
         case .model(let version): return try ModelRegistry.isServable(version: version, in: db) ? version : nil
-        case .layout: return nil
+        case .layout, .exploration: return nil
+        }
+    }
+
+    /// Makes a shipped exploration strategy the surface's settings, audited like any setting,
+    /// and starts the surface's bandit if the policy needs one.
+    private func shipExploration(policy: String, parameter: Double?, experiment: String, nowMs: Int64, in db: StoreConnection) throws {
+        var changes = [("exploration.recommendations.policy", policy)]
+        if let parameter, let setting = ExplorationSettings.Policy(rawValue: policy)?.parameterSetting {
+            changes.append(("exploration.recommendations.\(setting)", String(parameter)))
+        }
+        for (key, value) in changes {
+            let previous = try SettingsStore.value(key, in: db)
+            try SettingsStore.set(key, to: value, in: db, nowMs: nowMs)
+            try AuditLog.append(
+                action: "setting", actor: actor,
+                details: ["key": key, "value": value, "previous": previous ?? "", "shipped_by": experiment], in: db, nowMs: nowMs)
+        }
+        if ExplorationSettings.Policy(rawValue: policy)?.usesBandit == true, try ContextualBanditStore.active(surface: "recommendations", in: db) == nil {
+            try startBandit(surface: "recommendations", reason: "shipped by experiment \(experiment)", in: db, nowMs: nowMs)
         }
     }
 
     private func requireServable(_ strategy: ServingStrategy, surface: String, in db: StoreConnection) throws {
         switch strategy {
-        case .default:
+        case .default, .exploration:
             return
         case .algorithm(let name):
             guard try ModelRegistry.newestServable(algorithm: name, in: db) != nil else {

@@ -1,8 +1,7 @@
 import KindredStore
 
-/// What an experiment variant serves: on recommendations, which model version answers; on
-/// pages, which content blocks stand in which order. Later strategies (rule sets,
-/// exploration) join this enum.
+/// What an experiment variant serves: on recommendations, which model version answers or how
+/// the list explores; on pages, which content blocks stand in which order.
 public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
     /// What everyone gets without the experiment: the active model.
     case `default`
@@ -14,8 +13,14 @@ public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
     /// A page of exactly these blocks (keys of `kindred blocks list`), in this order, whatever
     /// the person's engagement: what a page experiment compares.
     case layout([String])
+    /// The active model's lists, explored by this policy (and its parameter: epsilon, the
+    /// softmax temperature, LinUCB's alpha or Thompson sampling's scale) rather than by the
+    /// surface's `exploration.recommendations.*` settings: what an exploration experiment
+    /// compares. A bandit policy uses, and teaches, the surface's bandit.
+    case exploration(policy: String, parameter: Double?)
 
-    /// Reads `default`, `algorithm:NAME` or `model:VERSION`.
+    /// Reads `default`, `algorithm:NAME`, `model:VERSION`, `layout:BLOCK,...` or
+    /// `exploration:POLICY[:X]`.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed == "default" {
@@ -23,7 +28,7 @@ public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
             return
         }
         let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw Self.problem("'\(text)' is not default, algorithm:NAME, model:VERSION or layout:BLOCK,...") }
+        guard parts.count == 2 else { throw Self.problem("'\(text)' is not default, algorithm:NAME, model:VERSION, layout:BLOCK,... or exploration:POLICY[:X]") }
         switch parts[0] {
         case "algorithm":
             guard AlgorithmSpec.names.contains(parts[1]) else {
@@ -43,8 +48,26 @@ public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
                 return
             }
             throw Self.problem("'\(bad)' in '\(text)' is not a block key (letters, digits, - or _)")
+        case "exploration":
+            self = try Self.exploration(parts[1])
         default:
-            throw Self.problem("'\(text)' is not default, algorithm:NAME, model:VERSION or layout:BLOCK,...")
+            throw Self.problem("'\(text)' is not default, algorithm:NAME, model:VERSION, layout:BLOCK,... or exploration:POLICY[:X]")
+        }
+    }
+
+    /// `POLICY[:X]`, X checked as the setting it stands for.
+    private static func exploration(_ text: String) throws -> ServingStrategy {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let name = parts.first, let policy = ExplorationSettings.Policy(rawValue: name) else {
+            let names = ExplorationSettings.Policy.allCases.map(\.rawValue).joined(separator: ", ")
+            throw problem("exploration:POLICY takes one of \(names), not '\(parts.first ?? "")'")
+        }
+        guard parts.count == 2 else { return .exploration(policy: name, parameter: nil) }
+        guard let setting = policy.parameterSetting else { throw problem("exploration:\(name) takes no parameter") }
+        let checked = Result { () throws(ShopSetting.Invalid) -> String in try ShopSetting.exploration("exploration:\(name)", setting, parts[1]) }
+        switch checked {
+        case .success(let value): return .exploration(policy: name, parameter: Double(value))
+        case .failure(let invalid): throw problem(invalid.description)
         }
     }
 
@@ -54,7 +77,25 @@ public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
         case .algorithm(let name): "algorithm:\(name)"
         case .model(let version): "model:\(version)"
         case .layout(let keys): "layout:\(keys.joined(separator: ","))"
+        case .exploration(let policy, let parameter): "exploration:\(policy)" + (parameter.map { ":\($0)" } ?? "")
         }
+    }
+
+    /// How an exploration strategy explores, over the surface's settings; nil for the others.
+    func exploration(over settings: ExplorationSettings) -> ExplorationSettings? {
+        guard case .exploration(let name, let parameter) = self, let policy = ExplorationSettings.Policy(rawValue: name) else { return nil }
+        var chosen = settings
+        chosen.policy = policy
+        if let parameter {
+            switch policy {
+            case .epsilonGreedy: chosen.epsilon = parameter
+            case .softmax: chosen.temperature = parameter
+            case .linucb: chosen.alpha = parameter
+            case .thompson: chosen.scale = parameter
+            case .contextual: break
+            }
+        }
+        return chosen
     }
 
     /// The blocks of a layout strategy, in order; nil for the others.
@@ -67,7 +108,7 @@ public enum ServingStrategy: Sendable, Equatable, CustomStringConvertible {
     var choosesModel: Bool {
         switch self {
         case .algorithm, .model: true
-        case .default, .layout: false
+        case .default, .layout, .exploration: false
         }
     }
 

@@ -64,8 +64,7 @@ public enum PolicyTarget: Sendable, Equatable, CustomStringConvertible {
                 message: "bandit:POLICY takes one of \(names.joined(separator: ", ")), not '\(parts.first ?? "")'", field: "target")
         }
         guard parts.count == 2 else { return .bandit(policy: name, parameter: nil) }
-        let setting = ["softmax": "temperature", "linucb": "alpha", "thompson": "scale"][name]
-        guard let setting else {
+        guard let setting = policy.parameterSetting else {
             throw RequestProblem(.invalid, code: "invalid_policy_parameter", message: "bandit:contextual takes no parameter", field: "target")
         }
         let checked = Result { () throws(ShopSetting.Invalid) -> String in try ShopSetting.exploration("bandit:\(name)", setting, parts[1]) }

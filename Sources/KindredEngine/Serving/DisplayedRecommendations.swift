@@ -29,7 +29,7 @@ extension Engine {
         let requestID = Self.newRequestID()
         var (response, loggedUserPK) = try recommend(
             request, userPK: nil, pseudonym: pseudonym, version: choice?.version ?? segment?.version,
-            exploreSeed: EpsilonGreedySlate.seed(requestID: requestID))
+            exploreSeed: EpsilonGreedySlate.seed(requestID: requestID), exploration: choice?.strategy)
         if let segment { response.segment = segment.key }
         var displayed = shown(response, surface: .recommendations, userPK: loggedUserPK, anchorItemID: nil, requestID: requestID)
         displayed.1.device = request.device.flatMap(Device.init(loosely:))?.rawValue

@@ -116,7 +116,8 @@ extension Engine {
     /// processed for analytics).
     func recommend(
         _ request: RecommendationRequest, userPK knownPK: Int64?, pseudonym: String? = nil, version: Int64? = nil,
-        withoutRules: Bool = false, trace: RuleTrace? = nil, ruleSurface: String = "recommendations", exploreSeed: UInt64? = nil
+        withoutRules: Bool = false, trace: RuleTrace? = nil, ruleSurface: String = "recommendations", exploreSeed: UInt64? = nil,
+        exploration strategy: ServingStrategy? = nil
     ) throws -> (
         response: RecommendationResponse, loggedUserPK: Int64?
     ) {
@@ -161,7 +162,9 @@ extension Engine {
         // The exploration stage: a displayed list may trade some of its places for uniform draws
         // from the next items of the ranking, each place's probability kept for the log. Pinned
         // places are the shop's to decide, so a list with pins does not explore.
-        let explorationSettings = settings.exploration(for: "recommendations")
+        // An experiment's exploration strategy explores in place of the surface's settings.
+        let surfaceExploration = settings.exploration(for: "recommendations")
+        let explorationSettings = strategy?.exploration(over: surfaceExploration) ?? surfaceExploration
         var items: [Recommendation]
         var trace: ExplorationTrace?
         if explorationSettings.explores, let seed = exploreSeed, rules?.pins.isEmpty ?? true {

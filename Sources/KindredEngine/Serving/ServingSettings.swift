@@ -72,6 +72,17 @@ struct ExplorationSettings: Sendable, Equatable {
         case epsilonGreedy = "epsilon_greedy", contextual, softmax, linucb, thompson
 
         var usesBandit: Bool { self != .epsilonGreedy }
+
+        /// The setting (under `exploration.<surface>.`) of the policy's one parameter.
+        var parameterSetting: String? {
+            switch self {
+            case .epsilonGreedy: "epsilon"
+            case .softmax: "temperature"
+            case .linucb: "alpha"
+            case .thompson: "scale"
+            case .contextual: nil
+            }
+        }
     }
 
     var policy = Policy.epsilonGreedy

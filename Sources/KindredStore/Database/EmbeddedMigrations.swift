@@ -1574,6 +1574,12 @@ extension Migration {
                        displays, outcomes, reward_total,
                        CASE WHEN displays > 0 THEN reward_total / displays END AS reward_per_display
                 FROM bandit_versions;
+
+                -- Since this version an exploring list's record (impressions.exploration) also holds what a bandit
+                -- reads, so that any list can be learned from, replayed and weighed for another policy: "context"
+                -- ({"hour", "weekday", "device", "country"}), "arms" (per pool item: [popularity 0-1, price band
+                -- 0-4, category bucket or -1]), and for a bandit's list its policy's parameter, "bandit_version"
+                -- and "state_through" ([impression_pk, event_pk] the state had folded in when it decided).
                 """####
         ),
     ]
