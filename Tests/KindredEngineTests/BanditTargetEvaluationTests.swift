@@ -66,15 +66,18 @@ import Testing
         #expect(other.maxWeight > 1)
     }
 
-    /// Clicks follow the pool's first item, which is the model's best: the model version that
-    /// ranked the pools (version 1) earns about one click per place where it was shown, and a
-    /// contextual bandit that has learned nothing ranks as the model does.
+    /// Clicks follow the pool's first item, which is mostly the model's best: the model version
+    /// that ranked the pools (version 1) is worth more than a uniform draw over the same
+    /// candidates, and a contextual bandit that has learned nothing ranks exactly as the pool does.
     @Test func aModelVersionAndAnUntrainedContextualBanditAreTheModelsChoice() throws {
         _ = try showAndClick(policy: "softmax", settings: [("exploration.recommendations.temperature", "0.05")])
         let model = try evaluate("model:1")
         let greedy = try evaluate("greedy")
+        let uniform = try evaluate("uniform")
         #expect(model.target == "model:1")
-        #expect(abs(model.snips.value - greedy.snips.value) < 0.1, "model:1 \(model.snips.value), greedy \(greedy.snips.value)")
+        // The pool's order is the model's ranking after fold-in and backfill, so model:1 (its
+        // scores from training time) agrees with it on most places, not all.
+        #expect(model.snips.value > 2 * uniform.snips.value, "model:1 \(model.snips.value), uniform \(uniform.snips.value)")
         let contextual = try evaluate("bandit:contextual")
         #expect(abs(contextual.snips.value - greedy.snips.value) < 1e-12, "an unlearned bandit is the model's order")
         #expect { try evaluate("model:99") } throws: { ($0 as? RequestProblem)?.code == "unknown_model" }

@@ -130,6 +130,36 @@ import Testing
         #expect(try reopened.recommendForDisplay(request("c00001", device: "mobile", hour: 8)).0.items.map(\.itemID) == phoneList)
     }
 
+    /// With cluster segments built, a bandit started afterwards gives each a context slot, and a
+    /// known person's list records their segment, which its replay reads back.
+    @Test func aPersonsSegmentIsPartOfTheContext() throws {
+        var segments = SegmentBuildOptions()
+        segments.k = 3
+        _ = try engine.buildSegments(segments)
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "softmax")
+        let status = try #require(try engine.banditStatus().first)
+        let keys = try engine.database.writer.read { db in try SegmentStore.liveSegments(in: db).filter { $0.kind == "cluster" }.map(\.key) }
+        #expect(status.segments == keys && !keys.isEmpty)
+        #expect(status.dimension == 16 * (1 + 4 + 2 + 4 + status.countries.count + 1 + keys.count + 1))
+        var logged = 0
+        for number in 1...20 {
+            let user = String(format: "c%05d", number)
+            let (_, record) = try engine.recommendForDisplay(request(user, device: "mobile", hour: 9))
+            let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+            let segment = (object["context"] as? [String: Any])?["segment"] as? String
+            // Only for a person who consented to personalization: the segment is learnt from what they did.
+            let member = try engine.database.writer.read { db -> String? in
+                let pk = try #require(try ServingQueries.userPK(pseudonym: engine.pseudonym(of: user), in: db))
+                return try ServingConsent.read(userPK: pk, in: db).personalization ? try SegmentStore.clusterSegmentKey(userPK: pk, in: db) : nil
+            }
+            #expect(segment == member, "\(user)")
+            if segment != nil { logged += 1 }
+            try log([record])
+            #expect(try engine.replayList(requestID: record.requestID).reproduced)
+        }
+        #expect(logged > 0)
+    }
+
     @Test func aResetRetiresTheVersionAndStartsAfreshAudited() throws {
         _ = try engine.setSetting("exploration.similar.policy", to: "linucb")
         #expect(try engine.banditStatus().map(\.surface) == ["similar"])

@@ -57,6 +57,12 @@ import Testing
         #expect(joint.contains(SparseFeature(index: 16 * 9 + 11, value: 1)), "desktop x category bucket 3")
         #expect(BanditFeatures.armFeatures(BanditArm(rank: 0, popularity: 2, priceBand: 9, categoryBucket: -1)).count == 4)
         #expect(BanditArm.bucket(category: "Shoes") == BanditArm.bucket(category: "shoes"))
+        // With 3 segments: their slots follow the countries' (13, 14, 15), then one for people in none (16).
+        let segmented = BanditFeatures(countryCount: 2, segmentCount: 3)
+        #expect(segmented.contextSlots == 13 + 4 && segmented.dimension == 16 * 18)
+        #expect(segmented.slots(of: BanditContext(hour: 8, weekday: 6, device: 2, country: 1, segment: 1)) == [1, 5, 8, 11, 14])
+        #expect(segmented.slots(of: BanditContext(hour: 8, weekday: 6, device: 2, country: 1, segment: 3)) == [1, 5, 8, 11, 16])
+        #expect(segmented.features(context: context, arm: arm).count == 30)
         #expect(BanditArm.bucket(category: nil) == -1 && BanditArm.bucket(category: "") == -1)
     }
 

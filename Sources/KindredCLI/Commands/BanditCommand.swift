@@ -8,7 +8,7 @@ struct BanditCommand: ParsableCommand {
         commandName: "bandit",
         abstract: "The contextual bandits: what they have learned, bringing them up to date, starting afresh.",
         discussion: """
-            A surface whose exploration.<surface>.policy is contextual, softmax, linucb or thompson ranks its displayed lists with a linear bandit over the request's context (hour band, weekday, device class, country) and each candidate's place in the model's ranking, popularity, price band and category. It learns from the clicks, carts and purchases that carry a list's request id (rewards: bandit.reward.*). `kindred serve` updates it every 250 ms; `kindred bandit update` does the same once, for a shop served by another process or not served at all.
+            A surface whose exploration.<surface>.policy is contextual, softmax, linucb or thompson ranks its displayed lists with a linear bandit over the request's context (hour band, weekday, device class, country, and the person's cluster segment) and each candidate's place in the model's ranking, popularity, price band and category. It learns from the clicks, carts and purchases that carry a list's request id (rewards: bandit.reward.*). `kindred serve` updates it every 250 ms; `kindred bandit update` does the same once, for a shop served by another process or not served at all.
             """,
         subcommands: [BanditStatusCommand.self, BanditUpdateCommand.self, BanditResetCommand.self, BanditReplayCommand.self])
 }
@@ -32,10 +32,11 @@ struct BanditStatusCommand: ParsableCommand {
         for version in versions {
             let policy = version.policy.map { ", policy \($0)" } ?? ""
             let countries = version.countries.isEmpty ? "none" : version.countries.joined(separator: ", ")
+            let segments = version.segments.isEmpty ? "" : ", \(version.segments.count) segments"
             print(
                 "bandit \(version.version) (\(version.surface), \(version.status)\(policy)): \(Grouped.int(version.displays)) displays, "
                     + "\(Grouped.int(version.outcomes)) outcomes, reward \(String(format: "%.1f", version.rewardTotal)); lambda \(version.lambda), "
-                    + "main countries \(countries); updated \(version.updatedAt)")
+                    + "main countries \(countries)\(segments); updated \(version.updatedAt)")
         }
     }
 }

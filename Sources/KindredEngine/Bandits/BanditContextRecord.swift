@@ -10,26 +10,31 @@ struct BanditContextRecord: Sendable, Equatable {
     var weekday: Int
     var device: String?
     var country: String?
+    /// The live cluster segment the person is in, when known.
+    var segment: String?
 
     /// From a request's local hour (when it said) and device and country, at `nowMs`.
-    init(hour: Int?, device: String?, country: String?, nowMs: Int64) {
+    init(hour: Int?, device: String?, country: String?, segment: String? = nil, nowMs: Int64) {
         let day = Int(nowMs / 86_400_000)
         self.hour = hour ?? Int((nowMs / 3_600_000) % 24)
         // 1970-01-01 was a Thursday.
         weekday = (day + 4) % 7
         self.device = device.map { $0.lowercased() }
         self.country = country.map { $0.lowercased() }
+        self.segment = segment
     }
 
-    init(hour: Int, weekday: Int, device: String?, country: String?) {
+    init(hour: Int, weekday: Int, device: String?, country: String?, segment: String? = nil) {
         self.hour = hour
         self.weekday = weekday
         self.device = device
         self.country = country
+        self.segment = segment
     }
 
-    /// As a version with these main countries sees it.
-    func context(countries: [String]) -> BanditContext {
+    /// As a version with this configuration (its main countries and segments) sees it.
+    func context(_ config: BanditConfig) -> BanditContext {
+        let countries = config.countries
         let deviceClass =
             switch device.flatMap(Device.init(loosely:)) {
             case .mobile: 0
@@ -38,13 +43,16 @@ struct BanditContextRecord: Sendable, Equatable {
             default: 3
             }
         let countryIndex = country.flatMap { countries.firstIndex(of: $0) } ?? countries.count
-        return BanditContext(hour: hour, weekday: weekday, device: deviceClass, country: countryIndex)
+        let segmentIndex = segment.flatMap { config.segments.firstIndex(of: $0) } ?? config.segments.count
+        return BanditContext(hour: hour, weekday: weekday, device: deviceClass, country: countryIndex, segment: segmentIndex)
     }
 
     init?(json: Any?) {
         guard let object = json as? [String: Any], let hour = (object["hour"] as? NSNumber)?.intValue,
             let weekday = (object["weekday"] as? NSNumber)?.intValue
         else { return nil }
-        self.init(hour: hour, weekday: weekday, device: object["device"] as? String, country: object["country"] as? String)
+        self.init(
+            hour: hour, weekday: weekday, device: object["device"] as? String, country: object["country"] as? String,
+            segment: object["segment"] as? String)
     }
 }

@@ -64,21 +64,32 @@ struct BanditConfig: Codable, Sendable, Equatable {
     var priorWeight: Double
     /// The main countries, lower-cased, most frequent first: each has a context slot.
     var countries: [String]
+    /// The live cluster segments' keys when the version started: each has a context slot.
+    var segments: [String]
 
     enum CodingKeys: String, CodingKey {
-        case lambda, priorWeight = "prior_weight", countries
+        case lambda, priorWeight = "prior_weight", countries, segments
     }
 
-    var layout: BanditFeatures { BanditFeatures(countryCount: countries.count) }
+    var layout: BanditFeatures { BanditFeatures(countryCount: countries.count, segmentCount: segments.count) }
 
     var json: String {
-        JSONText.encode(["lambda": lambda, "prior_weight": priorWeight, "countries": countries])
+        JSONText.encode(["lambda": lambda, "prior_weight": priorWeight, "countries": countries, "segments": segments])
     }
 
-    init(lambda: Double, priorWeight: Double, countries: [String]) {
+    init(lambda: Double, priorWeight: Double, countries: [String], segments: [String] = []) {
         self.lambda = lambda
         self.priorWeight = priorWeight
         self.countries = countries
+        self.segments = segments
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        lambda = try container.decode(Double.self, forKey: .lambda)
+        priorWeight = try container.decode(Double.self, forKey: .priorWeight)
+        countries = try container.decode([String].self, forKey: .countries)
+        segments = try container.decodeIfPresent([String].self, forKey: .segments) ?? []
     }
 
     init?(json: String) {

@@ -24,6 +24,8 @@ public struct BanditStatus: Sendable, Equatable, Codable {
     public var lambda: Double
     public var priorWeight: Double
     public var countries: [String]
+    /// The segments with a context slot of their own.
+    public var segments: [String]
     public var dimension: Int
     public var displays: Int
     public var outcomes: Int
@@ -125,7 +127,7 @@ extension Engine {
                 return BanditStatus(
                     version: record.version, surface: record.surface, status: record.status,
                     createdAt: TimestampFormatter.iso8601(milliseconds: record.createdMs), updatedAt: TimestampFormatter.iso8601(milliseconds: record.updatedMs), lambda: config?.lambda ?? 0,
-                    priorWeight: config?.priorWeight ?? 0, countries: config?.countries ?? [], dimension: record.dimension,
+                    priorWeight: config?.priorWeight ?? 0, countries: config?.countries ?? [], segments: config?.segments ?? [], dimension: record.dimension,
                     displays: record.displays, outcomes: record.outcomes, rewardTotal: record.rewardTotal,
                     policy: record.status == "active" ? settings.exploration(for: record.surface).policy.rawValue : nil)
             }
@@ -139,7 +141,8 @@ extension Engine {
         let settings = try BanditSettings.read(in: db)
         let config = BanditConfig(
             lambda: settings.lambda, priorWeight: settings.priorWeight,
-            countries: settings.countries > 0 ? try ContextualBanditStore.mainCountries(limit: settings.countries, in: db) : [])
+            countries: settings.countries > 0 ? try ContextualBanditStore.mainCountries(limit: settings.countries, in: db) : [],
+            segments: Array(try SegmentStore.liveSegments(in: db).filter { $0.kind == "cluster" }.map(\.key).prefix(20)))
         let state = config.freshState()
         let (impressions, events) = try ContextualBanditStore.watermarks(in: db)
         let started = try ContextualBanditStore.start(
@@ -200,7 +203,7 @@ struct LoggedBanditList {
         guard facts.count == pool.count else { return nil }
         self.pool = pool
         self.facts = facts
-        self.context = context.context(countries: config.countries)
+        self.context = context.context(config)
         layout = config.layout
     }
 

@@ -17,7 +17,7 @@ enum ExplorationStage {
         var record = ExplorationRecordWriter()
         let slots: [SlateSlot]
         if let policy = settings.bandit, let bandit {
-            let banditContext = context.context(countries: bandit.config.countries)
+            let banditContext = context.context(bandit.config)
             let layout = bandit.config.layout
             let arms = facts.enumerated().map { layout.features(context: banditContext, arm: $0.element.arm(rank: $0.offset)) }
             slots = policy.decide(arms: arms, count: count, estimate: bandit.estimate, seed: seed)

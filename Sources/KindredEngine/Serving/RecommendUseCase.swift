@@ -172,9 +172,14 @@ extension Engine {
             let now = clock.now()
             let bandit = explorationSettings.policy.usesBandit
                 ? try bandits.bandit(surface: "recommendations", nowMs: now, database: database) : nil
+            // A bandit's context includes the person's segment, learnt from what they did: only
+            // with their consent to personalization.
+            let segment = try bandit == nil ? nil : userPK.flatMap { pk in
+                try database.writer.read { db in try SegmentStore.clusterSegmentKey(userPK: pk, in: db) }
+            }
             let (slots, record) = ExplorationStage.run(
                 pool: pool.map(\.item), count: request.k, settings: explorationSettings, bandit: bandit, seed: seed,
-                context: BanditContextRecord(hour: request.hour, device: request.device, country: request.country, nowMs: now),
+                context: BanditContextRecord(hour: request.hour, device: request.device, country: request.country, segment: segment, nowMs: now),
                 serving: serving)
             items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
             for (index, slot) in slots.enumerated() {

@@ -12,18 +12,22 @@ public struct BanditContext: Sendable, Equatable, Codable {
     public var device: Int
     /// Index into the bandit's main countries; one past them for any other or unknown country.
     public var country: Int
+    /// Index into the bandit's segments; one past them for a person in none (or not known).
+    public var segment: Int
 
-    public init(hourBand: Int, weekend: Bool, device: Int, country: Int) {
+    public init(hourBand: Int, weekend: Bool, device: Int, country: Int, segment: Int = 0) {
         self.hourBand = hourBand
         self.weekend = weekend
         self.device = device
         self.country = country
+        self.segment = segment
     }
 
     /// From the local hour (0-23), the day of the week (0 Sunday ... 6 Saturday), a device
     /// class index and a country index.
-    public init(hour: Int, weekday: Int, device: Int, country: Int) {
-        self.init(hourBand: min(3, max(0, hour) / 6), weekend: weekday == 0 || weekday == 6, device: device, country: country)
+    public init(hour: Int, weekday: Int, device: Int, country: Int, segment: Int = 0) {
+        self.init(
+            hourBand: min(3, max(0, hour) / 6), weekend: weekday == 0 || weekday == 6, device: device, country: country, segment: segment)
     }
 
     public static let hourBandNames = ["night", "morning", "afternoon", "evening"]
@@ -71,7 +75,8 @@ public struct SparseFeature: Sendable, Equatable {
 ///
 /// Layout: block 0 holds the candidate features alone; block 1 + s holds them crossed with
 /// context slot s, where the slots are 4 hour bands, weekday and weekend, 4 device classes and
-/// the main countries plus one for the rest.
+/// the main countries plus one for the rest, and (when the bandit knows segments) each segment
+/// plus one for people in none.
 public struct BanditFeatures: Sendable, Equatable {
     public static let categoryBuckets = 8
     /// Bias, position discount, popularity, 5 price bands, the category buckets.
@@ -82,23 +87,28 @@ public struct BanditFeatures: Sendable, Equatable {
 
     /// How many main countries have a slot of their own.
     public let countryCount: Int
+    /// How many segments have a slot of their own (0: the layout has no segment slots at all).
+    public let segmentCount: Int
 
-    public init(countryCount: Int) {
-        precondition(countryCount >= 0, "a count")
+    public init(countryCount: Int, segmentCount: Int = 0) {
+        precondition(countryCount >= 0 && segmentCount >= 0, "a count")
         self.countryCount = countryCount
+        self.segmentCount = segmentCount
     }
 
-    public var contextSlots: Int { 4 + 2 + 4 + countryCount + 1 }
+    public var contextSlots: Int { 4 + 2 + 4 + countryCount + 1 + (segmentCount > 0 ? segmentCount + 1 : 0) }
     public var dimension: Int { Self.armWidth * (1 + contextSlots) }
 
     /// The context's active slots.
     public func slots(of context: BanditContext) -> [Int] {
-        [
+        var slots = [
             min(3, max(0, context.hourBand)),
             4 + (context.weekend ? 1 : 0),
             6 + min(3, max(0, context.device)),
             10 + min(countryCount, max(0, context.country)),
         ]
+        if segmentCount > 0 { slots.append(11 + countryCount + min(segmentCount, max(0, context.segment))) }
+        return slots
     }
 
     /// The candidate's features alone (offsets within a block).

@@ -174,6 +174,16 @@ public enum SegmentStore {
         }
     }
 
+    /// The key of the live cluster segment a person is in now, or nil.
+    public static func clusterSegmentKey(userPK: Int64, in db: Database) throws -> String? {
+        try String.fetchOne(
+            db,
+            sql: """
+                SELECT s.key FROM segment_members AS m JOIN segments AS s USING (segment_pk)
+                WHERE m.user_pk = ? AND s.kind = 'cluster' AND s.retired_ms IS NULL LIMIT 1
+                """, arguments: [userPK])
+    }
+
     /// The live cluster segment each person is in now, by profile.
     public static func clusterMembership(in db: Database) throws -> [Int64: Int64] {
         var result: [Int64: Int64] = [:]
