@@ -160,6 +160,29 @@ import Testing
         #expect(logged > 0)
     }
 
+    /// The shop's most frequent regions (from its events) get slots when a bandit starts; a
+    /// request's region is logged with its list and replays.
+    @Test func aRequestsRegionIsPartOfTheContext() throws {
+        var csv = "user_id,item_id,type,ts,country,region\n"
+        for (n, region) in ["Bavaria", "Bavaria", "Bavaria", "Hesse", "Hesse", "Saxony"].enumerated() {
+            csv += "c0000\(n + 1),P00001,view,2026-11-24T10:00:0\(n)Z,DE,\(region)\n"
+        }
+        let path = directory.write("regions.csv", csv)
+        _ = try engine.importFile(at: path, request: ImportRequest(kind: .events, fileName: path, format: .csv))
+        _ = try engine.setSetting("bandit.regions", to: "2")
+        _ = try engine.setSetting("exploration.recommendations.policy", to: "thompson")
+        let status = try #require(try engine.banditStatus().first)
+        #expect(status.regions == ["bavaria", "hesse"])
+        var request = request("c00009", device: "desktop", hour: 14)
+        request.region = "Hesse"
+        let (_, record) = try engine.recommendForDisplay(request)
+        let object = try JSONSerialization.jsonObject(with: Data(try #require(record.exploration).utf8)) as! [String: Any]
+        #expect((object["context"] as? [String: Any])?["region"] as? String == "hesse")
+        try log([record])
+        #expect(try engine.replayList(requestID: record.requestID).reproduced)
+        #expect(throws: RequestProblem.self) { try engine.setSetting("bandit.regions", to: "21") }
+    }
+
     @Test func aResetRetiresTheVersionAndStartsAfreshAudited() throws {
         _ = try engine.setSetting("exploration.similar.policy", to: "linucb")
         #expect(try engine.banditStatus().map(\.surface) == ["similar"])

@@ -63,6 +63,12 @@ import Testing
         #expect(segmented.slots(of: BanditContext(hour: 8, weekday: 6, device: 2, country: 1, segment: 1)) == [1, 5, 8, 11, 14])
         #expect(segmented.slots(of: BanditContext(hour: 8, weekday: 6, device: 2, country: 1, segment: 3)) == [1, 5, 8, 11, 16])
         #expect(segmented.features(context: context, arm: arm).count == 30)
+        // With 2 regions too: their slots follow the segments' (17, 18), then one for the rest (19).
+        let regional = BanditFeatures(countryCount: 2, segmentCount: 3, regionCount: 2)
+        #expect(regional.contextSlots == 17 + 3)
+        #expect(regional.slots(of: BanditContext(hour: 20, weekday: 3, device: 0, country: 0, segment: 0, region: 1)) == [3, 4, 6, 10, 13, 18])
+        #expect(regional.slots(of: BanditContext(hour: 20, weekday: 3, device: 0, country: 0, segment: 0, region: 9)) == [3, 4, 6, 10, 13, 19])
+        #expect(BanditFeatures(countryCount: 0, regionCount: 1).slots(of: BanditContext(hourBand: 0, weekend: false, device: 3, country: 0, region: 0)) == [0, 4, 9, 10, 11])
         #expect(BanditArm.bucket(category: nil) == -1 && BanditArm.bucket(category: "") == -1)
     }
 

@@ -20,7 +20,7 @@ import Testing
         _ = try harness.engine.setSetting("exploration.recommendations.policy", to: "thompson")
         try await harness.withServer { client, _ in
             let response = try await client.call(
-                .get, "/v1/users/c00001/recommendations?k=5&device=mobile&country=GB&hour=8", key: harness.publicKey,
+                .get, "/v1/users/c00001/recommendations?k=5&device=mobile&country=GB&region=Bavaria&hour=8", key: harness.publicKey,
                 token: harness.token("c00001"))
             #expect(response.status == .ok)
             let requestID = try #require(response.object["request_id"] as? String)
@@ -28,6 +28,11 @@ import Testing
             #expect(items.allSatisfy { ($0["probability"] as? Double ?? 0) > 0 && $0["explored"] is Bool })
             // The server's updater folds the displayed list in, then the click that follows it.
             #expect(try await eventually { try harness.engine.banditStatus().first?.displays == 5 })
+            // The request's context is in the list's record.
+            let context = try DatabaseSnapshot.strings(
+                "SELECT json_extract(exploration, '$.context.region') || ' ' || json_extract(exploration, '$.context.device') FROM impressions WHERE request_id = '\(requestID)'",
+                in: harness.database)
+            #expect(context == ["bavaria mobile"])
             let clicked = items[1]["item_id"] as! String
             let click =
                 #"{"events": [{"type": "click", "user_id": "c00001", "item_id": "\#(clicked)", "ts": "2026-11-24T12:00:00Z", "request_id": "\#(requestID)"}]}"#

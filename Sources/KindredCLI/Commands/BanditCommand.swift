@@ -32,7 +32,8 @@ struct BanditStatusCommand: ParsableCommand {
         for version in versions {
             let policy = version.policy.map { ", policy \($0)" } ?? ""
             let countries = version.countries.isEmpty ? "none" : version.countries.joined(separator: ", ")
-            let segments = version.segments.isEmpty ? "" : ", \(version.segments.count) segments"
+            let segments = (version.segments.isEmpty ? "" : ", \(version.segments.count) segments")
+                + (version.regions.isEmpty ? "" : ", main regions \(version.regions.joined(separator: ", "))")
             print(
                 "bandit \(version.version) (\(version.surface), \(version.status)\(policy)): \(Grouped.int(version.displays)) displays, "
                     + "\(Grouped.int(version.outcomes)) outcomes, reward \(String(format: "%.1f", version.rewardTotal)); lambda \(version.lambda), "

@@ -12,23 +12,27 @@ struct BanditContextRecord: Sendable, Equatable {
     var country: String?
     /// The live cluster segment the person is in, when known.
     var segment: String?
+    /// The region within the country, as the request named it.
+    var region: String?
 
-    /// From a request's local hour (when it said) and device and country, at `nowMs`.
-    init(hour: Int?, device: String?, country: String?, segment: String? = nil, nowMs: Int64) {
+    /// From a request's local hour (when it said), device, country and region, at `nowMs`.
+    init(hour: Int?, device: String?, country: String?, region: String? = nil, segment: String? = nil, nowMs: Int64) {
         let day = Int(nowMs / 86_400_000)
         self.hour = hour ?? Int((nowMs / 3_600_000) % 24)
         // 1970-01-01 was a Thursday.
         weekday = (day + 4) % 7
         self.device = device.map { $0.lowercased() }
         self.country = country.map { $0.lowercased() }
+        self.region = region.map { $0.lowercased() }
         self.segment = segment
     }
 
-    init(hour: Int, weekday: Int, device: String?, country: String?, segment: String? = nil) {
+    init(hour: Int, weekday: Int, device: String?, country: String?, region: String? = nil, segment: String? = nil) {
         self.hour = hour
         self.weekday = weekday
         self.device = device
         self.country = country
+        self.region = region
         self.segment = segment
     }
 
@@ -44,7 +48,9 @@ struct BanditContextRecord: Sendable, Equatable {
             }
         let countryIndex = country.flatMap { countries.firstIndex(of: $0) } ?? countries.count
         let segmentIndex = segment.flatMap { config.segments.firstIndex(of: $0) } ?? config.segments.count
-        return BanditContext(hour: hour, weekday: weekday, device: deviceClass, country: countryIndex, segment: segmentIndex)
+        let regionIndex = region.flatMap { config.regions.firstIndex(of: $0) } ?? config.regions.count
+        return BanditContext(
+            hour: hour, weekday: weekday, device: deviceClass, country: countryIndex, segment: segmentIndex, region: regionIndex)
     }
 
     init?(json: Any?) {
@@ -53,6 +59,6 @@ struct BanditContextRecord: Sendable, Equatable {
         else { return nil }
         self.init(
             hour: hour, weekday: weekday, device: object["device"] as? String, country: object["country"] as? String,
-            segment: object["segment"] as? String)
+            region: object["region"] as? String, segment: object["segment"] as? String)
     }
 }

@@ -10,10 +10,11 @@ struct BanditSettings: Sendable, Equatable {
     var lambda = 1.0
     var priorWeight = 0.1
     var countries = 3
+    var regions = 3
     var rewards: [String: Double] = ["click": 1, "add_to_cart": 2, "purchase": 5]
 
     static let defaults: KeyValuePairs<String, String> = [
-        "bandit.lambda": "1", "bandit.prior_weight": "0.1", "bandit.countries": "3", "bandit.reward.click": "1",
+        "bandit.lambda": "1", "bandit.prior_weight": "0.1", "bandit.countries": "3", "bandit.regions": "3", "bandit.reward.click": "1",
         "bandit.reward.add_to_cart": "2", "bandit.reward.purchase": "5",
     ]
     static var keys: [String] { defaults.map(\.key) }
@@ -23,6 +24,7 @@ struct BanditSettings: Sendable, Equatable {
         settings.lambda = try SettingsStore.value("bandit.lambda", in: db).flatMap(Double.init) ?? settings.lambda
         settings.priorWeight = try SettingsStore.value("bandit.prior_weight", in: db).flatMap(Double.init) ?? settings.priorWeight
         settings.countries = try SettingsStore.value("bandit.countries", in: db).flatMap(Int.init) ?? settings.countries
+        settings.regions = try SettingsStore.value("bandit.regions", in: db).flatMap(Int.init) ?? settings.regions
         for type in settings.rewards.keys {
             if let value = try SettingsStore.value("bandit.reward.\(type)", in: db).flatMap(Double.init) { settings.rewards[type] = value }
         }
@@ -42,9 +44,9 @@ struct BanditSettings: Sendable, Equatable {
                 throw ShopSetting.Invalid(description: "\(key): the prior weight on the model's order, 0...100")
             }
             return String(weight)
-        case "bandit.countries":
+        case "bandit.countries", "bandit.regions":
             guard let count = Int(value), (0...20).contains(count) else {
-                throw ShopSetting.Invalid(description: "\(key): how many of the shop's countries get a context slot, 0...20")
+                throw ShopSetting.Invalid(description: "\(key): how many of the shop's \(key.dropFirst(7)) get a context slot, 0...20")
             }
             return String(count)
         case "bandit.reward.click", "bandit.reward.add_to_cart", "bandit.reward.purchase":
@@ -66,22 +68,25 @@ struct BanditConfig: Codable, Sendable, Equatable {
     var countries: [String]
     /// The live cluster segments' keys when the version started: each has a context slot.
     var segments: [String]
+    /// The main regions, lower-cased, most frequent first: each has a context slot.
+    var regions: [String]
 
     enum CodingKeys: String, CodingKey {
-        case lambda, priorWeight = "prior_weight", countries, segments
+        case lambda, priorWeight = "prior_weight", countries, segments, regions
     }
 
-    var layout: BanditFeatures { BanditFeatures(countryCount: countries.count, segmentCount: segments.count) }
+    var layout: BanditFeatures { BanditFeatures(countryCount: countries.count, segmentCount: segments.count, regionCount: regions.count) }
 
     var json: String {
-        JSONText.encode(["lambda": lambda, "prior_weight": priorWeight, "countries": countries, "segments": segments])
+        JSONText.encode(["lambda": lambda, "prior_weight": priorWeight, "countries": countries, "segments": segments, "regions": regions])
     }
 
-    init(lambda: Double, priorWeight: Double, countries: [String], segments: [String] = []) {
+    init(lambda: Double, priorWeight: Double, countries: [String], segments: [String] = [], regions: [String] = []) {
         self.lambda = lambda
         self.priorWeight = priorWeight
         self.countries = countries
         self.segments = segments
+        self.regions = regions
     }
 
     init(from decoder: any Decoder) throws {
@@ -90,6 +95,7 @@ struct BanditConfig: Codable, Sendable, Equatable {
         priorWeight = try container.decode(Double.self, forKey: .priorWeight)
         countries = try container.decode([String].self, forKey: .countries)
         segments = try container.decodeIfPresent([String].self, forKey: .segments) ?? []
+        regions = try container.decodeIfPresent([String].self, forKey: .regions) ?? []
     }
 
     init?(json: String) {

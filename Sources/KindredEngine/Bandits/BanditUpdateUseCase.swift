@@ -26,6 +26,8 @@ public struct BanditStatus: Sendable, Equatable, Codable {
     public var countries: [String]
     /// The segments with a context slot of their own.
     public var segments: [String]
+    /// The main regions, each with a context slot of its own.
+    public var regions: [String]
     public var dimension: Int
     public var displays: Int
     public var outcomes: Int
@@ -127,7 +129,7 @@ extension Engine {
                 return BanditStatus(
                     version: record.version, surface: record.surface, status: record.status,
                     createdAt: TimestampFormatter.iso8601(milliseconds: record.createdMs), updatedAt: TimestampFormatter.iso8601(milliseconds: record.updatedMs), lambda: config?.lambda ?? 0,
-                    priorWeight: config?.priorWeight ?? 0, countries: config?.countries ?? [], segments: config?.segments ?? [], dimension: record.dimension,
+                    priorWeight: config?.priorWeight ?? 0, countries: config?.countries ?? [], segments: config?.segments ?? [], regions: config?.regions ?? [], dimension: record.dimension,
                     displays: record.displays, outcomes: record.outcomes, rewardTotal: record.rewardTotal,
                     policy: record.status == "active" ? settings.exploration(for: record.surface).policy.rawValue : nil)
             }
@@ -142,7 +144,8 @@ extension Engine {
         let config = BanditConfig(
             lambda: settings.lambda, priorWeight: settings.priorWeight,
             countries: settings.countries > 0 ? try ContextualBanditStore.mainCountries(limit: settings.countries, in: db) : [],
-            segments: Array(try SegmentStore.liveSegments(in: db).filter { $0.kind == "cluster" }.map(\.key).prefix(20)))
+            segments: Array(try SegmentStore.liveSegments(in: db).filter { $0.kind == "cluster" }.map(\.key).prefix(20)),
+            regions: settings.regions > 0 ? try ContextualBanditStore.mainRegions(limit: settings.regions, in: db) : [])
         let state = config.freshState()
         let (impressions, events) = try ContextualBanditStore.watermarks(in: db)
         let started = try ContextualBanditStore.start(

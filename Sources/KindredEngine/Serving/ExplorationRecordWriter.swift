@@ -66,6 +66,7 @@ struct ExplorationRecordWriter {
         if let country = context.country { inner.add("country", country) }
         if let device = context.device { inner.add("device", device) }
         inner.add("hour", context.hour)
+        if let region = context.region { inner.add("region", region) }
         if let segment = context.segment { inner.add("segment", segment) }
         inner.add("weekday", context.weekday)
         text += inner.finished()

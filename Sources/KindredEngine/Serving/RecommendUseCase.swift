@@ -33,6 +33,9 @@ public struct RecommendationRequest: Sendable {
     /// their device class and at their time of day leads the ranking.
     public var device: String?
     public var country: String?
+    /// The region within the country (state, county), as the shop's events name it: a context
+    /// slot of the surface's bandit.
+    public var region: String?
     public var hour: Int?
     /// Re-ranking for this list, over the shop's settings: the diversity trade-off (1 ranks by
     /// relevance alone) and the most items one category or brand may hold (0: no cap).
@@ -179,7 +182,8 @@ extension Engine {
             }
             let (slots, record) = ExplorationStage.run(
                 pool: pool.map(\.item), count: request.k, settings: explorationSettings, bandit: bandit, seed: seed,
-                context: BanditContextRecord(hour: request.hour, device: request.device, country: request.country, segment: segment, nowMs: now),
+                context: BanditContextRecord(
+                    hour: request.hour, device: request.device, country: request.country, region: request.region, segment: segment, nowMs: now),
                 serving: serving)
             items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
             for (index, slot) in slots.enumerated() {

@@ -14,20 +14,24 @@ public struct BanditContext: Sendable, Equatable, Codable {
     public var country: Int
     /// Index into the bandit's segments; one past them for a person in none (or not known).
     public var segment: Int
+    /// Index into the bandit's main regions; one past them for any other or unknown region.
+    public var region: Int
 
-    public init(hourBand: Int, weekend: Bool, device: Int, country: Int, segment: Int = 0) {
+    public init(hourBand: Int, weekend: Bool, device: Int, country: Int, segment: Int = 0, region: Int = 0) {
         self.hourBand = hourBand
         self.weekend = weekend
         self.device = device
         self.country = country
         self.segment = segment
+        self.region = region
     }
 
     /// From the local hour (0-23), the day of the week (0 Sunday ... 6 Saturday), a device
     /// class index and a country index.
-    public init(hour: Int, weekday: Int, device: Int, country: Int, segment: Int = 0) {
+    public init(hour: Int, weekday: Int, device: Int, country: Int, segment: Int = 0, region: Int = 0) {
         self.init(
-            hourBand: min(3, max(0, hour) / 6), weekend: weekday == 0 || weekday == 6, device: device, country: country, segment: segment)
+            hourBand: min(3, max(0, hour) / 6), weekend: weekday == 0 || weekday == 6, device: device, country: country, segment: segment,
+            region: region)
     }
 
     public static let hourBandNames = ["night", "morning", "afternoon", "evening"]
@@ -75,8 +79,8 @@ public struct SparseFeature: Sendable, Equatable {
 ///
 /// Layout: block 0 holds the candidate features alone; block 1 + s holds them crossed with
 /// context slot s, where the slots are 4 hour bands, weekday and weekend, 4 device classes and
-/// the main countries plus one for the rest, and (when the bandit knows segments) each segment
-/// plus one for people in none.
+/// the main countries plus one for the rest, and (when the bandit knows them) each segment plus
+/// one for people in none, and the main regions plus one for the rest.
 public struct BanditFeatures: Sendable, Equatable {
     public static let categoryBuckets = 8
     /// Bias, position discount, popularity, 5 price bands, the category buckets.
@@ -89,14 +93,19 @@ public struct BanditFeatures: Sendable, Equatable {
     public let countryCount: Int
     /// How many segments have a slot of their own (0: the layout has no segment slots at all).
     public let segmentCount: Int
+    /// How many main regions have a slot of their own (0: no region slots at all).
+    public let regionCount: Int
 
-    public init(countryCount: Int, segmentCount: Int = 0) {
-        precondition(countryCount >= 0 && segmentCount >= 0, "a count")
+    public init(countryCount: Int, segmentCount: Int = 0, regionCount: Int = 0) {
+        precondition(countryCount >= 0 && segmentCount >= 0 && regionCount >= 0, "a count")
         self.countryCount = countryCount
         self.segmentCount = segmentCount
+        self.regionCount = regionCount
     }
 
-    public var contextSlots: Int { 4 + 2 + 4 + countryCount + 1 + (segmentCount > 0 ? segmentCount + 1 : 0) }
+    private var segmentSlots: Int { segmentCount > 0 ? segmentCount + 1 : 0 }
+    private var regionSlots: Int { regionCount > 0 ? regionCount + 1 : 0 }
+    public var contextSlots: Int { 4 + 2 + 4 + countryCount + 1 + segmentSlots + regionSlots }
     public var dimension: Int { Self.armWidth * (1 + contextSlots) }
 
     /// The context's active slots.
@@ -108,6 +117,7 @@ public struct BanditFeatures: Sendable, Equatable {
             10 + min(countryCount, max(0, context.country)),
         ]
         if segmentCount > 0 { slots.append(11 + countryCount + min(segmentCount, max(0, context.segment))) }
+        if regionCount > 0 { slots.append(11 + countryCount + segmentSlots + min(regionCount, max(0, context.region))) }
         return slots
     }
 

@@ -39,6 +39,7 @@ struct RecommendationRoutes {
         recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
         recommendation.device = try query.device()
         recommendation.country = try query.text("country", maxLength: 16)
+        recommendation.region = try query.text("region", maxLength: 64)
         recommendation.hour = try query.integer("hour", in: 0...23)
         // Ranges are the Engine's to check, in the words the command line uses.
         recommendation.diversity = try query.number("diversity")

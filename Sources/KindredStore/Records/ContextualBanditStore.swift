@@ -197,6 +197,16 @@ public enum ContextualBanditStore {
                 """, arguments: [limit])
     }
 
+    /// The shop's most frequent regions among its events, most frequent first.
+    public static func mainRegions(limit: Int, in db: Database) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT lower(region) FROM events WHERE region IS NOT NULL AND region <> ''
+                GROUP BY lower(region) ORDER BY count(*) DESC, lower(region) LIMIT ?
+                """, arguments: [limit])
+    }
+
     /// The list logged under `requestID`, or nil.
     public static func loggedList(requestID: String, in db: Database) throws -> LoggedList? {
         try Row.fetchOne(db, sql: "SELECT request_id, surface, items, exploration FROM impressions WHERE request_id = ?", arguments: [requestID])
