@@ -62,6 +62,10 @@ import Testing
             let rates = gap.groups.filter { $0.people >= gap.minimumPeople }.compactMap(\.truePositiveRate)
             #expect(gap.groups.allSatisfy { ($0.truePositiveRate ?? -1) >= 0 && ($0.truePositiveRate ?? 2) <= 1 })
             #expect(abs((gap.equalOpportunityDifference ?? -1) - ((rates.max() ?? 0) - (rates.min() ?? 0))) < 1e-12)
+            // Demographic parity of long-tail exposure, likewise.
+            let selections = gap.groups.filter { $0.people >= gap.minimumPeople }.compactMap(\.selectionRate)
+            #expect(gap.groups.allSatisfy { ($0.selectionRate ?? -1) >= 0 && ($0.selectionRate ?? 2) <= 1 })
+            #expect(abs((gap.demographicParityDifference ?? -1) - ((selections.max() ?? 0) - (selections.min() ?? 0))) < 1e-12)
         }
 
         // Stored with the version, in the view, and in the audit log.

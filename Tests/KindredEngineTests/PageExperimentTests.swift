@@ -44,7 +44,10 @@ import Testing
         #expect(treated.experiment == "home-layout")
         #expect(treatedRecords.allSatisfy { $0.exposure?.variant == "trending-first" && $0.exposure?.experiment == "home-layout" })
         let (control, controlRecords) = try #require(pages["control"])
-        #expect(control.blocks.first?.key == "for-you" && control.blocks.count > 2, "the control keeps the shop's page")
+        // The control keeps the shop's page, ordered by the person's engagement; how many blocks
+        // it has depends on the person the random key put in the control (some have little
+        // history), so the check is that it is not the layout.
+        #expect(control.blocks.first?.key == "for-you" && control.blocks.map(\.key) != treated.blocks.map(\.key), "the control keeps the shop's page")
         #expect(control.order == "default")
         #expect(controlRecords.allSatisfy { $0.exposure?.variant == "control" })
         // The experiment decides the home page only.

@@ -50,6 +50,26 @@ import Testing
         }
         let expected = (Self.reference["equal_opportunity_difference"] as! NSNumber).doubleValue
         #expect(abs(try #require(gap.equalOpportunityDifference) - expected) < 1e-12)
+        #expect(gap.demographicParityDifference == nil, "not asked for")
+    }
+
+    /// Demographic parity of long-tail exposure: each group's share of list places holding a
+    /// long-tail item, and the difference between counted groups, as fairlearn's
+    /// demographic_parity_difference.
+    @Test func demographicParityDifferenceIsFairlearns() throws {
+        let names = ["mobile", "desktop", "tablet", "tv"]
+        let groups = (Self.reference["groups"] as! [String]).map { Int32(names.firstIndex(of: $0)!) }
+        let integers = { (key: String) in (Self.reference[key] as! [NSNumber]).map(\.intValue) }
+        let gap = AccuracyGaps.gap(
+            Grouping(name: "device", groupNames: names, groupOf: groups), recall: Self.doubles("recall"), ndcg: Self.doubles("ndcg"),
+            selected: integers("long_tail_places"), places: integers("places"),
+            minimumPeople: (Self.reference["minimum_people"] as! NSNumber).intValue, resamples: 100)
+        let rates = Self.reference["selection_rate"] as! [String: NSNumber]
+        for group in gap.groups {
+            #expect(abs(try #require(group.selectionRate) - rates[group.group]!.doubleValue) < 1e-12, "\(group.group)")
+        }
+        let expected = (Self.reference["demographic_parity_difference"] as! NSNumber).doubleValue
+        #expect(abs(try #require(gap.demographicParityDifference) - expected) < 1e-12)
     }
 
     @Test func giniIsTheMeanAbsoluteDifferenceDefinition() {

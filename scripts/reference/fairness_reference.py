@@ -13,14 +13,16 @@ computed by the mean-absolute-difference definition (numpy), beside Kindred's so
 Equal opportunity: per person, held-out items (positives) and how many of them the list found
 (hits); fairlearn's equal_opportunity_difference over one sample per held-out item (y_true 1,
 y_pred 1 for a found one) is the gap in true positive rate, sum(hits) / sum(positives), between
-the counted groups.
+the counted groups. Demographic parity: per person, the places of their list (10) and how many
+hold a long-tail item; fairlearn's demographic_parity_difference over one sample per place
+(y_pred 1 for a long-tail item) is the gap in that selection rate between the counted groups.
 BiasAuditReferenceTests recomputes each value in Swift. Nothing reads this script at test time.
 """
 import json
 
 import fairlearn
 import numpy as np
-from fairlearn.metrics import MetricFrame, equal_opportunity_difference
+from fairlearn.metrics import MetricFrame, demographic_parity_difference, equal_opportunity_difference
 
 rng = np.random.default_rng(20261206)
 groups = np.array(["mobile"] * 180 + ["desktop"] * 150 + ["tablet"] * 58 + ["tv"] * 12)
@@ -65,4 +67,16 @@ in_counted = np.isin(sample_group, counted)
 out["true_positive_rate"] = {g: float(hits[groups == g].sum() / positives[groups == g].sum()) for g in ["mobile", "desktop", "tablet", "tv"]}
 out["equal_opportunity_difference"] = float(equal_opportunity_difference(
     np.ones(int(in_counted.sum())), sample_hit[in_counted], sensitive_features=sample_group[in_counted]))
+
+places = np.full(len(groups), 10)
+tail_rate = {"mobile": 0.05, "desktop": 0.12, "tablet": 0.08, "tv": 0.3}
+tail = np.array([rng.binomial(p, tail_rate[g]) for p, g in zip(places, groups)])
+out["places"] = places.tolist()
+out["long_tail_places"] = tail.tolist()
+place_group = np.repeat(groups, places)
+place_tail = np.concatenate([[1] * t + [0] * (p - t) for t, p in zip(tail, places)])
+in_counted = np.isin(place_group, counted)
+out["selection_rate"] = {g: float(tail[groups == g].sum() / places[groups == g].sum()) for g in ["mobile", "desktop", "tablet", "tv"]}
+out["demographic_parity_difference"] = float(demographic_parity_difference(
+    place_tail[in_counted], place_tail[in_counted], sensitive_features=place_group[in_counted]))
 print(json.dumps(out, indent=1))

@@ -133,13 +133,15 @@ enum BiasReportText {
                 "accuracy by \(gap.grouping): ndcg gap \(String(format: "%.4f", gap.ndcgGap)) (95% \(String(format: "%.4f", gap.ndcgGapLow)) to \(String(format: "%.4f", gap.ndcgGapHigh))), "
                     + "recall gap \(String(format: "%.4f", gap.recallGap))"
                     + (gap.equalOpportunityDifference.map { ", equal opportunity difference \(String(format: "%.4f", $0))" } ?? "")
+                    + (gap.demographicParityDifference.map { ", long-tail demographic parity difference \(String(format: "%.4f", $0))" } ?? "")
                     + " among groups of \(gap.minimumPeople)+ people")
             for group in gap.groups.sorted(by: { $0.people > $1.people }).prefix(10) {
                 lines.append(
                     "  " + group.group.padding(toLength: 28, withPad: " ", startingAt: 0) + "\(group.people) people".padding(toLength: 14, withPad: " ", startingAt: 0)
                         + "ndcg \(String(format: "%.4f", group.ndcg)) (\(String(format: "%.4f", group.ndcgLow))-\(String(format: "%.4f", group.ndcgHigh)))  "
                         + "recall \(String(format: "%.4f", group.recall))"
-                        + (group.truePositiveRate.map { "  true positive rate \(String(format: "%.4f", $0))" } ?? ""))
+                        + (group.truePositiveRate.map { "  true positive rate \(String(format: "%.4f", $0))" } ?? "")
+                        + (group.selectionRate.map { "  long tail \(String(format: "%.4f", $0))" } ?? ""))
             }
         }
         return lines.joined(separator: "\n")

@@ -129,9 +129,13 @@ extension Engine {
         // Equal opportunity: of each person's held-out items, how many their list of k found.
         let hits = zip(lists, relevant).map { list, held in list.prefix(options.k).reduce(0) { $0 + (held.contains($1) ? 1 : 0) } }
         let positives = relevant.map(\.count)
+        // Demographic parity: of each person's places, how many hold a long-tail item.
+        let places = lists.map { min(options.k, $0.count) }
+        let selected = lists.map { list in list.prefix(options.k).reduce(0) { $0 + ($1 < groups.longTail.count && groups.longTail[$1] ? 1 : 0) } }
         let gaps = BiasGroupings.people(data, users: cases.map(\.user), cutMs: split.cutMs, segmentOf: segmentOf).map { grouping in
             AccuracyGaps.gap(
-                grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), hits: hits, positives: positives,
+                grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), hits: hits, positives: positives, selected: selected,
+                places: places,
                 minimumPeople: options.minimumPeople, resamples: options.resamples, seed: options.seed)
         }
         return BiasReport(

@@ -98,7 +98,7 @@ enum BiasGroupings {
             "accuracy": "recall@k and NDCG@k per person, averaged per group; percentile bootstrap intervals over \(resamples) resamples of each group's people",
             "gaps": "best group's mean less the worst's, among groups of at least min_people; the NDCG gap's interval from the same resamples",
             "equal_opportunity": "true positive rate per group, the share of its people's held-out items their lists found (sum of hits over sum of held-out items); the difference is the largest group's less the smallest's, as fairlearn's equal_opportunity_difference over one sample per held-out item",
-            "demographic_parity": "not reported: every audited person gets a list of k items, so the rate at which a group is recommended anything is the same by construction; exposure by item group is the comparison that varies",
+            "demographic_parity": "selection rate per group, the share of the places of its people's lists that hold a long-tail item (the marked item group); the difference is the largest group's less the smallest's, as fairlearn's demographic_parity_difference over one sample per place",
         ]
     }
 

@@ -13,6 +13,9 @@ public struct GroupAccuracy: Sendable, Equatable, Codable {
     /// Of the group's held-out items, the share its lists found: sum(hits) / sum(positives),
     /// the true positive rate that equal opportunity compares. Nil when not computed.
     public var truePositiveRate: Double?
+    /// Of the places of the group's lists, the share holding an item of the marked item group
+    /// (the long tail): the selection rate that demographic parity compares. Nil when not computed.
+    public var selectionRate: Double?
 }
 
 /// How accuracy differs between the groups of one grouping of people.
@@ -28,6 +31,9 @@ public struct AccuracyGap: Sendable, Equatable, Codable {
     /// Equal opportunity difference (fairlearn's): the largest group true positive rate less
     /// the smallest, among counted groups. Nil when not computed.
     public var equalOpportunityDifference: Double?
+    /// Demographic parity difference (fairlearn's): the largest group selection rate less the
+    /// smallest, among counted groups. Nil when not computed.
+    public var demographicParityDifference: Double?
     public var minimumPeople: Int
 }
 
@@ -38,9 +44,11 @@ public enum AccuracyGaps {
     ///   - grouping: per person, the group (-1: left out).
     ///   - hits, positives: per person, held-out items found in the list and held-out items
     ///     (for equal opportunity); nil leaves it out.
+    ///   - selected, places: per person, places of their list holding an item of the marked
+    ///     group and places in it (for demographic parity); nil leaves it out.
     public static func gap(
-        _ grouping: Grouping, recall: [Double], ndcg: [Double], hits: [Int]? = nil, positives: [Int]? = nil, minimumPeople: Int = 20,
-        resamples: Int = 1_000, seed: UInt64 = 1, level: Double = 0.95
+        _ grouping: Grouping, recall: [Double], ndcg: [Double], hits: [Int]? = nil, positives: [Int]? = nil, selected: [Int]? = nil,
+        places: [Int]? = nil, minimumPeople: Int = 20, resamples: Int = 1_000, seed: UInt64 = 1, level: Double = 0.95
     ) -> AccuracyGap {
         precondition(recall.count == grouping.groupOf.count && ndcg.count == recall.count, "one score per person")
         var members = [[Int]](repeating: [], count: grouping.groupNames.count)
@@ -75,6 +83,12 @@ public enum AccuracyGaps {
                 let held = people.reduce(0) { $0 + positives[$1] }
                 truePositiveRate = held > 0 ? Double(found) / Double(held) : 0
             }
+            var selectionRate: Double?
+            if let selected, let places {
+                let marked = people.reduce(0) { $0 + selected[$1] }
+                let shown = people.reduce(0) { $0 + places[$1] }
+                selectionRate = shown > 0 ? Double(marked) / Double(shown) : 0
+            }
             let sortedRecall = recallDraws.sorted()
             let sortedNDCG = ndcgDraws.sorted()
             groups.append(
@@ -83,13 +97,15 @@ public enum AccuracyGaps {
                     recallLow: Percentile.linear(sortedRecall, lower),
                     recallHigh: Percentile.linear(sortedRecall, 1 - lower), ndcg: mean(ndcgs),
                     ndcgLow: Percentile.linear(sortedNDCG, lower), ndcgHigh: Percentile.linear(sortedNDCG, 1 - lower),
-                    truePositiveRate: truePositiveRate))
+                    truePositiveRate: truePositiveRate, selectionRate: selectionRate))
         }
         let counted = groups.filter { $0.people >= minimumPeople }
         let recallGap = (counted.map(\.recall).max() ?? 0) - (counted.map(\.recall).min() ?? 0)
         let ndcgGap = (counted.map(\.ndcg).max() ?? 0) - (counted.map(\.ndcg).min() ?? 0)
         let rates = counted.compactMap(\.truePositiveRate)
         let equalOpportunity = hits == nil ? nil : (rates.max() ?? 0) - (rates.min() ?? 0)
+        let selections = counted.compactMap(\.selectionRate)
+        let demographicParity = selected == nil ? nil : (selections.max() ?? 0) - (selections.min() ?? 0)
         var gapDraws: [Double] = []
         if resampledMeans.count >= 2 {
             for draw in 0..<resamples {
@@ -102,6 +118,7 @@ public enum AccuracyGaps {
             grouping: grouping.name, groups: groups, recallGap: recallGap, ndcgGap: ndcgGap,
             ndcgGapLow: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, lower),
             ndcgGapHigh: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, 1 - lower), equalOpportunityDifference: equalOpportunity,
+            demographicParityDifference: demographicParity,
             minimumPeople: minimumPeople)
     }
 
