@@ -56,13 +56,18 @@ exposure = rng.exponential(1.0, 300) * (rng.random(300) < 0.7)
 out["exposure"] = exposure.tolist()
 out["gini"] = float(np.abs(exposure[:, None] - exposure[None, :]).sum() / (2 * len(exposure) ** 2 * exposure.mean()))
 
+
+def samples(counts, totals):
+    """One sample per unit of each person's total (their group, and 1 for the first `count`)."""
+    return np.repeat(groups, totals), np.concatenate([[1] * c + [0] * (t - c) for c, t in zip(counts, totals)])
+
+
 positives = rng.integers(1, 6, len(groups))
 hit_rate = {"mobile": 0.2, "desktop": 0.3, "tablet": 0.15, "tv": 0.5}
 hits = np.array([rng.binomial(p, hit_rate[g]) for p, g in zip(positives, groups)])
 out["positives"] = positives.tolist()
 out["hits"] = hits.tolist()
-sample_group = np.repeat(groups, positives)
-sample_hit = np.concatenate([[1] * h + [0] * (p - h) for h, p in zip(hits, positives)])
+sample_group, sample_hit = samples(hits, positives)
 in_counted = np.isin(sample_group, counted)
 out["true_positive_rate"] = {g: float(hits[groups == g].sum() / positives[groups == g].sum()) for g in ["mobile", "desktop", "tablet", "tv"]}
 out["equal_opportunity_difference"] = float(equal_opportunity_difference(
@@ -73,8 +78,7 @@ tail_rate = {"mobile": 0.05, "desktop": 0.12, "tablet": 0.08, "tv": 0.3}
 tail = np.array([rng.binomial(p, tail_rate[g]) for p, g in zip(places, groups)])
 out["places"] = places.tolist()
 out["long_tail_places"] = tail.tolist()
-place_group = np.repeat(groups, places)
-place_tail = np.concatenate([[1] * t + [0] * (p - t) for t, p in zip(tail, places)])
+place_group, place_tail = samples(tail, places)
 in_counted = np.isin(place_group, counted)
 out["selection_rate"] = {g: float(tail[groups == g].sum() / places[groups == g].sum()) for g in ["mobile", "desktop", "tablet", "tv"]}
 out["demographic_parity_difference"] = float(demographic_parity_difference(

@@ -77,18 +77,8 @@ public enum AccuracyGaps {
                 ndcgDraws.append(n / Double(people.count))
             }
             if people.count >= minimumPeople { resampledMeans.append(ndcgDraws) }
-            var truePositiveRate: Double?
-            if let hits, let positives {
-                let found = people.reduce(0) { $0 + hits[$1] }
-                let held = people.reduce(0) { $0 + positives[$1] }
-                truePositiveRate = held > 0 ? Double(found) / Double(held) : 0
-            }
-            var selectionRate: Double?
-            if let selected, let places {
-                let marked = people.reduce(0) { $0 + selected[$1] }
-                let shown = people.reduce(0) { $0 + places[$1] }
-                selectionRate = shown > 0 ? Double(marked) / Double(shown) : 0
-            }
+            let truePositiveRate = pooledRate(hits, over: positives, of: people)
+            let selectionRate = pooledRate(selected, over: places, of: people)
             let sortedRecall = recallDraws.sorted()
             let sortedNDCG = ndcgDraws.sorted()
             groups.append(
@@ -102,10 +92,9 @@ public enum AccuracyGaps {
         let counted = groups.filter { $0.people >= minimumPeople }
         let recallGap = (counted.map(\.recall).max() ?? 0) - (counted.map(\.recall).min() ?? 0)
         let ndcgGap = (counted.map(\.ndcg).max() ?? 0) - (counted.map(\.ndcg).min() ?? 0)
-        let rates = counted.compactMap(\.truePositiveRate)
-        let equalOpportunity = hits == nil ? nil : (rates.max() ?? 0) - (rates.min() ?? 0)
-        let selections = counted.compactMap(\.selectionRate)
-        let demographicParity = selected == nil ? nil : (selections.max() ?? 0) - (selections.min() ?? 0)
+        func spread(_ rates: [Double]) -> Double { (rates.max() ?? 0) - (rates.min() ?? 0) }
+        let equalOpportunity = hits == nil ? nil : spread(counted.compactMap(\.truePositiveRate))
+        let demographicParity = selected == nil ? nil : spread(counted.compactMap(\.selectionRate))
         var gapDraws: [Double] = []
         if resampledMeans.count >= 2 {
             for draw in 0..<resamples {
@@ -120,6 +109,14 @@ public enum AccuracyGaps {
             ndcgGapHigh: gapDraws.isEmpty ? 0 : Percentile.linear(gapDraws, 1 - lower), equalOpportunityDifference: equalOpportunity,
             demographicParityDifference: demographicParity,
             minimumPeople: minimumPeople)
+    }
+
+    /// sum(numerators) / sum(denominators) over `people` (0 when the denominators sum to 0):
+    /// a rate over a group's pooled samples, as fairlearn computes one; nil without the counts.
+    static func pooledRate(_ numerators: [Int]?, over denominators: [Int]?, of people: [Int]) -> Double? {
+        guard let numerators, let denominators else { return nil }
+        let total = people.reduce(0) { $0 + denominators[$1] }
+        return total > 0 ? Double(people.reduce(0) { $0 + numerators[$1] }) / Double(total) : 0
     }
 
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
