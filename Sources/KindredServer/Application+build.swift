@@ -64,6 +64,7 @@ public func buildApplication(
     let operations = OperationRoutes(engine: engine, writer: writer, metrics: metrics)
     operations.addHealth(to: router)
     TrackerRoutes().add(to: router)
+    DashboardRoutes(engine: engine, sessions: DashboardSessions(lifetimeSeconds: configuration.dashboardSessionSeconds)).add(to: router)
 
     // Who may call what (DESIGN.md "Who may speak for whom"): each group names its roles.
     let beacons = router.group("v1").add(middleware: APIKeyMiddleware(engine: engine, allowed: ApiRole.writers, query: .keyAndToken))

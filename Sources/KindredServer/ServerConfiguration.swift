@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Seconds between heartbeats on a recommendation stream: a comment line that keeps proxies
     /// from closing a quiet connection and lets the server notice a client that went away.
     public var streamHeartbeat: Double = 15
+    /// How long a dashboard sign-in lasts.
+    public var dashboardSessionSeconds = 8 * 3600
 
     public init() {}
 

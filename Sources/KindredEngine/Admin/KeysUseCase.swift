@@ -68,6 +68,12 @@ extension Engine {
         }
     }
 
+    /// Whether a key id names a key of that role that is not revoked: a dashboard session asks on
+    /// every request, so that revoking a key ends its sessions at once.
+    public func isActiveKey(_ keyID: String, role: ApiRole) throws -> Bool {
+        try keys().contains { $0.keyID == keyID && $0.role == role.rawValue && $0.revokedMs == nil }
+    }
+
     /// The key id and role of a presented key, or nil when it is unknown or revoked.
     public func authenticate(key: String) throws -> (keyID: String, role: ApiRole)? {
         let hash = ApiKeySecret.hash(key)

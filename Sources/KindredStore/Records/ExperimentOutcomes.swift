@@ -148,7 +148,8 @@ public enum ExperimentOutcomes {
         }
     }
 
-    /// Replaces the experiment's stored report (the `experiment_results` view reads it).
+    /// Replaces the experiment's stored report (the `experiment_results` view reads it) and adds it
+    /// to the experiment's history (`experiment_report_history`).
     public static func storeReport(
         experimentPK: Int64, rows: [ReportRow], srmPValue: Double, level: Double, nowMs: Int64, in db: Database
     ) throws {
@@ -167,5 +168,15 @@ public enum ExperimentOutcomes {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: arguments)
         }
+        // Kept beside the latest, so that an effect can be followed over time (migration 0022).
+        // Two reports in the same millisecond are one: the later replaces the earlier.
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO experiment_report_history
+                SELECT experiment_pk, computed_ms, variant, metric, people, mean, absolute_effect, absolute_ci_low, absolute_ci_high,
+                       absolute_p_value, relative_effect, relative_ci_low, relative_ci_high, relative_p_value, method, cuped_reduction,
+                       srm_p_value, level
+                FROM experiment_report_rows WHERE experiment_pk = ?
+                """, arguments: [experimentPK])
     }
 }

@@ -1,0 +1,91 @@
+import KindredStore
+
+/// How a panel's numbers read: the renderer formats axes, labels and tables by it.
+public enum ValueFormat: String, Sendable {
+    case count, rate, money, hours, seconds, plain
+}
+
+/// What a panel draws from its query's result. Column names refer to the result's columns.
+public enum PanelChart: Sendable, Equatable {
+    /// One line per column in `series`, over `x` (days, versions, hours).
+    case lines(x: String, series: [String], format: ValueFormat)
+    /// One line per value of `group`, each drawing `value` over `x`: small multiples when many.
+    case linesByGroup(x: String, group: String, value: String, format: ValueFormat)
+    /// One bar per row.
+    case bars(label: String, value: String, format: ValueFormat)
+    /// An estimate with its interval per row (experiment effects), around a zero line.
+    case intervals(label: String, estimate: String, low: String, high: String, format: ValueFormat)
+    /// The first row's figures beside the second row's (this period against the previous one).
+    case comparison(figures: [(column: String, format: ValueFormat)])
+    /// The rows as a table, no chart.
+    case table
+
+    public static func == (a: PanelChart, b: PanelChart) -> Bool {
+        switch (a, b) {
+        case (.lines(let x1, let s1, let f1), .lines(let x2, let s2, let f2)): return x1 == x2 && s1 == s2 && f1 == f2
+        case (.linesByGroup(let a1, let b1, let c1, let d1), .linesByGroup(let a2, let b2, let c2, let d2)):
+            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2
+        case (.bars(let l1, let v1, let f1), .bars(let l2, let v2, let f2)): return l1 == l2 && v1 == v2 && f1 == f2
+        case (.intervals(let a1, let b1, let c1, let d1, let e1), .intervals(let a2, let b2, let c2, let d2, let e2)):
+            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2 && e1 == e2
+        case (.comparison(let f1), .comparison(let f2)): return f1.map(\.column) == f2.map(\.column)
+        case (.table, .table): return true
+        default: return false
+        }
+    }
+}
+
+/// One chart or table of a dashboard page: what it shows, the query that produced it (shown on
+/// the page, runnable at the `sqlite3` prompt) and that query's result, which is all it draws.
+public struct DashboardPanel: Sendable {
+    /// Unique within its page: the anchor and the CSV download's name.
+    public var id: String
+    public var title: String
+    /// What the numbers mean, in a sentence: how each rate divides, what counts.
+    public var note: String
+    public var chart: PanelChart
+    public var query: ShownQuery
+    public var result: QueryResult
+
+    public init(id: String, title: String, note: String, chart: PanelChart, query: ShownQuery, result: QueryResult) {
+        self.id = id
+        self.title = title
+        self.note = note
+        self.chart = chart
+        self.query = query
+        self.result = result
+    }
+}
+
+/// The days a page covers: the period and the one before it, of the same length.
+public struct DashboardPeriod: Sendable, Equatable {
+    public var days: ClosedRange<Int64>
+    public var previous: ClosedRange<Int64> {
+        let length = days.upperBound - days.lowerBound + 1
+        return (days.lowerBound - length)...(days.lowerBound - 1)
+    }
+    public var length: Int { Int(days.upperBound - days.lowerBound + 1) }
+    public var from: String { KPIQuery.format(days.lowerBound) }
+    public var to: String { KPIQuery.format(days.upperBound) }
+
+    /// The lengths a page offers.
+    public static let choices = [7, 14, 30, 90]
+}
+
+/// A dashboard page: its panels in order, and the period they cover.
+public struct DashboardPage: Sendable {
+    public var title: String
+    public var period: DashboardPeriod?
+    public var panels: [DashboardPanel]
+    /// Sentences above the panels: what is wrong or worth knowing now.
+    public var notices: [String] = []
+
+    public init(title: String, period: DashboardPeriod?, panels: [DashboardPanel], notices: [String] = []) {
+        self.title = title
+        self.period = period
+        self.panels = panels
+        self.notices = notices
+    }
+
+    public func panel(_ id: String) -> DashboardPanel? { panels.first { $0.id == id } }
+}
