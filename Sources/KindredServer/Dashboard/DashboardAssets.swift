@@ -45,6 +45,7 @@ enum DashboardAssets {
         details summary { cursor: pointer; color: var(--accent); }
         pre { background: var(--band); border: 1px solid var(--line); border-radius: 6px; padding: .6rem; overflow-x: auto; font-size: .8rem; }
         .table-wrap { overflow-x: auto; }
+        p code, li code { overflow-wrap: anywhere; }
         table { border-collapse: collapse; width: 100%; font-size: .85rem; }
         th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

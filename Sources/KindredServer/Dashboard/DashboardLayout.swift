@@ -27,7 +27,7 @@ enum DashboardLayout {
         var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         html += "<title>\(HTMLText.escape(title)) · Kindred</title>"
-        html += "<link rel=\"stylesheet\" href=\"/dashboard/assets/dashboard.css\">"
+        html += "<link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/dashboard/assets/dashboard.css\">"
         html += "<script src=\"/dashboard/assets/dashboard.js\" defer></script></head>"
         html += "<body\(refresh ? " data-refresh=\"60\"" : "")><header class=\"top\"><a class=\"brand\" href=\"/dashboard\">Kindred</a>"
         if let csrf {

@@ -26,13 +26,15 @@ enum PanelHTML {
         case .lines(let x, let series, let format):
             html += SVGChart.lines(
                 id: panel.id, title: panel.title, x: result.values(x).map(\.text),
-                series: series.map { SVGChart.Series(name: $0, values: result.values($0)) }, format: format)
+                series: series.map { SVGChart.Series(name: $0, column: $0, values: result.values($0), rows: result.rows.indices.map { $0 }) },
+                format: format)
             html += legend(series)
         case .linesByGroup(let x, let group, let value, let format):
             html += groupedLines(panel, x: x, group: group, value: value, format: format)
         case .bars(let label, let value, let format):
             html += SVGChart.bars(
-                id: panel.id, title: panel.title, labels: result.values(label).map(\.text), values: result.values(value), format: format)
+                id: panel.id, title: panel.title, labels: result.values(label).map(\.text), values: result.values(value), column: value,
+                format: format)
         case .intervals(let label, let estimate, let low, let high, let format):
             let metrics = result.index(of: "metric").map { index in result.rows.map { $0[index].text } }
             let labels = result.values(label).enumerated().map { index, cell in
@@ -43,7 +45,8 @@ enum PanelHTML {
             let rows = labels.indices.filter { estimates[$0] != .null }.map { index in
                 SVGChart.Interval(
                     row: index, label: labels[index], estimate: result.rows[index][result.index(of: estimate)!],
-                    low: result.rows[index][result.index(of: low)!], high: result.rows[index][result.index(of: high)!])
+                    low: result.rows[index][result.index(of: low)!], high: result.rows[index][result.index(of: high)!],
+                    columns: (estimate, low, high))
             }
             html += SVGChart.intervals(id: panel.id, title: panel.title, rows: rows, format: format)
         }
@@ -136,16 +139,19 @@ enum PanelHTML {
         }
         var labels: [String] = []
         var groups: [String] = []
-        var cells: [String: [String: QueryCell]] = [:]
-        for row in result.rows {
+        var cells: [String: [String: (cell: QueryCell, row: Int)]] = [:]
+        for (index, row) in result.rows.enumerated() {
             let label = row[xIndex].text
             let name = row[groupIndex].text
             if !labels.contains(label) { labels.append(label) }
             if !groups.contains(name) { groups.append(name) }
-            cells[name, default: [:]][label] = row[valueIndex]
+            cells[name, default: [:]][label] = (row[valueIndex], index)
         }
         labels.sort()
-        let series = groups.map { name in SVGChart.Series(name: name, values: labels.map { cells[name]?[$0] ?? .null }) }
+        let series = groups.map { name in
+            SVGChart.Series(
+                name: name, column: value, values: labels.map { cells[name]?[$0]?.cell ?? .null }, rows: labels.map { cells[name]?[$0]?.row })
+        }
         if groups.count <= 4 {
             return SVGChart.lines(id: panel.id, title: panel.title, x: labels, series: series, format: format) + legend(groups)
         }

@@ -18,7 +18,11 @@ enum SVGChart {
 
     struct Series {
         var name: String
+        /// The result column the values come from, and the result row of each (nil where the
+        /// query had no row for that point).
+        var column: String
         var values: [QueryCell]
+        var rows: [Int?]
     }
 
     /// Lines over a shared x axis; nulls break a line.
@@ -63,7 +67,8 @@ enum SVGChart {
             for (index, cell) in line.values.enumerated() {
                 guard let value = cell.number else { continue }
                 let label = index < labels.count ? labels[index] : ""
-                svg += "<circle class=\"mark\" data-series=\"\(HTMLText.escape(line.name))\" data-row=\"\(index)\" data-x=\"\(HTMLText.escape(label))\" data-value=\"\(HTMLText.escape(raw(cell)))\" cx=\"\(fixed(xPosition(index)))\" cy=\"\(fixed(yPosition(value)))\" r=\"3\" fill=\"\(colour)\"><title>\(HTMLText.escape("\(line.name), \(label): \(ValueText.format(value, format))"))</title></circle>"
+                let row = line.rows[index].map(String.init) ?? ""
+                svg += "<circle class=\"mark\" data-series=\"\(HTMLText.escape(line.name))\" data-column=\"\(HTMLText.escape(line.column))\" data-row=\"\(row)\" data-x=\"\(HTMLText.escape(label))\" data-value=\"\(HTMLText.escape(raw(cell)))\" cx=\"\(fixed(xPosition(index)))\" cy=\"\(fixed(yPosition(value)))\" r=\"3\" fill=\"\(colour)\"><title>\(HTMLText.escape("\(line.name), \(label): \(ValueText.format(value, format))"))</title></circle>"
             }
         }
         return svg + "</svg>"
@@ -72,7 +77,7 @@ enum SVGChart {
     // MARK: Bars
 
     /// Horizontal bars, one per row, with the value written beside each.
-    static func bars(id: String, title: String, labels: [String], values: [QueryCell], format: ValueFormat) -> String {
+    static func bars(id: String, title: String, labels: [String], values: [QueryCell], column: String, format: ValueFormat) -> String {
         let rowHeight = 24.0
         let labelWidth = 150.0
         let valueWidth = 74.0
@@ -94,7 +99,7 @@ enum SVGChart {
             if let value = cell.number {
                 let start = xPosition(min(0, value))
                 let end = xPosition(max(0, value))
-                svg += "<rect class=\"mark\" data-row=\"\(index)\" data-value=\"\(HTMLText.escape(raw(cell)))\" x=\"\(fixed(start))\" y=\"\(fixed(y + 3))\" width=\"\(fixed(max(end - start, 1)))\" height=\"\(fixed(rowHeight - 8))\" fill=\"\(ChartPalette.colour(0))\"><title>\(HTMLText.escape("\(label): \(ValueText.format(value, format))"))</title></rect>"
+                svg += "<rect class=\"mark\" data-column=\"\(HTMLText.escape(column))\" data-row=\"\(index)\" data-value=\"\(HTMLText.escape(raw(cell)))\" x=\"\(fixed(start))\" y=\"\(fixed(y + 3))\" width=\"\(fixed(max(end - start, 1)))\" height=\"\(fixed(rowHeight - 8))\" fill=\"\(ChartPalette.colour(0))\"><title>\(HTMLText.escape("\(label): \(ValueText.format(value, format))"))</title></rect>"
             }
             svg += "<text class=\"value\" x=\"\(fixed(width - right))\" y=\"\(fixed(y + 15))\" text-anchor=\"end\">\(HTMLText.escape(ValueText.format(cell.number, format)))</text>"
         }
@@ -110,6 +115,8 @@ enum SVGChart {
         var estimate: QueryCell
         var low: QueryCell
         var high: QueryCell
+        /// The result columns of the estimate and its bounds.
+        var columns: (estimate: String, low: String, high: String)
     }
 
     /// Estimates with their intervals around a zero line (an experiment's effects).
@@ -138,7 +145,7 @@ enum SVGChart {
             }
             let significant = (row.low.number ?? -1) > 0 || (row.high.number ?? 1) < 0
             let colour = significant ? ChartPalette.colour(estimate > 0 ? 2 : 5) : ChartPalette.colour(0)
-            svg += "<g class=\"mark\" data-row=\"\(row.row)\" data-value=\"\(HTMLText.escape(raw(row.estimate)))\" data-low=\"\(HTMLText.escape(raw(row.low)))\" data-high=\"\(HTMLText.escape(raw(row.high)))\">"
+            svg += "<g class=\"mark\" data-row=\"\(row.row)\" data-column=\"\(HTMLText.escape(row.columns.estimate))\" data-value=\"\(HTMLText.escape(raw(row.estimate)))\" data-low-column=\"\(HTMLText.escape(row.columns.low))\" data-low=\"\(HTMLText.escape(raw(row.low)))\" data-high-column=\"\(HTMLText.escape(row.columns.high))\" data-high=\"\(HTMLText.escape(raw(row.high)))\">"
             if let low = row.low.number, let high = row.high.number {
                 svg += "<line x1=\"\(fixed(xPosition(low)))\" x2=\"\(fixed(xPosition(high)))\" y1=\"\(fixed(y))\" y2=\"\(fixed(y))\" stroke=\"\(colour)\" stroke-width=\"3\"/>"
             }
