@@ -11,6 +11,8 @@ public enum PanelChart: Sendable, Equatable {
     case lines(x: String, series: [String], format: ValueFormat)
     /// One line per value of `group`, each drawing `value` over `x`: small multiples when many.
     case linesByGroup(x: String, group: String, value: String, format: ValueFormat)
+    /// The same, with each line's interval (`low` to `high`) drawn as a band around it.
+    case bandsByGroup(x: String, group: String, value: String, low: String, high: String, format: ValueFormat)
     /// One bar per row.
     case bars(label: String, value: String, format: ValueFormat)
     /// An estimate with its interval per row (experiment effects), around a zero line.
@@ -25,6 +27,8 @@ public enum PanelChart: Sendable, Equatable {
         case (.lines(let x1, let s1, let f1), .lines(let x2, let s2, let f2)): return x1 == x2 && s1 == s2 && f1 == f2
         case (.linesByGroup(let a1, let b1, let c1, let d1), .linesByGroup(let a2, let b2, let c2, let d2)):
             return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2
+        case (.bandsByGroup(let a1, let b1, let c1, let d1, let e1, let f1), .bandsByGroup(let a2, let b2, let c2, let d2, let e2, let f2)):
+            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2 && e1 == e2 && f1 == f2
         case (.bars(let l1, let v1, let f1), .bars(let l2, let v2, let f2)): return l1 == l2 && v1 == v2 && f1 == f2
         case (.intervals(let a1, let b1, let c1, let d1, let e1), .intervals(let a2, let b2, let c2, let d2, let e2)):
             return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2 && e1 == e2

@@ -158,8 +158,9 @@ extension Engine {
                 panels.append(
                     DashboardPanel(
                         id: "history-\(metric)", title: "\(metric): relative effect over time",
-                        note: "Each stored report's estimate per variant (one each hour while it runs, and one each time this page opens); the interval is in the CSV and the SQL.",
-                        chart: .linesByGroup(x: "computed_at", group: "variant", value: "relative_effect", format: .rate),
+                        note: "Each stored report's estimate per variant, with its confidence interval as a band (one report each hour while it runs, and one each time this page opens).",
+                        chart: .bandsByGroup(
+                            x: "computed_at", group: "variant", value: "relative_effect", low: "relative_ci_low", high: "relative_ci_high", format: .rate),
                         query: history, result: try history.run(in: db)))
             }
             return DashboardPage(title: "Experiment \(key)", period: nil, panels: panels)

@@ -10,7 +10,7 @@ enum PanelHTML {
         let wide: Bool
         switch panel.chart {
         case .table, .comparison: wide = true
-        case .linesByGroup: wide = Set(result.values(group(of: panel.chart)).map(\.text)).count > 4
+        case .linesByGroup, .bandsByGroup: wide = Set(result.values(group(of: panel.chart)).map(\.text)).count > 4
         default: wide = false
         }
         var html = "<section class=\"panel\(wide ? " wide" : "")\" id=\"\(HTMLText.escape(panel.id))\" data-panel=\"\(HTMLText.escape(panel.id))\">"
@@ -30,7 +30,9 @@ enum PanelHTML {
                 format: format)
             html += legend(series)
         case .linesByGroup(let x, let group, let value, let format):
-            html += groupedLines(panel, x: x, group: group, value: value, format: format)
+            html += groupedLines(panel, x: x, group: group, value: value, band: nil, format: format)
+        case .bandsByGroup(let x, let group, let value, let low, let high, let format):
+            html += groupedLines(panel, x: x, group: group, value: value, band: (low, high), format: format)
         case .bars(let label, let value, let format):
             html += SVGChart.bars(
                 id: panel.id, title: panel.title, labels: result.values(label).map(\.text), values: result.values(value), column: value,
@@ -63,6 +65,7 @@ enum PanelHTML {
 
     private static func group(of chart: PanelChart) -> String {
         if case .linesByGroup(_, let group, _, _) = chart { return group }
+        if case .bandsByGroup(_, let group, _, _, _, _) = chart { return group }
         return ""
     }
 
@@ -132,7 +135,9 @@ enum PanelHTML {
 
     /// Lines of a long-format result, one per group: in one chart for a few groups, as small
     /// multiples (one small chart each, same x axis) for more.
-    static func groupedLines(_ panel: DashboardPanel, x: String, group: String, value: String, format: ValueFormat) -> String {
+    static func groupedLines(
+        _ panel: DashboardPanel, x: String, group: String, value: String, band: (low: String, high: String)?, format: ValueFormat
+    ) -> String {
         let result = panel.result
         guard let xIndex = result.index(of: x), let groupIndex = result.index(of: group), let valueIndex = result.index(of: value) else {
             return table(result, id: panel.id)
@@ -148,9 +153,17 @@ enum PanelHTML {
             cells[name, default: [:]][label] = (row[valueIndex], index)
         }
         labels.sort()
+        let lowIndex = band.flatMap { result.index(of: $0.low) }
+        let highIndex = band.flatMap { result.index(of: $0.high) }
         let series = groups.map { name in
-            SVGChart.Series(
-                name: name, column: value, values: labels.map { cells[name]?[$0]?.cell ?? .null }, rows: labels.map { cells[name]?[$0]?.row })
+            let rows = labels.map { cells[name]?[$0]?.row }
+            var line = SVGChart.Series(name: name, column: value, values: labels.map { cells[name]?[$0]?.cell ?? .null }, rows: rows)
+            if let band, let lowIndex, let highIndex {
+                line.band = SVGChart.Band(
+                    lowColumn: band.low, highColumn: band.high, low: rows.map { $0.map { result.rows[$0][lowIndex] } ?? .null },
+                    high: rows.map { $0.map { result.rows[$0][highIndex] } ?? .null })
+            }
+            return line
         }
         if groups.count <= 4 {
             return SVGChart.lines(id: panel.id, title: panel.title, x: labels, series: series, format: format) + legend(groups)

@@ -23,6 +23,15 @@ enum SVGChart {
         var column: String
         var values: [QueryCell]
         var rows: [Int?]
+        /// The interval around each value, drawn as a band.
+        var band: Band? = nil
+    }
+
+    struct Band {
+        var lowColumn: String
+        var highColumn: String
+        var low: [QueryCell]
+        var high: [QueryCell]
     }
 
     /// Lines over a shared x axis; nulls break a line.
@@ -30,7 +39,9 @@ enum SVGChart {
         let bottom = 42.0
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
-        let numbers = series.flatMap { $0.values.compactMap(\.number) }
+        let numbers = series.flatMap { line in
+            line.values.compactMap(\.number) + (line.band.map { $0.low.compactMap(\.number) + $0.high.compactMap(\.number) } ?? [])
+        }
         let (low, high, ticks) = axis(numbers)
         func xPosition(_ index: Int) -> Double {
             labels.count <= 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(labels.count - 1)
@@ -48,6 +59,29 @@ enum SVGChart {
         for index in tickIndices {
             let label = labels[index]
             svg += "<text class=\"tick\" x=\"\(fixed(xPosition(index)))\" y=\"\(fixed(height - bottom + 16))\" text-anchor=\"middle\">\(HTMLText.escape(shortLabel(label)))</text>"
+        }
+        for (seriesIndex, line) in series.enumerated() {
+            guard let band = line.band else { continue }
+            // Runs of points with both bounds, each a closed band under the lines.
+            var run: [(x: Double, low: Double, high: Double)] = []
+            func close() {
+                if run.count > 1 {
+                    let upper = run.map { "\(fixed($0.x)),\(fixed(yPosition($0.high)))" }
+                    let lower = run.reversed().map { "\(fixed($0.x)),\(fixed(yPosition($0.low)))" }
+                    svg += "<polygon class=\"band\" points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(ChartPalette.colour(seriesIndex))\" fill-opacity=\"0.18\"/>"
+                } else if let point = run.first {
+                    svg += "<line class=\"band\" x1=\"\(fixed(point.x))\" x2=\"\(fixed(point.x))\" y1=\"\(fixed(yPosition(point.low)))\" y2=\"\(fixed(yPosition(point.high)))\" stroke=\"\(ChartPalette.colour(seriesIndex))\" stroke-opacity=\"0.4\" stroke-width=\"6\"/>"
+                }
+                run = []
+            }
+            for index in labels.indices {
+                if let low = band.low[index].number, let high = band.high[index].number {
+                    run.append((xPosition(index), low, high))
+                } else {
+                    close()
+                }
+            }
+            close()
         }
         for (seriesIndex, line) in series.enumerated() {
             let colour = ChartPalette.colour(seriesIndex)
@@ -68,7 +102,12 @@ enum SVGChart {
                 guard let value = cell.number else { continue }
                 let label = index < labels.count ? labels[index] : ""
                 let row = line.rows[index].map(String.init) ?? ""
-                svg += "<circle class=\"mark\" data-series=\"\(HTMLText.escape(line.name))\" data-column=\"\(HTMLText.escape(line.column))\" data-row=\"\(row)\" data-x=\"\(HTMLText.escape(label))\" data-value=\"\(HTMLText.escape(raw(cell)))\" cx=\"\(fixed(xPosition(index)))\" cy=\"\(fixed(yPosition(value)))\" r=\"3\" fill=\"\(colour)\"><title>\(HTMLText.escape("\(line.name), \(label): \(ValueText.format(value, format))"))</title></circle>"
+                var bounds = ""
+                if let band = line.band {
+                    bounds =
+                        " data-low-column=\"\(HTMLText.escape(band.lowColumn))\" data-low=\"\(HTMLText.escape(raw(band.low[index])))\" data-high-column=\"\(HTMLText.escape(band.highColumn))\" data-high=\"\(HTMLText.escape(raw(band.high[index])))\""
+                }
+                svg += "<circle class=\"mark\" data-series=\"\(HTMLText.escape(line.name))\" data-column=\"\(HTMLText.escape(line.column))\" data-row=\"\(row)\" data-x=\"\(HTMLText.escape(label))\"\(bounds) data-value=\"\(HTMLText.escape(raw(cell)))\" cx=\"\(fixed(xPosition(index)))\" cy=\"\(fixed(yPosition(value)))\" r=\"3\" fill=\"\(colour)\"><title>\(HTMLText.escape("\(line.name), \(label): \(ValueText.format(value, format))"))</title></circle>"
             }
         }
         return svg + "</svg>"

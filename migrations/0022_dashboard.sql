@@ -1,5 +1,7 @@
--- Kindred schema, version 22: every stored experiment report kept, not only the latest, so that
--- the dashboard can draw an effect and its interval over the life of an experiment. Same
+-- Kindred schema, version 22: what the dashboard (/dashboard) reads. Every stored experiment
+-- report kept, not only the latest, so that an effect and its interval can be drawn over the life
+-- of an experiment; and the impression log indexed by time, so that the panels that read it
+-- (click-through by hour and by block, the items clicked least) read only their period. Same
 -- conventions as version 1. This file never changes once shipped.
 
 -- One row per stored report, variant and metric: the same columns as experiment_report_rows,
@@ -33,3 +35,6 @@ SELECT experiment_pk, computed_ms, variant, metric, people, mean, absolute_effec
        absolute_p_value, relative_effect, relative_ci_low, relative_ci_high, relative_p_value, method, cuped_reduction,
        srm_p_value, level
 FROM experiment_report_rows;
+
+-- Lists shown in a period, for the panels that read the log itself rather than the rollups.
+CREATE INDEX impressions_by_time ON impressions (ts_ms);
