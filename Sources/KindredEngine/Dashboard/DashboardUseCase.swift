@@ -182,7 +182,7 @@ extension Engine {
             try add("sizes", "Members at the end of each day", "From the segments' history, up to today.",
                 .linesByGroup(x: "day", group: "segment", value: "members", format: .count), SegmentQueries.sizesPerDay(days: sizeDays))
             try add("kpis", "What each segment's members did over the period",
-                "Current members; CTR is their clicks on recommended lists per item shown to them, conversion their purchases per such click.",
+                "Current members; CTR is their clicks that followed lists shown in the period per item those lists showed them, conversion their purchases that followed such lists per such click.",
                 .bars(label: "segment", value: "ctr", format: .rate), SegmentQueries.kpis(days: period.days))
             try add("moves", "Movements between cluster segments", "People whose cluster changed over the period.", .table,
                 SegmentQueries.moves(days: period.days))
@@ -226,7 +226,7 @@ extension Engine {
                 .linesByGroup(x: "day", group: "purpose", value: "grant_rate", format: .rate), PrivacyQueries.decisionsPerDay(days: recent))
             try add("requests", "Erasures, exports and retention purges per day", "Counts from the audit log; it names nobody.",
                 .lines(x: "day", series: ["erasures", "exports", "purges"], format: .count), PrivacyQueries.requestsPerDay(days: recent))
-            try add("retention", "Retention", "What the file still holds.", .table, PrivacyQueries.retention(nowMs: now))
+            try add("retention", "Retention", "How long events are kept (retention.events_days; 0 keeps them for ever) and what the file still holds.", .table, PrivacyQueries.retention(nowMs: now, defaultEventsDays: Retention.defaultEventsDays))
             try add("audit", "The audit log's newest entries", "Every change an operator or the scheduler made.", .table,
                 PrivacyQueries.recentAudit)
             return DashboardPage(title: "Privacy", period: period, panels: panels)

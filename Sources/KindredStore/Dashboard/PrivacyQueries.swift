@@ -36,11 +36,13 @@ public enum PrivacyQueries {
             """)
     }
 
-    /// What retention keeps: the oldest event and when expired data was last purged.
-    public static func retention(nowMs: Int64) -> ShownQuery {
+    /// What retention keeps: the setting (its default written in when unset), the oldest event
+    /// and when expired data was last purged.
+    public static func retention(nowMs: Int64, defaultEventsDays: Int) -> ShownQuery {
         ShownQuery(
             """
-            SELECT (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ts_ms / 1000, 'unixepoch') FROM events ORDER BY ts_ms LIMIT 1) AS oldest_event_at,
+            SELECT coalesce((SELECT value FROM settings WHERE key = 'retention.events_days'), '\(defaultEventsDays)') AS events_kept_days,
+                   (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', ts_ms / 1000, 'unixepoch') FROM events ORDER BY ts_ms LIMIT 1) AS oldest_event_at,
                    (\(nowMs) - (SELECT ts_ms FROM events ORDER BY ts_ms LIMIT 1)) / 86400000.0 AS oldest_event_age_days,
                    (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', at_ms / 1000, 'unixepoch') FROM audit_log
                      WHERE action = 'purge' ORDER BY audit_pk DESC LIMIT 1) AS last_purge_at,

@@ -18,67 +18,80 @@ public enum SegmentQueries {
         ORDER BY members DESC, s.key
         """)
 
-    /// Members of each live segment at the end of each day.
+    /// Members of each live segment at the end of each day: those in it when the period began,
+    /// plus the stays that began and less those that ended by each day's end. One pass over the
+    /// history for the start, and the period's changes after it.
     public static func sizesPerDay(days: ClosedRange<Int64>) -> ShownQuery {
-        ShownQuery(
+        let start = days.lowerBound * 86_400_000
+        return ShownQuery(
             """
-            \(OverviewQueries.dayList(days))
-            SELECT date(d.day * 86400, 'unixepoch') AS day, s.key AS segment, count(h.user_pk) AS members
-            FROM days AS d
-            CROSS JOIN segments AS s
-            LEFT JOIN segment_history AS h
-              ON h.segment_pk = s.segment_pk AND h.from_ms < (d.day + 1) * 86400000
-             AND (h.to_ms IS NULL OR h.to_ms >= (d.day + 1) * 86400000)
-            WHERE s.retired_ms IS NULL
-            GROUP BY d.day, s.segment_pk
-            ORDER BY s.key, d.day
+            \(OverviewQueries.dayList(days)),
+            live AS (SELECT segment_pk, key FROM segments WHERE retired_ms IS NULL),
+            at_start AS (
+                SELECT segment_pk, count(*) AS members FROM segment_history
+                WHERE from_ms < \(start) AND (to_ms IS NULL OR to_ms >= \(start)) GROUP BY segment_pk),
+            changes AS (
+                SELECT segment_pk, from_ms / 86400000 AS day, 1 AS delta FROM segment_history WHERE from_ms >= \(start)
+                UNION ALL
+                SELECT segment_pk, to_ms / 86400000 AS day, -1 AS delta FROM segment_history WHERE to_ms >= \(start)),
+            per_day AS (SELECT segment_pk, day, sum(delta) AS delta FROM changes GROUP BY segment_pk, day)
+            SELECT date(d.day * 86400, 'unixepoch') AS day, l.key AS segment,
+                   coalesce(a.members, 0) + coalesce((SELECT sum(p.delta) FROM per_day AS p
+                                                      WHERE p.segment_pk = l.segment_pk AND p.day <= d.day), 0) AS members
+            FROM days AS d CROSS JOIN live AS l LEFT JOIN at_start AS a USING (segment_pk)
+            ORDER BY l.key, d.day
             """)
     }
 
-    /// What each live segment's current members did over the period: items shown to them, their
-    /// clicks and purchases on recommendations, and their revenue.
+    /// What each live segment's current members did over the period: items shown to them in lists
+    /// of the period, their clicks and purchases that followed those lists, and their revenue.
+    /// Each part starts from its smallest side (the period's lists, the members) and joins in
+    /// that order (CROSS JOIN fixes it for SQLite's planner), so that it reads the period only.
     public static func kpis(days: ClosedRange<Int64>) -> ShownQuery {
         let from = days.lowerBound * 86_400_000
         return ShownQuery(
             """
-            WITH members AS (
-                SELECT m.segment_pk, m.user_pk FROM segment_members AS m JOIN segments AS s USING (segment_pk)
-                WHERE s.retired_ms IS NULL),
+            WITH live AS (SELECT segment_pk, key FROM segments WHERE retired_ms IS NULL),
+            sizes AS (
+                SELECT m.segment_pk, count(*) AS members FROM live CROSS JOIN segment_members AS m USING (segment_pk)
+                GROUP BY m.segment_pk),
             shown AS (
                 SELECT m.segment_pk, total(json_array_length(i.items)) AS shown
-                FROM members AS m JOIN impressions AS i ON i.user_pk = m.user_pk
+                FROM impressions AS i CROSS JOIN segment_members AS m ON m.user_pk = i.user_pk
                 WHERE i.ts_ms >= \(from) GROUP BY m.segment_pk),
             followed AS (
                 SELECT m.segment_pk, sum(e.type = 'click') AS clicks, sum(e.type = 'purchase') AS purchases
-                FROM members AS m JOIN events AS e ON e.user_pk = m.user_pk
-                WHERE e.ts_ms >= \(from) AND e.request_id IS NOT NULL AND e.type IN ('click', 'purchase')
-                  AND EXISTS (SELECT 1 FROM impressions AS i WHERE i.request_id = e.request_id)
-                GROUP BY m.segment_pk),
+                FROM impressions AS i CROSS JOIN events AS e ON e.request_id = i.request_id
+                CROSS JOIN segment_members AS m ON m.user_pk = e.user_pk
+                WHERE i.ts_ms >= \(from) AND e.type IN ('click', 'purchase') GROUP BY m.segment_pk),
             spent AS (
                 SELECT m.segment_pk, total(d.revenue) AS revenue
-                FROM members AS m JOIN person_days AS d ON d.user_pk = m.user_pk
-                WHERE d.day >= \(SQLText.day(days.lowerBound)) GROUP BY m.segment_pk),
-            sizes AS (SELECT segment_pk, count(*) AS members FROM members GROUP BY segment_pk)
-            SELECT s.key AS segment, coalesce(z.members, 0) AS members, CAST(coalesce(sh.shown, 0) AS INTEGER) AS items_shown,
+                FROM live CROSS JOIN segment_members AS m USING (segment_pk)
+                CROSS JOIN person_days AS d ON d.user_pk = m.user_pk AND d.day >= \(SQLText.day(days.lowerBound))
+                GROUP BY m.segment_pk)
+            SELECT l.key AS segment, coalesce(z.members, 0) AS members, CAST(coalesce(sh.shown, 0) AS INTEGER) AS items_shown,
                    coalesce(f.clicks, 0) AS clicks, 1.0 * f.clicks / nullif(sh.shown, 0) AS ctr,
                    1.0 * f.purchases / nullif(f.clicks, 0) AS conversion, coalesce(sp.revenue, 0.0) AS revenue,
                    sp.revenue / nullif(z.members, 0) AS revenue_per_person
-            FROM segments AS s
+            FROM live AS l
             LEFT JOIN sizes AS z USING (segment_pk) LEFT JOIN shown AS sh USING (segment_pk)
             LEFT JOIN followed AS f USING (segment_pk) LEFT JOIN spent AS sp USING (segment_pk)
-            WHERE s.retired_ms IS NULL
-            ORDER BY members DESC, s.key
+            ORDER BY members DESC, l.key
             """)
     }
 
-    /// Who moved between cluster segments over the period.
+    /// Who moved between cluster segments over the period (the `segment_moves` view's rule, with
+    /// the period applied to the stay that began first).
     public static func moves(days: ClosedRange<Int64>) -> ShownQuery {
         ShownQuery(
             """
-            SELECT from_segment, to_segment, count(*) AS people
-            FROM segment_moves
-            WHERE moved_ms >= \(days.lowerBound * 86_400_000)
-            GROUP BY from_segment, to_segment
+            SELECT f.key AS from_segment, t.key AS to_segment, count(*) AS people
+            FROM segment_history AS h
+            JOIN segment_history AS p ON p.user_pk = h.user_pk AND p.to_ms = h.from_ms AND p.segment_pk <> h.segment_pk
+            JOIN segments AS t ON t.segment_pk = h.segment_pk
+            JOIN segments AS f ON f.segment_pk = p.segment_pk
+            WHERE h.from_ms >= \(days.lowerBound * 86_400_000) AND t.rule IS NULL AND f.rule IS NULL AND f.retired_ms IS NOT h.from_ms
+            GROUP BY f.key, t.key
             ORDER BY people DESC, from_segment, to_segment
             LIMIT 20
             """)
