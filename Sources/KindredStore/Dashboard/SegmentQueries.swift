@@ -34,12 +34,14 @@ public enum SegmentQueries {
                 SELECT segment_pk, from_ms / 86400000 AS day, 1 AS delta FROM segment_history WHERE from_ms >= \(start)
                 UNION ALL
                 SELECT segment_pk, to_ms / 86400000 AS day, -1 AS delta FROM segment_history WHERE to_ms >= \(start)),
-            per_day AS (SELECT segment_pk, day, sum(delta) AS delta FROM changes GROUP BY segment_pk, day)
-            SELECT date(d.day * 86400, 'unixepoch') AS day, l.key AS segment,
-                   coalesce(a.members, 0) + coalesce((SELECT sum(p.delta) FROM per_day AS p
-                                                      WHERE p.segment_pk = l.segment_pk AND p.day <= d.day), 0) AS members
-            FROM days AS d CROSS JOIN live AS l LEFT JOIN at_start AS a USING (segment_pk)
-            ORDER BY l.key, d.day
+            per_day AS (SELECT segment_pk, day, sum(delta) AS delta FROM changes GROUP BY segment_pk, day),
+            grid AS (
+                SELECT d.day, l.segment_pk, l.key, coalesce(p.delta, 0) AS delta
+                FROM days AS d CROSS JOIN live AS l LEFT JOIN per_day AS p ON p.segment_pk = l.segment_pk AND p.day = d.day)
+            SELECT date(g.day * 86400, 'unixepoch') AS day, g.key AS segment,
+                   coalesce(a.members, 0) + sum(g.delta) OVER (PARTITION BY g.segment_pk ORDER BY g.day) AS members
+            FROM grid AS g LEFT JOIN at_start AS a USING (segment_pk)
+            ORDER BY g.key, g.day
             """)
     }
 
