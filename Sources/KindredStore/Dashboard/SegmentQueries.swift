@@ -47,8 +47,9 @@ public enum SegmentQueries {
 
     /// What each live segment's current members did over the period: items shown to them in lists
     /// of the period, their clicks and purchases that followed those lists, and their revenue.
-    /// Each part starts from its smallest side (the period's lists, the members) and joins in
-    /// that order (CROSS JOIN fixes it for SQLite's planner), so that it reads the period only.
+    /// Each part starts from its smallest side (the period's lists, the period's days with
+    /// revenue) and joins in that order (CROSS JOIN fixes it for SQLite's planner), so that it
+    /// reads the period only.
     public static func kpis(days: ClosedRange<Int64>) -> ShownQuery {
         let from = days.lowerBound * 86_400_000
         return ShownQuery(
@@ -68,8 +69,8 @@ public enum SegmentQueries {
                 WHERE i.ts_ms >= \(from) AND e.type IN ('click', 'purchase') GROUP BY m.segment_pk),
             spent AS (
                 SELECT m.segment_pk, total(d.revenue) AS revenue
-                FROM live CROSS JOIN segment_members AS m USING (segment_pk)
-                CROSS JOIN person_days AS d ON d.user_pk = m.user_pk AND d.day >= \(SQLText.day(days.lowerBound))
+                FROM person_days AS d CROSS JOIN segment_members AS m ON m.user_pk = d.user_pk
+                WHERE d.day >= \(SQLText.day(days.lowerBound)) AND d.revenue <> 0
                 GROUP BY m.segment_pk)
             SELECT l.key AS segment, coalesce(z.members, 0) AS members, CAST(coalesce(sh.shown, 0) AS INTEGER) AS items_shown,
                    coalesce(f.clicks, 0) AS clicks, 1.0 * f.clicks / nullif(sh.shown, 0) AS ctr,
