@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The dashboard's pages on a copy of the 2,000,000-event benchmark shop (built by bench/events.sh,
 # kept in $KINDRED_BENCH_SHOP: 50,000 people, 100,000 items, 2,000,000 events), after what the
-# pages draw has been made: k-means segments, an experiment, 2,000 simulated visits served
-# through it and its report. `kindred serve` (release build, retraining off) then answers each
+# pages draw has been made: k-means segments, an experiment, 2,000 simulated visits (VISITS=N
+# for more) served through it and its report. `kindred serve` (release build, retraining off) then answers each
 # page N times in a row for a signed-in session (curl, one connection per request, as a browser
 # opening the page would), and the script prints p50, p95 and the largest time per page.
 #
@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-50}
+visits=${VISITS:-2000}
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
 shop=${KINDRED_BENCH_SHOP:-${TMPDIR:-/tmp}/kindred-bench-shop}
 [ -f "$shop/ready" ] || { echo "no benchmark shop in $shop: run bench/events.sh once first" >&2; exit 1; }
@@ -35,7 +36,7 @@ fi
 [ -f "$shop/files/tastes.json" ] || "$kindred" generate --out "$shop/files" --users 50000 --items 100000 --events 2000000 >/dev/null
 echo "segments build: $(seconds "$kindred" segments build --k 8 --db "$db") s"
 echo "experiments create: $(seconds "$kindred" experiments create bench-recs --variant control=default --variant popular=algorithm:popularity --db "$db") s"
-echo "simulate 2,000 visits: $(seconds "$kindred" simulate --shop "$shop/files" --db "$db" --days 1 --visitors 2000) s"
+echo "simulate $visits visits: $(seconds "$kindred" simulate --shop "$shop/files" --db "$db" --days 1 --visitors "$visits") s ($(sqlite3 "$db" "SELECT count(*) FROM impressions") lists logged)"
 echo "experiments report: $(seconds "$kindred" experiments report bench-recs --db "$db") s"
 admin=$("$kindred" keys create --role admin --db "$db" 2>/dev/null | tail -1)
 # A person of the shop, by raw id as the owner would type it (the page pseudonymizes it).

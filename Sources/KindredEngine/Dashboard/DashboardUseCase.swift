@@ -131,11 +131,33 @@ extension Engine {
         }
     }
 
-    /// One experiment: a fresh report (stored, so that its rows and the history gain it), its
-    /// effects with intervals and their course over time.
-    public func dashboardExperiment(key: String) throws -> (page: DashboardPage, report: ExperimentReport?, summary: ExperimentSummary) {
+    /// A report the dashboard computed, and when: reused while it is young, because a report
+    /// reads every exposed person's events (a few hundred milliseconds on a busy shop).
+    public struct DashboardReport: Sendable {
+        public var report: ExperimentReport
+        public var status: String
+        public var computedMs: Int64
+    }
+
+    /// How long the experiment page shows a report it computed before computing it again.
+    public static let dashboardReportMaxAgeMs: Int64 = 10 * 60_000
+
+    /// One experiment: its report (`previous` again while it is younger than ten minutes and the
+    /// experiment's status has not changed; otherwise a fresh one, stored, so that the stored
+    /// rows and the history gain it), its effects with intervals and their course over time.
+    public func dashboardExperiment(
+        key: String, previous: DashboardReport? = nil
+    ) throws -> (page: DashboardPage, report: DashboardReport?, summary: ExperimentSummary) {
         let summary = try experiment(key: key)
-        let report = summary.status == "draft" ? nil : try experimentReport(key: key)
+        let now = clock.now()
+        var report: DashboardReport?
+        if summary.status != "draft" {
+            if let previous, previous.status == summary.status, now - previous.computedMs < Self.dashboardReportMaxAgeMs, now >= previous.computedMs {
+                report = previous
+            } else {
+                report = DashboardReport(report: try experimentReport(key: key), status: summary.status, computedMs: now)
+            }
+        }
         return (try dashboardExperimentPanels(key: key), report, summary)
     }
 

@@ -10,6 +10,8 @@ import KindredStore
 struct DashboardRoutes {
     let engine: Engine
     let sessions: DashboardSessions
+    /// The experiment reports the pages computed last, by experiment.
+    let reports = DashboardReports()
 
     /// What a signed-in request carries.
     struct SignedIn {
@@ -77,6 +79,11 @@ struct DashboardRoutes {
             try await page(request) { signedIn in
                 let key = try PathID.read("key", context)
                 return try experimentPage(key: key, signedIn: signedIn, messages: flash(request), problems: [])
+            }
+        }
+        group.post("experiments/{key}/report") { request, context in
+            try await withForm(request) { _, signedIn in
+                try experimentPage(key: try PathID.read("key", context), signedIn: signedIn, messages: ["The report was computed now."], problems: [], fresh: true)
             }
         }
         for action in ["start", "stop", "ship"] {
@@ -183,10 +190,11 @@ struct DashboardRoutes {
     // MARK: Pages with buttons
 
     func experimentPage(
-        key: String, signedIn: SignedIn, messages: [String], problems: [String], status: HTTPResponse.Status = .ok
+        key: String, signedIn: SignedIn, messages: [String], problems: [String], status: HTTPResponse.Status = .ok, fresh: Bool = false
     ) throws -> Response {
-        let (page, report, summary) = try engine.dashboardExperiment(key: key)
-        var body = ExperimentHTML.header(summary: summary, report: report, csrf: signedIn.session.csrf)
+        let (page, report, summary) = try engine.dashboardExperiment(key: key, previous: fresh ? nil : reports.last(key))
+        if let report { reports.keep(report, for: key) }
+        var body = ExperimentHTML.header(summary: summary, report: report?.report, csrf: signedIn.session.csrf)
         body += panels(page, csvBase: "/dashboard/csv/experiment", query: [("key", key)])
         return DashboardResponses.html(
             DashboardLayout.page(
