@@ -89,6 +89,8 @@ import Testing
                 let served = try await client.call(.get, "/v1/users/\(user)/recommendations?k=4&device=mobile", key: harness.adminKey)
                 #expect(served.status == .ok)
             }
+            let page = try await client.call(.get, "/v1/users/c00001/page?surface=home", key: harness.adminKey)
+            #expect(page.status == .ok, "\(page.text.prefix(300))")
             _ = try harness.engine.experimentReport(key: "recs-test")
             let session = try await Self.signIn(client, key: harness.adminKey)
             let pages = [
@@ -116,6 +118,12 @@ import Testing
                 }
             }
             #expect(panelsChecked >= 25)
+            // The page's blocks are in the rollups by block once its lists are logged.
+            #expect(
+                try await eventually {
+                    let recommendations = try await client.call(.get, "/dashboard/recommendations?days=30", headers: session.headers).text
+                    return (Self.panels(in: recommendations).first { $0.id == "blocks" }?.cells.count ?? 0) >= 2
+                }, "blocks counted")
             // The report stored before and the one the experiment's page stored are both in the history;
             // experiment_results holds the latest only.
             let (reports, latest) = try await harness.database.writer.read { db in

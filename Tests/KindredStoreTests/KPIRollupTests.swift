@@ -59,7 +59,8 @@ import Testing
 
     /// Worked out by hand from `events` and `response`: "day dimension=value: lists impressions |
     /// events views clicks carts purchases revenue dwell_seconds dwell_events | rec_clicks rec_carts
-    /// rec_purchases rec_revenue". r1 shows A at 1 and B at 2; u1's five events follow it.
+    /// rec_purchases rec_revenue". r1 shows A at 1 and B at 2 at 10:00 UTC; u1's five events
+    /// follow it, and u3's click the next day counts under r1's hour too.
     static let expected = [
         "20759 all=: 1 2 | 8 2 1 1 2 20.0 30.0 1 | 1 1 1 20.0",
         "20759 category=garden: 0 1 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
@@ -68,6 +69,7 @@ import Testing
         "20759 country=GB: 1 2 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
         "20759 device=desktop: 0 0 | 3 1 0 0 1 0.0 0.0 0 | 0 0 0 0.0",
         "20759 device=mobile: 1 2 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
+        "20759 hour=10: 1 2 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
         "20759 model=3: 1 2 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
         "20759 position=1: 1 1 | 5 1 1 1 1 20.0 30.0 1 | 1 1 1 20.0",
         "20759 position=2: 1 1 | 0 0 0 0 0 0.0 0.0 0 | 0 0 0 0.0",
@@ -77,6 +79,7 @@ import Testing
         "20760 category=kitchen: 0 0 | 1 0 1 0 0 0.0 0.0 0 | 1 0 0 0.0",
         "20760 country=GB: 0 0 | 2 0 2 0 0 0.0 0.0 0 | 1 0 0 0.0",
         "20760 device=tablet: 0 0 | 2 0 2 0 0 0.0 0.0 0 | 1 0 0 0.0",
+        "20760 hour=10: 0 0 | 1 0 1 0 0 0.0 0.0 0 | 1 0 0 0.0",
         "20760 model=3: 0 0 | 1 0 1 0 0 0.0 0.0 0 | 1 0 0 0.0",
         "20760 position=2: 0 0 | 1 0 1 0 0 0.0 0.0 0 | 1 0 0 0.0",
         "20760 surface=recommendations: 0 0 | 1 0 1 0 0 0.0 0.0 0 | 1 0 0 0.0",

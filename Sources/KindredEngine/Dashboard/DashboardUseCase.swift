@@ -87,14 +87,14 @@ extension Engine {
             try add("surface", "Click-through by surface", ctrNote, .bars(label: "surface", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .surface, days: period.days))
             try add("blocks", "Click-through by content block, worst first",
-                "Blocks of the home and product pages (GET /v1/users/{id}/page), from the logged lists of the period.",
-                .bars(label: "block", value: "ctr", format: .rate), RecommendationQueries.blocks(days: period.days))
+                "Blocks of the home and product pages (GET /v1/users/{id}/page), from the daily rollups.",
+                .bars(label: "block", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .block, days: period.days))
             try add("device", "Click-through by device", ctrNote, .bars(label: "device", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .device, days: period.days))
             try add("country", "Click-through by country (the 20 largest)", ctrNote, .bars(label: "country", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .country, days: period.days))
-            try add("hour", "Click-through by hour of the day (UTC)", "From the logged lists of the period, by the hour each was shown.",
-                .bars(label: "hour_utc", value: "ctr", format: .rate), RecommendationQueries.clickThroughByHour(days: period.days))
+            try add("hour", "Click-through by hour of the day (UTC)", "By the hour each list was served (the clicks that followed it count there too), from the daily rollups.",
+                .bars(label: "hour", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .hour, days: period.days))
             try add("model", "Click-through by model version", ctrNote, .bars(label: "model", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .model, days: period.days))
             try add("variant", "Click-through by experiment variant", ctrNote, .bars(label: "variant", value: "ctr", format: .rate),
@@ -102,7 +102,8 @@ extension Engine {
             try add("category", "Click-through by category of the item shown (the 20 largest)", ctrNote,
                 .bars(label: "category", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .category, days: period.days))
             try add("worst-items", "Items shown at least 20 times that were clicked least",
-                "Candidates for a rule (bury, filter) or a look at their page.", .table, RecommendationQueries.worstItems(days: period.days))
+                "In the period's latest 5,000 lists, read from the impression log. Candidates for a rule (bury, filter) or a look at their page.",
+                .table, RecommendationQueries.worstItems(days: period.days))
             return DashboardPage(title: "Recommendations", period: period, panels: panels)
         }
     }

@@ -6,7 +6,7 @@ import KindredStore
 public struct KPIQuery: Sendable, Equatable {
     /// What rows are broken down by; nil for one row per day for the whole shop.
     public enum Dimension: String, Sendable, CaseIterable, Codable {
-        case device, country, category, surface, position, model, variant
+        case device, country, category, surface, position, model, variant, block, hour
     }
 
     public var by: Dimension?

@@ -73,7 +73,8 @@ public struct KPIReport: Sendable, Codable, Equatable {
         "revenue_share": "recommendation_revenue / revenue, for the whole shop and by device, country or category",
         "revenue": "price x quantity of purchases less returns",
         "mean_dwell_seconds": "seconds per dwell event",
-        "surface, position, model, variant": "count only the events that followed a logged response",
+        "surface, position, model, variant, block, hour": "count only the events that followed a logged response",
+        "hour": "the UTC hour (0 to 23) the response was served",
     ]
 }
 
@@ -95,8 +96,8 @@ extension Engine {
                 rows = period.map { KPIRow(day: KPIQuery.format($0), value: nil, sums: byDay[$0] ?? KPIRollups.Sums(), dimension: nil) }
             } else {
                 rows = stored.map { KPIRow(day: $0.day.map(KPIQuery.format), value: $0.value, sums: $0.sums, dimension: query.by) }
-                if query.by == .position {
-                    // Positions in their order, per day when daily.
+                if query.by == .position || query.by == .hour {
+                    // Positions and hours in their order, per day when daily.
                     rows.sort { ($0.day ?? "", Int($0.value ?? "") ?? .max) < ($1.day ?? "", Int($1.value ?? "") ?? .max) }
                 } else if !query.daily {
                     // The largest first.

@@ -41,7 +41,7 @@ enum ValueText {
         case .null: return "–"
         case .text(let text): return text
         case .integer(let value):
-            if ["version", "model_version", "serving_model", "position", "hour_utc", "audit_pk", "srm_flagged", "clicked", "model"].contains(column)
+            if ["version", "model_version", "serving_model", "position", "hour", "audit_pk", "srm_flagged", "clicked", "model"].contains(column)
                 || column.hasSuffix("_pk")
             {
                 return String(value)

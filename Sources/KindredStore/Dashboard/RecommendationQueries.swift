@@ -3,14 +3,15 @@
 public enum RecommendationQueries {
     /// The rollup breakdowns a page may ask for (`kpi_dimensions`).
     public enum Breakdown: String, Sendable, CaseIterable {
-        case position, surface, device, country, model, variant, category
+        case position, surface, device, country, model, variant, category, block, hour
     }
 
-    /// Click-through by one breakdown over `days`, from the rollups. Positions in their order,
-    /// the rest largest first (at most 20).
+    /// Click-through by one breakdown over `days`, from the rollups. Positions and hours in their
+    /// order, blocks worst first, the rest largest first (at most 20).
     public static func clickThrough(by breakdown: Breakdown, days: ClosedRange<Int64>) -> ShownQuery {
-        let order = breakdown == .position ? "CAST(value AS INTEGER)" : "items_shown DESC, value LIMIT 20"
-        let label = breakdown == .position ? "CAST(value AS INTEGER)" : "CASE value WHEN '' THEN '(not given)' ELSE value END"
+        let numbered = breakdown == .position || breakdown == .hour
+        let order = numbered ? "CAST(value AS INTEGER)" : breakdown == .block ? "ctr, items_shown DESC" : "items_shown DESC, value LIMIT 20"
+        let label = numbered ? "CAST(value AS INTEGER)" : "CASE value WHEN '' THEN '(not given)' ELSE value END"
         return ShownQuery(
             """
             SELECT \(label) AS \(breakdown.rawValue),
@@ -25,62 +26,24 @@ public enum RecommendationQueries {
             """)
     }
 
-    /// Click-through by UTC hour of the day the list was shown, from the logged lists of the period.
-    public static func clickThroughByHour(days: ClosedRange<Int64>) -> ShownQuery {
+    /// The items shown at least `minimumShown` times in the period's latest `lists` lists that
+    /// were clicked least often per showing. Bounded by lists rather than days: this reads the
+    /// impression log itself, item by item, and a busy shop logs tens of thousands a day.
+    public static func worstItems(days: ClosedRange<Int64>, minimumShown: Int = 20, lists: Int = 5000) -> ShownQuery {
         ShownQuery(
             """
             WITH lists AS (
-                SELECT request_id, (ts_ms / 3600000) % 24 AS hour, json_array_length(items) AS shown
-                FROM impressions
-                WHERE ts_ms >= \(days.lowerBound * 86_400_000) AND ts_ms < \((days.upperBound + 1) * 86_400_000)),
-            clicks AS (
-                SELECT e.request_id, count(*) AS clicks FROM events AS e
-                WHERE e.type = 'click' AND e.request_id IN (SELECT request_id FROM lists)
-                GROUP BY e.request_id)
-            SELECT l.hour AS hour_utc, sum(l.shown) AS items_shown, coalesce(sum(c.clicks), 0) AS clicks,
-                   1.0 * coalesce(sum(c.clicks), 0) / nullif(sum(l.shown), 0) AS ctr
-            FROM lists AS l LEFT JOIN clicks AS c USING (request_id)
-            GROUP BY l.hour
-            ORDER BY l.hour
-            """)
-    }
-
-    /// Click-through of each content block of the page surfaces, worst first.
-    public static func blocks(days: ClosedRange<Int64>) -> ShownQuery {
-        ShownQuery(
-            """
-            WITH lists AS (
-                SELECT request_id, block, json_array_length(items) AS shown
-                FROM impressions
-                WHERE block IS NOT NULL AND ts_ms >= \(days.lowerBound * 86_400_000) AND ts_ms < \((days.upperBound + 1) * 86_400_000)),
-            clicks AS (
-                SELECT e.request_id, count(*) AS clicks FROM events AS e
-                WHERE e.type = 'click' AND e.request_id IN (SELECT request_id FROM lists)
-                GROUP BY e.request_id)
-            SELECT l.block, count(*) AS lists, sum(l.shown) AS items_shown, coalesce(sum(c.clicks), 0) AS clicks,
-                   1.0 * coalesce(sum(c.clicks), 0) / nullif(sum(l.shown), 0) AS ctr
-            FROM lists AS l LEFT JOIN clicks AS c USING (request_id)
-            GROUP BY l.block
-            ORDER BY ctr, items_shown DESC
-            """)
-    }
-
-    /// The items shown at least `minimumShown` times in the period that were clicked least often
-    /// per showing.
-    public static func worstItems(days: ClosedRange<Int64>, minimumShown: Int = 20) -> ShownQuery {
-        let from = days.lowerBound * 86_400_000
-        let to = (days.upperBound + 1) * 86_400_000
-        return ShownQuery(
-            """
-            WITH shown AS (
+                SELECT request_id, items FROM impressions
+                WHERE ts_ms >= \(days.lowerBound * 86_400_000) AND ts_ms < \((days.upperBound + 1) * 86_400_000)
+                ORDER BY ts_ms DESC LIMIT \(lists)),
+            shown AS (
                 SELECT json_extract(j.value, '$.item_id') AS item_id, count(*) AS shown
-                FROM impressions AS i, json_each(i.items) AS j
-                WHERE i.ts_ms >= \(from) AND i.ts_ms < \(to)
+                FROM lists AS l, json_each(l.items) AS j
                 GROUP BY 1),
             clicked AS (
                 SELECT it.item_id, count(*) AS clicks
-                FROM events AS e JOIN items AS it USING (item_pk) JOIN impressions AS i ON i.request_id = e.request_id
-                WHERE e.type = 'click' AND e.ts_ms >= \(from) AND i.ts_ms >= \(from) AND i.ts_ms < \(to)
+                FROM lists AS l CROSS JOIN events AS e ON e.request_id = l.request_id JOIN items AS it ON it.item_pk = e.item_pk
+                WHERE e.type = 'click'
                 GROUP BY it.item_id)
             SELECT s.item_id, it.title, it.category, s.shown, coalesce(c.clicks, 0) AS clicks,
                    1.0 * coalesce(c.clicks, 0) / s.shown AS ctr

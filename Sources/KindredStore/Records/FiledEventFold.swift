@@ -56,6 +56,8 @@ final class FiledEventFold {
             key.surface = response.surface
             key.model = response.model
             key.variant = response.variant
+            key.block = response.block
+            key.hour = response.hour
             if let itemPK { key.position = try position(of: itemPK, in: request) }
         }
         kpis[key, default: KPISums()].add(counts, followed: followed)
@@ -125,7 +127,7 @@ final class FiledEventFold {
         if let known = responses[requestID] { return known }
         var found: Response?
         try responseStatement.forEachRow(bind: { $0.bind(requestID) }) { row in
-            found = Response(surface: row.text(0) ?? "", model: row.text(1) ?? "", variant: row.text(2))
+            found = Response(surface: row.text(0) ?? "", model: row.text(1) ?? "", variant: row.text(2), block: row.text(3), hour: row.text(4) ?? "")
         }
         responses[requestID] = .some(found)
         return found
@@ -149,7 +151,7 @@ final class FiledEventFold {
         FROM items WHERE item_pk = ?
         """
     private static let responseSQL = """
-        SELECT surface, coalesce(CAST(model_version AS TEXT), ''), experiment || '/' || variant
+        SELECT surface, coalesce(CAST(model_version AS TEXT), ''), experiment || '/' || variant, block, CAST((ts_ms / 3600000) % 24 AS TEXT)
         FROM impressions WHERE request_id = ?
         """
     private static let positionSQL = """
@@ -223,6 +225,10 @@ private struct Response {
     var model: String
     /// experiment/variant, nil when no experiment decided it.
     var variant: String?
+    /// The page's content block, nil for a plain list.
+    var block: String?
+    /// The UTC hour it was served, as text.
+    var hour: String
 }
 
 /// One event's contribution as the views define it.
@@ -257,12 +263,14 @@ private struct KPIKey: Hashable {
     var position: String?
     var model: String?
     var variant: String?
+    var block: String?
+    var hour: String?
 
     /// The value this group counts under in each dimension; nil where it does not count.
     var dimensions: [(String, String?)] {
         [
             ("all", ""), ("device", device), ("country", country), ("category", category), ("surface", surface),
-            ("position", position), ("model", model), ("variant", variant),
+            ("position", position), ("model", model), ("variant", variant), ("block", block), ("hour", hour),
         ]
     }
 }

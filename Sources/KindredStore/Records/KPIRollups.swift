@@ -136,20 +136,21 @@ public enum KPIRollups {
     /// second grouping is small), then each group once per dimension.
     private static let addEventsSQL = """
         WITH grouped AS (
-            SELECT day, device, country, category, surface, position, model, variant,
+            SELECT day, device, country, category, surface, position, model, variant, block, hour,
                    count(*) AS events, sum(views) AS views, sum(clicks) AS clicks, sum(carts) AS carts, sum(purchases) AS purchases,
                    total(revenue) AS revenue, total(dwell_seconds) AS dwell_seconds, sum(dwell_events) AS dwell_events,
                    sum(followed AND clicks) AS rec_clicks, sum(followed AND carts) AS rec_carts, sum(followed AND purchases) AS rec_purchases,
                    total(CASE WHEN followed THEN revenue ELSE 0 END) AS rec_revenue
             FROM kpi_event_rows
             WHERE event_pk > ?
-            GROUP BY day, device, country, category, surface, position, model, variant
+            GROUP BY day, device, country, category, surface, position, model, variant, block, hour
         )
         INSERT INTO kpi_rollups (day, dimension, value, events, views, clicks, carts, purchases, revenue, dwell_seconds, dwell_events,
                                  rec_clicks, rec_carts, rec_purchases, rec_revenue)
         SELECT g.day, d.dimension,
                CASE d.dimension WHEN 'all' THEN '' WHEN 'device' THEN g.device WHEN 'country' THEN g.country WHEN 'category' THEN g.category
-                    WHEN 'surface' THEN g.surface WHEN 'position' THEN g.position WHEN 'model' THEN g.model WHEN 'variant' THEN g.variant END AS value,
+                    WHEN 'surface' THEN g.surface WHEN 'position' THEN g.position WHEN 'model' THEN g.model WHEN 'variant' THEN g.variant
+                    WHEN 'block' THEN g.block WHEN 'hour' THEN g.hour END AS value,
                sum(g.events), sum(g.views), sum(g.clicks), sum(g.carts), sum(g.purchases), total(g.revenue), total(g.dwell_seconds),
                sum(g.dwell_events), sum(g.rec_clicks), sum(g.rec_carts), sum(g.rec_purchases), total(g.rec_revenue)
         FROM grouped AS g CROSS JOIN kpi_dimensions AS d
