@@ -102,7 +102,7 @@ extension Engine {
             try add("category", "Click-through by category of the item shown (the 20 largest)", ctrNote,
                 .bars(label: "category", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .category, days: period.days))
             try add("worst-items", "Items shown at least 20 times that were clicked least",
-                "In the period's latest 5,000 lists, read from the impression log. Candidates for a rule (bury, filter) or a look at their page.",
+                "In the period's latest 2,000 lists, read from the impression log. Candidates for a rule (bury, filter) or a look at their page.",
                 .table, RecommendationQueries.worstItems(days: period.days))
             return DashboardPage(title: "Recommendations", period: period, panels: panels)
         }

@@ -34,7 +34,7 @@ enum ExperimentHTML {
         if let report {
             html += "<section class=\"panel\" id=\"verdict\"><h2>What the report says</h2>"
             html += "<form class=\"actions\" method=\"post\" action=\"/dashboard/experiments/\(HTMLText.escape(HTMLText.urlComponent(summary.key)))/report\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\" name=\"action\" value=\"report\">Compute the report now</button><span class=\"hint\">The page reuses a report for ten minutes; the scheduler computes one each hour.</span></form>"
-            html += "<p>Computed \(HTMLText.escape(report.computedAt)) with the \(HTMLText.escape(report.mode.rawValue)) test at \(ValueText.percent(report.level)) confidence, a window of \(ValueText.format(report.windowDays, .plain)) days after each person's first exposure, \(HTMLText.escape(report.correction.rawValue)) correction for several comparisons.</p>"
+            html += "<p>Computed \(HTMLText.escape(report.computedAt)) with the \(HTMLText.escape(report.mode.rawValue)) test at \(ValueText.percent(report.level)) confidence, a window of \(ValueText.format(report.windowDays, .plain)) days after each person's first exposure, \(report.correction == .none ? "no" : HTMLText.escape(report.correction.rawValue)) correction for several comparisons.</p>"
             let srm = report.srm
             html += "<p class=\"\(srm.flagged ? "problem" : "note")\" data-srm=\"\(srm.flagged ? "flagged" : "ok")\">Sample ratio: \(srm.flagged ? "MISMATCH" : "as designed") (\(HTMLText.escape(srm.method)), p = \(ValueText.format(srm.pValue, .plain))).\(srm.flagged ? " Do not trust the effects until the cause is found." : "")</p>"
             html += "<ul class=\"summary\">"

@@ -29,7 +29,7 @@ public enum RecommendationQueries {
     /// The items shown at least `minimumShown` times in the period's latest `lists` lists that
     /// were clicked least often per showing. Bounded by lists rather than days: this reads the
     /// impression log itself, item by item, and a busy shop logs tens of thousands a day.
-    public static func worstItems(days: ClosedRange<Int64>, minimumShown: Int = 20, lists: Int = 5000) -> ShownQuery {
+    public static func worstItems(days: ClosedRange<Int64>, minimumShown: Int = 20, lists: Int = 2000) -> ShownQuery {
         ShownQuery(
             """
             WITH lists AS (
