@@ -28,6 +28,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ARGS = None
 SHOP = None
@@ -143,7 +145,18 @@ class DashboardInABrowser(unittest.TestCase):
     def sign_in(self, key=None):
         self.driver.get(SHOP.origin + "/dashboard/login")
         self.driver.find_element(By.NAME, "key").send_keys(key or SHOP.admin)
-        self.driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"), navigates=True)
+
+    def click(self, element, navigates=False):
+        """Clicks once the element is in view and clickable (a sticky heading or a layout still
+        settling must not swallow the click); when the click posts a form, waits for the page it
+        leads to, so that nothing is read from the page being left."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        WebDriverWait(self.driver, 10).until(expected_conditions.element_to_be_clickable(element))
+        leaving = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        if navigates:
+            WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(leaving))
 
     def shoot(self, name):
         if ARGS.artifacts:
@@ -229,29 +242,29 @@ class DashboardInABrowser(unittest.TestCase):
         self.sign_in()
         self.driver.get(SHOP.origin + "/dashboard/recommendations")
         panel = self.driver.find_element(By.ID, "position")
-        panel.find_element(By.CSS_SELECTOR, "details.numbers summary").click()
+        self.click(panel.find_element(By.CSS_SELECTOR, "details.numbers summary"))
         heading = panel.find_elements(By.CSS_SELECTOR, "table.sortable th")[3]
         self.assertEqual(heading.text, "ctr")
-        heading.click()
+        self.click(heading)
         values = [float(td.get_attribute("data-value")) for td in panel.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(4)")]
         self.assertEqual(values, sorted(values))
-        heading.click()
+        self.click(heading)
         values = [float(td.get_attribute("data-value")) for td in panel.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(4)")]
         self.assertEqual(values, sorted(values, reverse=True))
-        panel.find_element(By.CSS_SELECTOR, "details.sql summary").click()
+        self.click(panel.find_element(By.CSS_SELECTOR, "details.sql summary"))
         self.assertIn("FROM kpi_rollups", panel.find_element(By.CSS_SELECTOR, "details.sql code").text)
 
     def test_an_experiment_started_and_stopped_with_the_buttons(self):
         self.sign_in()
         self.driver.get(SHOP.origin + "/dashboard/experiments")
-        self.driver.find_element(By.LINK_TEXT, "home-layout").click()
+        self.click(self.driver.find_element(By.LINK_TEXT, "home-layout"), navigates=True)
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, "#design .status").text, "draft")
-        self.driver.find_element(By.CSS_SELECTOR, "button[value=start]").click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "button[value=start]"), navigates=True)
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, "p.message").text, "The experiment started.")
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, "#design .status").text, "running")
         self.assertEqual(SHOP.query("SELECT status FROM experiments WHERE key = 'home-layout'")[1], [("running",)])
         self.shoot("experiment-started")
-        self.driver.find_element(By.CSS_SELECTOR, "button[value=stop]").click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, "button[value=stop]"), navigates=True)
         self.assertEqual(self.driver.find_element(By.CSS_SELECTOR, "#design .status").text, "stopped")
         self.assertEqual(SHOP.query("SELECT status FROM experiments WHERE key = 'home-layout'")[1], [("stopped",)])
         actors = SHOP.query("SELECT actor FROM audit_log WHERE action IN ('experiment_start', 'experiment_stop') ORDER BY audit_pk DESC LIMIT 2")[1]
