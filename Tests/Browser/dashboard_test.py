@@ -13,7 +13,6 @@ import argparse
 import math
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from browser_support import eventually, free_port
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -36,22 +36,6 @@ SHOP = None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PAGES = ["/dashboard", "/dashboard/recommendations?user=c00042", "/dashboard/experiments",
          "/dashboard/experiments/recs-popularity", "/dashboard/segments", "/dashboard/models", "/dashboard/privacy"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def eventually(condition, timeout=15.0, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    return condition()
 
 
 class Shop:
