@@ -93,3 +93,15 @@ public struct DashboardPage: Sendable {
 
     public func panel(_ id: String) -> DashboardPanel? { panels.first { $0.id == id } }
 }
+
+/// A page's panels as they are added, each with its query's result.
+struct PanelList {
+    let reader: ShownQueryReader
+    var panels: [DashboardPanel] = []
+
+    init(_ reader: ShownQueryReader) { self.reader = reader }
+
+    mutating func add(_ id: String, _ title: String, _ note: String, _ chart: PanelChart, _ query: ShownQuery) throws {
+        panels.append(DashboardPanel(id: id, title: title, note: note, chart: chart, query: query, result: try reader.run(query)))
+    }
+}

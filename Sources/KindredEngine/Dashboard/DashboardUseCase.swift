@@ -20,35 +20,33 @@ extension Engine {
         let period = try dashboardPeriod(days: days)
         let now = clock.now()
         return try database.writer.read { db in
-            var panels: [DashboardPanel] = []
-            func add(_ id: String, _ title: String, _ note: String, _ chart: PanelChart, _ query: ShownQuery) throws {
-                panels.append(DashboardPanel(id: id, title: title, note: note, chart: chart, query: query, result: try query.run(in: db)))
-            }
-            try add(
+            var list = PanelList(ShownQueryReader(db))
+            try list.add(
                 "headline", "This period against the previous one",
                 "CTR is clicks that carry a logged list's request id per item shown; conversion is purchases that followed a list per such click; recommendation revenue is the revenue of those purchases less returns.",
                 .comparison(figures: [
                     ("events", .count), ("items_shown", .count), ("ctr", .rate), ("conversion", .rate),
                     ("recommendation_revenue", .money), ("revenue_share", .rate), ("mean_dwell_seconds", .seconds),
                 ]), OverviewQueries.headline(current: period.days, previous: period.previous))
-            try add(
+            try list.add(
                 "events", "Events per day", "Every event filed, and the four types that matter most to recommendations.",
                 .lines(x: "day", series: ["views", "clicks", "carts", "purchases"], format: .count), OverviewQueries.eventsPerDay(period.days))
-            try add(
+            try list.add(
                 "rates", "Recommendation click-through and conversion per day", "Empty where nothing was shown that day.",
                 .lines(x: "day", series: ["ctr", "conversion"], format: .rate), OverviewQueries.ratesPerDay(period.days))
-            try add(
+            try list.add(
                 "revenue", "Revenue, and the part that followed a recommendation",
                 "Attributed by request id: a purchase counts for recommendations when it carries the id of a list that was shown.",
                 .lines(x: "day", series: ["revenue", "recommendation_revenue"], format: .money), OverviewQueries.revenuePerDay(period.days))
-            try add(
+            try list.add(
                 "freshness", "Data freshness and the serving model",
                 "Events waiting are acknowledged but not filed yet (filing runs every few hundred milliseconds); ages are at the moment the page was made.",
                 .table, OverviewQueries.freshness(nowMs: now))
-            try add(
+            try list.add(
                 "failures", "Background work in the period", "Imports, training, retention and reports, with the last error of each kind that failed.",
                 .table, OverviewQueries.failures(sinceMs: period.days.lowerBound * 86_400_000))
             var notices: [String] = []
+            let panels = list.panels
             if let waiting = panels.last(where: { $0.id == "freshness" })?.result.rows.first?.first?.number, waiting > 10_000 {
                 notices.append("\(Int(waiting)) events are waiting to be filed: filing is behind.")
             }
@@ -71,40 +69,37 @@ extension Engine {
             return database.pseudonymizer.pseudonym(of: trimmed)
         }
         return try database.writer.read { db in
-            var panels: [DashboardPanel] = []
-            func add(_ id: String, _ title: String, _ note: String, _ chart: PanelChart, _ query: ShownQuery) throws {
-                panels.append(DashboardPanel(id: id, title: title, note: note, chart: chart, query: query, result: try query.run(in: db)))
-            }
+            var list = PanelList(ShownQueryReader(db))
             if let pseudonym {
-                try add(
+                try list.add(
                     "person", "What this person was shown, and why",
                     "Their last five lists, item by item, stored under pseudonym \(pseudonym.prefix(12))…; clicked is 1 when they clicked that item from that list.",
                     .table, RecommendationQueries.personLists(pseudonym: pseudonym))
             }
             let ctrNote = "CTR: clicks that carry a list's request id per item shown, from the daily rollups."
-            try add("position", "Click-through by position", ctrNote, .bars(label: "position", value: "ctr", format: .rate),
+            try list.add("position", "Click-through by position", ctrNote, .bars(label: "position", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .position, days: period.days))
-            try add("surface", "Click-through by surface", ctrNote, .bars(label: "surface", value: "ctr", format: .rate),
+            try list.add("surface", "Click-through by surface", ctrNote, .bars(label: "surface", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .surface, days: period.days))
-            try add("blocks", "Click-through by content block, worst first",
+            try list.add("blocks", "Click-through by content block, worst first",
                 "Blocks of the home and product pages (GET /v1/users/{id}/page), from the daily rollups.",
                 .bars(label: "block", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .block, days: period.days))
-            try add("device", "Click-through by device", ctrNote, .bars(label: "device", value: "ctr", format: .rate),
+            try list.add("device", "Click-through by device", ctrNote, .bars(label: "device", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .device, days: period.days))
-            try add("country", "Click-through by country (the 20 largest)", ctrNote, .bars(label: "country", value: "ctr", format: .rate),
+            try list.add("country", "Click-through by country (the 20 largest)", ctrNote, .bars(label: "country", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .country, days: period.days))
-            try add("hour", "Click-through by hour of the day (UTC)", "By the hour each list was served (the clicks that followed it count there too), from the daily rollups.",
+            try list.add("hour", "Click-through by hour of the day (UTC)", "By the hour each list was served (the clicks that followed it count there too), from the daily rollups.",
                 .bars(label: "hour", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .hour, days: period.days))
-            try add("model", "Click-through by model version", ctrNote, .bars(label: "model", value: "ctr", format: .rate),
+            try list.add("model", "Click-through by model version", ctrNote, .bars(label: "model", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .model, days: period.days))
-            try add("variant", "Click-through by experiment variant", ctrNote, .bars(label: "variant", value: "ctr", format: .rate),
+            try list.add("variant", "Click-through by experiment variant", ctrNote, .bars(label: "variant", value: "ctr", format: .rate),
                 RecommendationQueries.clickThrough(by: .variant, days: period.days))
-            try add("category", "Click-through by category of the item shown (the 20 largest)", ctrNote,
+            try list.add("category", "Click-through by category of the item shown (the 20 largest)", ctrNote,
                 .bars(label: "category", value: "ctr", format: .rate), RecommendationQueries.clickThrough(by: .category, days: period.days))
-            try add("worst-items", "Items shown at least 20 times that were clicked least",
+            try list.add("worst-items", "Items shown at least 20 times that were clicked least",
                 "In the period's latest 2,000 lists, read from the impression log. Candidates for a rule (bury, filter) or a look at their page.",
                 .table, RecommendationQueries.worstItems(days: period.days))
-            return DashboardPage(title: "Recommendations", period: period, panels: panels)
+            return DashboardPage(title: "Recommendations", period: period, panels: list.panels)
         }
     }
 
@@ -195,21 +190,18 @@ extension Engine {
         let today = clock.now() / 86_400_000
         let sizeDays = (today - Int64(period.length) + 1)...today
         return try database.writer.read { db in
-            var panels: [DashboardPanel] = []
-            func add(_ id: String, _ title: String, _ note: String, _ chart: PanelChart, _ query: ShownQuery) throws {
-                panels.append(DashboardPanel(id: id, title: title, note: note, chart: chart, query: query, result: try query.run(in: db)))
-            }
-            try add("definitions", "Segments now, and what defines each",
+            var list = PanelList(ShownQueryReader(db))
+            try list.add("definitions", "Segments now, and what defines each",
                 "A rule segment is its rule; a cluster is the features its centre stands furthest from the average on, in standard deviations. The strategy is what the segment is served.",
                 .bars(label: "key", value: "members", format: .count), SegmentQueries.definitions)
-            try add("sizes", "Members at the end of each day", "From the segments' history, up to today.",
+            try list.add("sizes", "Members at the end of each day", "From the segments' history, up to today.",
                 .linesByGroup(x: "day", group: "segment", value: "members", format: .count), SegmentQueries.sizesPerDay(days: sizeDays))
-            try add("kpis", "What each segment's members did over the period",
+            try list.add("kpis", "What each segment's members did over the period",
                 "Current members; CTR is their clicks that followed lists shown in the period per item those lists showed them, conversion their purchases that followed such lists per such click.",
                 .bars(label: "segment", value: "ctr", format: .rate), SegmentQueries.kpis(days: period.days))
-            try add("moves", "Movements between cluster segments", "People whose cluster changed over the period.", .table,
+            try list.add("moves", "Movements between cluster segments", "People whose cluster changed over the period.", .table,
                 SegmentQueries.moves(days: period.days))
-            return DashboardPage(title: "Segments", period: period, panels: panels)
+            return DashboardPage(title: "Segments", period: period, panels: list.panels)
         }
     }
 
@@ -238,21 +230,18 @@ extension Engine {
         let today = now / 86_400_000
         let recent = (today - Int64(period.length) + 1)...today
         let page = try database.writer.read { db -> DashboardPage in
-            var panels: [DashboardPanel] = []
-            func add(_ id: String, _ title: String, _ note: String, _ chart: PanelChart, _ query: ShownQuery) throws {
-                panels.append(DashboardPanel(id: id, title: title, note: note, chart: chart, query: query, result: try query.run(in: db)))
-            }
-            try add("consent-now", "Consent now, per purpose", "Each person's latest decision per purpose.",
+            var list = PanelList(ShownQueryReader(db))
+            try list.add("consent-now", "Consent now, per purpose", "Each person's latest decision per purpose.",
                 .bars(label: "purpose", value: "granted_share", format: .rate), PrivacyQueries.currentConsent)
-            try add("consent-days", "Share of consent decisions that granted, per day",
+            try list.add("consent-days", "Share of consent decisions that granted, per day",
                 "Decisions recorded each day (banner, account settings, imports), up to today.",
                 .linesByGroup(x: "day", group: "purpose", value: "grant_rate", format: .rate), PrivacyQueries.decisionsPerDay(days: recent))
-            try add("requests", "Erasures, exports and retention purges per day", "Counts from the audit log; it names nobody.",
+            try list.add("requests", "Erasures, exports and retention purges per day", "Counts from the audit log; it names nobody.",
                 .lines(x: "day", series: ["erasures", "exports", "purges"], format: .count), PrivacyQueries.requestsPerDay(days: recent))
-            try add("retention", "Retention", "How long events are kept (retention.events_days; 0 keeps them for ever) and what the file still holds.", .table, PrivacyQueries.retention(nowMs: now, defaultEventsDays: Retention.defaultEventsDays))
-            try add("audit", "The audit log's newest entries", "Every change an operator or the scheduler made.", .table,
+            try list.add("retention", "Retention", "How long events are kept (retention.events_days; 0 keeps them for ever) and what the file still holds.", .table, PrivacyQueries.retention(nowMs: now, defaultEventsDays: Retention.defaultEventsDays))
+            try list.add("audit", "The audit log's newest entries", "Every change an operator or the scheduler made.", .table,
                 PrivacyQueries.recentAudit)
-            return DashboardPage(title: "Privacy", period: period, panels: panels)
+            return DashboardPage(title: "Privacy", period: period, panels: list.panels)
         }
         return (page, try verifyAuditLog())
     }

@@ -32,40 +32,37 @@ public enum OverviewQueries {
 
     /// Events per day by type.
     public static func eventsPerDay(_ days: ClosedRange<Int64>) -> ShownQuery {
-        ShownQuery(
+        perDay(
+            days,
             """
-            \(dayList(days))
-            SELECT date(d.day * 86400, 'unixepoch') AS day,
-                   coalesce(r.events, 0) AS events, coalesce(r.views, 0) AS views, coalesce(r.clicks, 0) AS clicks,
+            coalesce(r.events, 0) AS events, coalesce(r.views, 0) AS views, coalesce(r.clicks, 0) AS clicks,
                    coalesce(r.carts, 0) AS carts, coalesce(r.purchases, 0) AS purchases
-            FROM days AS d
-            LEFT JOIN kpi_rollups AS r ON r.dimension = 'all' AND r.value = '' AND r.day = d.day
-            ORDER BY d.day
             """)
     }
 
     /// Click-through and conversion of recommendations per day (NULL on a day with nothing shown).
     public static func ratesPerDay(_ days: ClosedRange<Int64>) -> ShownQuery {
-        ShownQuery(
+        perDay(
+            days,
             """
-            \(dayList(days))
-            SELECT date(d.day * 86400, 'unixepoch') AS day,
-                   1.0 * r.rec_clicks / nullif(r.impressions, 0) AS ctr,
+            1.0 * r.rec_clicks / nullif(r.impressions, 0) AS ctr,
                    1.0 * r.rec_purchases / nullif(r.rec_clicks, 0) AS conversion
-            FROM days AS d
-            LEFT JOIN kpi_rollups AS r ON r.dimension = 'all' AND r.value = '' AND r.day = d.day
-            ORDER BY d.day
             """)
     }
 
     /// Revenue per day, and the part of it that followed a recommendation (by request id).
     public static func revenuePerDay(_ days: ClosedRange<Int64>) -> ShownQuery {
+        perDay(days, "coalesce(r.revenue, 0.0) AS revenue, coalesce(r.rec_revenue, 0.0) AS recommendation_revenue")
+    }
+
+    /// One row per day of `days` with `columns` from the whole shop's rollup row of that day
+    /// (`r`; absent on a day nothing was counted).
+    private static func perDay(_ days: ClosedRange<Int64>, _ columns: String) -> ShownQuery {
         ShownQuery(
             """
             \(dayList(days))
             SELECT date(d.day * 86400, 'unixepoch') AS day,
-                   coalesce(r.revenue, 0.0) AS revenue,
-                   coalesce(r.rec_revenue, 0.0) AS recommendation_revenue
+                   \(columns)
             FROM days AS d
             LEFT JOIN kpi_rollups AS r ON r.dimension = 'all' AND r.value = '' AND r.day = d.day
             ORDER BY d.day

@@ -100,6 +100,16 @@ public struct ShownQuery: Sendable, Equatable {
     }
 }
 
+/// Runs shown queries in the read transaction a page opened, so that every panel of a page comes
+/// from the same moment of the file.
+public struct ShownQueryReader {
+    let db: Database
+
+    public init(_ db: Database) { self.db = db }
+
+    public func run(_ query: ShownQuery) throws -> QueryResult { try query.run(in: db) }
+}
+
 /// Values written into a shown query's text.
 enum SQLText {
     /// A string literal: quotes doubled, so that no value can end the literal.
