@@ -9,20 +9,18 @@ chart mark, figure and table cell to the page's own "show SQL" run with Python's
 same file. It starts and stops an experiment with the buttons, and checks that a public key and
 no key see nothing. Screenshots land in --artifacts (CI keeps them; README shows a few).
 """
-import argparse
 import math
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from browser_support import eventually, free_port
+from browser_support import eventually, free_port, run_tests
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -276,25 +274,5 @@ class DashboardInABrowser(unittest.TestCase):
         self.assertEqual(SHOP.query("SELECT status FROM experiments WHERE key = 'recs-popularity'")[1], [("running",)])
 
 
-def main():
-    global ARGS, SHOP
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kindred", required=True)
-    parser.add_argument("--artifacts")
-    parser.add_argument("rest", nargs="*")
-    ARGS = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="kindred-dashboard-")
-    SHOP = Shop(os.path.abspath(ARGS.kindred), work)
-    try:
-        program = unittest.main(argv=[sys.argv[0], "-v", *ARGS.rest], exit=False)
-        ok = program.result.wasSuccessful()
-    finally:
-        SHOP.close()
-        if ARGS.artifacts and os.path.isdir(ARGS.artifacts):
-            shutil.copy(os.path.join(work, "serve.log"), os.path.join(ARGS.artifacts, "dashboard-serve.log"))
-        shutil.rmtree(work, ignore_errors=True)
-    sys.exit(0 if ok else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__], Shop, "dashboard")

@@ -8,7 +8,6 @@ origin, as a storefront would embed it.
 .ci/run installs Chromium, chromium-driver and selenium and runs this after `swift test`;
 screenshots of the pages land in --artifacts (CI keeps them).
 """
-import argparse
 import http.server
 import json
 import os
@@ -17,13 +16,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 import urllib.request
 
-from browser_support import eventually, free_port
+from browser_support import eventually, free_port, run_tests
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -390,25 +388,5 @@ class LiveRecommendations(unittest.TestCase):
             driver.quit()
 
 
-def main():
-    global ARGS, SHOP
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kindred", required=True)
-    parser.add_argument("--artifacts")
-    parser.add_argument("rest", nargs="*")
-    ARGS = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="kindred-browser-")
-    SHOP = Shop(os.path.abspath(ARGS.kindred), work)
-    try:
-        program = unittest.main(argv=[sys.argv[0], "-v", *ARGS.rest], exit=False)
-        ok = program.result.wasSuccessful()
-    finally:
-        SHOP.close()
-        if ARGS.artifacts:
-            shutil.copy(os.path.join(work, "serve.log"), os.path.join(ARGS.artifacts, "serve.log")) if os.path.isdir(ARGS.artifacts) else None
-        shutil.rmtree(work, ignore_errors=True)
-    sys.exit(0 if ok else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run_tests(sys.modules[__name__], Shop, "browser")

@@ -61,6 +61,17 @@ public struct DashboardPanel: Sendable {
     }
 }
 
+extension DashboardPanel {
+    /// An experiment's stored effects (`ExperimentQueries.results`): each variant's relative
+    /// effect per metric with its interval.
+    static func effects(id: String, title: String, note: String, query: ShownQuery, result: QueryResult) -> DashboardPanel {
+        DashboardPanel(
+            id: id, title: title, note: note,
+            chart: .intervals(label: "variant", estimate: "relative_effect", low: "relative_ci_low", high: "relative_ci_high", format: .rate),
+            query: query, result: result)
+    }
+}
+
 /// The days a page covers: the period and the one before it, of the same length.
 public struct DashboardPeriod: Sendable, Equatable {
     public var days: ClosedRange<Int64>

@@ -117,10 +117,9 @@ extension Engine {
                 let result = try query.run(in: db)
                 guard !result.rows.isEmpty else { continue }
                 panels.append(
-                    DashboardPanel(
+                    .effects(
                         id: "effects-\(key)", title: "\(key): effects against the control, with their intervals",
                         note: "The latest stored report (the scheduler stores one each hour). Relative effects; the bar is the confidence interval at the report's level.",
-                        chart: .intervals(label: "variant", estimate: "relative_effect", low: "relative_ci_low", high: "relative_ci_high", format: .rate),
                         query: query, result: result))
             }
             return DashboardPage(title: "Experiments", period: nil, panels: panels)
@@ -165,10 +164,9 @@ extension Engine {
             let results = ExperimentQueries.results(experiment: key)
             let rows = try results.run(in: db)
             panels.append(
-                DashboardPanel(
+                .effects(
                     id: "effects", title: "Effects against the control, with their intervals",
                     note: "Relative effect per variant and metric; the bar is the confidence interval at the report's level. The method column says which test made each number.",
-                    chart: .intervals(label: "variant", estimate: "relative_effect", low: "relative_ci_low", high: "relative_ci_high", format: .rate),
                     query: results, result: rows))
             let metrics = Array(Set(rows.values("metric").map(\.text))).sorted()
             for metric in metrics {
