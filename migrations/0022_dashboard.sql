@@ -28,15 +28,38 @@ CREATE TABLE experiment_report_history (
     cuped_reduction   REAL,
     srm_p_value       REAL NOT NULL,
     level             REAL NOT NULL,
+    adjusted_p_value  REAL,
+    sequential_p_value REAL,
     PRIMARY KEY (experiment_pk, metric, computed_ms, variant)
 ) STRICT, WITHOUT ROWID;
 
 -- The reports stored before this version start the history.
-INSERT INTO experiment_report_history
+INSERT INTO experiment_report_history (experiment_pk, computed_ms, variant, metric, people, mean, absolute_effect, absolute_ci_low,
+    absolute_ci_high, absolute_p_value, relative_effect, relative_ci_low, relative_ci_high, relative_p_value, method, cuped_reduction,
+    srm_p_value, level)
 SELECT experiment_pk, computed_ms, variant, metric, people, mean, absolute_effect, absolute_ci_low, absolute_ci_high,
        absolute_p_value, relative_effect, relative_ci_low, relative_ci_high, relative_p_value, method, cuped_reduction,
        srm_p_value, level
 FROM experiment_report_rows;
+
+-- What a report says beyond the test of each comparison alone, stored beside it so that every
+-- number of the report can be read (and drawn) from the database: the p-value after the
+-- correction for several comparisons, when one was asked for, and the always-valid p-value of
+-- the sequential test, which may be acted on at any look. NULL in reports stored before.
+ALTER TABLE experiment_report_rows ADD COLUMN adjusted_p_value REAL;
+ALTER TABLE experiment_report_rows ADD COLUMN sequential_p_value REAL;
+
+DROP VIEW experiment_results;
+CREATE VIEW experiment_results AS
+SELECT e.key AS experiment,
+       r.variant, r.metric, r.people, r.mean,
+       r.absolute_effect, r.absolute_ci_low, r.absolute_ci_high, r.absolute_p_value,
+       r.relative_effect, r.relative_ci_low, r.relative_ci_high, r.relative_p_value,
+       r.method, r.cuped_reduction, r.srm_p_value, r.srm_p_value < 0.001 AS srm_flagged, r.level,
+       strftime('%Y-%m-%dT%H:%M:%fZ', r.computed_ms / 1000.0, 'unixepoch') AS computed_at,
+       r.adjusted_p_value, r.sequential_p_value, r.sequential_p_value < 1 - r.level AS sequential_significant
+FROM experiment_report_rows AS r
+JOIN experiments AS e USING (experiment_pk);
 
 -- Lists shown in a period, for the panels that read the log itself rather than the rollups.
 CREATE INDEX impressions_by_time ON impressions (ts_ms);

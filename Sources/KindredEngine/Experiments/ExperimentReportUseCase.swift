@@ -150,7 +150,8 @@ extension Engine {
                         variant: variant.variant, metric: metric, people: variant.people, mean: value.mean.isFinite ? value.mean : nil,
                         absolute: numbers(value.absolute), relative: numbers(value.relative),
                         method: value.cupedVarianceReduction != nil ? "welch_t+cuped" : report.methods[metric].flatMap(Self.testName) ?? "",
-                        cupedReduction: value.cupedVarianceReduction))
+                        cupedReduction: value.cupedVarianceReduction, adjustedPValue: value.adjustedPValue,
+                        sequentialPValue: value.sequential?.pValue))
             }
         }
         try database.writer.write { db in

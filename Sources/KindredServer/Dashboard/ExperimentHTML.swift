@@ -39,21 +39,7 @@ enum ExperimentHTML {
             html += "<p class=\"\(srm.flagged ? "problem" : "note")\" data-srm=\"\(srm.flagged ? "flagged" : "ok")\">Sample ratio: \(srm.flagged ? "MISMATCH" : "as designed") (\(HTMLText.escape(srm.method)), p = \(ValueText.format(srm.pValue, .plain))).\(srm.flagged ? " Do not trust the effects until the cause is found." : "")</p>"
             html += "<ul class=\"summary\">"
             for sentence in report.summary { html += "<li>\(HTMLText.escape(sentence))</li>" }
-            html += "</ul><div class=\"table-wrap\"><table class=\"sortable\"><thead><tr><th>variant</th><th>metric</th><th>relative effect</th><th>interval</th><th>p</th><th>adjusted p</th><th>always-valid p</th><th>sequential verdict</th><th>CUPED variance removed</th></tr></thead><tbody>"
-            for variant in report.variants {
-                for (metric, value) in variant.metrics.sorted(by: { $0.key < $1.key }) {
-                    guard let relative = value.relative else { continue }
-                    html += "<tr><td>\(HTMLText.escape(variant.variant))</td><td>\(HTMLText.escape(metric))</td>"
-                    html += "<td class=\"num\" data-value=\"\(relative.effect)\">\(ValueText.percent(relative.effect))</td>"
-                    html += "<td class=\"num\">\(ValueText.percent(relative.ciLow)) to \(ValueText.percent(relative.ciHigh))</td>"
-                    html += "<td class=\"num\" data-value=\"\(relative.pValue)\">\(ValueText.format(relative.pValue, .plain))</td>"
-                    html += "<td class=\"num\">\(ValueText.format(value.adjustedPValue, .plain))</td>"
-                    html += "<td class=\"num\">\(ValueText.format(value.sequential?.pValue, .plain))</td>"
-                    html += "<td>\(value.sequential.map { $0.significant ? "significant at any look" : "not yet" } ?? "–")</td>"
-                    html += "<td class=\"num\">\(value.cupedVarianceReduction.map(ValueText.percent) ?? "not applied")</td></tr>"
-                }
-            }
-            html += "</tbody></table></div><p class=\"hint\">This table is the report as <code>kindred experiments report \(HTMLText.escape(summary.key))</code> prints it; its stored rows are in the panel below, with their SQL.</p></section>"
+            html += "</ul><p class=\"hint\">Every number of the report (each effect, its interval, its p-value alone, after correction and under the always-valid sequential test, the CUPED variance removed) is in the panel below with its SQL, as <code>kindred experiments report \(HTMLText.escape(summary.key))</code> stores it.</p></section>"
         }
         return html
     }

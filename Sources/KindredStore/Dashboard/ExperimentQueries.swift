@@ -17,8 +17,8 @@ public enum ExperimentQueries {
         ShownQuery(
             """
             SELECT variant, metric, people, mean, relative_effect, relative_ci_low, relative_ci_high, relative_p_value,
-                   absolute_effect, absolute_ci_low, absolute_ci_high, method, cuped_reduction, srm_p_value, srm_flagged, level,
-                   computed_at
+                   adjusted_p_value, sequential_p_value, sequential_significant, absolute_effect, absolute_ci_low, absolute_ci_high,
+                   method, cuped_reduction, srm_p_value, srm_flagged, level, computed_at
             FROM experiment_results
             WHERE experiment = \(SQLText.quoted(key))
             ORDER BY metric, variant

@@ -132,11 +132,17 @@ public enum ExperimentOutcomes {
         public var relative: [Double]?
         public var method: String
         public var cupedReduction: Double?
+        /// After the correction for several comparisons, when one was asked for.
+        public var adjustedPValue: Double?
+        /// The always-valid p-value of the sequential test.
+        public var sequentialPValue: Double?
 
         public init(
             variant: String, metric: String, people: Int, mean: Double?, absolute: [Double]?, relative: [Double]?, method: String,
-            cupedReduction: Double?
+            cupedReduction: Double?, adjustedPValue: Double? = nil, sequentialPValue: Double? = nil
         ) {
+            self.adjustedPValue = adjustedPValue
+            self.sequentialPValue = sequentialPValue
             self.variant = variant
             self.metric = metric
             self.people = people
@@ -158,24 +164,26 @@ public enum ExperimentOutcomes {
             var arguments: StatementArguments = [experimentPK, row.variant, row.metric, row.people, row.mean]
             arguments += StatementArguments((0..<4).map { row.absolute?[$0] })
             arguments += StatementArguments((0..<4).map { row.relative?[$0] })
-            arguments += [row.method, row.cupedReduction, srmPValue, level, nowMs]
+            arguments += [row.method, row.cupedReduction, srmPValue, level, nowMs, row.adjustedPValue, row.sequentialPValue]
             try db.execute(
                 sql: """
                     INSERT INTO experiment_report_rows (experiment_pk, variant, metric, people, mean,
                         absolute_effect, absolute_ci_low, absolute_ci_high, absolute_p_value,
                         relative_effect, relative_ci_low, relative_ci_high, relative_p_value,
-                        method, cuped_reduction, srm_p_value, level, computed_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        method, cuped_reduction, srm_p_value, level, computed_ms, adjusted_p_value, sequential_p_value)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: arguments)
         }
         // Kept beside the latest, so that an effect can be followed over time (migration 0022).
         // Two reports in the same millisecond are one: the later replaces the earlier.
         try db.execute(
             sql: """
-                INSERT OR REPLACE INTO experiment_report_history
+                INSERT OR REPLACE INTO experiment_report_history (experiment_pk, computed_ms, variant, metric, people, mean,
+                    absolute_effect, absolute_ci_low, absolute_ci_high, absolute_p_value, relative_effect, relative_ci_low,
+                    relative_ci_high, relative_p_value, method, cuped_reduction, srm_p_value, level, adjusted_p_value, sequential_p_value)
                 SELECT experiment_pk, computed_ms, variant, metric, people, mean, absolute_effect, absolute_ci_low, absolute_ci_high,
                        absolute_p_value, relative_effect, relative_ci_low, relative_ci_high, relative_p_value, method, cuped_reduction,
-                       srm_p_value, level
+                       srm_p_value, level, adjusted_p_value, sequential_p_value
                 FROM experiment_report_rows WHERE experiment_pk = ?
                 """, arguments: [experimentPK])
     }
