@@ -6,7 +6,7 @@ public enum ValueFormat: String, Sendable {
 }
 
 /// What a panel draws from its query's result. Column names refer to the result's columns.
-public enum PanelChart: Sendable, Equatable {
+public enum PanelChart: Sendable {
     /// One line per column in `series`, over `x` (days, versions, hours).
     case lines(x: String, series: [String], format: ValueFormat)
     /// One line per value of `group`, each drawing `value` over `x`: small multiples when many.
@@ -21,22 +21,6 @@ public enum PanelChart: Sendable, Equatable {
     case comparison(figures: [(column: String, format: ValueFormat)])
     /// The rows as a table, no chart.
     case table
-
-    public static func == (a: PanelChart, b: PanelChart) -> Bool {
-        switch (a, b) {
-        case (.lines(let x1, let s1, let f1), .lines(let x2, let s2, let f2)): return x1 == x2 && s1 == s2 && f1 == f2
-        case (.linesByGroup(let a1, let b1, let c1, let d1), .linesByGroup(let a2, let b2, let c2, let d2)):
-            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2
-        case (.bandsByGroup(let a1, let b1, let c1, let d1, let e1, let f1), .bandsByGroup(let a2, let b2, let c2, let d2, let e2, let f2)):
-            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2 && e1 == e2 && f1 == f2
-        case (.bars(let l1, let v1, let f1), .bars(let l2, let v2, let f2)): return l1 == l2 && v1 == v2 && f1 == f2
-        case (.intervals(let a1, let b1, let c1, let d1, let e1), .intervals(let a2, let b2, let c2, let d2, let e2)):
-            return a1 == a2 && b1 == b2 && c1 == c2 && d1 == d2 && e1 == e2
-        case (.comparison(let f1), .comparison(let f2)): return f1.map(\.column) == f2.map(\.column)
-        case (.table, .table): return true
-        default: return false
-        }
-    }
 }
 
 /// One chart or table of a dashboard page: what it shows, the query that produced it (shown on

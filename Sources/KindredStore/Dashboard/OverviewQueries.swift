@@ -101,7 +101,4 @@ public enum OverviewQueries {
             ORDER BY failed DESC, runs DESC
             """)
     }
-
-    /// The first and last day anything was counted on, to place a default period.
-    public static let countedDays = ShownQuery("SELECT min(day), max(day) FROM kpi_rollups WHERE dimension = 'all'")
 }

@@ -119,13 +119,9 @@ enum SQLText {
     static func day(_ day: Int64) -> String { "\(day) /* \(DayText.format(day)) */" }
 }
 
-/// UTC days as `YYYY-MM-DD`.
+/// UTC days as `YYYY-MM-DD`, by the formatter that writes every timestamp the database shows.
 enum DayText {
     static func format(_ day: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(day) * 86_400)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        String(TimestampFormatter.iso8601(milliseconds: day * 86_400_000).prefix(10))
     }
 }
