@@ -44,6 +44,8 @@ let package = Package(
             dependencies: [
                 "KindredStore",
                 "KindredLearning",
+                // Checksums in the manifests of event exports.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The HTTP face: routes, keys, metrics, and the services that run beside the server.
@@ -95,7 +97,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "KindredEngineTests", dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport"]),
+        .testTarget(
+            name: "KindredEngineTests",
+            dependencies: ["KindredEngine", "KindredStore", "KindredTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "KindredServerTests",
             dependencies: [

@@ -16,7 +16,7 @@ public struct KindredCommand: ParsableCommand {
             ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, LatencyCommand.self, DemoCommand.self, GenerateCommand.self,
             PseudonymCommand.self, ServeCommand.self, SimulateCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self, ExportCommand.self,
             PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self, SegmentsCommand.self, TokensCommand.self,
-            PreferencesCommand.self, PageCommand.self, BlocksCommand.self, RulesCommand.self, PoliciesCommand.self, AuditCommand.self, BanditCommand.self,
+            PreferencesCommand.self, PageCommand.self, BlocksCommand.self, RulesCommand.self, PoliciesCommand.self, AuditCommand.self, BanditCommand.self, EventsCommand.self,
         ]
     )
 

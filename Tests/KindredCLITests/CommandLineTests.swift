@@ -103,6 +103,7 @@ import Testing
             ["experiments", "plan"], ["experiments", "analyze"], ["experiments", "calibrate"], ["experiments", "start"],
             ["experiments", "stop"], ["experiments", "ship"], ["experiments", "list"], ["experiments", "report"],
             ["import", "impressions"], ["policies"], ["policies", "evaluate"], ["policies", "logs"],
+            ["events", "export"], ["models", "list"], ["models", "import"], ["models", "compare"],
         ] {
             let help = try KindredProcess.run(command + ["--help"], in: directory.path)
             #expect(help.status == 0)

@@ -3,8 +3,15 @@ import Foundation
 import KindredEngine
 import KindredStore
 
+/// `kindred models`: the versions (the default), and factors trained elsewhere brought in.
 struct ModelsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "List model versions.")
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "List model versions, or import factors trained elsewhere.",
+        subcommands: [ModelsListCommand.self, ModelsImportCommand.self, ModelsCompareCommand.self], defaultSubcommand: ModelsListCommand.self)
+}
+
+struct ModelsListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List model versions (what `kindred models` does).")
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print as JSON.") var json = false
@@ -42,6 +49,12 @@ struct ActivateCommand: ParsableCommand {
 enum ModelText {
     static func number(_ value: Double) -> String { value.rounded() == value ? String(Int(value)) : String(value) }
 
+    /// The algorithm, and where it was fitted when not here: "als (spark)".
+    static func algorithmText(_ model: ModelVersionRecord) -> String {
+        let engine = (try? JSONSerialization.jsonObject(with: Data(model.metrics.utf8)) as? [String: Any])?["engine"] as? String
+        return engine.map { "\(model.algorithm) (\($0))" } ?? model.algorithm
+    }
+
     static func table(_ models: [ModelVersionRecord]) -> String {
         var lines = ["version  status    algorithm        trained               pairs      ndcg@k   reason"]
         for model in models {
@@ -52,7 +65,7 @@ enum ModelText {
                 [
                     String(model.version).padding(toLength: 7, withPad: " ", startingAt: 0),
                     model.status.padding(toLength: 8, withPad: " ", startingAt: 0),
-                    model.algorithm.padding(toLength: 15, withPad: " ", startingAt: 0),
+                    algorithmText(model).padding(toLength: 15, withPad: " ", startingAt: 0),
                     TimestampFormatter.iso8601(milliseconds: model.createdMs).padding(toLength: 20, withPad: " ", startingAt: 0),
                     Grouped.int(model.interactions).padding(toLength: 9, withPad: " ", startingAt: 0),
                     ndcg.padding(toLength: 7, withPad: " ", startingAt: 0),

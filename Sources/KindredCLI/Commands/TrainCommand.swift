@@ -15,8 +15,20 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var learning: LearningOptions
 
-    @Option(help: ArgumentHelp("The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))).", valueName: "name"))
-    var algorithm = "hybrid"
+    @Option(help: ArgumentHelp("The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default hybrid, als on Spark.", valueName: "name"))
+    var algorithm: String?
+
+    @Option(help: ArgumentHelp("Where to fit: local (this process) or spark (export, run MLlib's ALS, import the factors).", valueName: "engine"))
+    var engine = "local"
+
+    @Option(help: ArgumentHelp("With --engine spark: local[N], or a cluster's master (spark://host:7077), which must see --work-folder.", valueName: "master"))
+    var sparkMaster = "local[2]"
+
+    @Option(help: ArgumentHelp("With --engine spark: the folder for the export, the job and its factors (default: beside the database).", valueName: "dir"))
+    var workFolder: String?
+
+    @Flag(help: "With --engine spark: keep the work folder after a successful import.")
+    var keepWork = false
 
     @Option(help: ArgumentHelp("Hyper-parameters, e.g. factors=64,regularization=0.1.", valueName: "name=value,..."))
     var params: String?
@@ -39,8 +51,20 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
+    /// The algorithm asked for, or each engine's default.
+    var algorithmName: String { algorithm ?? (engine == "spark" ? "als" : "hybrid") }
+
     func validate() throws {
-        do { _ = try AlgorithmSpec.parse(name: algorithm, parameters: params) } catch { throw ValidationError(error.description) }
+        guard engine == "local" || engine == "spark" else { throw ValidationError("--engine must be local or spark, not '\(engine)'") }
+        if engine == "spark" {
+            guard algorithmName == "als" else {
+                throw ValidationError("--engine spark trains als (MLlib's implicit ALS); train \(algorithmName) without --engine spark")
+            }
+            guard !tune else { throw ValidationError("--tune searches here; it does not combine with --engine spark") }
+        } else if workFolder != nil || keepWork || sparkMaster != "local[2]" {
+            throw ValidationError("--spark-master, --work-folder and --keep-work go with --engine spark")
+        }
+        do { _ = try AlgorithmSpec.parse(name: algorithmName, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
         for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
@@ -51,7 +75,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let engine = try Engine.open(at: global.location)
         var options = TrainOptions()
-        options.algorithm = try AlgorithmSpec.parse(name: algorithm, parameters: params)
+        options.algorithm = try AlgorithmSpec.parse(name: algorithmName, parameters: params)
         options.weights = try learning.eventWeights()
         options.includeAnonymousSessions = learning.anonymousSessions
         options.validationDays = validationDays
@@ -62,28 +86,54 @@ struct TrainCommand: ParsableCommand {
         options.keepBesideActive = noActivate
         options.threads = learning.threads
         options.seed = learning.seed
-        let report = try engine.train(
-            options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
+        let progress: (String) -> Void = { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } }
+        if self.engine == "spark" {
+            var spark = SparkTrainOptions()
+            spark.training = options
+            spark.master = sparkMaster
+            spark.workFolder = workFolder
+            spark.keepWork = keepWork
+            let report = try engine.trainOnSpark(spark, progress: progress)
+            if json {
+                print(try JSONOutput.encode(report))
+                return
+            }
+            print(
+                "exported \(Grouped.int(report.exportedEvents)) events in \(String(format: "%.2f", report.exportSeconds)) s; "
+                    + "Spark (\(report.master)) ran \(String(format: "%.2f", report.sparkSeconds)) s, its final fit \(String(format: "%.2f", report.sparkFitSeconds)) s; "
+                    + "import \(String(format: "%.2f", report.importSeconds)) s")
+            print(TrainReportText.lines(report.training, validationDays: validationDays).joined(separator: "\n"))
+            if report.kept { print("work folder kept: \(report.workFolder)") }
+            return
+        }
+        let report = try engine.train(options, progress: progress)
         if json {
             print(try JSONOutput.encode(report))
             return
         }
-        print(
+        print(TrainReportText.lines(report, validationDays: validationDays).joined(separator: "\n"))
+    }
+}
+
+/// A training report as people read it, for `kindred train` and `kindred models import`.
+enum TrainReportText {
+    static func lines(_ report: TrainReport, validationDays: Int?) -> [String] {
+        var lines = [
             "trained version \(report.version): \(report.algorithm) on \(Grouped.int(report.interactions)) user-item pairs "
-                + "(\(Grouped.int(report.users)) users, \(Grouped.int(report.items)) items) in \(String(format: "%.2f", report.trainingSeconds)) s"
-        )
-        print(
+                + "(\(Grouped.int(report.users)) users, \(Grouped.int(report.items)) items) in \(String(format: "%.2f", report.trainingSeconds)) s",
             "parameters: "
-                + report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }.joined(separator: " "))
+                + report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }.joined(separator: " "),
+        ]
         if let v = report.validation {
-            print(
-                String(
-                    format: "validation (last %d days, %d users): recall@%d %.4f  ndcg@%d %.4f  hr@%d %.4f", validationDays, v.users, v.k,
-                    v.recall, v.k, v.ndcg, v.k, v.hitRate))
+            let period = validationDays.map { "last \($0) days, " } ?? ""
+            lines.append(
+                "validation (\(period)\(v.users) users): "
+                    + String(format: "recall@%d %.4f  ndcg@%d %.4f  hr@%d %.4f", v.k, v.recall, v.k, v.ndcg, v.k, v.hitRate))
         } else {
-            print("validation: no user has relevant events in the validation period")
+            lines.append("validation: no user has relevant events in the validation period")
         }
-        if report.tuning.count > 1 { print("tuning: \(report.tuning.count) candidates tried on the validation split") }
-        print((report.activated ? "activated: " : "not activated: ") + report.reason)
+        if report.tuning.count > 1 { lines.append("tuning: \(report.tuning.count) candidates tried on the validation split") }
+        lines.append((report.activated ? "activated: " : "not activated: ") + report.reason)
+        return lines
     }
 }

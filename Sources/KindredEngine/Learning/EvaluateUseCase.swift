@@ -68,6 +68,21 @@ public struct TimeSplit: Sendable {
     /// `time` or `leave-last-out`, and why it is not `time` when it is not.
     public var method = "time"
     public var note: String?
+    /// Leave-last-out only: per person row, the time of the event held out for them; what they
+    /// did from then on is not trained on.
+    public var heldFromMs: [Int32: Int64] = [:]
+
+    /// Whether the event at `index` of `data.log` is in this split's training part: what a
+    /// fit outside Kindred (Spark) needs to reproduce the same validation.
+    public func trains(on index: Int, of data: TrainingData) -> Bool {
+        Self.trains(on: index, of: data, cutMs: cutMs, heldFromMs: heldFromMs)
+    }
+
+    static func trains(on index: Int, of data: TrainingData, cutMs: Int64, heldFromMs: [Int32: Int64]) -> Bool {
+        let time = data.log.times[index]
+        guard time <= cutMs else { return false }
+        return heldFromMs[data.log.users[index]].map { time < $0 } ?? true
+    }
 
     /// The split that evaluates: the last `testDays` when anyone can be evaluated there;
     /// otherwise each person's latest relevant event left out (`leaveLastOut`), with a note
@@ -98,10 +113,9 @@ public struct TimeSplit: Sendable {
             if let current = held[user], current.time >= time { continue }
             held[user] = (time, data.log.items[index])
         }
+        let heldFrom = held.mapValues(\.time)
         let train = data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
-            let time = data.log.times[index]
-            guard time <= end else { return false }
-            return held[data.log.users[index]].map { time < $0.time } ?? true
+            TimeSplit.trains(on: index, of: data, cutMs: end, heldFromMs: heldFrom)
         }
         var cases: [EvaluationSet.Case] = []
         for user in held.keys.sorted() {
@@ -115,7 +129,8 @@ public struct TimeSplit: Sendable {
             }
             cases.append(EvaluationSet.Case(user: Int(user), relevant: [item], excluded: excluded))
         }
-        return TimeSplit(cutMs: end, evaluation: EvaluationSet(train: train, cases: cases), method: "leave-last-out")
+        return TimeSplit(
+            cutMs: end, evaluation: EvaluationSet(train: train, cases: cases), method: "leave-last-out", heldFromMs: heldFrom)
     }
 
     /// Splits at `lastEventMs - testDays`; evaluated users are real users (not anonymous

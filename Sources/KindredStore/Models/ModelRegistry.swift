@@ -109,6 +109,37 @@ public enum ModelRegistry {
             .map { ($0[0], FloatBlob.decodeFloats($0[1])) }
     }
 
+    /// Up to `limit` people both versions hold a vector for, spread over the key range by a
+    /// fixed multiplicative hash so that the sample is the same every time and not just the
+    /// oldest profiles.
+    /// When either version keeps no person vectors (neighbour models), people with a vector in
+    /// the other, or else any people, by the same hash.
+    public static func peopleInBoth(_ a: Int64, _ b: Int64, limit: Int, in db: Database) throws -> [Int64] {
+        func holdsPeople(_ version: Int64) throws -> Bool {
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model_user_vectors WHERE version = ?)", arguments: [version]) ?? false
+        }
+        switch (try holdsPeople(a), try holdsPeople(b)) {
+        case (true, true): break
+        case (true, false), (false, true):
+            return try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT user_pk FROM model_user_vectors WHERE version IN (?1, ?2)
+                    ORDER BY (user_pk * 2654435761) % 4294967311, user_pk LIMIT ?3
+                    """, arguments: [a, b, limit])
+        case (false, false):
+            return try Int64.fetchAll(
+                db, sql: "SELECT user_pk FROM users ORDER BY (user_pk * 2654435761) % 4294967311, user_pk LIMIT ?", arguments: [limit])
+        }
+        return try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT a.user_pk FROM model_user_vectors a
+                JOIN model_user_vectors b ON b.version = ?2 AND b.user_pk = a.user_pk
+                WHERE a.version = ?1 ORDER BY (a.user_pk * 2654435761) % 4294967311, a.user_pk LIMIT ?3
+                """, arguments: [a, b, limit])
+    }
+
     public static func readArtifact(version: Int64, name: String, in db: Database) throws -> Data? {
         try Data.fetchOne(db, sql: "SELECT data FROM model_artifacts WHERE version = ? AND name = ?", arguments: [version, name])
     }
