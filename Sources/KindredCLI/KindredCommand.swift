@@ -14,9 +14,12 @@ public struct KindredCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, ImportCommand.self, StatusCommand.self, TrainCommand.self, EvaluateCommand.self, ModelsCommand.self,
             ActivateCommand.self, RecommendCommand.self, SimilarCommand.self, LatencyCommand.self, DemoCommand.self, GenerateCommand.self,
-            PseudonymCommand.self, ServeCommand.self, SimulateCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self, ExportCommand.self,
-            PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self, SegmentsCommand.self, TokensCommand.self,
-            PreferencesCommand.self, PageCommand.self, BlocksCommand.self, RulesCommand.self, PoliciesCommand.self, AuditCommand.self, BanditCommand.self, EventsCommand.self,
+            PseudonymCommand.self, ServeCommand.self, SimulateCommand.self, KeysCommand.self, SettingsCommand.self, ForgetCommand.self,
+            ExportCommand.self,
+            PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self,
+            SegmentsCommand.self, TokensCommand.self,
+            PreferencesCommand.self, PageCommand.self, BlocksCommand.self, RulesCommand.self, PoliciesCommand.self, AuditCommand.self,
+            BanditCommand.self, EventsCommand.self,
         ]
     )
 

@@ -97,7 +97,8 @@ import Testing
     @Test func everyCommandHasHelp() throws {
         for command in [
             ["init"], ["import"], ["import", "catalog"], ["import", "events"], ["import", "consents"],
-            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"], ["backup"], ["restore"],
+            ["status"], ["train"], ["evaluate"], ["models"], ["activate"], ["recommend"], ["similar"], ["latency"], ["demo"], ["backup"],
+            ["restore"],
             ["generate"], ["pseudonym"], ["serve"], ["simulate"], ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
             ["settings"], ["forget"], ["export"], ["purge"], ["experiments", "create"], ["experiments", "assign"],
             ["experiments", "plan"], ["experiments", "analyze"], ["experiments", "calibrate"], ["experiments", "start"],

@@ -63,7 +63,9 @@ import Testing
         #expect(compared.status == 0, "\(compared.stderr)")
         let agreement = try json(compared)
         let overlap = agreement["mean_overlap"] as! Double
-        print("spark version \(sparkVersion) vs local ALS version \(localVersion): top-20 overlap \(overlap) over \(agreement["people"]!) people")
+        print(
+            "spark version \(sparkVersion) vs local ALS version \(localVersion): top-20 overlap \(overlap) over \(agreement["people"]!) people"
+        )
         #expect(agreement["people"] as? Int == 500)
         #expect(overlap >= 0.6, "Spark's ALS and Kindred's on the same data and parameters should mostly agree")
 
@@ -71,7 +73,8 @@ import Testing
         let before = try kindred("models", "--json").stdout
         let failed = try kindred("train", "--engine", "spark", "--spark-master", "local[not-a-number]")
         #expect(failed.status == 1)
-        #expect(failed.stderr.contains("the Spark job failed") && failed.stderr.contains("the active model is unchanged"), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("the Spark job failed") && failed.stderr.contains("the active model is unchanged"), "\(failed.stderr)")
         #expect(try kindred("models", "--json").stdout == before)
         let audit = try kindred("audit", "list", "--action", "train_failed", "--json")
         #expect(audit.stdout.contains("train_failed"), "\(audit.stdout) \(audit.stderr)")

@@ -20,7 +20,8 @@ import Testing
         let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
         (engine, _) = try Engine.create(at: location)
         let catalog = directory.write(
-            "catalog.csv", "item_id,title,category,price\nA,Mug,kitchen,10\nB,\"Bowl, large\",kitchen,12\nC,Trowel,garden,9\nD,Rake,garden,20\n")
+            "catalog.csv",
+            "item_id,title,category,price\nA,Mug,kitchen,10\nB,\"Bowl, large\",kitchen,12\nC,Trowel,garden,9\nD,Rake,garden,20\n")
         _ = try engine.importFile(at: catalog, request: ImportRequest(kind: .catalog, fileName: catalog, format: .csv))
         let s = Self.start
         let d = Self.day
@@ -66,10 +67,12 @@ import Testing
                 [alice, "A", "view", "0", "\((Self.start + 3600) * 1000)", "1", "1"],
                 [alice, "B", "purchase", "0", "\((Self.start + 7200) * 1000)", "8", "8"],
             ], "\(first)")
-        #expect(try rows(folder, day: "2026-09-23").map { [$0[0], $0[1], $0[2], $0[5], $0[6]] } == [
-            [bob, "D", "dwell", "2", "2"], [carol, "D", "purchase", "8", "8"],
-        ])
-        #expect(try rows(folder, day: "2026-10-31").map { [$0[0], $0[1], $0[5], $0[6]] } == [[alice, "C", "1", "0"], [bob, "C", "4", "0"]])
+        #expect(
+            try rows(folder, day: "2026-09-23").map { [$0[0], $0[1], $0[2], $0[5], $0[6]] } == [
+                [bob, "D", "dwell", "2", "2"], [carol, "D", "purchase", "8", "8"],
+            ])
+        #expect(
+            try rows(folder, day: "2026-10-31").map { [$0[0], $0[1], $0[5], $0[6]] } == [[alice, "C", "1", "0"], [bob, "C", "4", "0"]])
 
         // Raw ids never leave.
         for day in days {
@@ -77,7 +80,8 @@ import Testing
             #expect(!text.contains("alice") && !text.contains("bob") && !text.contains("carol"))
         }
 
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as! [String: Any]
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))) as! [String: Any]
         #expect(manifest["kind"] as? String == "kindred-events-export")
         #expect(manifest["rows"] as? Int == 7)
         #expect((manifest["schema"] as? [[String: Any]])?.map { $0["name"] as! String } == EventExportSchema.columns.map(\.name))
@@ -122,7 +126,8 @@ import Testing
     func writeFactors(_ folder: String, items: String? = nil) throws {
         let exported = folder + "-export"
         _ = try engine.exportEvents(EventExportOptions(folder: exported))
-        var export = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/manifest.json")))
+        var export =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/manifest.json")))
             as! [String: Any]
         export["partitions"] = nil
         export["schema"] = nil
@@ -137,7 +142,8 @@ import Testing
         let bob = engine.database.pseudonymizer.pseudonym(of: "bob")
         _ = directory.write(
             String(folder.dropFirst(directory.path.count + 1)) + "/full/users/part-00000.json",
-            "{\"person\":\"\(alice)\",\"factors\":[1.0,0.0]}\n{\"person\":\"\(bob)\",\"factors\":[0.0,1.0]}\n{\"person\":\"somebody-erased\",\"factors\":[1,1]}\n")
+            "{\"person\":\"\(alice)\",\"factors\":[1.0,0.0]}\n{\"person\":\"\(bob)\",\"factors\":[0.0,1.0]}\n{\"person\":\"somebody-erased\",\"factors\":[1,1]}\n"
+        )
         _ = directory.write(String(folder.dropFirst(directory.path.count + 1)) + "/full/items/_SUCCESS", "")
         _ = directory.write(
             String(folder.dropFirst(directory.path.count + 1)) + "/full/items/part-00000.json",
@@ -164,7 +170,9 @@ import Testing
         #expect(metrics["engine"] as? String == "hand")
         #expect(metrics["people_matched"] as? Int == 2 && metrics["people_left_out"] as? Int == 1)
         #expect(metrics["items_matched"] as? Int == 4 && metrics["items_left_out"] as? Int == 1)
-        #expect(try DatabaseSnapshot.count("audit_log", in: engine.database, where: "action = 'train' AND details LIKE '%\"engine\":\"hand\"%'") == 1)
+        #expect(
+            try DatabaseSnapshot.count("audit_log", in: engine.database, where: "action = 'train' AND details LIKE '%\"engine\":\"hand\"%'")
+                == 1)
     }
 
     @Test func aBrokenFactorFileIsNamedByLineAndNothingIsStored() throws {
@@ -193,8 +201,12 @@ enum CSVSplit {
                 if character == "\"" {
                     if let next = iterator.next() {
                         if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { current.append(character) }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
             } else if character == "\"" {
                 quoted = true
             } else if character == "," {

@@ -62,7 +62,9 @@ import Testing
         #expect(failure.description.contains("the active model is unchanged"))
         #expect(try engine.models().map(\.version) == before.map(\.version))
         #expect(try engine.models().map(\.status) == before.map(\.status))
-        #expect(try DatabaseSnapshot.count("jobs", in: engine.database, where: "kind = 'train' AND status = 'failed' AND error LIKE '%status 3%'") == 1)
+        #expect(
+            try DatabaseSnapshot.count(
+                "jobs", in: engine.database, where: "kind = 'train' AND status = 'failed' AND error LIKE '%status 3%'") == 1)
         #expect(try DatabaseSnapshot.count("audit_log", in: engine.database, where: "action = 'train_failed'") == 1)
         // The export and the log stay for whoever looks into it.
         #expect(FileManager.default.fileExists(atPath: directory.file("work/export/manifest.json")))

@@ -44,7 +44,8 @@ struct EventsExportCommand: ParsableCommand {
     func validate() throws {
         if format == "parquet" {
             throw ValidationError(
-                "--format parquet: Kindred writes no Parquet (no well-kept Swift library writes it); use csv or jsonl, which Spark reads natively")
+                "--format parquet: Kindred writes no Parquet (no well-kept Swift library writes it); use csv or jsonl, which Spark reads natively"
+            )
         }
         guard EventExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be csv or jsonl, not '\(format)'") }
         if let since, case .failure = TimestampParser.parse(since) {

@@ -7,7 +7,8 @@ import KindredStore
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models", abstract: "List model versions, or import factors trained elsewhere.",
-        subcommands: [ModelsListCommand.self, ModelsImportCommand.self, ModelsCompareCommand.self], defaultSubcommand: ModelsListCommand.self)
+        subcommands: [ModelsListCommand.self, ModelsImportCommand.self, ModelsCompareCommand.self],
+        defaultSubcommand: ModelsListCommand.self)
 }
 
 struct ModelsListCommand: ParsableCommand {

@@ -15,16 +15,24 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var learning: LearningOptions
 
-    @Option(help: ArgumentHelp("The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default hybrid, als on Spark.", valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default hybrid, als on Spark.", valueName: "name"))
     var algorithm: String?
 
-    @Option(help: ArgumentHelp("Where to fit: local (this process) or spark (export, run MLlib's ALS, import the factors).", valueName: "engine"))
+    @Option(
+        help: ArgumentHelp(
+            "Where to fit: local (this process) or spark (export, run MLlib's ALS, import the factors).", valueName: "engine"))
     var engine = "local"
 
-    @Option(help: ArgumentHelp("With --engine spark: local[N], or a cluster's master (spark://host:7077), which must see --work-folder.", valueName: "master"))
+    @Option(
+        help: ArgumentHelp(
+            "With --engine spark: local[N], or a cluster's master (spark://host:7077), which must see --work-folder.", valueName: "master"))
     var sparkMaster = "local[2]"
 
-    @Option(help: ArgumentHelp("With --engine spark: the folder for the export, the job and its factors (default: beside the database).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "With --engine spark: the folder for the export, the job and its factors (default: beside the database).", valueName: "dir"))
     var workFolder: String?
 
     @Flag(help: "With --engine spark: keep the work folder after a successful import.")

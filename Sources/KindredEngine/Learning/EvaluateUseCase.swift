@@ -180,7 +180,9 @@ extension Engine {
         guard !split.evaluation.cases.isEmpty else {
             throw DataError(
                 file: database.path,
-                message: "nothing to evaluate: \(split.note ?? "no one has a relevant event and earlier history") (try --relevant with more event types, or --test-days)")
+                message:
+                    "nothing to evaluate: \(split.note ?? "no one has a relevant event and earlier history") (try --relevant with more event types, or --test-days)"
+            )
         }
         let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
         let settings = ServingSettings(
@@ -217,7 +219,9 @@ extension Engine {
         }
         let train = split.evaluation.train
         return EvaluationReport(
-            testProtocol: options.testProtocol.rawValue, split: split.method, splitNote: split.note, cutMs: split.cutMs, trainUsers: data.userPKs.count, items: train.items,
-            trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count, reranking: settings.description, results: results)
+            testProtocol: options.testProtocol.rawValue, split: split.method, splitNote: split.note, cutMs: split.cutMs,
+            trainUsers: data.userPKs.count, items: train.items,
+            trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count,
+            reranking: settings.description, results: results)
     }
 }

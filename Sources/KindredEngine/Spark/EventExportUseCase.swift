@@ -39,7 +39,8 @@ extension Engine {
                 data: data, options: options, lastEvent: lastEvent, split: usableSplit, into: staging, progress: progress)
             let manifest = exportManifest(
                 data: data, options: options, lastEvent: lastEvent, split: usableSplit, splitNote: split?.note, partitions: written)
-            let manifestData = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let manifestData = try JSONSerialization.data(
+                withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try manifestData.write(to: staging.appendingPathComponent("manifest.json"), options: .atomic)
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.moveItem(at: staging, to: target)

@@ -50,7 +50,8 @@ enum ExportLine {
         EventExportSchema.columns.map(\.name).joined(separator: ",")
     }
 
-    static func csv(person: String, item: String, type: String, value: Float, time: Int64, weight: Float, validationWeight: Float) -> String {
+    static func csv(person: String, item: String, type: String, value: Float, time: Int64, weight: Float, validationWeight: Float) -> String
+    {
         [csvField(person), csvField(item), type, number(value), String(time), number(weight), number(validationWeight)]
             .joined(separator: ",")
     }

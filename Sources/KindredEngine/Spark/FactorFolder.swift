@@ -50,8 +50,10 @@ struct LabelledFactors {
                         message: "has \(numbers.count) numbers where the first line had \(result.dimension)")
                 }
                 for number in numbers {
-                    guard let boxed = number as? NSNumber, !JSONNumber.isBoolean(boxed), case let value = boxed.floatValue, value.isFinite else {
-                        throw DataError(file: path, line: lineNumber, field: "factors", message: "holds something that is not a finite number")
+                    guard let boxed = number as? NSNumber, !JSONNumber.isBoolean(boxed), case let value = boxed.floatValue, value.isFinite
+                    else {
+                        throw DataError(
+                            file: path, line: lineNumber, field: "factors", message: "holds something that is not a finite number")
                     }
                     result.vectors.append(value)
                 }

@@ -21,8 +21,16 @@ extension Engine {
     /// entry are written in one transaction. People erased or without consent since the
     /// export get no vector; items no longer in the catalog are left out.
     public func importModel(_ options: ModelImportOptions, progress: (String) -> Void = { _ in }) throws -> TrainReport {
-        let started = WallClock.monotonicSeconds()
-        let startedMs = clock.now()
+        try importModel(options, startedAt: (WallClock.monotonicSeconds(), clock.now()), progress: progress)
+    }
+
+    /// `startedAt`: when the whole run began (a Spark training's export), so that the
+    /// version's training time counts all of it.
+    func importModel(
+        _ options: ModelImportOptions, startedAt: (monotonic: Double, ms: Int64), progress: (String) -> Void
+    ) throws -> TrainReport {
+        let started = startedAt.monotonic
+        let startedMs = startedAt.ms
         let folder = URL(fileURLWithPath: options.folder).standardizedFileURL
         let manifest = try FactorManifest.read(folder.appendingPathComponent("manifest.json"))
         var training = options.training

@@ -50,6 +50,7 @@ extension Engine {
         let runtime = try SparkRuntime.locate(environment: options.environment).get()
         let spec = options.training.algorithm.normalized
         let startedMs = clock.now()
+        let started = WallClock.monotonicSeconds()
         let work = URL(
             fileURLWithPath: options.workFolder
                 ?? URL(fileURLWithPath: database.path).deletingLastPathComponent().appendingPathComponent(
@@ -129,7 +130,7 @@ extension Engine {
         importing.training = options.training
         let report: TrainReport
         do {
-            report = try importModel(importing, progress: progress)
+            report = try importModel(importing, startedAt: (started, startedMs), progress: progress)
         } catch {
             recordFailure("import: \(error)")
             throw error

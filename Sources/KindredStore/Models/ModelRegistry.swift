@@ -192,7 +192,9 @@ public enum ModelRegistry {
     public static func isServable(version: Int64, in db: Database) throws -> Bool {
         try Bool.fetchOne(
             db.cachedStatement(
-                sql: "SELECT EXISTS (SELECT 1 FROM model_versions WHERE version = ? AND status IN ('active', 'ready', 'rejected', 'retired'))"),
+                sql:
+                    "SELECT EXISTS (SELECT 1 FROM model_versions WHERE version = ? AND status IN ('active', 'ready', 'rejected', 'retired'))"
+            ),
             arguments: [version]) ?? false
     }
 }
