@@ -74,6 +74,8 @@ let package = Package(
                 "KindredEngine",
                 "KindredLearning",
                 "KindredServer",
+                // `kindred serve` runs the application KindredServer builds.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

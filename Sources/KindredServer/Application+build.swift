@@ -18,6 +18,29 @@ public struct KindredServerParts: Sendable {
 public func buildApplication(
     engine: Engine, configuration: ServerConfiguration, logger: Logger, onListening: @escaping @Sendable (_ port: Int) -> Void = { _ in }
 ) throws -> (application: some ApplicationProtocol, parts: KindredServerParts) {
+    let shop = try buildShopServer(engine: engine, configuration: configuration, logger: logger)
+    let application = Application(
+        responder: shop.responder,
+        server: HTTP1ChannelHonouringHTTP10.builder(
+            configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kindred"),
+        services: shop.services, onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+    return (application, shop.parts)
+}
+
+/// One shop's part of a server: its routes, and the services that run beside them (the event
+/// writer, retention, bandit updates, segment refresh, the retraining scheduler). A server of
+/// one shop runs one; `kindred serve --shops DIR` runs one per file in the folder.
+struct ShopServer: Sendable {
+    let responder: RouterResponder<KindredRequestContext>
+    let services: [any Service]
+    let parts: KindredServerParts
+}
+
+/// Builds one shop's routes and services: everything `buildApplication` serves but the
+/// listening socket.
+func buildShopServer(engine: Engine, configuration: ServerConfiguration, logger: Logger) throws -> ShopServer {
     // The key that turns people's ids into pseudonyms must be the owner's alone.
     guard !PseudonymKeyFile.isExposed(at: engine.database.keyPath) else {
         throw ServerRefusal.keyFileExposed(path: engine.database.keyPath)
@@ -104,22 +127,18 @@ public func buildApplication(
         services.append(
             RetrainSchedulerService(engine: engine, lane: lane, interval: interval, threads: configuration.trainThreads, logger: logger))
     }
-    let application = Application(
-        router: router,
-        server: HTTP1ChannelHonouringHTTP10.builder(
-            configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9)))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kindred"),
-        services: services, onServerRunning: { channel in onListening(channel.localAddress?.port ?? configuration.port) },
-        logger: logger)
-    return (application, KindredServerParts(writer: writer))
+    return ShopServer(responder: router.buildResponder(), services: services, parts: KindredServerParts(writer: writer))
 }
 
 /// Why the server will not start.
 public enum ServerRefusal: Error, CustomStringConvertible {
     case keyFileExposed(path: String)
+    case noShopFolder(path: String)
 
     public var description: String {
         switch self {
+        case .noShopFolder(let path):
+            return "\(path) is not a folder of shops (NAME.sqlite with NAME.sqlite.key beside each)"
         case .keyFileExposed(let path):
             return
                 "the pseudonymization key file \(path) may be read by others; refusing to serve until only its owner can (chmod 600 \(path))"

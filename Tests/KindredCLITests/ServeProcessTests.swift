@@ -192,6 +192,15 @@ import Testing
         #expect(third.terminationStatus == 0)
     }
 
+    @Test func aFolderOfShopsIsAFolderAndComesWithoutDB() throws {
+        let missing = try KindredProcess.run(["serve", "--shops", "nowhere", "--port", "0"], in: directory.path)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nowhere is not a folder of shops"), "\(missing.stderr)")
+        let both = try KindredProcess.run(["serve", "--shops", ".", "--db", database, "--port", "0"], in: directory.path)
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--shops serves a folder of databases; leave out --db"), "\(both.stderr)")
+    }
+
     @Test func everyAcknowledgedEventSurvivesSIGKILL() async throws {
         let (process, port) = try start()
         let load = Load()

@@ -6,6 +6,8 @@
 -- query and no headers of its own.
 local users, items = {}, {}
 local key = os.getenv("KEY")
+-- With $PREFIX (e.g. /shops/beta), paths go under it: a shop of `kindred serve --shops`.
+local prefix = os.getenv("PREFIX") or ""
 local batch = tonumber(os.getenv("BATCH") or "100")
 local anonymous = os.getenv("ANONYMOUS") == "1"
 local beacon = os.getenv("BEACON") == "1"
@@ -43,9 +45,9 @@ function request()
   end
   local body = '{"events":[' .. table.concat(parts, ",") .. ']}'
   if beacon then
-    return wrk.format("POST", "/v1/events?key=" .. key, { ["Content-Type"] = "text/plain;charset=UTF-8" }, body)
+    return wrk.format("POST", prefix .. "/v1/events?key=" .. key, { ["Content-Type"] = "text/plain;charset=UTF-8" }, body)
   end
-  return wrk.format("POST", "/v1/events", { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", prefix .. "/v1/events", { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }, body)
 end
 
 function response(status, headers, body)

@@ -10,6 +10,8 @@ local connections = tonumber(os.getenv("CONNECTIONS") or "16")
 -- The pause after each answer: the pacing period less the time the answer took (about p50).
 local pause = tonumber(os.getenv("DELAY_MS") or "-1")
 local path = os.getenv("ROUTE") or "recommendations"
+-- With $PREFIX (e.g. /shops/alpha), paths go under it: a shop of `kindred serve --shops`.
+local prefix = os.getenv("PREFIX") or ""
 -- With $TOKENS (lines "user<TAB>token"), requests are for those people, each with their user
 -- token, as a storefront sends them after login: personalized, where without a token a public
 -- key gets a stranger's list.
@@ -46,13 +48,13 @@ function request()
   if path == "healthz" then return wrk.format("GET", "/healthz", headers) end
   local n = math.random(#users)
   if tokens[n] then headers["X-Kindred-User-Token"] = tokens[n] end
-  if path == "page" then return wrk.format("GET", "/v1/users/" .. users[n] .. "/page?surface=home", headers) end
+  if path == "page" then return wrk.format("GET", prefix .. "/v1/users/" .. users[n] .. "/page?surface=home", headers) end
   local query = "k=10"
   if context then
     query = query .. "&device=" .. devices[math.random(#devices)] .. "&hour=" .. math.random(0, 23)
       .. "&country=" .. countries[math.random(#countries)]
   end
-  return wrk.format("GET", "/v1/users/" .. users[n] .. "/recommendations?" .. query, headers)
+  return wrk.format("GET", prefix .. "/v1/users/" .. users[n] .. "/recommendations?" .. query, headers)
 end
 
 function delay()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import KindredEngine
 import KindredServer
 import Logging
@@ -38,7 +39,14 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Make every commit wait for the disk, so that acknowledged events survive a power cut too (slower).")
     var durableCommits = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve every shop in a folder (NAME.sqlite with NAME.sqlite.key beside it) under /shops/NAME/, or by its API key; new files are picked up without a restart.",
+            valueName: "dir"))
+    var shops: String?
+
     func validate() throws {
+        if shops != nil, global.db != nil { throw ValidationError("--shops serves a folder of databases; leave out --db") }
         _ = try resolvedConfiguration()
     }
 
@@ -74,6 +82,10 @@ struct ServeCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "kindred")
+        if let shops {
+            try serveShops(in: shops, configuration: configuration, logger: logger)
+            return
+        }
         let engine = try Engine.open(at: global.location, actor: "server")
         let (application, _) = try buildApplication(
             engine: engine, configuration: configuration, logger: logger,
@@ -83,6 +95,23 @@ struct ServeCommand: ParsableCommand {
                     "kindred listening on http://\(configuration.host):\(port) (database \(engine.database.path), serving model \(engine.servingVersion.map(String.init) ?? "none"), retraining \(retrain))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             })
+        try Self.runUntilStopped(application)
+    }
+
+    private func serveShops(in folder: String, configuration: ServerConfiguration, logger: Logger) throws {
+        let (application, parts) = try buildMultiShopApplication(
+            folder: folder, configuration: configuration, logger: logger,
+            onListening: { port in
+                let line = "kindred listening on http://\(configuration.host):\(port) (shops in \(folder), each under /shops/NAME/)\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            })
+        for shop in parts.shops {
+            print(shop.serving ? "shop \(shop.name): serving" : "shop \(shop.name): unavailable (\(shop.reason ?? ""))")
+        }
+        try Self.runUntilStopped(application)
+    }
+
+    private static func runUntilStopped(_ application: some ApplicationProtocol) throws {
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
         Task {

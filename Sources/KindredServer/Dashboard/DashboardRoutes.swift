@@ -31,7 +31,7 @@ struct DashboardRoutes {
         group.post("logout") { request, _ in
             try await withForm(request) { _, signedIn in
                 sessions.end(signedIn.id)
-                return DashboardResponses.redirect(to: "/dashboard/login", cookie: expiredCookie(request))
+                return DashboardResponses.redirect(to: "\(DashboardPath.base)/login", cookie: expiredCookie(request))
             }
         }
         group.get { request, _ in
@@ -40,8 +40,8 @@ struct DashboardRoutes {
                 let page = try engine.dashboardOverview(days: days)
                 return DashboardResponses.html(
                     DashboardLayout.page(
-                        title: "Overview", current: "/dashboard", csrf: signedIn.session.csrf, period: page.period, problems: page.notices,
-                        refresh: true, body: panels(page, csvBase: "/dashboard/csv/overview", query: [("days", String(days))])))
+                        title: "Overview", current: "\(DashboardPath.base)", csrf: signedIn.session.csrf, period: page.period, problems: page.notices,
+                        refresh: true, body: panels(page, csvBase: "\(DashboardPath.base)/csv/overview", query: [("days", String(days))])))
             }
         }
         group.get("recommendations") { request, _ in
@@ -51,13 +51,13 @@ struct DashboardRoutes {
                 let page = try engine.dashboardRecommendations(days: days, userID: user)
                 var query = [("days", String(days))]
                 if let user { query.append(("user", user)) }
-                var body = "<form class=\"search panel\" method=\"get\" action=\"/dashboard/recommendations\"><label for=\"user\">What was one person shown, and why? Their user id:</label> "
+                var body = "<form class=\"search panel\" method=\"get\" action=\"\(DashboardPath.base)/recommendations\"><label for=\"user\">What was one person shown, and why? Their user id:</label> "
                 body += "<input id=\"user\" name=\"user\" value=\"\(HTMLText.escape(user ?? ""))\" autocomplete=\"off\"> <input type=\"hidden\" name=\"days\" value=\"\(days)\"><button type=\"submit\">Look up</button>"
                 body += "<p class=\"hint\">The id is pseudonymized on the way in, as everywhere: the page never stores or shows it.</p></form>"
-                body += panels(page, csvBase: "/dashboard/csv/recommendations", query: query)
+                body += panels(page, csvBase: "\(DashboardPath.base)/csv/recommendations", query: query)
                 return DashboardResponses.html(
                     DashboardLayout.page(
-                        title: "Recommendations", current: "/dashboard/recommendations", csrf: signedIn.session.csrf, period: page.period,
+                        title: "Recommendations", current: "\(DashboardPath.base)/recommendations", csrf: signedIn.session.csrf, period: page.period,
                         keep: user.map { [("user", $0)] } ?? [], body: body))
             }
         }
@@ -68,10 +68,10 @@ struct DashboardRoutes {
                 if let list = page.panel("experiments") {
                     body += ExperimentHTML.list(list.result)
                 }
-                body += panels(page, csvBase: "/dashboard/csv/experiments", query: [])
+                body += panels(page, csvBase: "\(DashboardPath.base)/csv/experiments", query: [])
                 return DashboardResponses.html(
                     DashboardLayout.page(
-                        title: "Experiments", current: "/dashboard/experiments", csrf: signedIn.session.csrf,
+                        title: "Experiments", current: "\(DashboardPath.base)/experiments", csrf: signedIn.session.csrf,
                         messages: flash(request), body: body))
             }
         }
@@ -107,7 +107,7 @@ struct DashboardRoutes {
                         return try experimentPage(key: key, signedIn: signedIn, messages: [], problems: [problem.message], status: problem.status)
                     }
                     let done = action == "start" ? "started" : action == "stop" ? "stopped" : "shipped"
-                    return DashboardResponses.redirect(to: "/dashboard/experiments/\(HTMLText.urlComponent(key))?done=\(done)")
+                    return DashboardResponses.redirect(to: "\(DashboardPath.base)/experiments/\(HTMLText.urlComponent(key))?done=\(done)")
                 }
             }
         }
@@ -117,8 +117,8 @@ struct DashboardRoutes {
                 let page = try engine.dashboardSegments(days: days)
                 return DashboardResponses.html(
                     DashboardLayout.page(
-                        title: "Segments", current: "/dashboard/segments", csrf: signedIn.session.csrf, period: page.period,
-                        body: panels(page, csvBase: "/dashboard/csv/segments", query: [("days", String(days))])))
+                        title: "Segments", current: "\(DashboardPath.base)/segments", csrf: signedIn.session.csrf, period: page.period,
+                        body: panels(page, csvBase: "\(DashboardPath.base)/csv/segments", query: [("days", String(days))])))
             }
         }
         group.get("models") { request, _ in
@@ -138,7 +138,7 @@ struct DashboardRoutes {
                     guard problem.status.code < 500 else { throw error }
                     return try modelsPage(signedIn: signedIn, messages: [], problems: [problem.message], status: problem.status)
                 }
-                return DashboardResponses.redirect(to: "/dashboard/models?done=activated-\(version)")
+                return DashboardResponses.redirect(to: "\(DashboardPath.base)/models?done=activated-\(version)")
             }
         }
         group.get("privacy") { request, _ in
@@ -154,10 +154,10 @@ struct DashboardRoutes {
                     body += "<p class=\"problem\" data-chain=\"broken\">Broken at entry \(chain.brokenAt.map(String.init) ?? "?"): \(HTMLText.escape(chain.problem ?? ""))</p>"
                 }
                 body += "<p class=\"hint\">The same check as <code>kindred audit verify</code>: every entry's SHA-256 recomputed from the one before it.</p></section>"
-                body += panels(page, csvBase: "/dashboard/csv/privacy", query: [("days", String(days))])
+                body += panels(page, csvBase: "\(DashboardPath.base)/csv/privacy", query: [("days", String(days))])
                 return DashboardResponses.html(
                     DashboardLayout.page(
-                        title: "Privacy", current: "/dashboard/privacy", csrf: signedIn.session.csrf, period: page.period, body: body))
+                        title: "Privacy", current: "\(DashboardPath.base)/privacy", csrf: signedIn.session.csrf, period: page.period, body: body))
             }
         }
         group.get("csv/{page}/{panel}") { request, context in
@@ -195,10 +195,10 @@ struct DashboardRoutes {
         let (page, report, summary) = try engine.dashboardExperiment(key: key, previous: fresh ? nil : reports.last(key))
         if let report { reports.keep(report, for: key) }
         var body = ExperimentHTML.header(summary: summary, report: report?.report, csrf: signedIn.session.csrf)
-        body += panels(page, csvBase: "/dashboard/csv/experiment", query: [("key", key)])
+        body += panels(page, csvBase: "\(DashboardPath.base)/csv/experiment", query: [("key", key)])
         return DashboardResponses.html(
             DashboardLayout.page(
-                title: "Experiment \(key)", current: "/dashboard/experiments", csrf: signedIn.session.csrf, messages: messages,
+                title: "Experiment \(key)", current: "\(DashboardPath.base)/experiments", csrf: signedIn.session.csrf, messages: messages,
                 problems: problems, body: body), status: status)
     }
 
@@ -208,10 +208,10 @@ struct DashboardRoutes {
         if let history = page.panel("validation") {
             body += ModelHTML.table(history.result, csrf: signedIn.session.csrf)
         }
-        body += panels(page, csvBase: "/dashboard/csv/models", query: [])
+        body += panels(page, csvBase: "\(DashboardPath.base)/csv/models", query: [])
         return DashboardResponses.html(
             DashboardLayout.page(
-                title: "Models", current: "/dashboard/models", csrf: signedIn.session.csrf, messages: messages, problems: problems, body: body),
+                title: "Models", current: "\(DashboardPath.base)/models", csrf: signedIn.session.csrf, messages: messages, problems: problems, body: body),
             status: status)
     }
 
@@ -225,7 +225,7 @@ struct DashboardRoutes {
     // MARK: Signing in
 
     func loginPage(problem: String?, next: String, status: HTTPResponse.Status) -> Response {
-        var body = "<form class=\"login panel\" method=\"post\" action=\"/dashboard/login\">"
+        var body = "<form class=\"login panel\" method=\"post\" action=\"\(DashboardPath.base)/login\">"
         body += "<p>Sign in with an admin key (<code>kindred keys create --role admin</code>). Public and ingest keys cannot open the dashboard.</p>"
         body += "<label for=\"key\">Admin key</label><input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"current-password\" required autofocus>"
         body += "<input type=\"hidden\" name=\"next\" value=\"\(HTMLText.escape(next))\"><button class=\"primary\" type=\"submit\">Sign in</button></form>"
@@ -247,21 +247,21 @@ struct DashboardRoutes {
         }
         let (id, _) = sessions.start(keyID: keyID, nowMs: engine.clock.now())
         let cookie = Cookie(
-            name: DashboardSessions.cookieName, value: id, maxAge: sessions.lifetimeSeconds, path: "/dashboard", secure: Self.overTLS(request),
+            name: DashboardSessions.cookieName, value: id, maxAge: sessions.lifetimeSeconds, path: "\(DashboardPath.base)", secure: Self.overTLS(request),
             httpOnly: true, sameSite: .strict)
         return DashboardResponses.redirect(to: next, cookie: cookie)
     }
 
     /// Only a dashboard path may follow a sign-in: never another site.
     func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/dashboard"), !next.hasPrefix("/dashboard/login"), !next.contains("//"),
+        guard let next, next.hasPrefix("\(DashboardPath.base)"), !next.hasPrefix("\(DashboardPath.base)/login"), !next.contains("//"),
             !next.contains("\\"), next.utf8.count <= 500
-        else { return "/dashboard" }
+        else { return "\(DashboardPath.base)" }
         return next
     }
 
     func expiredCookie(_ request: Request) -> Cookie {
-        Cookie(name: DashboardSessions.cookieName, value: "", maxAge: 0, path: "/dashboard", secure: Self.overTLS(request), httpOnly: true, sameSite: .strict)
+        Cookie(name: DashboardSessions.cookieName, value: "", maxAge: 0, path: "\(DashboardPath.base)", secure: Self.overTLS(request), httpOnly: true, sameSite: .strict)
     }
 
     /// Behind a proxy that ends TLS and says so, the cookie is sent over TLS only.
@@ -285,8 +285,8 @@ struct DashboardRoutes {
     /// person can cause become an HTML page with their status.
     func page(_ request: Request, _ render: (SignedIn) throws -> Response) async throws -> Response {
         guard let signedIn = try signedIn(request) else {
-            let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            return DashboardResponses.redirect(to: "/dashboard/login?next=\(HTMLText.urlComponent(here))")
+            let here = DashboardPath.external(request.uri.path) + (request.uri.query.map { "?" + $0 } ?? "")
+            return DashboardResponses.redirect(to: "\(DashboardPath.base)/login?next=\(HTMLText.urlComponent(here))")
         }
         return try errorPage(signedIn) { try render(signedIn) }
     }
@@ -296,7 +296,7 @@ struct DashboardRoutes {
         guard let signedIn = try signedIn(request) else {
             return DashboardResponses.html(
                 DashboardLayout.page(title: "Signed out", current: "", csrf: nil, problems: ["Your session has ended; sign in again."],
-                    body: "<p><a href=\"/dashboard/login\">Sign in</a></p>"), status: .unauthorized)
+                    body: "<p><a href=\"\(DashboardPath.base)/login\">Sign in</a></p>"), status: .unauthorized)
         }
         if let origin = request.headers[.origin], let authority = request.head.authority {
             let host = URL(string: origin)?.host.map { host in URL(string: origin)?.port.map { "\(host):\($0)" } ?? host }

@@ -13,7 +13,7 @@ enum ExperimentHTML {
         let statuses = result.values("status")
         for index in keys.indices {
             let key = keys[index].text
-            html += "<li><a href=\"/dashboard/experiments/\(HTMLText.escape(HTMLText.urlComponent(key)))\">\(HTMLText.escape(key))</a> (\(HTMLText.escape(statuses[index].text)))</li>"
+            html += "<li><a href=\"\(DashboardPath.base)/experiments/\(HTMLText.escape(HTMLText.urlComponent(key)))\">\(HTMLText.escape(key))</a> (\(HTMLText.escape(statuses[index].text)))</li>"
         }
         return html + "</ul></nav>"
     }
@@ -33,7 +33,7 @@ enum ExperimentHTML {
         html += "</section>"
         if let report {
             html += "<section class=\"panel\" id=\"verdict\"><h2>What the report says</h2>"
-            html += "<form class=\"actions\" method=\"post\" action=\"/dashboard/experiments/\(HTMLText.escape(HTMLText.urlComponent(summary.key)))/report\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\" name=\"action\" value=\"report\">Compute the report now</button><span class=\"hint\">The page reuses a report for ten minutes; the scheduler computes one each hour.</span></form>"
+            html += "<form class=\"actions\" method=\"post\" action=\"\(DashboardPath.base)/experiments/\(HTMLText.escape(HTMLText.urlComponent(summary.key)))/report\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\" name=\"action\" value=\"report\">Compute the report now</button><span class=\"hint\">The page reuses a report for ten minutes; the scheduler computes one each hour.</span></form>"
             html += "<p>Computed \(HTMLText.escape(report.computedAt)) with the \(HTMLText.escape(report.mode.rawValue)) test at \(ValueText.percent(report.level)) confidence, a window of \(ValueText.format(report.windowDays, .plain)) days after each person's first exposure, \(report.correction == .none ? "no" : HTMLText.escape(report.correction.rawValue)) correction for several comparisons.</p>"
             let srm = report.srm
             html += "<p class=\"\(srm.flagged ? "problem" : "note")\" data-srm=\"\(srm.flagged ? "flagged" : "ok")\">Sample ratio: \(srm.flagged ? "MISMATCH" : "as designed") (\(HTMLText.escape(srm.method)), p = \(ValueText.format(srm.pValue, .plain))).\(srm.flagged ? " Do not trust the effects until the cause is found." : "")</p>"
@@ -46,7 +46,7 @@ enum ExperimentHTML {
 
     /// Start for a draft, stop while running, ship a variant once it has run.
     static func actions(summary: ExperimentSummary, csrf: String) -> String {
-        let base = "/dashboard/experiments/\(HTMLText.escape(HTMLText.urlComponent(summary.key)))"
+        let base = "\(DashboardPath.base)/experiments/\(HTMLText.escape(HTMLText.urlComponent(summary.key)))"
         let token = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\">"
         var html = "<div class=\"actions\">"
         if summary.status == "draft" {

@@ -21,7 +21,7 @@ enum ModelHTML {
             let status = result.index(of: "status").map { row[$0].text } ?? ""
             if ["ready", "retired"].contains(status) {
                 let label = status == "retired" ? "Roll back to this" : "Activate"
-                html += "<td><form method=\"post\" action=\"/dashboard/models/\(HTMLText.escape(version))/activate\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\">\(label)</button></form></td>"
+                html += "<td><form method=\"post\" action=\"\(DashboardPath.base)/models/\(HTMLText.escape(version))/activate\"><input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(csrf))\"><button type=\"submit\">\(label)</button></form></td>"
             } else {
                 html += "<td>\(status == "active" ? "serving" : "–")</td>"
             }
