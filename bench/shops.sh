@@ -15,14 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-if [ -n "${KINDRED_BIN:-}" ]; then
-  kindred=$KINDRED_BIN
-else
-  swift build -c release --product kindred >/dev/null
-  kindred=$(swift build -c release --show-bin-path)/kindred
-fi
-shop=${KINDRED_BENCH_SHOP:-${TMPDIR:-/tmp}/kindred-bench-shop}
-[ -f "$shop/ready" ] || { echo "no benchmark shop in $shop: run bench/events.sh 5 first" >&2; exit 1; }
+source bench/lib/bench-shop.sh
+kindred=$(kindred_binary)
+shop=$(bench_shop)
 work=$(mktemp -d)
 server=
 flood=

@@ -11,14 +11,9 @@
 # Usage: bench/spark.sh   (KINDRED_BIN=path runs that binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${KINDRED_BIN:-}" ]; then
-  kindred=$KINDRED_BIN
-else
-  swift build -c release --product kindred >/dev/null
-  kindred=$(swift build -c release --show-bin-path)/kindred
-fi
-shop=${KINDRED_BENCH_SHOP:-${TMPDIR:-/tmp}/kindred-bench-shop}
-[ -f "$shop/ready" ] || { echo "no benchmark shop in $shop: run bench/events.sh 5 first" >&2; exit 1; }
+source bench/lib/bench-shop.sh
+kindred=$(kindred_binary)
+shop=$(bench_shop)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$shop/shop.sqlite" "$work/run.sqlite"

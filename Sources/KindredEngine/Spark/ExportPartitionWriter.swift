@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KindredStore
 
 /// Writes one partition file of an export through a buffer, hashing as it goes, so that the
 /// manifest's checksum is of exactly the bytes on disk without reading them back.
@@ -71,19 +72,9 @@ enum ExportLine {
     }
 
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var json = ""
+        JSONString.append(text, to: &json)
+        return json
     }
 
     /// The shortest text that reads back as the same Float; whole numbers without a fraction.
