@@ -139,6 +139,32 @@ import Testing
         #expect(try stored("gamma-1", in: gamma) == 1)
     }
 
+    @Test func aShopMovedOutOfTheFolderIsNoLongerServedAndABadNameIsSaid() async throws {
+        let (betaKey, folder) = (self.betaKey, self.folder)
+        _ = directory.write("shops/my.shop.sqlite", "")
+        try await withServer { client, parts in
+            let named = parts.shops.first { $0.name == "my.shop" }
+            #expect(named?.serving == false && named?.reason?.contains("letters, digits, - and _") == true, "\(parts.shops)")
+            let before = try await client.call(.post, "/v1/events", key: betaKey, json: Self.event("beta-before-move"))
+            #expect(before.status == .ok)
+            try FileManager.default.createDirectory(atPath: folder + "/../elsewhere", withIntermediateDirectories: true)
+            for suffix in ["", ".key"] {
+                try FileManager.default.moveItem(
+                    atPath: folder + "/beta.sqlite" + suffix, toPath: folder + "/../elsewhere/beta.sqlite" + suffix)
+            }
+            #expect(
+                try await eventually {
+                    try await client.call(.get, "/shops/beta/v1/models", key: betaKey).status == .notFound
+                })
+            let byKey = try await client.call(.get, "/v1/models", key: betaKey)
+            #expect(byKey.status == .unauthorized, "the key is no longer any served shop's")
+        }
+        // Stopping the shop wrote what it had accepted, into the file wherever it now is.
+        let moved = directory.file("elsewhere/beta.sqlite")
+        let reopened = try Engine.open(at: DatabaseLocation(databasePath: moved, keyPath: moved + ".key"))
+        #expect(try stored("beta-before-move", in: reopened) == 1)
+    }
+
     @Test func eachShopHasItsDashboardUnderItsPathWithItsOwnSignIn() async throws {
         let (alphaKey, betaKey) = (self.alphaKey, self.betaKey)
         try await withServer { client, _ in

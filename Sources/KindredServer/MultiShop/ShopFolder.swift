@@ -1,6 +1,7 @@
 import Foundation
 import KindredEngine
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The shops of `kindred serve --shops DIR`: every `NAME.sqlite` in the folder, with its key
@@ -20,6 +21,14 @@ final class ShopFolder: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// Which shop a presented API key belongs to, once a request has shown it.
     private let keyOwners = Mutex<[String: String]>([:])
+    /// Each serving shop's service group, so that a shop whose file leaves the folder can be stopped.
+    private let groups = Mutex<[String: ServiceGroup]>([:])
+
+    /// What a scan found: shops to start, and the service groups of shops whose file is gone.
+    struct ScanResult: Sendable {
+        var opened: [(name: String, server: ShopServer)] = []
+        var removed: [(name: String, services: ServiceGroup)] = []
+    }
 
     init(path: String, configuration: ServerConfiguration, logger: Logger) {
         self.path = path
@@ -38,13 +47,23 @@ final class ShopFolder: Sendable {
         return name
     }
 
-    /// Opens the shops that appeared (or whose broken file changed) since the last scan and
-    /// returns them, so that their services can be started.
-    func scan() -> [(name: String, server: ShopServer)] {
+    /// Opens the shops that appeared (or whose broken file changed) since the last scan, so
+    /// that their services can be started, and takes out the shops whose file is gone, so that
+    /// theirs can be stopped: a file moved out of the folder is no longer served.
+    func scan() -> ScanResult {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        var opened: [(String, ShopServer)] = []
-        for file in files.sorted() {
-            guard let name = Self.shopName(ofFile: file) else { continue }
+        var result = ScanResult()
+        for file in files.sorted() where file.hasSuffix(".sqlite") {
+            guard let name = Self.shopName(ofFile: file) else {
+                // Said once, where a shop owner looks (`/healthz`, the log), not skipped silently.
+                let raw = String(file.dropLast(".sqlite".count))
+                if entries.withLock({ $0[raw] }) == nil {
+                    let reason = "\(file): a shop's name is letters, digits, - and _ (rename the file and its key file)"
+                    entries.withLock { $0[raw] = .unavailable(reason: reason, signature: "name") }
+                    logger.error("shop \(raw) is unavailable: \(reason)")
+                }
+                continue
+            }
             let database = path + "/" + file
             let signature = Self.signature(ofShop: database)
             switch entries.withLock({ $0[name] }) {
@@ -58,14 +77,32 @@ final class ShopFolder: Sendable {
                 let server = try buildShopServer(engine: engine, configuration: configuration, logger: logger)
                 entries.withLock { $0[name] = .serving(engine: engine, server: server) }
                 logger.notice("serving shop \(name) (\(database))")
-                opened.append((name, server))
+                result.opened.append((name, server))
             } catch {
                 let reason = String(describing: error)
                 entries.withLock { $0[name] = .unavailable(reason: reason, signature: signature) }
                 logger.error("shop \(name) is unavailable: \(reason)")
             }
         }
-        return opened
+        let present = Set(files)
+        let gone = entries.withLock { entries -> [String] in
+            let names = entries.keys.filter { !present.contains($0 + ".sqlite") }
+            for name in names { entries[name] = nil }
+            return names
+        }
+        if !gone.isEmpty {
+            keyOwners.withLock { owners in owners = owners.filter { !gone.contains($0.value) } }
+            for name in gone.sorted() {
+                logger.notice("shop \(name) left the folder; no longer served")
+                if let services = groups.withLock({ $0.removeValue(forKey: name) }) { result.removed.append((name, services)) }
+            }
+        }
+        return result
+    }
+
+    /// Remembers a serving shop's service group (see `scan`).
+    func register(_ services: ServiceGroup, for name: String) {
+        groups.withLock { $0[name] = services }
     }
 
     func entry(_ name: String) -> Entry? { entries.withLock { $0[name] } }

@@ -9,14 +9,14 @@ import ServiceLifecycle
 struct ShopFolderService: Service {
     let folder: ShopFolder
     /// The shops the first scan opened (before the server took requests).
-    let initial: [(name: String, server: ShopServer)]
+    let initial: ShopFolder.ScanResult
     let scanEvery: Duration
     let logger: Logger
 
     func run() async throws {
-        // Scans run in a task of their own and hand what they opened to this loop, which alone
+        // Scans run in a task of their own and hand what they found to this loop, which alone
         // adds tasks to the group.
-        let (opened, found) = AsyncStream.makeStream(of: [(name: String, server: ShopServer)].self)
+        let (scans, found) = AsyncStream.makeStream(of: ShopFolder.ScanResult.self)
         await withDiscardingTaskGroup { group in
             group.addTask { [folder, scanEvery] in
                 try? await cancelWhenGracefulShutdown {
@@ -28,10 +28,11 @@ struct ShopFolderService: Service {
                 found.finish()
             }
             found.yield(initial)
-            for await shops in opened {
-                for shop in shops {
+            for await scan in scans {
+                for shop in scan.opened {
+                    let services = ServiceGroup(services: shop.server.services, logger: logger)
+                    folder.register(services, for: shop.name)
                     group.addTask { [folder, logger] in
-                        let services = ServiceGroup(services: shop.server.services, logger: logger)
                         do {
                             try await services.run()
                         } catch {
@@ -40,6 +41,8 @@ struct ShopFolderService: Service {
                         }
                     }
                 }
+                // Stopped as at shutdown: the events it accepted are written first.
+                for shop in scan.removed { await shop.services.triggerGracefulShutdown() }
             }
         }
     }
