@@ -65,9 +65,7 @@ struct EvaluateCommand: ParsableCommand {
         guard testDays > 0, k > 0 else { throw ValidationError("--test-days and -k must be positive") }
         guard ["ranking", "next-item"].contains(task) else { throw ValidationError("--task must be ranking or next-item") }
         if task == "next-item", tune { throw ValidationError("--tune chooses hyper-parameters for --task ranking only") }
-        for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
-            throw ValidationError("--relevant: unknown event type '\(name)'")
-        }
+        try RelevantEvents.validate(relevant)
         _ = try learning.eventWeights()
         do {
             try RecommendationRequest.check(diversity: diversity, maxPerCategory: maxPerCategory, maxPerBrand: maxPerBrand)
@@ -105,8 +103,7 @@ struct EvaluateCommand: ParsableCommand {
         options.k = k
         options.testProtocol = EvaluationOptions.TestProtocol(rawValue: testProtocol)!
         options.weights = try learning.eventWeights()
-        options.relevantKinds = Set(
-            relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map { TrainingDataKinds.kind(of: $0) })
+        options.relevantKinds = RelevantEvents.kinds(relevant)
         options.includeAnonymousSessions = learning.anonymousSessions
         options.algorithms = try specs()
         options.threads = learning.threads
@@ -143,7 +140,9 @@ enum EvaluationText {
             "re-ranking: \(report.reranking)",
             "",
         ]
-        let header = ["algorithm", "recall@\(k)", "prec@\(k)", "ndcg@\(k)", "hr@\(k)", "map@\(k)", "mrr", "coverage", "novelty", "ild", "fit s"]
+        let header = [
+            "algorithm", "recall@\(k)", "prec@\(k)", "ndcg@\(k)", "hr@\(k)", "map@\(k)", "mrr", "coverage", "novelty", "ild", "fit s",
+        ]
         var rows = [header]
         let baseline = report.results.first { $0.algorithm == "popularity" }?.metrics.recall
         for result in report.results {
@@ -164,14 +163,18 @@ enum EvaluationText {
     /// The next-item table: one row per algorithm.
     static func render(_ report: NextItemReport) -> String {
         let k = report.results.first?.metrics.k ?? 0
-        let pairs = report.results.first.map { "\(Grouped.int($0.metrics.pairs)) steps evaluated, \(Grouped.int($0.metrics.skippedPairs)) skipped (first item unseen in training)" } ?? ""
+        let pairs =
+            report.results.first.map {
+                "\(Grouped.int($0.metrics.pairs)) steps evaluated, \(Grouped.int($0.metrics.skippedPairs)) skipped (first item unseen in training)"
+            } ?? ""
         var lines = [
             "task next-item; test sessions after \(TimestampFormatter.iso8601(milliseconds: report.cutMs)); "
                 + "\(Grouped.int(report.trainSequences)) training sessions of \(Grouped.int(report.trainTokens)) items "
                 + "(\(Grouped.int(report.vocabulary)) distinct); \(Grouped.int(report.testSequences)) test sessions, \(pairs)",
             "",
         ]
-        let rows = [["algorithm", "hr@\(k)", "mrr@\(k)", "fit s"]]
+        let rows =
+            [["algorithm", "hr@\(k)", "mrr@\(k)", "fit s"]]
             + report.results.map { [$0.algorithm, f($0.metrics.hitRate), f($0.metrics.mrr), String(format: "%.2f", $0.fitSeconds)] }
         lines += table(rows)
         return lines.joined(separator: "\n")

@@ -52,9 +52,7 @@ struct EventsExportCommand: ParsableCommand {
             throw ValidationError("--since: '\(since)' is not a date (2026-11-01) or a timestamp")
         }
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0: no validation split)") }
-        for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
-            throw ValidationError("--relevant: unknown event type '\(name)'")
-        }
+        try RelevantEvents.validate(relevant)
         _ = try learning.eventWeights()
     }
 
@@ -66,8 +64,7 @@ struct EventsExportCommand: ParsableCommand {
         options.weights = try learning.eventWeights()
         options.includeAnonymousSessions = learning.anonymousSessions
         options.validationDays = validationDays
-        options.relevantKinds = Set(
-            relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map(TrainingDataKinds.kind(of:)))
+        options.relevantKinds = RelevantEvents.kinds(relevant)
         let report = try engine.exportEvents(
             options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
         if json {

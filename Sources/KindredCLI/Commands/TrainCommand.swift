@@ -75,9 +75,7 @@ struct TrainCommand: ParsableCommand {
         do { _ = try AlgorithmSpec.parse(name: algorithmName, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
-        for name in relevant.split(separator: ",") where EventType(rawValue: String(name)) == nil {
-            throw ValidationError("--relevant: unknown event type '\(name)'")
-        }
+        try RelevantEvents.validate(relevant)
     }
 
     func run() throws {
@@ -87,8 +85,7 @@ struct TrainCommand: ParsableCommand {
         options.weights = try learning.eventWeights()
         options.includeAnonymousSessions = learning.anonymousSessions
         options.validationDays = validationDays
-        options.relevantKinds = Set(
-            relevant.split(separator: ",").compactMap { EventType(rawValue: String($0)) }.map(TrainingDataKinds.kind(of:)))
+        options.relevantKinds = RelevantEvents.kinds(relevant)
         options.tune = tune
         options.activationMargin = margin
         options.keepBesideActive = noActivate

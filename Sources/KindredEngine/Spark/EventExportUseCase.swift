@@ -11,11 +11,17 @@ extension Engine {
     /// as training leaves it out. The folder appears whole or not at all: it is written under a
     /// temporary name and renamed at the end.
     public func exportEvents(_ options: EventExportOptions, progress: (String) -> Void = { _ in }) throws -> EventExportReport {
+        try Self.checkExportTarget(URL(fileURLWithPath: options.folder).standardizedFileURL)
+        progress("reading events")
+        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
+        return try exportEvents(options, data: data, progress: progress)
+    }
+
+    /// The export of events already read (a Spark training keeps them for its import).
+    func exportEvents(_ options: EventExportOptions, data: TrainingData, progress: (String) -> Void) throws -> EventExportReport {
         let started = WallClock.monotonicSeconds()
         let target = URL(fileURLWithPath: options.folder).standardizedFileURL
         try Self.checkExportTarget(target)
-        progress("reading events")
-        let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
         guard let lastEvent = data.lastEventMs, data.log.count > 0 else {
             throw DataError(file: database.path, message: "no events to export; import some first")
         }
@@ -32,7 +38,7 @@ extension Engine {
         do {
             try FileManager.default.createDirectory(at: staging.appendingPathComponent("events"), withIntermediateDirectories: true)
         } catch {
-            throw DataErrorFactory.cannotWrite(staging.path)
+            throw ExportProblem.cannotWrite(staging.path)
         }
         do {
             let written = try writePartitions(

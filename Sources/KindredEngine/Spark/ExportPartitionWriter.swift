@@ -14,7 +14,7 @@ struct ExportPartitionWriter {
 
     init(path: String) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw DataErrorFactory.cannotWrite(path)
+            throw ExportProblem.cannotWrite(path)
         }
         self.path = path
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -85,7 +85,8 @@ enum ExportLine {
     }
 }
 
-enum DataErrorFactory {
+/// A file or folder of an export (or a Spark run) that cannot be written: a 4xx, not a fault.
+enum ExportProblem {
     static func cannotWrite(_ path: String) -> RequestProblem {
         RequestProblem(.invalid, code: "cannot_write", message: "\(path): cannot create the file (is the folder writable?)")
     }

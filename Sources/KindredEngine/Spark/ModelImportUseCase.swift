@@ -21,13 +21,16 @@ extension Engine {
     /// entry are written in one transaction. People erased or without consent since the
     /// export get no vector; items no longer in the catalog are left out.
     public func importModel(_ options: ModelImportOptions, progress: (String) -> Void = { _ in }) throws -> TrainReport {
-        try importModel(options, startedAt: (WallClock.monotonicSeconds(), clock.now()), progress: progress)
+        try importModel(options, startedAt: (WallClock.monotonicSeconds(), clock.now()), exported: nil, progress: progress)
     }
 
     /// `startedAt`: when the whole run began (a Spark training's export), so that the
-    /// version's training time counts all of it.
+    /// version's training time counts all of it. `exported`: the events the export was written
+    /// from, when this process still holds them; they are used instead of reading them again
+    /// if they are the window the factors name.
     func importModel(
-        _ options: ModelImportOptions, startedAt: (monotonic: Double, ms: Int64), progress: (String) -> Void
+        _ options: ModelImportOptions, startedAt: (monotonic: Double, ms: Int64), exported: TrainingData?,
+        progress: (String) -> Void
     ) throws -> TrainReport {
         let started = startedAt.monotonic
         let startedMs = startedAt.ms
@@ -42,9 +45,14 @@ extension Engine {
         let known = AlgorithmSpec.known.first { $0.name == "als" }?.parameters ?? [:]
         let parameters = manifest.parameters.filter { known[$0.key] != nil && $0.key != "cg_steps" }
 
-        progress("reading the data window the factors were fitted on")
-        let data = try TrainingData.load(
-            from: database, throughEventPK: manifest.dataMaxEventPK, includeAnonymousSessions: training.includeAnonymousSessions)
+        let data: TrainingData
+        if let exported, exported.maxEventPK == manifest.dataMaxEventPK {
+            data = exported
+        } else {
+            progress("reading the data window the factors were fitted on")
+            data = try TrainingData.load(
+                from: database, throughEventPK: manifest.dataMaxEventPK, includeAnonymousSessions: training.includeAnonymousSessions)
+        }
         guard let lastEvent = data.lastEventMs, data.log.count > 0 else {
             throw DataError(file: database.path, message: "no events to match the factors with; import some first")
         }

@@ -60,7 +60,7 @@ extension Engine {
         do {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         } catch {
-            throw DataErrorFactory.cannotWrite(work.path)
+            throw ExportProblem.cannotWrite(work.path)
         }
         func recordFailure(_ message: String) {
             try? database.writer.write { db in
@@ -84,8 +84,12 @@ extension Engine {
         export.relevantKinds = options.training.relevantKinds
         export.trigger = options.training.trigger
         let exported: EventExportReport
+        // Read once: the export is written from these events and the import matches the factors to them.
+        let data: TrainingData
         do {
-            exported = try exportEvents(export)
+            try Self.checkExportTarget(URL(fileURLWithPath: export.folder).standardizedFileURL)
+            data = try TrainingData.load(from: database, includeAnonymousSessions: export.includeAnonymousSessions)
+            exported = try exportEvents(export, data: data, progress: progress)
         } catch {
             recordFailure("export: \(error)")
             throw error
@@ -130,7 +134,7 @@ extension Engine {
         importing.training = options.training
         let report: TrainReport
         do {
-            report = try importModel(importing, startedAt: (started, startedMs), progress: progress)
+            report = try importModel(importing, startedAt: (started, startedMs), exported: data, progress: progress)
         } catch {
             recordFailure("import: \(error)")
             throw error
@@ -147,7 +151,7 @@ extension Engine {
 /// Runs the job with its output in a log file, Java on its PATH.
 enum SparkProcess {
     static func run(executable: String, arguments: [String], environment: [String: String], java: String, log: URL) throws -> Int32 {
-        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw DataErrorFactory.cannotWrite(log.path) }
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else { throw ExportProblem.cannotWrite(log.path) }
         let output = try FileHandle(forWritingTo: log)
         defer { try? output.close() }
         let process = Process()
