@@ -11,15 +11,18 @@ extension Engine {
     /// as training leaves it out. The folder appears whole or not at all: it is written under a
     /// temporary name and renamed at the end.
     public func exportEvents(_ options: EventExportOptions, progress: (String) -> Void = { _ in }) throws -> EventExportReport {
+        let started = WallClock.monotonicSeconds()
         try Self.checkExportTarget(URL(fileURLWithPath: options.folder).standardizedFileURL)
         progress("reading events")
         let data = try TrainingData.load(from: database, includeAnonymousSessions: options.includeAnonymousSessions)
-        return try exportEvents(options, data: data, progress: progress)
+        return try exportEvents(options, data: data, startedAt: started, progress: progress)
     }
 
     /// The export of events already read (a Spark training keeps them for its import).
-    func exportEvents(_ options: EventExportOptions, data: TrainingData, progress: (String) -> Void) throws -> EventExportReport {
-        let started = WallClock.monotonicSeconds()
+    /// `startedAt` is when reading them began: the report's seconds and rate count the reading.
+    func exportEvents(
+        _ options: EventExportOptions, data: TrainingData, startedAt started: Double, progress: (String) -> Void
+    ) throws -> EventExportReport {
         let target = URL(fileURLWithPath: options.folder).standardizedFileURL
         try Self.checkExportTarget(target)
         guard let lastEvent = data.lastEventMs, data.log.count > 0 else {

@@ -88,8 +88,9 @@ extension Engine {
         let data: TrainingData
         do {
             try Self.checkExportTarget(URL(fileURLWithPath: export.folder).standardizedFileURL)
+            let reading = WallClock.monotonicSeconds()
             data = try TrainingData.load(from: database, includeAnonymousSessions: export.includeAnonymousSessions)
-            exported = try exportEvents(export, data: data, progress: progress)
+            exported = try exportEvents(export, data: data, startedAt: reading, progress: progress)
         } catch {
             recordFailure("export: \(error)")
             throw error
