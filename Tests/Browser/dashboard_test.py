@@ -22,6 +22,7 @@ import urllib.request
 
 from browser_support import eventually, free_port, run_tests
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -134,10 +135,16 @@ class DashboardInABrowser(unittest.TestCase):
         leads to, so that nothing is read from the page being left."""
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         WebDriverWait(self.driver, 10).until(expected_conditions.element_to_be_clickable(element))
-        leaving = self.driver.find_element(By.TAG_NAME, "html")
+        # The page being left is marked on its window object, and the wait is for a loaded
+        # document without the mark. Waiting for the old <html> to go stale is not enough:
+        # mid-navigation Chrome may answer "Node with given id does not belong to the
+        # document" instead of "stale element", so errors while the page changes are retried.
+        self.driver.execute_script("window.kindredLeaving = true")
         element.click()
         if navigates:
-            WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(leaving))
+            WebDriverWait(self.driver, 15, ignored_exceptions=(WebDriverException,)).until(
+                lambda d: d.execute_script(
+                    "return window.kindredLeaving === undefined && document.readyState === 'complete'"))
 
     def shoot(self, name):
         if ARGS.artifacts:
