@@ -152,6 +152,51 @@ import Testing
         #expect(throws: RequestProblem.self) { try engine.similarItems(to: "no-such-item", k: 5) }
     }
 
+    /// EASE is stored as neighbour lists and served from them: personal lists with reasons
+    /// after a reload from the file, similar items that are positive weights only.
+    @Test func easeIsStoredAndServedAsNeighbourLists() throws {
+        let report = try train("ease", ["regularization": 50, "neighbours": 30])
+        #expect(report.activated && report.algorithm == "ease")
+        #expect(report.parameters == ["regularization": 50, "neighbours": 30, "max_items": 20_000])
+        let artifact = try engine.database.writer.read { db in try ModelRegistry.readArtifact(version: 1, name: "neighbours", in: db) }
+        let lists = ModelCodec.decodeNeighbours(try #require(artifact), items: 200)
+        #expect(lists.count == 200 && lists.allSatisfy { $0.count <= 30 } && lists.contains { $0.count == 30 })
+        #expect(lists.contains { $0.contains { $0.score < 0 } }, "negative weights are kept")
+
+        let reopened = try Engine.open(
+            at: DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key")))
+        let response = try reopened.recommend(RecommendationRequest(userID: "c00001", k: 5))
+        #expect(response.personalized && response.modelVersion == 1 && response.items.count == 5)
+        #expect(response.items.contains { $0.reason.hasPrefix("because you") })
+        #expect(Set(response.items.map(\.itemID)).isDisjoint(with: try boughtItems(of: "c00001")))
+        let similar = try reopened.similarItems(to: "P00001", k: 10)
+        #expect(!similar.items.isEmpty && similar.items.allSatisfy { $0.score > 0 })
+    }
+
+    /// A catalog beyond EASE's max_items is refused before any fit, with the memory it would
+    /// take, and nothing is stored.
+    @Test func easeRefusesACatalogAboveItsLimit() throws {
+        #expect {
+            try train("ease", ["max_items": 150])
+        } throws: { error in
+            (error as? DataError)?.message
+                == "ease fits a dense items x items matrix: 200 items need 0.0 GiB, above its max_items of 150; raise max_items if the machine has the memory, or use als or item-knn-bm25, which grow with the events"
+        }
+        #expect(try engine.models().isEmpty)
+        #expect(try DatabaseSnapshot.count("jobs", in: engine.database, where: "kind = 'train'") == 0)
+    }
+
+    /// An active EASE the catalog has outgrown is not re-fitted to compare with the next model
+    /// (it would take 8 bytes x items² on a catalog too large for it): the new model is
+    /// activated and says why.
+    @Test func anActiveEASETheCatalogOutgrewIsNotRefittedToCompare() throws {
+        #expect(try train("ease", ["max_items": 200, "neighbours": 20]).activated)
+        #expect(try engine.putItem("P-new", body: Data(#"{"title": "A new thing", "category": "home/new"}"#.utf8)))
+        let next = try train("popularity")
+        #expect(next.activated)
+        #expect(next.reason == "the active version 1 (ease) cannot be re-fitted on 201 items to compare; activated")
+    }
+
     func boughtItems(of user: String) throws -> Set<String> {
         let pseudonym = engine.pseudonym(of: user)
         return try engine.database.writer.read { db in

@@ -28,6 +28,7 @@ import Testing
     static let personalized: [any RecommenderAlgorithm] = [
         ItemKNNAlgorithm(similarity: .cosine, neighbours: 10, threads: 2),
         ItemKNNAlgorithm(similarity: .bm25, neighbours: 10, threads: 2),
+        EASEAlgorithm(regularization: 5, neighbours: 10, threads: 2),
         // Two tastes need few factors; eight overfit twelve items (each user's own items go to 1,
         // everything else to about 0, and the ranking of unseen items is noise).
         ALSAlgorithm(factors: 2, regularization: 0.1, alpha: 5, iterations: 10, threads: 2, seed: 3),

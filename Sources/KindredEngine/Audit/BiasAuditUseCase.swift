@@ -21,13 +21,17 @@ public struct BiasAuditOptions: Sendable {
     public func validate() throws {
         if !(1...100).contains(k) { throw RequestProblem(.invalid, code: "invalid_k", message: "k is 1 to 100, not \(k)", field: "k") }
         if !(1...365).contains(testDays) {
-            throw RequestProblem(.invalid, code: "invalid_test_days", message: "test days are 1 to 365, not \(testDays)", field: "test-days")
+            throw RequestProblem(
+                .invalid, code: "invalid_test_days", message: "test days are 1 to 365, not \(testDays)", field: "test-days")
         }
         if !(1...1_000_000).contains(minimumPeople) {
-            throw RequestProblem(.invalid, code: "invalid_minimum", message: "the smallest group counted is 1 to 1000000 people, not \(minimumPeople)", field: "min-people")
+            throw RequestProblem(
+                .invalid, code: "invalid_minimum", message: "the smallest group counted is 1 to 1000000 people, not \(minimumPeople)",
+                field: "min-people")
         }
         if !(100...100_000).contains(resamples) {
-            throw RequestProblem(.invalid, code: "invalid_resamples", message: "resamples is 100 to 100000, not \(resamples)", field: "resamples")
+            throw RequestProblem(
+                .invalid, code: "invalid_resamples", message: "resamples is 100 to 100000, not \(resamples)", field: "resamples")
         }
     }
 }
@@ -83,6 +87,7 @@ extension Engine {
             throw DataError(
                 file: database.path, message: "nothing to audit: no one has a relevant event after earlier history (try --test-days)")
         }
+        try spec.checkFits(items: data.catalog.itemPKs.count, database: database.path)
         let model = try spec.make(threads: options.threads, seed: 42).fit(split.evaluation.train)
         var report = try biasReport(
             of: model, version: record.version, algorithm: record.algorithm, data: data, split: split, options: options)
@@ -131,7 +136,9 @@ extension Engine {
         let positives = relevant.map(\.count)
         // Demographic parity: of each person's places, how many hold a long-tail item.
         let places = lists.map { min(options.k, $0.count) }
-        let selected = lists.map { list in list.prefix(options.k).reduce(0) { $0 + ($1 < groups.longTail.count && groups.longTail[$1] ? 1 : 0) } }
+        let selected = lists.map { list in
+            list.prefix(options.k).reduce(0) { $0 + ($1 < groups.longTail.count && groups.longTail[$1] ? 1 : 0) }
+        }
         let gaps = BiasGroupings.people(data, users: cases.map(\.user), cutMs: split.cutMs, segmentOf: segmentOf).map { grouping in
             AccuracyGaps.gap(
                 grouping, recall: scores.map(\.recall), ndcg: scores.map(\.ndcg), hits: hits, positives: positives, selected: selected,

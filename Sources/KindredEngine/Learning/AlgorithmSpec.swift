@@ -1,5 +1,6 @@
 import Foundation
 import KindredLearning
+import KindredStore
 
 /// An algorithm by name with its hyper-parameters, as the CLI, the registry and the scheduler
 /// name them: `als` with `factors=64,regularization=0.1`, and so on.
@@ -33,6 +34,10 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             "skip-gram with negative sampling over sessions; words place items without behaviour"
         ),
         (
+            "ease", ["regularization": 500, "neighbours": 100, "max_items": 20_000],
+            "closed-form item-item autoencoder (Steck 2019); dense, 8 bytes x items² while fitting"
+        ),
+        (
             "hybrid", ["factors": 64, "regularization": 0.1, "alpha": 1, "iterations": 15, "content_shrink": 5],
             "ALS blended with content for users and items with little history"
         ),
@@ -45,7 +50,11 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
 
     /// Builds the algorithm; unknown names or parameters are errors that list what is known.
     /// `memo` shares content neighbours between the fits of one training run.
-    public func make(threads: Int = 2, seed: UInt64 = 42, memo: ContentMemo? = nil) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
+    /// `items`, when known, is the catalog the algorithm will fit: an algorithm whose memory
+    /// grows with its square refuses a catalog beyond its `max_items` here, before any work.
+    public func make(
+        threads: Int = 2, seed: UInt64 = 42, memo: ContentMemo? = nil, items: Int? = nil
+    ) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
         guard let entry = Self.known.first(where: { $0.name == name }) else { throw .unknownAlgorithm(name) }
         for key in parameters.keys where entry.parameters[key] == nil {
             throw .unknownParameter(algorithm: name, parameter: key, known: entry.parameters.keys.sorted())
@@ -70,7 +79,8 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
         case "content": return ContentAlgorithm(neighbours: int("neighbours"), threads: threads, memo: memo)
         case "item2vec":
             guard p["person_sequences"] == 0 || p["person_sequences"] == 1 else {
-                throw .outOfRange(algorithm: name, parameter: "person_sequences", value: p["person_sequences"]!, expected: "0 (sessions) or 1")
+                throw .outOfRange(
+                    algorithm: name, parameter: "person_sequences", value: p["person_sequences"]!, expected: "0 (sessions) or 1")
             }
             for (key, lowest) in [("factors", 1.0), ("window", 1), ("negatives", 0), ("epochs", 1), ("min_count", 1), ("subsampling", 0)]
             where !(p[key]! >= lowest) {
@@ -92,6 +102,18 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             skipGram.minCount = int("min_count")
             return Item2VecAlgorithm(
                 parameters: skipGram, grouping: p["person_sequences"] == 1 ? .people : .sessions, threads: threads, seed: seed)
+        case "ease":
+            guard p["regularization"]! > 0, p["regularization"]!.isFinite else {
+                throw .outOfRange(algorithm: name, parameter: "regularization", value: p["regularization"]!, expected: "above 0")
+            }
+            guard p["neighbours"]! >= 1 else {
+                throw .outOfRange(algorithm: name, parameter: "neighbours", value: p["neighbours"]!, expected: "at least 1")
+            }
+            if let items, items > int("max_items") {
+                throw .catalogTooLarge(
+                    algorithm: name, items: items, maxItems: int("max_items"), bytes: EASEAlgorithm.bytesNeeded(items: items))
+            }
+            return EASEAlgorithm(regularization: float("regularization"), neighbours: int("neighbours"), threads: threads)
         case "hybrid":
             return HybridAlgorithm(
                 collaborative: ALSAlgorithm(
@@ -99,6 +121,29 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
                     iterations: int("iterations"), threads: threads, seed: seed),
                 content: ContentAlgorithm(threads: threads, memo: memo), contentShrink: float("content_shrink"))
         default: throw .unknownAlgorithm(name)
+        }
+    }
+
+    /// Parameters that guard a run rather than shape the model: the algorithm does not know
+    /// them, but the registry must keep them so that the hourly retrain is held to the same.
+    static let guardParameters: Set<String> = ["max_items"]
+
+    /// What is recorded for a fitted `algorithm` of this spec: its hyper-parameters and the
+    /// spec's guards (with their defaults written out).
+    func recordedParameters(of algorithm: any RecommenderAlgorithm) -> [String: Double] {
+        let guards = normalized.parameters.filter { Self.guardParameters.contains($0.key) }
+        return algorithm.hyperparameters.merging(guards) { mine, _ in mine }
+    }
+
+    /// Refuses, as a data error naming the database, an algorithm this catalog is too large for:
+    /// the data, not the request, is what stands in the way, so the CLI exits 65, the API answers
+    /// 409 and the scheduler records the run as one the data cannot train.
+    func checkFits(items: Int, database: String) throws {
+        do {
+            _ = try make(threads: 1, items: items)
+        } catch let error {
+            guard case .catalogTooLarge = error else { throw error }
+            throw DataError(file: database, field: "algorithm", message: error.description)
         }
     }
 
@@ -126,6 +171,7 @@ public enum AlgorithmSpecError: Error, Equatable, CustomStringConvertible {
     case unknownParameter(algorithm: String, parameter: String, known: [String])
     case malformedParameter(String)
     case outOfRange(algorithm: String, parameter: String, value: Double, expected: String)
+    case catalogTooLarge(algorithm: String, items: Int, maxItems: Int, bytes: Int)
 
     public var description: String {
         switch self {
@@ -137,6 +183,10 @@ public enum AlgorithmSpecError: Error, Equatable, CustomStringConvertible {
             return "'\(pair)' is not of the form name=number"
         case .outOfRange(let algorithm, let parameter, let value, let expected):
             return "\(algorithm) parameter '\(parameter)' is \(value.formatted()); it must be \(expected)"
+        case .catalogTooLarge(let algorithm, let items, let maxItems, let bytes):
+            let gigabytes = (Double(bytes) / 1_073_741_824).formatted(.number.precision(.fractionLength(1)))
+            return
+                "\(algorithm) fits a dense items x items matrix: \(items.formatted()) items need \(gigabytes) GiB, above its max_items of \(maxItems.formatted()); raise max_items if the machine has the memory, or use als or item-knn-bm25, which grow with the events"
         }
     }
 }

@@ -97,7 +97,7 @@ enum ModelCodec {
         switch algorithm {
         case "popularity", "trending":
             return (PopularityModel(popularity: popularity), [:])
-        case "item-knn-cosine", "item-knn-bm25", "content":
+        case "item-knn-cosine", "item-knn-bm25", "content", "ease":
             let data = try ModelRegistry.readArtifact(version: version, name: "neighbours", in: db) ?? Data()
             return (ItemKNNModel(neighbours: decodeNeighbours(data, items: itemPKs.count)), [:])
         case "als", "bpr":
@@ -106,7 +106,8 @@ enum ModelCodec {
         case "item2vec":
             let (vectors, dimensions) = try loadItemVectors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
             var placed = [Bool](repeating: false, count: itemPKs.count)
-            let indices = try ModelRegistry.readArtifact(version: version, name: "placed_by_words", in: db).map(FloatBlob.decodeInt32s) ?? []
+            let indices =
+                try ModelRegistry.readArtifact(version: version, name: "placed_by_words", in: db).map(FloatBlob.decodeInt32s) ?? []
             for index in indices where Int(index) < placed.count { placed[Int(index)] = true }
             return (Item2VecModel(vectors: vectors, dimensions: dimensions, placedByWords: placed), [:])
         case "hybrid":

@@ -42,7 +42,18 @@ extension Engine {
         var activate = true
         var reason = "first model"
         if let active {
-            if let validation, let split, let activeSpec = try? StoredSpec.spec(of: active) {
+            let activeSpec = try? StoredSpec.spec(of: active)
+            let activeOutgrown =
+                activeSpec.map { spec in
+                    split.map { (try? spec.checkFits(items: $0.evaluation.train.items, database: database.path)) == nil } ?? false
+                } ?? false
+            if activeOutgrown {
+                // The active configuration cannot be fitted on this catalog any more (EASE
+                // beyond its max_items): there is nothing to compare with, and a model that fits
+                // is better than none that can be retrained.
+                reason =
+                    "the active version \(active.version) (\(active.algorithm)) cannot be re-fitted on \(split!.evaluation.train.items) items to compare; activated"
+            } else if let validation, let split, let activeSpec {
                 // Fits are deterministic given the seed: the active configuration, if it is the
                 // one just validated here, would score exactly the same on the same split.
                 let activeMetrics =

@@ -49,13 +49,16 @@ extension Engine {
         let counts = trainSequences.counts(itemCount: train.items)
         var results: [NextItemReport.Result] = []
         for spec in options.algorithms {
+            try spec.checkFits(items: train.items, database: database.path)
             let algorithm = try spec.make(threads: options.threads, seed: options.seed)
             progress("fitting \(spec.name)")
             let started = WallClock.monotonicSeconds()
             let model = algorithm.fit(train)
             let seconds = WallClock.monotonicSeconds() - started
-            let metrics = NextItemEvaluation.evaluate(model, steps: steps, k: options.k, known: { counts[$0] > 0 }, threads: options.threads)
-            results.append(.init(algorithm: spec.name, parameters: algorithm.hyperparameters, metrics: metrics, fitSeconds: seconds))
+            let metrics = NextItemEvaluation.evaluate(
+                model, steps: steps, k: options.k, known: { counts[$0] > 0 }, threads: options.threads)
+            results.append(
+                .init(algorithm: spec.name, parameters: spec.recordedParameters(of: algorithm), metrics: metrics, fitSeconds: seconds))
         }
         return NextItemReport(
             cutMs: cut, trainSequences: trainSequences.count, trainTokens: trainSequences.tokenCount,

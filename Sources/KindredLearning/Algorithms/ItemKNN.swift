@@ -93,7 +93,8 @@ public struct ItemKNNModel: RecommenderModel {
 
     public func similarItems(to item: Int, count: Int) -> [ScoredItem] {
         guard item < neighbours.count else { return [] }
-        return Array(neighbours[item].prefix(count))
+        // Lists are best first; EASE's end in negative weights, which are no likeness.
+        return Array(neighbours[item].prefix(count).prefix { $0.score > 0 })
     }
 }
 

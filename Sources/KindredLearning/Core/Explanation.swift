@@ -11,7 +11,7 @@ extension ItemKNNModel: ExplainableModel {
         for (source, weight) in zip(history.indices, history.values) where Int(source) < neighbours.count {
             if let neighbour = neighbours[Int(source)].first(where: { $0.item == item }) {
                 let contribution = weight * neighbour.score
-                if best == nil || contribution > best!.contribution { best = (Int(source), contribution) }
+                if contribution > (best?.contribution ?? 0) { best = (Int(source), contribution) }
             }
         }
         return best?.item
