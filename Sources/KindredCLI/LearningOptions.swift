@@ -1,5 +1,8 @@
 import ArgumentParser
+import KindredEngine
 import KindredLearning
+
+extension SplitMethod: ExpressibleByArgument {}
 
 /// Options for choosing what counts as an interaction, shared by evaluate and train.
 struct LearningOptions: ParsableArguments {
@@ -10,6 +13,12 @@ struct LearningOptions: ParsableArguments {
 
     @Flag(inversion: .prefixedNo, help: "Count anonymous sessions as pseudo-users for popularity and co-occurrence.")
     var anonymousSessions = true
+
+    @Option(
+        help: ArgumentHelp(
+            "How validation and test data are held out: time (the last days), last (each person's latest relevant event) or random (a seeded fifth of each person's relevant items); default: the first that evaluates 30 people, in that order.",
+            valueName: "time|last|random"))
+    var split: SplitMethod?
 
     @Option(help: "Worker threads.")
     var threads = 2

@@ -120,7 +120,29 @@ import Testing
         #expect(try kindred("evaluate", "--task", "sometimes").status == 2)
         #expect(try kindred("evaluate", "--task", "next-item", "--tune").status == 2)
         let badWindow = try kindred("evaluate", "--algorithm", "item2vec", "--params", "window=0")
-        #expect(badWindow.status == 2 && badWindow.stderr.contains("item2vec parameter 'window' is 0; it must be at least 1"), "\(badWindow.stderr)")
+        #expect(
+            badWindow.status == 2 && badWindow.stderr.contains("item2vec parameter 'window' is 0; it must be at least 1"),
+            "\(badWindow.stderr)")
+    }
+
+    /// A catalog beyond EASE's limit: named, it refuses the run; unnamed (every algorithm), it
+    /// is left out and the table says why.
+    @Test func evaluateLeavesOutWhatTheCatalogOutgrowsUnlessNamed() throws {
+        try makeShop()
+        let named = try kindred("evaluate", "--test-days", "7", "--relevant", "purchase", "--algorithm", "ease", "--params", "max_items=3")
+        #expect(named.status == 65, "\(named.stderr)")
+        #expect(named.stderr.contains("ease fits a dense items x items matrix:") && named.stderr.contains("above its max_items of 3"))
+        let all = try kindred("evaluate", "--test-days", "7", "--relevant", "purchase", "--params", "max_items=3", "--json")
+        #expect(all.status == 0, "\(all.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as! [String: Any]
+        let algorithms = (report["results"] as! [[String: Any]]).compactMap { $0["algorithm"] as? String }
+        #expect(!algorithms.contains("ease") && algorithms.contains("als"))
+        let skipped = report["skipped"] as! [[String: String]]
+        #expect(skipped.map { $0["algorithm"] } == ["ease"] && skipped[0]["reason"]!.contains("above its max_items of 3"))
+        let text = try kindred("evaluate", "--test-days", "7", "--relevant", "purchase", "--params", "max_items=3")
+        #expect(text.stdout.contains("skipped ease: ease fits a dense items x items matrix"), "\(text.stdout)")
+        let fits = try kindred("evaluate", "--test-days", "7", "--relevant", "purchase", "--algorithm", "ease", "--json")
+        #expect(fits.status == 0, "\(fits.stderr)")
     }
 
     @Test func badLearningOptionsAreUsageErrors() throws {

@@ -8,7 +8,8 @@ import Testing
 @testable import KindredEngine
 
 /// When the last days hold no one to evaluate, evaluation says so and falls back to leaving
-/// each person's last relevant event out, rather than printing a table of zeros.
+/// each person's last relevant event out, rather than printing a table of zeros (the choice
+/// among all three methods: SplitMethodTests).
 @Suite struct EvaluationFallbackTests {
     let directory = TemporaryDirectory()
     let engine: Engine
@@ -36,7 +37,8 @@ import Testing
         options.algorithms = [AlgorithmSpec(name: "popularity"), AlgorithmSpec(name: "item-knn-cosine")]
         let report = try engine.evaluate(options)
         #expect(report.split == "leave-last-out")
-        #expect(report.splitNote?.contains("the last 30 days hold no one to evaluate") == true, "\(report.splitNote ?? "")")
+        #expect(report.splitNote?.hasPrefix("the last 30 days evaluate 0 people") == true, "\(report.splitNote ?? "")")
+        #expect(report.splitNote?.hasSuffix("evaluated by leave-last-out") == true, "\(report.splitNote ?? "")")
         // Each person's last purchase is their case; all 20 have earlier purchases of other items.
         #expect(report.evaluatedUsers == 20)
         #expect(report.results.allSatisfy { $0.metrics.users == 20 })
@@ -45,11 +47,12 @@ import Testing
 
     @Test func leaveLastOutHoldsOutExactlyEachPersonsLastRelevantEvent() throws {
         let data = try TrainingData.load(from: engine.database, includeAnonymousSessions: false)
-        let split = TimeSplit.leaveLastOut(data, options: EvaluationOptions())
+        let split = try #require(TimeSplit.leaveLastOut(data, options: EvaluationOptions()))
         // u0 bought A, B, C, D on days 0, 10, 20, 30: D is held out and not trained on.
-        let u0 = try #require(data.userPKs.firstIndex { pk in
-            data.userPseudonyms[pk] == engine.database.pseudonymizer.pseudonym(of: "u0")
-        })
+        let u0 = try #require(
+            data.userPKs.firstIndex { pk in
+                data.userPseudonyms[pk] == engine.database.pseudonymizer.pseudonym(of: "u0")
+            })
         let testCase = try #require(split.evaluation.cases.first { $0.user == u0 })
         let itemD = Int(data.itemIndex[data.catalog.itemPKs[data.catalog.itemIDs.firstIndex(of: "D")!]]!)
         #expect(testCase.relevant == [itemD])
@@ -66,7 +69,7 @@ import Testing
             try String.fetchOne(db, sql: "SELECT metrics FROM model_versions WHERE version = ?", arguments: [report.version])!
         }
         #expect(metrics.contains(#""split":"leave-last-out""#), "\(metrics)")
-        #expect(metrics.contains("the last 30 days hold no one to evaluate"))
+        #expect(metrics.contains("the last 30 days evaluate 0 people"))
     }
 
     @Test func withNoOneToEvaluateAtAllEvaluationRefusesPlainly() throws {
@@ -76,7 +79,7 @@ import Testing
         #expect {
             try engine.evaluate(options)
         } throws: { error in
-            String(describing: error).contains("nothing to evaluate") && String(describing: error).contains("nor does leaving")
+            String(describing: error).contains("nothing to evaluate") && String(describing: error).contains("no one can be evaluated")
         }
     }
 }

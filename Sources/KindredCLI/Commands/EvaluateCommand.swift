@@ -65,6 +65,9 @@ struct EvaluateCommand: ParsableCommand {
         guard testDays > 0, k > 0 else { throw ValidationError("--test-days and -k must be positive") }
         guard ["ranking", "next-item"].contains(task) else { throw ValidationError("--task must be ranking or next-item") }
         if task == "next-item", tune { throw ValidationError("--tune chooses hyper-parameters for --task ranking only") }
+        if task == "next-item", learning.split != nil {
+            throw ValidationError("--split is for --task ranking; next-item always tests the sessions of the last --test-days")
+        }
         try RelevantEvents.validate(relevant)
         _ = try learning.eventWeights()
         do {
@@ -106,6 +109,8 @@ struct EvaluateCommand: ParsableCommand {
         options.relevantKinds = RelevantEvents.kinds(relevant)
         options.includeAnonymousSessions = learning.anonymousSessions
         options.algorithms = try specs()
+        options.skipAlgorithmsTheCatalogOutgrows = algorithms.isEmpty
+        options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed
         options.tune = tune
@@ -128,10 +133,12 @@ struct EvaluateCommand: ParsableCommand {
 enum EvaluationText {
     static func render(_ report: EvaluationReport) -> String {
         let k = report.results.first?.metrics.k ?? 0
-        let period =
-            report.split == "time"
-            ? "test period after \(TimestampFormatter.iso8601(milliseconds: report.cutMs))"
-            : "split \(report.split) (each person's last relevant event)"
+        let period: String
+        switch SplitMethod(reportName: report.split) {
+        case .time, nil: period = "test period after \(TimestampFormatter.iso8601(milliseconds: report.cutMs))"
+        case .last: period = "split \(report.split) (each person's last relevant event)"
+        case .random: period = "split \(report.split) (a random fifth of each person's relevant items)"
+        }
         var lines = report.splitNote.map { ["note: \($0)", ""] } ?? []
         lines += [
             "protocol \(report.testProtocol); \(period); "
@@ -157,6 +164,7 @@ enum EvaluationText {
             ])
         }
         lines += table(rows)
+        lines += report.skipped.map { "skipped \($0.algorithm): \($0.reason)" }
         return lines.joined(separator: "\n")
     }
 

@@ -65,6 +65,8 @@ struct EventsExportCommand: ParsableCommand {
         options.includeAnonymousSessions = learning.anonymousSessions
         options.validationDays = validationDays
         options.relevantKinds = RelevantEvents.kinds(relevant)
+        options.split = learning.split
+        options.seed = learning.seed
         let report = try engine.exportEvents(
             options, progress: { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } })
         if json {

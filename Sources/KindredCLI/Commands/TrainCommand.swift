@@ -89,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         options.tune = tune
         options.activationMargin = margin
         options.keepBesideActive = noActivate
+        options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed
         let progress: (String) -> Void = { if !json, Terminal.stdoutIsTTY { FileHandle.standardError.write(Data("  \($0)...\n".utf8)) } }

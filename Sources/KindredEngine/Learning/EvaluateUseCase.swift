@@ -32,6 +32,18 @@ public struct EvaluationOptions: Sendable {
     public var longTailShare: Double?
     /// Order the training events into these sequences too (those the algorithms learn from).
     public var withSequences: Set<SequenceGrouping> = []
+    /// Where the data ends for the split: later events are left out (nil: the last event). An
+    /// import rebuilding the split an export marked ends where the export did.
+    public var dataEndMs: Int64?
+    /// The split to score on; nil chooses from the data (`TimeSplit.evaluable`).
+    public var split: SplitMethod?
+    /// When choosing, the fewest people a split must evaluate to be taken: below it the next
+    /// method is tried. Thirty people give NDCG a standard error of a few hundredths at best.
+    public var minimumEvaluated = 30
+    /// Leave out, with the reason in the report, the algorithms the catalog is too large for
+    /// (EASE above its `max_items`), instead of refusing the whole run: what "every algorithm"
+    /// means when nobody named one.
+    public var skipAlgorithmsTheCatalogOutgrows = false
 
     public init() {}
 }
@@ -46,10 +58,12 @@ public struct EvaluationReport: Sendable, Codable {
     }
 
     public var testProtocol: String
-    /// How the test cases were chosen: `time` (the last `testDays`) or `leave-last-out` (each
-    /// person's latest relevant event, when the last days hold no one to evaluate).
+    /// How the test cases were chosen (`SplitMethod.reportName`): `time` (the last
+    /// `testDays`), `leave-last-out` (each person's latest relevant event) or `random-holdout`
+    /// (a random fifth of each person's relevant items).
     public var split: String
-    /// Said plainly when the split is not the one asked for.
+    /// When the split was chosen from the data and is not the time split: what each method
+    /// found and why this one.
     public var splitNote: String?
     public var cutMs: Int64
     public var trainUsers: Int
@@ -59,110 +73,12 @@ public struct EvaluationReport: Sendable, Codable {
     /// The re-ranking the lists went through, as serving would apply it ("none" without).
     public var reranking: String = "none"
     public var results: [Result]
-}
+    /// Algorithms left out, and why (`EvaluationOptions.skipAlgorithmsTheCatalogOutgrows`).
+    public var skipped: [Skipped] = []
 
-/// A time split of the data: train on everything up to the cut, test on what came after.
-public struct TimeSplit: Sendable {
-    public let cutMs: Int64
-    public let evaluation: EvaluationSet
-    /// `time` or `leave-last-out`, and why it is not `time` when it is not.
-    public var method = "time"
-    public var note: String?
-    /// Leave-last-out only: per person row, the time of the event held out for them; what they
-    /// did from then on is not trained on.
-    public var heldFromMs: [Int32: Int64] = [:]
-
-    /// Whether the event at `index` of `data.log` is in this split's training part: what a
-    /// fit outside Kindred (Spark) needs to reproduce the same validation.
-    public func trains(on index: Int, of data: TrainingData) -> Bool {
-        Self.trains(on: index, of: data, cutMs: cutMs, heldFromMs: heldFromMs)
-    }
-
-    static func trains(on index: Int, of data: TrainingData, cutMs: Int64, heldFromMs: [Int32: Int64]) -> Bool {
-        let time = data.log.times[index]
-        guard time <= cutMs else { return false }
-        return heldFromMs[data.log.users[index]].map { time < $0 } ?? true
-    }
-
-    /// The split that evaluates: the last `testDays` when anyone can be evaluated there;
-    /// otherwise each person's latest relevant event left out (`leaveLastOut`), with a note
-    /// saying why. Nil without events; a split with no cases when no one is evaluable at all.
-    public static func evaluable(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit? {
-        guard let byTime = make(data, options: options, endMs: endMs) else { return nil }
-        guard byTime.evaluation.cases.isEmpty else { return byTime }
-        var fallback = leaveLastOut(data, options: options, endMs: endMs)
-        let kinds = options.relevantKinds.map(TrainingDataKinds.name(of:)).sorted().joined(separator: " or ")
-        fallback.note =
-            "the last \(options.testDays) days hold no one to evaluate (nobody with earlier history has a \(kinds) there); "
-            + (fallback.evaluation.cases.isEmpty
-                ? "nor does leaving each person's last \(kinds) out"
-                : "evaluated on each person's last \(kinds) instead (leave-last-out)")
-        return fallback
-    }
-
-    /// Leave-last-out: each real person's latest relevant event (up to `endMs`) is their test
-    /// case, and they are trained on only what they did before it; everyone else trains on
-    /// everything up to `endMs`.
-    static func leaveLastOut(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit {
-        let end = endMs ?? data.lastEventMs ?? 0
-        var held: [Int32: (time: Int64, item: Int32)] = [:]
-        for index in 0..<data.log.count {
-            let user = data.log.users[index]
-            let time = data.log.times[index]
-            guard time <= end, Int(user) < data.userPKs.count, options.relevantKinds.contains(data.log.kinds[index]) else { continue }
-            if let current = held[user], current.time >= time { continue }
-            held[user] = (time, data.log.items[index])
-        }
-        let heldFrom = held.mapValues(\.time)
-        let train = data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
-            TimeSplit.trains(on: index, of: data, cutMs: end, heldFromMs: heldFrom)
-        }
-        var cases: [EvaluationSet.Case] = []
-        for user in held.keys.sorted() {
-            let seen = train.interactions.row(Int(user)).columns
-            guard !seen.isEmpty else { continue }
-            let item = Int(held[user]!.item)
-            var excluded = Set<Int32>()
-            if options.testProtocol == .discovery {
-                guard !seen.contains(Int32(item)) else { continue }
-                excluded = Set(seen)
-            }
-            cases.append(EvaluationSet.Case(user: Int(user), relevant: [item], excluded: excluded))
-        }
-        return TimeSplit(
-            cutMs: end, evaluation: EvaluationSet(train: train, cases: cases), method: "leave-last-out", heldFromMs: heldFrom)
-    }
-
-    /// Splits at `lastEventMs - testDays`; evaluated users are real users (not anonymous
-    /// sessions) with training interactions and at least one relevant test item.
-    public static func make(_ data: TrainingData, options: EvaluationOptions, endMs: Int64? = nil) -> TimeSplit? {
-        guard let last = endMs ?? data.lastEventMs else { return nil }
-        let cut = last - Int64(options.testDays) * 86_400_000
-        let train = data.trainingSet(weights: options.weights, referenceTime: cut, withSequences: options.withSequences) {
-            data.log.times[$0] <= cut
-        }
-        var relevant: [Int32: Set<Int>] = [:]
-        for index in 0..<data.log.count {
-            let time = data.log.times[index]
-            guard time > cut, time <= last, Int(data.log.users[index]) < data.userPKs.count,
-                options.relevantKinds.contains(data.log.kinds[index])
-            else { continue }
-            relevant[data.log.users[index], default: []].insert(Int(data.log.items[index]))
-        }
-        var cases: [EvaluationSet.Case] = []
-        for user in relevant.keys.sorted() {
-            let seen = train.interactions.row(Int(user)).columns
-            guard !seen.isEmpty else { continue }
-            var items = relevant[user]!
-            var excluded = Set<Int32>()
-            if options.testProtocol == .discovery {
-                excluded = Set(seen)
-                items.subtract(seen.map(Int.init))
-            }
-            guard !items.isEmpty else { continue }
-            cases.append(EvaluationSet.Case(user: Int(user), relevant: items, excluded: excluded))
-        }
-        return TimeSplit(cutMs: cut, evaluation: EvaluationSet(train: train, cases: cases))
+    public struct Skipped: Sendable, Codable {
+        public var algorithm: String
+        public var reason: String
     }
 }
 
@@ -174,6 +90,17 @@ extension Engine {
         options.withSequences.formUnion(options.algorithms.compactMap(\.sequenceGrouping))
         let data = try TrainingData.load(
             from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: !options.withSequences.isEmpty)
+        var skipped: [EvaluationReport.Skipped] = []
+        var fitting: [AlgorithmSpec] = []
+        for spec in options.algorithms {
+            do {
+                try spec.checkFits(items: data.catalog.itemPKs.count, database: database.path)
+                fitting.append(spec)
+            } catch let error as DataError where options.skipAlgorithmsTheCatalogOutgrows {
+                skipped.append(.init(algorithm: spec.name, reason: error.message))
+            }
+        }
+        options.algorithms = fitting
         guard let split = TimeSplit.evaluable(data, options: options) else {
             throw DataError(file: database.path, message: "no events to evaluate on; import some first")
         }
@@ -195,7 +122,7 @@ extension Engine {
                 similarity: GroupSimilarity(groups: groups.categories))
         }
         // The tuning split lives entirely before the test cut.
-        let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, endMs: split.cutMs) : nil
+        let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, within: split) : nil
         var results: [EvaluationReport.Result] = []
         for var spec in options.algorithms {
             if let tuningSplit, !tuningSplit.evaluation.cases.isEmpty {
@@ -215,13 +142,14 @@ extension Engine {
             let model = algorithm.fit(split.evaluation.train)
             let seconds = WallClock.monotonicSeconds() - started
             let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads, stages: stages(model))
-            results.append(.init(algorithm: spec.name, parameters: algorithm.hyperparameters, metrics: metrics, fitSeconds: seconds))
+            results.append(
+                .init(algorithm: spec.name, parameters: spec.recordedParameters(of: algorithm), metrics: metrics, fitSeconds: seconds))
         }
         let train = split.evaluation.train
         return EvaluationReport(
             testProtocol: options.testProtocol.rawValue, split: split.method, splitNote: split.note, cutMs: split.cutMs,
             trainUsers: data.userPKs.count, items: train.items,
             trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count,
-            reranking: settings.description, results: results)
+            reranking: settings.description, results: results, skipped: skipped)
     }
 }

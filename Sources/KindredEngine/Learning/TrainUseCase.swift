@@ -12,6 +12,8 @@ public struct TrainOptions: Sendable {
     public var validationDays = 30
     public var k = 20
     public var relevantKinds: Set<InteractionKind> = [.purchase, .addToCart]
+    /// How validation holds data out (nil: chosen from the data, `TimeSplit.evaluable`).
+    public var split: SplitMethod?
     /// Search a small grid of hyper-parameters on the validation split first.
     public var tune = false
     /// How much worse (relative, on validation NDCG@k) a new model may be than the active one
@@ -66,12 +68,16 @@ extension Engine {
         guard let lastEvent = data.lastEventMs, data.log.count > 0 else {
             throw DataError(file: database.path, message: "no events to train on; import some first")
         }
+        // A catalog the algorithm cannot hold is refused before any fit.
+        try options.algorithm.checkFits(items: data.catalog.itemPKs.count, database: database.path)
         var evaluation = EvaluationOptions()
         evaluation.testDays = options.validationDays
         evaluation.k = options.k
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
         evaluation.withSequences = groupings
+        evaluation.split = options.split
+        evaluation.seed = options.seed
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
@@ -111,7 +117,8 @@ extension Engine {
 
         return try register(
             FittedModel(
-                model: model, spec: spec, parameters: algorithm.hyperparameters, validation: validation, validatedModel: validatedModel,
+                model: model, spec: spec, parameters: spec.recordedParameters(of: algorithm), validation: validation,
+                validatedModel: validatedModel,
                 fitSeconds: fitSeconds, tuning: tuning),
             data: data, split: split, trainingSet: trainingSet, options: options, memo: memo, started: started, startedMs: startedMs,
             progress: progress)
@@ -160,6 +167,8 @@ enum TuningGrid {
             return grid([("negative_exponent", [-0.5, 0, 0.5, 0.75, 1])])
         case "item-knn-cosine", "item-knn-bm25", "content":
             return grid([("neighbours", [20, 50, 100, 200])])
+        case "ease":
+            return grid([("regularization", [50, 100, 250, 500, 1000, 2500])])
         default:
             return [spec]
         }

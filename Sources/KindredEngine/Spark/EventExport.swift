@@ -23,6 +23,10 @@ public struct EventExportOptions: Sendable {
     /// The validation split `validation_weight` follows, as `kindred train` would carve it.
     public var validationDays = 30
     public var relevantKinds: Set<InteractionKind> = [.purchase, .addToCart]
+    /// The validation split's method (nil: chosen from the data, as `kindred train` chooses)
+    /// and the seed a random holdout draws with.
+    public var split: SplitMethod?
+    public var seed: UInt64 = 42
     /// Who asked, for the audit log.
     public var trigger = "cli"
 

@@ -32,6 +32,8 @@ extension Engine {
         evaluation.testDays = options.validationDays
         evaluation.weights = options.weights
         evaluation.relevantKinds = options.relevantKinds
+        evaluation.split = options.split
+        evaluation.seed = options.seed
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usableSplit = split.flatMap { $0.evaluation.cases.isEmpty ? nil : $0 }
 
@@ -167,6 +169,7 @@ extension Engine {
     ) -> [String: Any] {
         var validation: [String: Any] = ["method": split?.method ?? "none", "days": options.validationDays]
         if let split { validation["cut_ms"] = split.cutMs }
+        if split?.method == SplitMethod.random.reportName { validation["seed"] = options.seed }
         if let splitNote { validation["note"] = splitNote }
         let weights = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(options.weights))) ?? [:]
         return [

@@ -21,6 +21,8 @@ struct FactorManifest {
     var validationDays = 30
     var validationMethod = "none"
     var validationCutMs: Int64?
+    /// The seed a random holdout drew with (42, the default, when the export does not say).
+    var validationSeed: UInt64 = 42
     var relevantKinds: Set<InteractionKind> = [.purchase, .addToCart]
 
     static func read(_ url: URL) throws -> FactorManifest {
@@ -85,6 +87,7 @@ struct FactorManifest {
                 manifest.validationMethod = validation["method"] as? String ?? "none"
                 manifest.validationDays = (validation["days"] as? NSNumber)?.intValue ?? 30
                 manifest.validationCutMs = (validation["cut_ms"] as? NSNumber)?.int64Value
+                manifest.validationSeed = (validation["seed"] as? NSNumber)?.uint64Value ?? 42
             }
         }
         return manifest

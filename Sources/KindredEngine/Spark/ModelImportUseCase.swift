@@ -73,7 +73,11 @@ extension Engine {
             evaluation.k = training.k
             evaluation.weights = training.weights
             evaluation.relevantKinds = training.relevantKinds
-            let rebuilt = TimeSplit.evaluable(data, options: evaluation, endMs: manifest.dataToMs ?? lastEvent)
+            // The method the export marked, not one chosen again: the data may have changed.
+            evaluation.split = SplitMethod(reportName: manifest.validationMethod)
+            evaluation.seed = manifest.validationSeed
+            evaluation.dataEndMs = manifest.dataToMs ?? lastEvent
+            let rebuilt = TimeSplit.evaluable(data, options: evaluation)
             if let rebuilt, rebuilt.method == manifest.validationMethod, rebuilt.cutMs == manifest.validationCutMs,
                 !rebuilt.evaluation.cases.isEmpty
             {

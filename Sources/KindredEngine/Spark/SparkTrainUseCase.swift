@@ -82,6 +82,8 @@ extension Engine {
         export.includeAnonymousSessions = options.training.includeAnonymousSessions
         export.validationDays = options.training.validationDays
         export.relevantKinds = options.training.relevantKinds
+        export.split = options.training.split
+        export.seed = options.training.seed
         export.trigger = options.training.trigger
         let exported: EventExportReport
         // Read once: the export is written from these events and the import matches the factors to them.
