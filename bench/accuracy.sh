@@ -7,6 +7,8 @@
 # weight = lines per (customer, product) (purchase=1, return=0), no anonymous sessions,
 # test period = the last 30 days, discovery protocol, recall@20 and NDCG@20. Twice: with the
 # defaults, and with --tune (hyper-parameters chosen on the 30 days before the test period).
+# Both runs include the row `default`: what `kindred train` would choose (the search, run on
+# the 30 days before the test period), fitted on the training period and scored on the test.
 #
 # Usage: bench/accuracy.sh [PATH/online-retail.csv]
 set -euo pipefail
@@ -47,5 +49,13 @@ for label, report in (("defaults (none)", defaults), ("validation before the tes
     for r in report["results"]:
         params = ",".join(f"{k}={v:g}" for k, v in sorted(r["parameters"].items()) if k != "seed")
         m = r["metrics"]
-        print(f"| kindred: {r['algorithm']} {params} | {label} | {m['recall']:.4f} | {m['ndcg']:.4f} |")
+        name = f"{r['algorithm']} ({r['chosen']})" if r.get("chosen") else r["algorithm"]
+        print(f"| kindred: {name} {params} | {label} | {m['recall']:.4f} | {m['ndcg']:.4f} |")
+for label, report in (("defaults (none)", defaults),):
+    for r in report["results"]:
+        if r.get("search"):
+            s = r["search"]
+            print(f"\nThe default row's search: {s['method']}; {s['configurations']} configurations, "
+                  f"{s['fits']:.2f} fits, {s['seconds']:.1f} s; winner {s['winner']} "
+                  + ",".join(f"{k}={v:g}" for k, v in sorted(s['winner_parameters'].items())))
 PY

@@ -30,8 +30,15 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("algorithm"),
         help: ArgumentHelp(
-            "Algorithms to compare (repeatable; default all: \(AlgorithmSpec.names.joined(separator: ", "))).", valueName: "name"))
+            "Algorithms to compare (repeatable; default all: default, \(AlgorithmSpec.names.joined(separator: ", "))); default is what kindred train would choose, searched on the training period alone.",
+            valueName: "name"))
     var algorithms: [String] = []
+
+    @Option(help: ArgumentHelp("The fits the default row's search may spend, as kindred train --budget.", valueName: "fits"))
+    var budget: Double = ModelSearchOptions().budget
+
+    /// Whether the table has the `default` row: always, unless other algorithms are named alone.
+    var includeDefault: Bool { algorithms.isEmpty || algorithms.contains("default") }
 
     @Option(
         help: ArgumentHelp("Hyper-parameters for the chosen algorithms, e.g. factors=32,regularization=0.1.", valueName: "name=value,..."))
@@ -68,6 +75,10 @@ struct EvaluateCommand: ParsableCommand {
         if task == "next-item", learning.split != nil {
             throw ValidationError("--split is for --task ranking; next-item always tests the sessions of the last --test-days")
         }
+        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a number of fits above 0") }
+        if task == "next-item", algorithms.contains("default") {
+            throw ValidationError("the default row is for --task ranking (next-item compares similar-item lists)")
+        }
         try RelevantEvents.validate(relevant)
         _ = try learning.eventWeights()
         do {
@@ -84,7 +95,7 @@ struct EvaluateCommand: ParsableCommand {
     /// The chosen algorithms; each takes the --params it knows (a parameter no chosen
     /// algorithm knows is an error).
     func specs() throws -> [AlgorithmSpec] {
-        let names = algorithms.isEmpty ? AlgorithmSpec.names : algorithms
+        let names = algorithms.isEmpty ? AlgorithmSpec.names : algorithms.filter { $0 != "default" }
         let given = try AlgorithmSpec.parameters(from: params)
         var used = Set<String>()
         let specs = try names.map { name in
@@ -110,6 +121,8 @@ struct EvaluateCommand: ParsableCommand {
         options.includeAnonymousSessions = learning.anonymousSessions
         options.algorithms = try specs()
         options.skipAlgorithmsTheCatalogOutgrows = algorithms.isEmpty
+        options.includeDefault = includeDefault && task == "ranking"
+        options.search.budget = budget
         options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed
@@ -154,7 +167,7 @@ enum EvaluationText {
         let baseline = report.results.first { $0.algorithm == "popularity" }?.metrics.recall
         for result in report.results {
             let m = result.metrics
-            var name = result.algorithm
+            var name = result.chosen.map { "\(result.algorithm) (\($0))" } ?? result.algorithm
             if let baseline, baseline > 0, result.algorithm != "popularity" {
                 name += String(format: " (%+.0f%%)", (m.recall / baseline - 1) * 100)
             }

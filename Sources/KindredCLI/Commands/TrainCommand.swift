@@ -17,8 +17,14 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default hybrid, als on Spark.", valueName: "name"))
+            "The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default: chosen by a search on the validation split (als on Spark).",
+            valueName: "name"))
     var algorithm: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Without --algorithm: the fits the search may spend (a fit on a share of the people counts that share).", valueName: "fits"))
+    var budget: Double = ModelSearchOptions().budget
 
     @Option(
         help: ArgumentHelp(
@@ -59,8 +65,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print as JSON.")
     var json = false
 
-    /// The algorithm asked for, or each engine's default.
-    var algorithmName: String { algorithm ?? (engine == "spark" ? "als" : "hybrid") }
+    /// The algorithm asked for, or each engine's default (locally, what the search falls back
+    /// to without a validation split).
+    var algorithmName: String { algorithm ?? (engine == "spark" ? "als" : TrainOptions().algorithm.name) }
+
+    /// Locally, with no algorithm named, the search chooses.
+    var searches: Bool { algorithm == nil && engine == "local" }
 
     func validate() throws {
         guard engine == "local" || engine == "spark" else { throw ValidationError("--engine must be local or spark, not '\(engine)'") }
@@ -72,6 +82,10 @@ struct TrainCommand: ParsableCommand {
         } else if workFolder != nil || keepWork || sparkMaster != "local[2]" {
             throw ValidationError("--spark-master, --work-folder and --keep-work go with --engine spark")
         }
+        if searches, params != nil {
+            throw ValidationError("--params sets the parameters of --algorithm; without it a search chooses them")
+        }
+        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a number of fits above 0") }
         do { _ = try AlgorithmSpec.parse(name: algorithmName, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
@@ -87,6 +101,11 @@ struct TrainCommand: ParsableCommand {
         options.validationDays = validationDays
         options.relevantKinds = RelevantEvents.kinds(relevant)
         options.tune = tune
+        if searches {
+            var search = ModelSearchOptions()
+            search.budget = budget
+            options.search = search
+        }
         options.activationMargin = margin
         options.keepBesideActive = noActivate
         options.split = learning.split
@@ -131,7 +150,9 @@ enum TrainReportText {
                 + report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }.joined(separator: " "),
         ]
         if let v = report.validation {
-            let period = validationDays.map { "last \($0) days, " } ?? ""
+            let period =
+                report.validationSplit.map { $0 == SplitMethod.time.reportName ? nil : "\($0), " }
+                ?? validationDays.map { "last \($0) days, " } ?? ""
             lines.append(
                 "validation (\(period)\(v.users) users): "
                     + String(format: "recall@%d %.4f  ndcg@%d %.4f  hr@%d %.4f", v.k, v.recall, v.k, v.ndcg, v.k, v.hitRate))
@@ -139,6 +160,21 @@ enum TrainReportText {
             lines.append("validation: no user has relevant events in the validation period")
         }
         if report.tuning.count > 1 { lines.append("tuning: \(report.tuning.count) candidates tried on the validation split") }
+        if let search = report.search {
+            lines.append(
+                "chosen by \(search.method): \(search.configurations) configurations"
+                    + (search.leftOut > 0 ? " (\(search.leftOut) left out for the budget)" : "")
+                    + String(format: ", %.2f fits in %.1f s", search.fits, search.seconds))
+            let last = search.trials.filter { $0.share == 1 }.sorted { ($0.ndcg, $0.recall) > ($1.ndcg, $1.recall) }
+            for (place, trial) in zip(["winner", "runner-up"], last) {
+                let parameters = trial.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }
+                lines.append(
+                    "  \(place): \(trial.algorithm) \(parameters.joined(separator: " "))"
+                        + String(
+                            format: "  ndcg@%d %.4f  recall@%d %.4f", report.validation?.k ?? 0, trial.ndcg, report.validation?.k ?? 0,
+                            trial.recall))
+            }
+        }
         lines.append((report.activated ? "activated: " : "not activated: ") + report.reason)
         return lines
     }

@@ -44,6 +44,11 @@ public struct EvaluationOptions: Sendable {
     /// (EASE above its `max_items`), instead of refusing the whole run: what "every algorithm"
     /// means when nobody named one.
     public var skipAlgorithmsTheCatalogOutgrows = false
+    /// Add the row `default`: what `kindred train` would choose and tune (`ModelSearch`, with
+    /// these options), searched on a split of the training period alone, then fitted on all of
+    /// it and scored on the test cases like every other row.
+    public var includeDefault = false
+    public var search = ModelSearchOptions()
 
     public init() {}
 }
@@ -55,6 +60,9 @@ public struct EvaluationReport: Sendable, Codable {
         public var parameters: [String: Double]
         public var metrics: RankingMetrics
         public var fitSeconds: Double
+        /// For the `default` row: the algorithm the search chose, and the search.
+        public var chosen: String?
+        public var search: SearchReport?
     }
 
     public var testProtocol: String
@@ -124,6 +132,9 @@ extension Engine {
         // The tuning split lives entirely before the test cut.
         let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, within: split) : nil
         var results: [EvaluationReport.Result] = []
+        if options.includeDefault {
+            results.append(try defaultRow(data: data, split: split, options: options, stages: stages, progress: progress))
+        }
         for var spec in options.algorithms {
             if let tuningSplit, !tuningSplit.evaluation.cases.isEmpty {
                 var best: (AlgorithmSpec, RankingMetrics)?
@@ -151,5 +162,32 @@ extension Engine {
             trainUsers: data.userPKs.count, items: train.items,
             trainInteractions: train.interactions.nonZeroCount, evaluatedUsers: split.evaluation.cases.count,
             reranking: settings.description, results: results, skipped: skipped)
+    }
+
+    /// The `default` row: the search `kindred train` runs, on a split carved from the test
+    /// split's training part (it never sees a test case); its winner fitted on the whole
+    /// training part and scored on the test cases. Without anyone to search on, what training
+    /// falls back to (`TrainOptions().algorithm`).
+    private func defaultRow(
+        data: TrainingData, split: TimeSplit, options: EvaluationOptions, stages: (any RecommenderModel) -> EvaluationStages,
+        progress: (String) -> Void
+    ) throws -> EvaluationReport.Result {
+        let started = WallClock.monotonicSeconds()
+        var spec = TrainOptions().algorithm
+        var search: SearchReport?
+        if let inner = TimeSplit.evaluable(data, options: options, within: split), !inner.evaluation.cases.isEmpty {
+            let found = try ModelSearch.run(
+                on: inner, items: data.catalog.itemPKs.count, options: options.search, k: options.k, threads: options.threads,
+                seed: options.seed, memo: ContentMemo(), progress: progress)
+            spec = found.winner
+            search = found.report
+        }
+        progress("fitting the default, \(spec.name)")
+        let algorithm = try spec.make(threads: options.threads, seed: options.seed)
+        let model = algorithm.fit(split.evaluation.train)
+        let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads, stages: stages(model))
+        return .init(
+            algorithm: "default", parameters: spec.recordedParameters(of: algorithm), metrics: metrics,
+            fitSeconds: WallClock.monotonicSeconds() - started, chosen: spec.name, search: search)
     }
 }

@@ -14,6 +14,7 @@ struct FittedModel {
     var validatedModel: (any RecommenderModel)?
     var fitSeconds: Double
     var tuning: [TrainReport.Candidate] = []
+    var search: SearchReport?
     /// Whether the active configuration, fitted here with the same seed, would score exactly
     /// `validation`: true for Kindred's own fits, false for factors fitted elsewhere, against
     /// which the active model is always re-fitted.
@@ -98,6 +99,17 @@ extension Engine {
             reason = "kept beside the active model, not activated (" + reason + ")"
         }
         var metrics: [String: any Sendable] = fitted.provenance
+        // Who chose the algorithm: the scheduler re-searches daily only what a search chose.
+        if let search = fitted.search {
+            metrics["chosen_by"] = "search"
+            metrics["searched_ms"] = startedMs
+            metrics["search"] = search.metricsObject
+        } else if let searchedMs = options.searchedMs {
+            metrics["chosen_by"] = "search"
+            metrics["searched_ms"] = searchedMs
+        } else {
+            metrics["chosen_by"] = "named"
+        }
         if let v = validation {
             metrics["validation"] =
                 [
@@ -163,6 +175,7 @@ extension Engine {
         return TrainReport(
             version: version, algorithm: spec.name, parameters: fitted.parameters, validation: validation, activated: activate,
             reason: reason, trainingSeconds: seconds, fitSeconds: fitted.fitSeconds, users: data.userPKs.count, items: trainingSet.items,
-            interactions: trainingSet.interactions.nonZeroCount, tuning: fitted.tuning)
+            interactions: trainingSet.interactions.nonZeroCount, tuning: fitted.tuning, search: fitted.search,
+            validationSplit: validation == nil ? nil : split?.method)
     }
 }

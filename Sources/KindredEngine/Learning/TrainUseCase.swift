@@ -16,6 +16,14 @@ public struct TrainOptions: Sendable {
     public var split: SplitMethod?
     /// Search a small grid of hyper-parameters on the validation split first.
     public var tune = false
+    /// Choose the algorithm and its hyper-parameters by `ModelSearch` on the validation split
+    /// (what `kindred train` does when no algorithm is named); `algorithm` is then what is
+    /// trained when there is no validation split to search on.
+    public var search: ModelSearchOptions?
+    /// When `algorithm` is the winner of an earlier search being refitted (the hourly retrain),
+    /// the time of that search: the version records it, and the scheduler searches again once
+    /// it is a day old.
+    public var searchedMs: Int64?
     /// How much worse (relative, on validation NDCG@k) a new model may be than the active one
     /// and still replace it; nil reads `models.activation_margin` from settings (default 0.05).
     public var activationMargin: Double?
@@ -50,6 +58,10 @@ public struct TrainReport: Sendable, Codable {
     public var items: Int
     public var interactions: Int
     public var tuning: [Candidate]
+    /// The search that chose the algorithm, when one did.
+    public var search: SearchReport?
+    /// How validation held data out (`SplitMethod.reportName`), when there was validation.
+    public var validationSplit: String?
 }
 
 extension Engine {
@@ -69,7 +81,7 @@ extension Engine {
             throw DataError(file: database.path, message: "no events to train on; import some first")
         }
         // A catalog the algorithm cannot hold is refused before any fit.
-        try options.algorithm.checkFits(items: data.catalog.itemPKs.count, database: database.path)
+        if options.search == nil { try options.algorithm.checkFits(items: data.catalog.itemPKs.count, database: database.path) }
         var evaluation = EvaluationOptions()
         evaluation.testDays = options.validationDays
         evaluation.k = options.k
@@ -88,7 +100,16 @@ extension Engine {
         var tuning: [TrainReport.Candidate] = []
         var validation: RankingMetrics?
         var validatedModel: (any RecommenderModel)?
-        if usable, let split {
+        var searched: SearchReport?
+        if usable, let split, let search = options.search {
+            let found = try ModelSearch.run(
+                on: split, items: data.catalog.itemPKs.count, options: search, k: options.k, threads: options.threads,
+                seed: options.seed, memo: memo, progress: progress)
+            spec = found.winner
+            validation = found.metrics
+            validatedModel = found.model
+            searched = found.report
+        } else if usable, let split {
             let candidates = options.tune ? TuningGrid.candidates(for: spec) : [spec]
             var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
             for candidate in candidates {
@@ -119,7 +140,7 @@ extension Engine {
             FittedModel(
                 model: model, spec: spec, parameters: spec.recordedParameters(of: algorithm), validation: validation,
                 validatedModel: validatedModel,
-                fitSeconds: fitSeconds, tuning: tuning),
+                fitSeconds: fitSeconds, tuning: tuning, search: searched),
             data: data, split: split, trainingSet: trainingSet, options: options, memo: memo, started: started, startedMs: startedMs,
             progress: progress)
     }

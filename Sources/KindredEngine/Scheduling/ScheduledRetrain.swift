@@ -39,7 +39,12 @@ extension Engine {
                     started: started, trigger: trigger, reason: "no events since the last model was trained (event \(trained))")
             }
             var options = TrainOptions()
-            if let active, let spec = try? StoredSpec.spec(of: active) { options.algorithm = spec }
+            switch SearchSchedule.next(active: active, nowMs: started) {
+            case .search: options.search = ModelSearchOptions()
+            case .refit(let spec, let searchedMs):
+                options.algorithm = spec
+                options.searchedMs = searchedMs
+            }
             options.threads = threads
             options.validationDays = validationDays
             options.trigger = trigger
@@ -74,7 +79,9 @@ extension Engine {
                     for variant in experiment.variants {
                         guard case .algorithm(let name) = ServingStrategy.of(variant), name != active?.algorithm, seen.insert(name).inserted
                         else { continue }
-                        let newest = try ModelRegistry.newestServable(algorithm: name, in: db).flatMap { try ModelRegistry.record(version: $0, in: db) }
+                        let newest = try ModelRegistry.newestServable(algorithm: name, in: db).flatMap {
+                            try ModelRegistry.record(version: $0, in: db)
+                        }
                         if let newest, (newest.dataMaxEventPK ?? 0) >= newestEventPK { continue }
                         specs.append(newest.flatMap { try? StoredSpec.spec(of: $0) } ?? AlgorithmSpec(name: name))
                     }

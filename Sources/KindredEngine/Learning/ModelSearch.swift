@@ -1,0 +1,245 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// How the default model is chosen: which algorithms compete, and how much fitting the choice
+/// may cost.
+public struct ModelSearchOptions: Sendable {
+    /// The algorithms that compete, each over its space (`ModelSearch.space`). EASE takes part
+    /// only where the catalog is within its `max_items`.
+    public var algorithms = ["hybrid", "als", "item-knn-bm25", "ease"]
+    /// Fits allowed, where a fit on a share s of the people counts s: the plan is cut to this
+    /// before it starts (see `ModelSearch.plan`).
+    public var budget: Double = 16
+    /// Successive halving's factor: each rung keeps the best third, on three times the people.
+    public var eta = 3
+    /// Rungs: the first fits on 1/eta^(rungs-1) of the people, the last on all of them.
+    public var rungs = 3
+
+    public init() {}
+}
+
+/// One configuration fitted and scored during the search.
+public struct SearchTrial: Sendable, Codable {
+    public var algorithm: String
+    public var parameters: [String: Double]
+    /// The share of people (training rows and validation cases) it was fitted and scored on.
+    public var share: Double
+    public var users: Int
+    public var ndcg: Double
+    public var recall: Double
+    public var seconds: Double
+}
+
+/// What the search did, kept in the chosen model's metrics and shown by `kindred train`.
+public struct SearchReport: Sendable, Codable {
+    public var method: String
+    public var winner: String
+    public var winnerParameters: [String: Double]
+    public var configurations: Int
+    /// Configurations left out before starting, to keep the plan within the budget.
+    public var leftOut: Int
+    public var fits: Double
+    public var seconds: Double
+    public var trials: [SearchTrial]
+}
+
+extension SearchReport {
+    /// The report as the model's `metrics` keep it (snake_case, like every metric there).
+    var metricsObject: [String: any Sendable] {
+        [
+            "method": method, "winner": winner, "winner_parameters": winnerParameters.mapValues { $0 as any Sendable },
+            "configurations": configurations, "left_out": leftOut, "fits": fits, "seconds": seconds,
+            "trials": trials.map { trial -> [String: any Sendable] in
+                [
+                    "algorithm": trial.algorithm, "parameters": trial.parameters.mapValues { $0 as any Sendable }, "share": trial.share,
+                    "users": trial.users, "ndcg": trial.ndcg, "recall": trial.recall, "seconds": trial.seconds,
+                ]
+            },
+        ]
+    }
+}
+
+/// Successive halving (Jamieson and Talwalkar, 2016) over algorithms and hyper-parameters, with
+/// people as the resource: every configuration is fitted on a ninth of the people and scored on
+/// their validation cases, the best third goes on to a third of the people, and the best third
+/// of those to everyone. Bad configurations are dropped after costing a ninth of a fit; the
+/// last rung compares the survivors on the whole validation split, and its best is the winner.
+///
+/// People are chosen by a hash of their row and the seed, so each rung's people include the
+/// previous rung's and the same seed gives the same search.
+enum ModelSearch {
+    /// The documented space of each algorithm: the values the search tries (defaults included).
+    static func space(_ algorithm: String) -> [AlgorithmSpec] {
+        func grid(_ axes: [(String, [Double])]) -> [AlgorithmSpec] {
+            var result: [[String: Double]] = [[:]]
+            for (name, values) in axes {
+                result = result.flatMap { base in values.map { base.merging([name: $0]) { _, new in new } } }
+            }
+            return result.map { AlgorithmSpec(name: algorithm, parameters: $0) }
+        }
+        switch algorithm {
+        case "hybrid", "als":
+            return grid([("factors", [32, 64, 128]), ("regularization", [0.1, 1]), ("alpha", [1, 10])])
+        case "item-knn-bm25":
+            return grid([("neighbours", [20, 50, 100, 200])])
+        case "item-knn-cosine", "content":
+            return grid([("neighbours", [20, 50, 100, 200])])
+        case "ease":
+            return grid([("regularization", [100, 250, 500, 1000, 2500])])
+        case "bpr":
+            return grid([("factors", [32, 64]), ("learning_rate", [0.01, 0.05]), ("epochs", [20, 50])])
+        default:
+            return [AlgorithmSpec(name: algorithm)]
+        }
+    }
+
+    /// The configurations to try, within the budget: each algorithm's space, its defaults first;
+    /// when successive halving over all of them would cost more fits than the budget, every
+    /// algorithm keeps its defaults and the rest are dropped evenly across algorithms (the last
+    /// values of each space first) until it fits.
+    static func plan(algorithms: [String], items: Int, options: ModelSearchOptions) -> (configurations: [AlgorithmSpec], leftOut: Int) {
+        var spaces = algorithms.map { name -> [AlgorithmSpec] in
+            let defaults = AlgorithmSpec(name: name).normalized
+            let space = Self.space(name).map(\.normalized)
+            return [defaults] + space.filter { $0 != defaults }
+        }
+        spaces = zip(algorithms, spaces).compactMap { name, space in
+            (try? AlgorithmSpec(name: name).make(threads: 1, items: items)) == nil ? nil : space
+        }
+        let all = spaces.reduce(0) { $0 + $1.count }
+        while cost(configurations: spaces.reduce(0) { $0 + $1.count }, options: options) > options.budget,
+            let longest = spaces.indices.max(by: { spaces[$0].count < spaces[$1].count }), spaces[longest].count > 1
+        {
+            spaces[longest].removeLast()
+        }
+        // Interleaved, so that a rung cut short by nothing still compares algorithms fairly.
+        var configurations: [AlgorithmSpec] = []
+        for position in 0..<(spaces.map(\.count).max() ?? 0) {
+            for space in spaces where position < space.count { configurations.append(space[position]) }
+        }
+        return (configurations, all - configurations.count)
+    }
+
+    /// Fits successive halving spends on `configurations`.
+    static func cost(configurations: Int, options: ModelSearchOptions) -> Double {
+        var remaining = configurations
+        var total = 0.0
+        for rung in 0..<options.rungs {
+            total += Double(remaining) * share(rung: rung, options: options)
+            remaining = max(1, Int((Double(remaining) / Double(options.eta)).rounded(.up)))
+        }
+        return total
+    }
+
+    static func share(rung: Int, options: ModelSearchOptions) -> Double {
+        pow(Double(options.eta), Double(rung - (options.rungs - 1)))
+    }
+
+    /// Runs the search on `split` and returns the winner, its metrics and the model fitted on
+    /// the split's whole training part (what the activation rule and the bias audit read).
+    static func run(
+        on split: TimeSplit, items: Int, options: ModelSearchOptions, k: Int, threads: Int, seed: UInt64, memo: ContentMemo,
+        progress: (String) -> Void
+    ) throws -> (winner: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel, report: SearchReport) {
+        let started = WallClock.monotonicSeconds()
+        let (configurations, leftOut) = plan(algorithms: options.algorithms, items: items, options: options)
+        guard !configurations.isEmpty else {
+            throw DataError(file: "", field: "algorithm", message: "no algorithm of \(options.algorithms) fits this catalog")
+        }
+        var survivors = configurations
+        var trials: [SearchTrial] = []
+        var fits = 0.0
+        var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
+        for rung in 0..<options.rungs {
+            let share = share(rung: rung, options: options)
+            let evaluation = rung == options.rungs - 1 ? split.evaluation : subsample(split.evaluation, share: share, seed: seed)
+            var scored: [(spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)] = []
+            for spec in survivors {
+                progress("searching: \(spec.name) \(describe(spec.parameters)) on \(percent(share)) of the people")
+                let trialStarted = WallClock.monotonicSeconds()
+                let model = try spec.make(threads: threads, seed: seed, memo: memo).fit(evaluation.train)
+                let metrics = Evaluator.evaluate(model, on: evaluation, k: k, threads: threads)
+                fits += share
+                trials.append(
+                    SearchTrial(
+                        algorithm: spec.name, parameters: spec.parameters, share: share, users: metrics.users, ndcg: metrics.ndcg,
+                        recall: metrics.recall, seconds: WallClock.monotonicSeconds() - trialStarted))
+                scored.append((spec, metrics, model))
+            }
+            // Best first: NDCG, then recall, then the earlier configuration (defaults lead).
+            let ranked = scored.enumerated().sorted { a, b in
+                (a.element.metrics.ndcg, a.element.metrics.recall, -a.offset) > (
+                    b.element.metrics.ndcg, b.element.metrics.recall, -b.offset
+                )
+            }.map(\.element)
+            if rung == options.rungs - 1 {
+                best = ranked.first
+            } else {
+                survivors = ranked.prefix(max(1, Int((Double(ranked.count) / Double(options.eta)).rounded(.up)))).map(\.spec)
+            }
+        }
+        let winner = best!
+        let report = SearchReport(
+            method:
+                "successive halving over people (eta \(options.eta), \(options.rungs) rungs from \(percent(share(rung: 0, options: options))) of the people), budget \(options.budget.formatted()) fits",
+            winner: winner.spec.name, winnerParameters: winner.spec.parameters, configurations: configurations.count, leftOut: leftOut,
+            fits: fits, seconds: WallClock.monotonicSeconds() - started, trials: trials)
+        return (winner.spec, winner.metrics, winner.model, report)
+    }
+
+    /// The evaluation restricted to a share of the people: their training rows and their cases
+    /// (every other row emptied, so indices stay those of the full data).
+    static func subsample(_ evaluation: EvaluationSet, share: Double, seed: UInt64) -> EvaluationSet {
+        let interactions = evaluation.train.interactions
+        let threshold = UInt64(min(1, max(0, share)) * Double(UInt64.max))
+        func kept(_ row: Int) -> Bool { mix(UInt64(row) &+ seed &* 0x9E37_79B9_7F4A_7C15) <= threshold }
+        var rowStarts = [0]
+        var columns: [Int32] = []
+        var values: [Float] = []
+        for row in 0..<interactions.rows {
+            if kept(row) {
+                let range = interactions.rowStarts[row]..<interactions.rowStarts[row + 1]
+                columns.append(contentsOf: interactions.columnIndices[range])
+                values.append(contentsOf: interactions.values[range])
+            }
+            rowStarts.append(columns.count)
+        }
+        let matrix = SparseMatrix(
+            rows: interactions.rows, columns: interactions.columns, rowStarts: rowStarts, columnIndices: columns, values: values)
+        let train = TrainingSet(interactions: matrix, itemText: evaluation.train.itemText)
+        return EvaluationSet(train: train, cases: evaluation.cases.filter { kept($0.user) })
+    }
+
+    /// SplitMix64's finalizer: a well-spread hash of a row number.
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    static func describe(_ parameters: [String: Double]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.formatted())" }.joined(separator: ",")
+    }
+
+    private static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
+}
+
+/// What the scheduler's next run trains: the search's last winner again, hourly, until the
+/// search is a day old, then a new search; a configuration a person named, always that.
+enum SearchSchedule: Equatable {
+    case search
+    case refit(AlgorithmSpec, searchedMs: Int64?)
+
+    /// How old a search may grow before the scheduler runs it again.
+    static let researchAfterMs: Int64 = 24 * 3_600_000
+
+    static func next(active: ModelVersionRecord?, nowMs: Int64) -> SearchSchedule {
+        guard let active, let spec = try? StoredSpec.spec(of: active) else { return .search }
+        let metrics = (try? JSONSerialization.jsonObject(with: Data(active.metrics.utf8))) as? [String: Any] ?? [:]
+        guard metrics["chosen_by"] as? String == "search" else { return .refit(spec, searchedMs: nil) }
+        let searchedMs = (metrics["searched_ms"] as? NSNumber)?.int64Value ?? active.createdMs
+        return nowMs - searchedMs >= researchAfterMs ? .search : .refit(spec, searchedMs: searchedMs)
+    }
+}
