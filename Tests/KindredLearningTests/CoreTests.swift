@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import KindredLearning
@@ -34,9 +35,26 @@ import Testing
         #expect(w.weight(.dwell, value: 90) == 1.5, "1 per minute")
         #expect(w.weight(.dwell, value: 3600) == 5, "capped at 300 s")
         #expect(w.weight(.scroll, value: 0.5) == 0.5)
-        #expect(w.weight(.rating, value: 5) == 4)
-        #expect(w.weight(.rating, value: 1) == -4)
+        // A one-star rating is a weak positive (the person chose the item), five stars 5.
+        #expect(w.weight(.rating, value: 5) == 5)
+        #expect(w.weight(.rating, value: 1) == 1)
+        #expect(w.weight(.rating, value: 0) == 0)
+        var older = EventWeights()
+        #expect(older.set("rating_base", to: -4) && older.set("rating_per_star", to: 2))
+        #expect(older.weight(.rating, value: 1) == -4 && older.weight(.rating, value: 3) == 0 && older.weight(.rating, value: 5) == 4)
         #expect(w.weight(.return, value: 1) == -8)
+    }
+
+    /// Weights stored before `rating_base` existed decode to the mapping they were trained with,
+    /// and today's round-trip unchanged.
+    @Test func storedWeightsDecodeAsTheyWereTrained() throws {
+        let old =
+            #"{"view":1,"click":2,"dwellPerMinute":1,"dwellCapSeconds":300,"scroll":1,"addToCart":4,"removeFromCart":-2,"purchase":5,"return":-8,"impression":0,"search":0,"ratingPerStar":2}"#
+        let decoded = try JSONDecoder().decode(EventWeights.self, from: Data(old.utf8))
+        #expect(decoded.purchase == 5 && decoded.weight(.rating, value: 1) == -4 && decoded.weight(.rating, value: 3) == 0)
+        var today = EventWeights()
+        today.halfLifeDays = 30
+        #expect(try JSONDecoder().decode(EventWeights.self, from: JSONEncoder().encode(today)) == today)
     }
 
     @Test func halfLifeHalvesTheWeight() {

@@ -53,8 +53,13 @@ public struct EventWeights: Sendable, Codable, Equatable {
     public var `return`: Float = -8
     public var impression: Float = 0
     public var search: Float = 0
-    /// Per star above (or below) three.
-    public var ratingPerStar: Float = 2
+    /// A rating of one star: still a weak positive, since the person chose, bought and
+    /// rated the item (Steck's and Marlin's "missing not at random": what people rate at all
+    /// says more than the stars). `rating_base=-4,rating_per_star=2` gives the older mapping,
+    /// where three stars were nothing and fewer were negative.
+    public var ratingBase: Float = 1
+    /// Per star above one.
+    public var ratingPerStar: Float = 1
     /// Half-life of an event's weight in days; nil keeps old events at full weight.
     public var halfLifeDays: Double?
 
@@ -63,7 +68,7 @@ public struct EventWeights: Sendable, Codable, Equatable {
     /// Field names as `--weights name=value` takes them.
     public static let names = [
         "view", "click", "dwell_per_minute", "dwell_cap_seconds", "scroll", "add_to_cart", "remove_from_cart", "purchase",
-        "return", "impression", "search", "rating_per_star", "half_life_days",
+        "return", "impression", "search", "rating_base", "rating_per_star", "half_life_days",
     ]
 
     /// Sets one weight by name; false for an unknown name.
@@ -81,6 +86,7 @@ public struct EventWeights: Sendable, Codable, Equatable {
         case "return": self.return = v
         case "impression": impression = v
         case "search": search = v
+        case "rating_base": ratingBase = v
         case "rating_per_star": ratingPerStar = v
         case "half_life_days": halfLifeDays = value > 0 ? value : nil
         default: return false
@@ -100,7 +106,7 @@ public struct EventWeights: Sendable, Codable, Equatable {
         case .return: return self.return
         case .impression: return impression
         case .search: return search
-        case .rating: return ratingPerStar * (value - 3)
+        case .rating: return ratingBase + ratingPerStar * (min(max(value, 0), 5) - 1)
         }
     }
 
@@ -122,5 +128,40 @@ public struct EventWeights: Sendable, Codable, Equatable {
             entries.append((events.users[index], events.items[index], w))
         }
         return SparseMatrix(rows: users, columns: items, entries: entries, keepPositiveOnly: true)
+    }
+}
+
+extension EventWeights {
+    private enum CodingKeys: String, CodingKey {
+        case view, click, dwellPerMinute, dwellCapSeconds, scroll, addToCart, removeFromCart, purchase, `return`, impression, search
+        case ratingBase, ratingPerStar, halfLifeDays
+    }
+
+    /// Weights stored with older model versions lack the fields added since: each missing one
+    /// takes its default, except that weights from before `ratingBase` keep the mapping they
+    /// were trained with (`ratingPerStar` per star above three, so a base of -2 x per star).
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        view = try c.decodeIfPresent(Float.self, forKey: .view) ?? view
+        click = try c.decodeIfPresent(Float.self, forKey: .click) ?? click
+        dwellPerMinute = try c.decodeIfPresent(Float.self, forKey: .dwellPerMinute) ?? dwellPerMinute
+        dwellCapSeconds = try c.decodeIfPresent(Float.self, forKey: .dwellCapSeconds) ?? dwellCapSeconds
+        scroll = try c.decodeIfPresent(Float.self, forKey: .scroll) ?? scroll
+        addToCart = try c.decodeIfPresent(Float.self, forKey: .addToCart) ?? addToCart
+        removeFromCart = try c.decodeIfPresent(Float.self, forKey: .removeFromCart) ?? removeFromCart
+        purchase = try c.decodeIfPresent(Float.self, forKey: .purchase) ?? purchase
+        self.return = try c.decodeIfPresent(Float.self, forKey: .return) ?? self.return
+        impression = try c.decodeIfPresent(Float.self, forKey: .impression) ?? impression
+        search = try c.decodeIfPresent(Float.self, forKey: .search) ?? search
+        halfLifeDays = try c.decodeIfPresent(Double.self, forKey: .halfLifeDays)
+        if let base = try c.decodeIfPresent(Float.self, forKey: .ratingBase) {
+            ratingBase = base
+            ratingPerStar = try c.decodeIfPresent(Float.self, forKey: .ratingPerStar) ?? ratingPerStar
+        } else {
+            let perStar = try c.decodeIfPresent(Float.self, forKey: .ratingPerStar) ?? 2
+            ratingPerStar = perStar
+            ratingBase = -2 * perStar
+        }
     }
 }
