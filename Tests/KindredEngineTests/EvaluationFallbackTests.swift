@@ -14,22 +14,8 @@ import Testing
     let directory = TemporaryDirectory()
     let engine: Engine
 
-    /// 20 people buy in the first 40 days; the last 30 days hold only views.
     init() throws {
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        (engine, _) = try Engine.create(at: location)
-        var lines = ["user_id,item_id,type,ts"]
-        let day: Int64 = 86_400
-        let start: Int64 = 1_790_000_000
-        for user in 0..<20 {
-            for step in 0..<4 {
-                let item = (user % 2 == 0 ? ["A", "B", "C", "D"] : ["E", "F", "G", "H"])[(user + step) % 4]
-                lines.append("u\(user),\(item),purchase,\(start + Int64(user + step * 10) * day)")
-            }
-            lines.append("u\(user),A,view,\(start + (60 + Int64(user)) * day)")
-        }
-        let file = directory.write("events.csv", lines.joined(separator: "\n") + "\n")
-        _ = try engine.importFile(at: file, request: ImportRequest(kind: .events, fileName: file, format: .csv))
+        engine = try QuietRecentShop.engine(in: directory)
     }
 
     @Test func evaluationFallsBackToLeaveLastOutAndSaysSo() throws {

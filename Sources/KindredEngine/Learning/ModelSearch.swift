@@ -71,13 +71,7 @@ extension SearchReport {
 enum ModelSearch {
     /// The documented space of each algorithm: the values the search tries (defaults included).
     static func space(_ algorithm: String) -> [AlgorithmSpec] {
-        func grid(_ axes: [(String, [Double])]) -> [AlgorithmSpec] {
-            var result: [[String: Double]] = [[:]]
-            for (name, values) in axes {
-                result = result.flatMap { base in values.map { base.merging([name: $0]) { _, new in new } } }
-            }
-            return result.map { AlgorithmSpec(name: algorithm, parameters: $0) }
-        }
+        func grid(_ axes: [(String, [Double])]) -> [AlgorithmSpec] { TuningGrid.grid(AlgorithmSpec(name: algorithm), axes) }
         switch algorithm {
         case "hybrid", "als":
             return grid([("factors", [32, 64, 128]), ("regularization", [0.1, 1]), ("alpha", [1, 10])])

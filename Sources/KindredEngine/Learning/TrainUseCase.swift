@@ -170,14 +170,17 @@ enum StoredSpec {
 
 /// The small grids `--tune` searches.
 enum TuningGrid {
-    static func candidates(for spec: AlgorithmSpec) -> [AlgorithmSpec] {
-        func grid(_ axes: [(String, [Double])]) -> [AlgorithmSpec] {
-            var result = [spec.parameters]
-            for (name, values) in axes {
-                result = result.flatMap { base in values.map { base.merging([name: $0]) { _, new in new } } }
-            }
-            return result.map { AlgorithmSpec(name: spec.name, parameters: $0) }
+    /// Every combination of the axes' values over `spec`'s parameters, the first axis slowest.
+    static func grid(_ spec: AlgorithmSpec, _ axes: [(String, [Double])]) -> [AlgorithmSpec] {
+        var result = [spec.parameters]
+        for (name, values) in axes {
+            result = result.flatMap { base in values.map { base.merging([name: $0]) { _, new in new } } }
         }
+        return result.map { AlgorithmSpec(name: spec.name, parameters: $0) }
+    }
+
+    static func candidates(for spec: AlgorithmSpec) -> [AlgorithmSpec] {
+        func grid(_ axes: [(String, [Double])]) -> [AlgorithmSpec] { Self.grid(spec, axes) }
         switch spec.name {
         case "als", "hybrid":
             return grid([("factors", [32, 64, 128]), ("regularization", [0.01, 0.1, 1]), ("alpha", [1, 10])])
