@@ -144,11 +144,14 @@ enum ModelSearch {
         var survivors = configurations
         var trials: [SearchTrial] = []
         var fits = 0.0
+        // Only the leader of the last rung keeps its model: a rung of dozens of models held
+        // together would multiply the search's memory by as many.
         var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
         for rung in 0..<options.rungs {
             let share = share(rung: rung, options: options)
-            let evaluation = rung == options.rungs - 1 ? split.evaluation : subsample(split.evaluation, share: share, seed: seed)
-            var scored: [(spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)] = []
+            let last = rung == options.rungs - 1
+            let evaluation = last ? split.evaluation : subsample(split.evaluation, share: share, seed: seed)
+            var scored: [(spec: AlgorithmSpec, metrics: RankingMetrics)] = []
             for spec in survivors {
                 progress("searching: \(spec.name) \(describe(spec.parameters)) on \(percent(share)) of the people")
                 let trialStarted = WallClock.monotonicSeconds()
@@ -159,17 +162,18 @@ enum ModelSearch {
                     SearchTrial(
                         algorithm: spec.name, parameters: spec.parameters, share: share, users: metrics.users, ndcg: metrics.ndcg,
                         recall: metrics.recall, seconds: WallClock.monotonicSeconds() - trialStarted))
-                scored.append((spec, metrics, model))
+                // Best first: NDCG, then recall, then the earlier configuration (defaults lead).
+                if last, best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
+                    best = (spec, metrics, model)
+                }
+                scored.append((spec, metrics))
             }
-            // Best first: NDCG, then recall, then the earlier configuration (defaults lead).
-            let ranked = scored.enumerated().sorted { a, b in
-                (a.element.metrics.ndcg, a.element.metrics.recall, -a.offset) > (
-                    b.element.metrics.ndcg, b.element.metrics.recall, -b.offset
-                )
-            }.map(\.element)
-            if rung == options.rungs - 1 {
-                best = ranked.first
-            } else {
+            if !last {
+                let ranked = scored.enumerated().sorted { a, b in
+                    (a.element.metrics.ndcg, a.element.metrics.recall, -a.offset) > (
+                        b.element.metrics.ndcg, b.element.metrics.recall, -b.offset
+                    )
+                }.map(\.element)
                 survivors = ranked.prefix(max(1, Int((Double(ranked.count) / Double(options.eta)).rounded(.up)))).map(\.spec)
             }
         }
