@@ -75,9 +75,7 @@ enum ModelSearch {
         switch algorithm {
         case "hybrid", "als":
             return grid([("factors", [32, 64, 128]), ("regularization", [0.1, 1]), ("alpha", [1, 10])])
-        case "item-knn-bm25":
-            return grid([("neighbours", [20, 50, 100, 200])])
-        case "item-knn-cosine", "content":
+        case "item-knn-bm25", "item-knn-cosine", "content":
             return grid([("neighbours", [20, 50, 100, 200])])
         case "ease":
             return grid([("regularization", [100, 250, 500, 1000, 2500])])
@@ -107,7 +105,9 @@ enum ModelSearch {
         {
             spaces[longest].removeLast()
         }
-        // Interleaved, so that a rung cut short by nothing still compares algorithms fairly.
+        // Interleaved (every algorithm's defaults, then every algorithm's second value, ...):
+        // a tie goes to the earlier configuration, and no algorithm's whole space should come
+        // before another's defaults.
         var configurations: [AlgorithmSpec] = []
         for position in 0..<(spaces.map(\.count).max() ?? 0) {
             for space in spaces where position < space.count { configurations.append(space[position]) }
