@@ -34,6 +34,18 @@ import Testing
         #expect(!large.configurations.contains { $0.name == "ease" } && large.configurations.count == 28)
     }
 
+    /// A rung's share must hold 100 validation cases: with eta 3, 900 cases keep three rungs
+    /// (a ninth is 100), 899 and 389 two (a ninth is under 100, a third is not), 299 one.
+    @Test func smallValidationSplitsGetFewerRungs() {
+        let options = ModelSearchOptions()
+        #expect([900, 899, 389, 300, 299, 0].map { ModelSearch.rungs(cases: $0, options: options) } == [3, 2, 2, 2, 1, 1])
+        var two = options
+        two.rungs = 2
+        // Two rungs from a third: 33/3 + 11 = 22 fits, over the budget of 16, so the plan is cut.
+        #expect(abs(ModelSearch.cost(configurations: 33, options: two) - 22) < 1e-9)
+        #expect(ModelSearch.plan(algorithms: options.algorithms, items: 200, options: two).configurations.count < 33)
+    }
+
     /// A ninth of the people are among a third of them; rows of everyone else are empty and
     /// their cases gone; indices are those of the full data.
     @Test func rungsUseNestedSharesOfThePeople() throws {
@@ -63,6 +75,8 @@ import Testing
         options.relevantKinds = [.purchase, .addToCart, .click]
         var search = ModelSearchOptions()
         search.budget = 6
+        // 140 validation cases: all three rungs only without the minimum per rung.
+        search.minimumCasesPerRung = 1
         options.search = search
         let report = try engine.train(options)
         let searched = try #require(report.search)
@@ -73,7 +87,8 @@ import Testing
         #expect(last.count == 2)
         let best = last.max { ($0.ndcg, $0.recall) < ($1.ndcg, $1.recall) }!
         #expect(report.algorithm == searched.winner && best.algorithm == searched.winner)
-        #expect(report.validation?.ndcg == best.ndcg)
+        // The stored validation is scored plainly, as the active model is for the activation rule.
+        #expect(report.validation?.users == best.users)
         // The last rung's two are the best two of the middle rung.
         let middle = searched.trials.filter { abs($0.share - 1.0 / 3) < 1e-9 }.sorted { ($0.ndcg, $0.recall) > ($1.ndcg, $1.recall) }
         #expect(Set(last.map { "\($0.algorithm) \($0.parameters)" }) == Set(middle.prefix(2).map { "\($0.algorithm) \($0.parameters)" }))

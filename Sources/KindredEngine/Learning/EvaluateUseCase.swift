@@ -119,16 +119,7 @@ extension Engine {
                     "nothing to evaluate: \(split.note ?? "no one has a relevant event and earlier history") (try --relevant with more event types, or --test-days)"
             )
         }
-        let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
-        let settings = ServingSettings(
-            diversity: options.diversity ?? shop.diversity, maxPerCategory: options.maxPerCategory ?? shop.maxPerCategory,
-            maxPerBrand: options.maxPerBrand ?? shop.maxPerBrand, longTailShare: options.longTailShare ?? shop.longTailShare)
-        let groups = ItemGroups(data).withLongTail(popularity: Evaluator.distinctUsers(split.evaluation.train.interactions))
-        func stages(_ model: any RecommenderModel) -> EvaluationStages {
-            EvaluationStages(
-                rerankers: ServingPipeline.rerankers(settings: settings, groups: groups, similarity: groups.similarity(for: model)),
-                similarity: GroupSimilarity(groups: groups.categories))
-        }
+        let (settings, stages) = try servingStages(data: data, train: split.evaluation.train, options: options)
         // The tuning split lives entirely before the test cut.
         let tuningSplit = options.tune ? TimeSplit.evaluable(data, options: options, within: split) : nil
         var results: [EvaluationReport.Result] = []
@@ -164,6 +155,27 @@ extension Engine {
             reranking: settings.description, results: results, skipped: skipped)
     }
 
+    /// The serving pipeline's re-ranking stages for a model fitted on `train`, as serving runs
+    /// them (the shop's `serving.*` settings, unless the options name their own), so that what
+    /// is measured, and what the search chooses by, is what people would be shown.
+    func servingStages(
+        data: TrainingData, train: TrainingSet, options: EvaluationOptions
+    ) throws -> (settings: ServingSettings, stages: (any RecommenderModel) -> EvaluationStages) {
+        let shop = try database.writer.read { db in try ServingSettings.read(in: db) }
+        let settings = ServingSettings(
+            diversity: options.diversity ?? shop.diversity, maxPerCategory: options.maxPerCategory ?? shop.maxPerCategory,
+            maxPerBrand: options.maxPerBrand ?? shop.maxPerBrand, longTailShare: options.longTailShare ?? shop.longTailShare)
+        let groups = ItemGroups(data).withLongTail(popularity: Evaluator.distinctUsers(train.interactions))
+        return (
+            settings,
+            { model in
+                EvaluationStages(
+                    rerankers: ServingPipeline.rerankers(settings: settings, groups: groups, similarity: groups.similarity(for: model)),
+                    similarity: GroupSimilarity(groups: groups.categories))
+            }
+        )
+    }
+
     /// The `default` row: the search `kindred train` runs, on a split carved from the test
     /// split's training part (it never sees a test case); its winner fitted on the whole
     /// training part and scored on the test cases. Without anyone to search on, what training
@@ -178,7 +190,9 @@ extension Engine {
         if let inner = TimeSplit.evaluable(data, options: options, within: split), !inner.evaluation.cases.isEmpty {
             let found = try ModelSearch.run(
                 on: inner, items: data.catalog.itemPKs.count, options: options.search, k: options.k, threads: options.threads,
-                seed: options.seed, memo: ContentMemo(), progress: progress)
+                seed: options.seed, memo: ContentMemo(),
+                stages: try servingStages(data: data, train: inner.evaluation.train, options: options).stages,
+                progress: progress)
             spec = found.winner
             search = found.report
         }

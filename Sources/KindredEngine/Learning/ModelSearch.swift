@@ -15,6 +15,10 @@ public struct ModelSearchOptions: Sendable {
     public var eta = 3
     /// Rungs: the first fits on 1/eta^(rungs-1) of the people, the last on all of them.
     public var rungs = 3
+    /// The fewest validation cases a rung's share may hold: below it, scores are mostly noise
+    /// and good configurations are dropped by chance, so the search starts at a larger share
+    /// with fewer rungs (`ModelSearch.rungs(cases:options:)`).
+    public var minimumCasesPerRung = 100
 
     public init() {}
 }
@@ -126,6 +130,16 @@ enum ModelSearch {
         return total
     }
 
+    /// As many of `options.rungs` as keep the first rung's share at `minimumCasesPerRung`
+    /// validation cases or more (at least one rung: everyone).
+    static func rungs(cases: Int, options: ModelSearchOptions) -> Int {
+        var rungs = max(1, options.rungs)
+        while rungs > 1, Double(cases) * pow(Double(options.eta), Double(1 - rungs)) < Double(options.minimumCasesPerRung) {
+            rungs -= 1
+        }
+        return rungs
+    }
+
     static func share(rung: Int, options: ModelSearchOptions) -> Double {
         pow(Double(options.eta), Double(rung - (options.rungs - 1)))
     }
@@ -134,9 +148,11 @@ enum ModelSearch {
     /// the split's whole training part (what the activation rule and the bias audit read).
     static func run(
         on split: TimeSplit, items: Int, options: ModelSearchOptions, k: Int, threads: Int, seed: UInt64, memo: ContentMemo,
-        progress: (String) -> Void
+        stages: (any RecommenderModel) -> EvaluationStages, progress: (String) -> Void
     ) throws -> (winner: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel, report: SearchReport) {
         let started = WallClock.monotonicSeconds()
+        var options = options
+        options.rungs = rungs(cases: split.evaluation.cases.count, options: options)
         let (configurations, leftOut) = plan(algorithms: options.algorithms, items: items, options: options)
         guard !configurations.isEmpty else {
             throw DataError(file: "", field: "algorithm", message: "no algorithm of \(options.algorithms) fits this catalog")
@@ -156,7 +172,7 @@ enum ModelSearch {
                 progress("searching: \(spec.name) \(describe(spec.parameters)) on \(percent(share)) of the people")
                 let trialStarted = WallClock.monotonicSeconds()
                 let model = try spec.make(threads: threads, seed: seed, memo: memo).fit(evaluation.train)
-                let metrics = Evaluator.evaluate(model, on: evaluation, k: k, threads: threads)
+                let metrics = Evaluator.evaluate(model, on: evaluation, k: k, threads: threads, stages: stages(model))
                 fits += share
                 trials.append(
                     SearchTrial(

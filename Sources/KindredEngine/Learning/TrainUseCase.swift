@@ -102,11 +102,18 @@ extension Engine {
         var validatedModel: (any RecommenderModel)?
         var searched: SearchReport?
         if usable, let split, let search = options.search {
+            // Scored through the serving pipeline's stages, as the lists will be served: a
+            // neighbour model's empty places are filled there, and judging it without them
+            // would choose against it.
             let found = try ModelSearch.run(
                 on: split, items: data.catalog.itemPKs.count, options: search, k: options.k, threads: options.threads,
-                seed: options.seed, memo: memo, progress: progress)
+                seed: options.seed, memo: memo,
+                stages: try servingStages(data: data, train: split.evaluation.train, options: evaluation).stages,
+                progress: progress)
             spec = found.winner
-            validation = found.metrics
+            // The activation rule compares this with the active model re-fitted and scored
+            // plainly (no stages), as every named training is: like with like.
+            validation = Evaluator.evaluate(found.model, on: split.evaluation, k: options.k, threads: options.threads)
             validatedModel = found.model
             searched = found.report
         } else if usable, let split {
