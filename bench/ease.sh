@@ -11,19 +11,17 @@ cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(5000 10000 20000)
 python3 -c "import numpy, scipy" 2>/dev/null || pip install --quiet numpy scipy
-swift build -c release --product kindred >/dev/null
-kindred=$(swift build -c release --show-bin-path)/kindred
+source bench/lib/bench-shop.sh
+source bench/lib/generated-shop.sh
+kindred=$(kindred_binary)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "| items | people | Kindred fit s | \`kindred train\` s | peak RSS MB | 8 x items² MB | numpy fit s | numpy peak RSS MB |"
 echo "|---|---|---|---|---|---|---|---|"
 for items in "${sizes[@]}"; do
-  shop="$work/shop-$items" db="$work/shop-$items.sqlite"
-  "$kindred" generate --out "$shop" --users 20000 --items "$items" --events 600000 >/dev/null
-  "$kindred" init --db "$db" >/dev/null
-  "$kindred" import catalog "$shop/catalog.csv" --db "$db" >/dev/null
-  for f in "$shop"/events-*.csv; do "$kindred" import events "$f" --db "$db" >/dev/null; done
+  db="$work/shop-$items.sqlite"
+  generated_shop "$kindred" "$work/shop-$items" "$db" 20000 "$items" 600000
   /usr/bin/time -f '%M %e' -o "$work/time-$items" "$kindred" train --db "$db" --algorithm ease --threads 2 \
     --validation-days 0 --json > "$work/train-$items.json"
   "$kindred" events export --db "$db" --out "$work/export-$items" >/dev/null

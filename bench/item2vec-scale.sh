@@ -7,16 +7,14 @@
 # Usage: bench/item2vec-scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product kindred >/dev/null
-kindred=$(swift build -c release --show-bin-path)/kindred
+source bench/lib/bench-shop.sh
+source bench/lib/generated-shop.sh
+kindred=$(kindred_binary)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$kindred" generate --out "$work/shop" --users 50000 --items 100000 --events 2000000 >/dev/null
 db="$work/shop.sqlite"
-"$kindred" init --db "$db" >/dev/null
-"$kindred" import catalog "$work/shop/catalog.csv" --db "$db" >/dev/null
-for f in "$work"/shop/events-*.csv; do "$kindred" import events "$f" --db "$db" >/dev/null; done
+generated_shop "$kindred" "$work/shop" "$db" 50000 100000 2000000
 
 for algorithm in item2vec als; do
   /usr/bin/time -f '%M %e' -o "$work/time-$algorithm" "$kindred" train --db "$db" --algorithm "$algorithm" --threads 2 \
