@@ -172,9 +172,7 @@ public struct TimeSplit: Sendable {
         var heldFrom = outer?.heldFromMs ?? [:]
         for (user, event) in held { heldFrom[user] = min(heldFrom[user] ?? .max, event.time) }
         let heldPairs = outer?.heldPairs ?? []
-        let train = data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
-            TimeSplit.trains(on: index, of: data, cutMs: end, heldFromMs: heldFrom, heldPairs: heldPairs)
-        }
+        let train = trainingPart(data, options: options, end: end, heldFromMs: heldFrom, heldPairs: heldPairs)
         var cases: [EvaluationSet.Case] = []
         for user in held.keys.sorted() {
             let seen = train.interactions.row(Int(user)).columns
@@ -216,9 +214,7 @@ public struct TimeSplit: Sendable {
             for item in chosen { heldPairs.insert(pairKey(user: user, item: item)) }
         }
         let heldFrom = outer?.heldFromMs ?? [:]
-        let train = data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
-            TimeSplit.trains(on: index, of: data, cutMs: end, heldFromMs: heldFrom, heldPairs: heldPairs)
-        }
+        let train = trainingPart(data, options: options, end: end, heldFromMs: heldFrom, heldPairs: heldPairs)
         var cases: [EvaluationSet.Case] = []
         for user in heldItems.keys.sorted() {
             let seen = train.interactions.row(Int(user)).columns
@@ -230,5 +226,15 @@ public struct TimeSplit: Sendable {
         return TimeSplit(
             cutMs: end, evaluation: EvaluationSet(train: train, cases: cases), method: SplitMethod.random.reportName,
             heldFromMs: heldFrom, heldPairs: heldPairs)
+    }
+
+    /// What a split that holds people's events out trains on: everything up to `end` that
+    /// `trains(on:)` keeps.
+    private static func trainingPart(
+        _ data: TrainingData, options: EvaluationOptions, end: Int64, heldFromMs: [Int32: Int64], heldPairs: Set<UInt64>
+    ) -> TrainingSet {
+        data.trainingSet(weights: options.weights, referenceTime: end, withSequences: options.withSequences) { index in
+            TimeSplit.trains(on: index, of: data, cutMs: end, heldFromMs: heldFromMs, heldPairs: heldPairs)
+        }
     }
 }

@@ -73,25 +73,17 @@ public enum SymmetricInverse {
     /// t[j][i] = -(L[i][j..<i] · t[j][j..<i]) / L[i][i]. Blocks of j are independent, so the
     /// workers take whole blocks; within one, each row of L is read once for the whole block.
     static func invertFactor(_ l: UnsafeMutablePointer<Float>, into t: UnsafeMutablePointer<Float>, n: Int, workers: Int) {
-        let blocks = (n + block - 1) / block
         let lShared = SharedPointer(l)
         let tShared = SharedPointer(t)
-        Parallel.run(workers: min(workers, blocks)) { worker in
-            let l = lShared.base
-            let t = tShared.base
-            var b = worker
-            while b < blocks {
-                let first = b * block
-                let last = min(n, first + block)
-                for i in first..<n {
-                    let rowI = l + i * n
-                    let pivot = rowI[i]
-                    for j in first..<min(last, i + 1) {
-                        let rowJ = t + j * n
-                        rowJ[i] = i == j ? 1 / pivot : -VectorMath.dot(rowI + j, rowJ + j, i - j) / pivot
-                    }
+        inBlocks(n: n, workers: workers) { rows in
+            let (l, t) = (lShared.base, tShared.base)
+            for i in rows.lowerBound..<n {
+                let rowI = l + i * n
+                let pivot = rowI[i]
+                for j in rows.lowerBound..<min(rows.upperBound, i + 1) {
+                    let rowJ = t + j * n
+                    rowJ[i] = i == j ? 1 / pivot : -VectorMath.dot(rowI + j, rowJ + j, i - j) / pivot
                 }
-                b += min(workers, blocks)
             }
         }
     }
@@ -100,26 +92,29 @@ public enum SymmetricInverse {
     /// t[b][m..<n] with m = max(a, b). Each worker owns blocks of rows a and writes both (a, b)
     /// and (b, a) for b ≥ a, so no entry has two writers.
     static func multiplyTransposed(_ t: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, n: Int, workers: Int) {
-        let blocks = (n + block - 1) / block
         let tShared = SharedPointer(t)
         let outShared = SharedPointer(out)
-        Parallel.run(workers: min(workers, blocks)) { worker in
-            let t = tShared.base
-            let out = outShared.base
-            var b = worker
-            while b < blocks {
-                let first = b * block
-                let last = min(n, first + block)
-                for column in first..<n {
-                    let rowColumn = t + column * n + column
-                    for row in first..<min(last, column + 1) {
-                        let value = VectorMath.dot(t + row * n + column, rowColumn, n - column)
-                        out[row * n + column] = value
-                        out[column * n + row] = value
-                    }
+        inBlocks(n: n, workers: workers) { rows in
+            let (t, out) = (tShared.base, outShared.base)
+            for column in rows.lowerBound..<n {
+                let rowColumn = t + column * n + column
+                for row in rows.lowerBound..<min(rows.upperBound, column + 1) {
+                    let value = VectorMath.dot(t + row * n + column, rowColumn, n - column)
+                    out[row * n + column] = value
+                    out[column * n + row] = value
                 }
-                b += min(workers, blocks)
             }
         }
     }
+
+    /// Calls `body` with every block of `block` rows, whole blocks dealt out to the workers in
+    /// turn (block b to worker b mod workers): the later blocks, shorter to work on, spread too.
+    private static func inBlocks(n: Int, workers: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        let blocks = (n + block - 1) / block
+        let workers = min(workers, blocks)
+        Parallel.run(workers: workers) { worker in
+            for b in stride(from: worker, to: blocks, by: workers) { body((b * block)..<min(n, (b + 1) * block)) }
+        }
+    }
+
 }
