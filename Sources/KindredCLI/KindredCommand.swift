@@ -19,7 +19,7 @@ public struct KindredCommand: ParsableCommand {
             PurgeCommand.self, BackupCommand.self, RestoreCommand.self, ExperimentsCommand.self, KPIsCommand.self, FeaturesCommand.self,
             SegmentsCommand.self, TokensCommand.self,
             PreferencesCommand.self, PageCommand.self, BlocksCommand.self, RulesCommand.self, PoliciesCommand.self, AuditCommand.self,
-            BanditCommand.self, EventsCommand.self,
+            BanditCommand.self, EventsCommand.self, RankerCommand.self,
         ]
     )
 

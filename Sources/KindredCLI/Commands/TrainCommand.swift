@@ -150,9 +150,11 @@ enum TrainReportText {
                 + report.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\(ModelText.number($0.value))" }.joined(separator: " "),
         ]
         if let v = report.validation {
-            let period =
-                report.validationSplit.map { $0 == SplitMethod.time.reportName ? nil : "\($0), " }
-                ?? validationDays.map { "last \($0) days, " } ?? ""
+            // The time split is said as its period; leave-last-out and random holdout by name.
+            let period: String =
+                if let split = report.validationSplit, split != SplitMethod.time.reportName { "\(split), " } else {
+                    validationDays.map { "last \($0) days, " } ?? ""
+                }
             lines.append(
                 "validation (\(period)\(v.users) users): "
                     + String(format: "recall@%d %.4f  ndcg@%d %.4f  hr@%d %.4f", v.k, v.recall, v.k, v.ndcg, v.k, v.hitRate))
@@ -175,6 +177,10 @@ enum TrainReportText {
                             trial.recall))
             }
         }
+        if let ranker = report.ranker {
+            lines.append("ranker re-learnt (\(ranker.trees) trees): " + ranker.reason)
+        }
+        if let note = report.rankerNote { lines.append(note) }
         lines.append((report.activated ? "activated: " : "not activated: ") + report.reason)
         return lines
     }

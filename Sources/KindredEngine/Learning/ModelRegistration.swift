@@ -22,6 +22,9 @@ struct FittedModel {
     /// Where the fit ran, for the metrics, the job and the audit entry (`engine`, ...); empty
     /// for a fit in this process.
     var provenance: [String: any Sendable] = [:]
+    /// The learned ranker re-learnt for this version (when the active version had one), with
+    /// its report; the ranker is nil when it did not beat the model's order and is not kept.
+    var ranker: (stored: StoredRanker?, report: RankerReport)?
 }
 
 extension Engine {
@@ -149,6 +152,7 @@ extension Engine {
                 version: version, name: "trending", encoding: "float32le", data: FloatBlob.encode(trainingSet.recentActivity), in: db)
             try ModelRegistry.writeArtifact(version: version, name: "event_weights", encoding: "json", data: weightsJSON, in: db)
             try ModelRegistry.writeArtifact(version: version, name: "popular_by_context", encoding: "json", data: byContextJSON, in: db)
+            if let ranker = fitted.ranker?.stored { try Self.store(ranker, version: version, in: db, nowMs: clock.now()) }
             // Reading, validating, fitting and writing the weights: the whole run.
             let seconds = WallClock.monotonicSeconds() - started
             try ModelRegistry.setTrainingSeconds(version: version, seconds: seconds, in: db)
@@ -176,6 +180,11 @@ extension Engine {
             version: version, algorithm: spec.name, parameters: fitted.parameters, validation: validation, activated: activate,
             reason: reason, trainingSeconds: seconds, fitSeconds: fitted.fitSeconds, users: data.userPKs.count, items: trainingSet.items,
             interactions: trainingSet.interactions.nonZeroCount, tuning: fitted.tuning, search: fitted.search,
-            validationSplit: validation == nil ? nil : split?.method)
+            validationSplit: validation == nil ? nil : split?.method,
+            ranker: fitted.ranker.map { ranker in
+                var report = ranker.report
+                report.version = version
+                return report
+            })
     }
 }

@@ -62,6 +62,10 @@ public struct TrainReport: Sendable, Codable {
     public var search: SearchReport?
     /// How validation held data out (`SplitMethod.reportName`), when there was validation.
     public var validationSplit: String?
+    /// The learned ranker re-learnt for this version because the active version had one.
+    public var ranker: RankerReport?
+    /// Why the active version's ranker could not be re-learnt for this version, when it could not.
+    public var rankerNote: String?
 }
 
 extension Engine {
@@ -143,13 +147,35 @@ extension Engine {
         let model = algorithm.fit(trainingSet)
         let fitSeconds = WallClock.monotonicSeconds() - fitStarted
 
-        return try register(
+        // A shop that uses a learned ranker keeps one: the active version's is re-learnt for
+        // this version, with the same settings, from the model validated above (no extra fit).
+        var ranker: (stored: StoredRanker?, report: RankerReport)?
+        var rankerNote: String?
+        if let active = try database.writer.read({ db in try ModelRegistry.active(in: db) }),
+            var rankerOptions = try rankerOptions(ofVersion: active.version, threads: options.threads, seed: options.seed),
+            let validatedModel, let split, usable
+        {
+            rankerOptions.relevantKinds = options.relevantKinds
+            rankerOptions.weights = options.weights
+            progress("re-learning the ranker of version \(active.version)")
+            let lists = try rankerDataset(
+                model: validatedModel, spec: spec, version: 0, data: data, split: split, options: rankerOptions, progress: progress)
+            do {
+                ranker = try fitRanker(lists, options: rankerOptions, progress: progress)
+            } catch let error as DataError {
+                rankerNote = "the ranker of version \(active.version) was not re-learnt: \(error.message)"
+            }
+        }
+
+        var report = try register(
             FittedModel(
                 model: model, spec: spec, parameters: spec.recordedParameters(of: algorithm), validation: validation,
                 validatedModel: validatedModel,
-                fitSeconds: fitSeconds, tuning: tuning, search: searched),
+                fitSeconds: fitSeconds, tuning: tuning, search: searched, ranker: ranker),
             data: data, split: split, trainingSet: trainingSet, options: options, memo: memo, started: started, startedMs: startedMs,
             progress: progress)
+        report.rankerNote = rankerNote
+        return report
     }
 }
 

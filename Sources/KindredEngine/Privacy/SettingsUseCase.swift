@@ -53,6 +53,11 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a share 0...1 of long-tail items every list holds at least (0: no quota)")
             }
             return String(share)
+        case "serving.ranker":
+            guard value == "on" || value == "off" else {
+                throw Invalid(description: "\(key): on or off (whether personalized lists go through the active model's learned ranker)")
+            }
+            return value
         case "serving.max_per_category", "serving.max_per_brand":
             guard let cap = Int(value), (0...1000).contains(cap) else {
                 throw Invalid(description: "\(key): a number of items, 0...1000 (0: no cap)")
@@ -65,7 +70,9 @@ public enum ShopSetting {
             return String(limit)
         case "models.max_ndcg_gap":
             guard let limit = Double(value), (0...1).contains(limit) else {
-                throw Invalid(description: "\(key): an NDCG difference 0...1 between groups of people above which a model is not activated (1: no limit)")
+                throw Invalid(
+                    description:
+                        "\(key): an NDCG difference 0...1 between groups of people above which a model is not activated (1: no limit)")
             }
             return String(limit)
         case "models.activation_margin":
@@ -124,7 +131,8 @@ extension ShopSetting {
             return String(draws)
         default:
             throw Invalid(
-                description: "unknown setting '\(key)' (exploration settings: \(ExplorationSettings.defaults.map(\.key).joined(separator: ", ")))")
+                description:
+                    "unknown setting '\(key)' (exploration settings: \(ExplorationSettings.defaults.map(\.key).joined(separator: ", ")))")
         }
     }
 }

@@ -66,6 +66,9 @@ public final class ServingModel: @unchecked Sendable {
     let similarCache = SimilarItemsCache()
     /// Business rules' item clauses worked out over this model's items.
     let ruleMasks = RuleItemMasks()
+    /// The version's learned re-ranking stage (`kindred ranker train`), with the item facts it
+    /// reads as of the load; nil when the version has none.
+    let ranker: LearnedReranker?
 
     /// People whose vectors and histories serving must not use: those who withdrew
     /// personalization consent or were forgotten after the model was trained. The one part of
@@ -106,7 +109,7 @@ public final class ServingModel: @unchecked Sendable {
             for (key, pks) in object { byContext[key] = pks.compactMap { index[$0.int64Value] } }
         }
         popularByContext = byContext
-        catalogStamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        catalogStamp = try ServingModel.stamp(in: db)
         (itemInStock, itemPrice, itemCategory, categoryNames) = Self.flatCatalog(catalog, rows: catalogRow)
         banditFacts = BanditItemFacts.of(popularity: popularity, prices: itemPrice, categories: itemCategory, categoryNames: categoryNames)
         let snapshot = catalog
@@ -127,6 +130,32 @@ public final class ServingModel: @unchecked Sendable {
             notInterested: try PreferenceStore.notInterestedItemPKs(in: db), in: db)
         droppedUsers = Set(userIndex.keys.filter { !consent.allows($0) })
         buyers = purchases.transposed()
+        ranker = try Self.ranker(record: record, itemPKs: itemPKs, catalog: catalog, in: db)
+    }
+
+    /// What, besides the active version, makes a loaded model stale: a changed catalog or a
+    /// ranker stored for the version after it was loaded.
+    static func stamp(in db: StoreConnection) throws -> String? {
+        let catalog = try SettingsStore.value("catalog.changed_ms", in: db)
+        guard let ranker = try SettingsStore.value("ranker.changed_ms", in: db) else { return catalog }
+        return "\(catalog ?? "")|\(ranker)"
+    }
+
+    /// The stored ranker, checked before it serves: trees that do not fit the features this
+    /// binary computes are left out rather than trusted. Its item facts are the feature store's
+    /// through the last day the model was trained on (as training reads them up to its cut), so
+    /// that a shop whose events stopped is not served facts of an empty month.
+    private static func ranker(record: ModelVersionRecord, itemPKs: [Int64], catalog: CatalogSnapshot, in db: StoreConnection) throws
+        -> LearnedReranker?
+    {
+        guard let data = try ModelRegistry.readArtifact(version: record.version, name: StoredRanker.artifact, in: db),
+            let stored = try? JSONDecoder().decode(StoredRanker.self, from: data),
+            stored.features == RerankerFeatures.names, stored.model.isWellFormed(featureCount: RerankerFeatures.count)
+        else { return nil }
+        let now = WallClock.system.now()
+        let facts = try Engine.rerankerFacts(
+            itemPKs: itemPKs, catalog: catalog, asOfMs: record.dataToMs.map { $0 + 86_400_000 }, now: now, in: db)
+        return LearnedReranker(model: stored.model, facts: facts, candidates: stored.candidates)
     }
 
     /// Drops a person's vector and history from use, at once.
@@ -167,8 +196,11 @@ public final class ServingModel: @unchecked Sendable {
             let kind = TrainingData.kindOfType[Int(columns.typeCodes[index])]
             // As training left it out (purchases still count as bought, for the filter).
             let unwanted = notInterested[columns.userPKs[index]]?.contains(columns.itemPKs[index]) ?? false
-            let w = unwanted ? 0 :
-                weights.weight(kind, value: columns.values[index]) * weights.decay(at: columns.timestamps[index], referenceTime: reference)
+            let w =
+                unwanted
+                ? 0
+                : weights.weight(kind, value: columns.values[index])
+                    * weights.decay(at: columns.timestamps[index], referenceTime: reference)
             if w != 0 { weighted.append((row, item, w)) }
             if kind == .purchase { bought.append((row, item, 1)) }
             if kind == .return { bought.append((row, item, -1)) }

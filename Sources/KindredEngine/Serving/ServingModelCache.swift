@@ -39,7 +39,7 @@ public final class ServingModelCache: @unchecked Sendable {
     /// The same, inside the caller's read transaction (one per query).
     func model(in db: StoreConnection) throws -> ServingModel? {
         guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
-        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        let stamp = try ServingModel.stamp(in: db)
         let (cached, background) = lock.withLock { (current, backgroundRefresh) }
         if let cached, cached.record.version == version, cached.catalogStamp == stamp { return cached }
         if background, let cached {
@@ -57,7 +57,7 @@ public final class ServingModelCache: @unchecked Sendable {
     func warm() throws {
         let needed = try database.writer.read { db -> ModelVersionRecord? in
             guard let version = try ModelRegistry.activeVersion(in: db) else { return nil }
-            let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+            let stamp = try ServingModel.stamp(in: db)
             if let held = lock.withLock({ current }), held.record.version == version, held.catalogStamp == stamp { return nil }
             return try ModelRegistry.record(version: version, in: db)
         }
@@ -78,7 +78,7 @@ public final class ServingModelCache: @unchecked Sendable {
     /// is ready (the request gets the default, and the person is not counted as exposed).
     func model(version: Int64, in db: StoreConnection) throws -> ServingModel? {
         if try ModelRegistry.activeVersion(in: db) == version { return try model(in: db) }
-        let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+        let stamp = try ServingModel.stamp(in: db)
         let (cached, background) = lock.withLock { (others[version], backgroundRefresh) }
         if let cached, cached.catalogStamp == stamp { return cached }
         if background {
@@ -99,7 +99,7 @@ public final class ServingModelCache: @unchecked Sendable {
         lock.withLock { others = others.filter { wanted.contains($0.key) } }
         for version in wanted {
             let loaded = try database.writer.read { db -> ServingModel? in
-                let stamp = try SettingsStore.value("catalog.changed_ms", in: db)
+                let stamp = try ServingModel.stamp(in: db)
                 if let held = lock.withLock({ others[version] }), held.catalogStamp == stamp { return nil }
                 guard let record = try ModelRegistry.record(version: version, in: db) else { return nil }
                 return try ServingModel(record: record, in: db)

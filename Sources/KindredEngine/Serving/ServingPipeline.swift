@@ -27,12 +27,16 @@ struct ServingPipeline {
             maxPerBrand: tightest(request.maxPerBrand ?? settings.maxPerBrand, rules?.brandCap?.limit),
             longTailShare: settings.longTailShare)
         var rerankers: [any Reranker] = []
+        // The learned ranker reorders the model's candidates first: every later stage (likes,
+        // rule boosts, caps, diversity, pins) works on its order, as it would on the model's.
+        if personalized, settings.learnedRanker, let ranker = serving.ranker { rerankers.append(ranker) }
         // "More like this" and the boosts first, so that the caps and the diversity trade-off see
         // the lifted order; pins last, at their positions in the final list.
         if preferences.hasLikes { rerankers.append(PreferenceLift(preferences: preferences, serving: serving)) }
         if let rules, !rules.rankers.isEmpty { rerankers.append(RuleRanking(rules: rules, serving: serving, trace: trace)) }
         rerankers += Self.rerankers(
-            settings: chosen, groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand, longTail: serving.itemLongTail),
+            settings: chosen,
+            groups: ItemGroups(categories: serving.itemCategory, brands: serving.itemBrand, longTail: serving.itemLongTail),
             similarity: serving.similarity)
         if let rules, !rules.pins.isEmpty { rerankers.append(RulePins(rules: rules, serving: serving, filter: filter, trace: trace)) }
         pipeline = RankingPipeline(sources: sources, rerankers: rerankers)

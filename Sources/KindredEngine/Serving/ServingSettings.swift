@@ -12,17 +12,22 @@ struct ServingSettings: Sendable, Equatable {
     /// The least share of long-tail items in every prefix of a list (0: no quota): a
     /// popularity-debiasing re-ranking (`LongTailQuota`).
     var longTailShare = 0.0
+    /// Whether personalized lists go through the active model's learned ranker, when it has one
+    /// (`kindred ranker train`); off serves the model's own order.
+    var learnedRanker = true
     /// How displayed lists of each surface explore (`exploration.<surface>.*`).
     var explorationBySurface: [String: ExplorationSettings] = [:]
 
     /// The surfaces whose displayed lists may explore.
     static let explorationSurfaces = ["recommendations", "similar"]
 
-    static let keys = [
-        "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "serving.long_tail_share",
-    ] + explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { "exploration.\(surface).\($0.key)" } }
+    static let keys =
+        [
+            "serving.diversity", "serving.max_per_category", "serving.max_per_brand", "serving.long_tail_share", "serving.ranker",
+        ] + explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { "exploration.\(surface).\($0.key)" } }
     static let defaults = [
         "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0", "serving.long_tail_share": "0",
+        "serving.ranker": "on",
     ].merging(
         explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { ("exploration.\(surface).\($0.key)", $0.value) } }
     ) { first, _ in first }
@@ -45,6 +50,7 @@ struct ServingSettings: Sendable, Equatable {
         settings.maxPerCategory = try SettingsStore.value("serving.max_per_category", in: db).flatMap(Int.init) ?? 0
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
         settings.longTailShare = try SettingsStore.value("serving.long_tail_share", in: db).flatMap(Double.init) ?? 0
+        settings.learnedRanker = try SettingsStore.value("serving.ranker", in: db) != "off"
         for surface in explorationSurfaces {
             func value(_ name: String) throws -> String? { try SettingsStore.value("exploration.\(surface).\(name)", in: db) }
             var exploration = ExplorationSettings()

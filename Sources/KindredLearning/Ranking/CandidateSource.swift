@@ -40,9 +40,18 @@ public protocol Reranker: Sendable {
     /// How many candidates, as a multiple of the list's length, the stage needs to choose
     /// from: retrieval gathers the most any stage of the pipeline asks for.
     var poolFactor: Int { get }
+    /// How many candidates the stage needs for a list of `count`; by default `poolFactor` times
+    /// the count. A learned ranker asks for a fixed number whatever the list's length.
+    func poolSize(for count: Int) -> Int
     func rerank(_ candidates: [RankedItem], count: Int) -> [RankedItem]
+    /// The same, for stages that read who the list is for (a learned ranker's person features).
+    func rerank(_ candidates: [RankedItem], count: Int, for query: RankingQuery) -> [RankedItem]
 }
 
 extension Reranker {
     public var poolFactor: Int { 3 }
+    public func poolSize(for count: Int) -> Int { max(count * poolFactor, count + 20) }
+    public func rerank(_ candidates: [RankedItem], count: Int, for query: RankingQuery) -> [RankedItem] {
+        rerank(candidates, count: count)
+    }
 }

@@ -19,8 +19,8 @@ public struct RankingPipeline: Sendable {
     /// How many candidates retrieval gathers for a list of `count`: the most that the pipeline
     /// or any of its stages asks for.
     public func poolSize(for count: Int) -> Int {
-        let factor = rerankers.reduce(poolFactor) { max($0, $1.poolFactor) }
-        return rerankers.isEmpty ? count : max(count * factor, count + 20)
+        guard !rerankers.isEmpty else { return count }
+        return rerankers.reduce(max(count * poolFactor, count + 20)) { max($0, $1.poolSize(for: count)) }
     }
 
     /// The ranked list: at most `count` distinct items that `keep` allows.
@@ -35,7 +35,7 @@ public struct RankingPipeline: Sendable {
                 chosen.append(RankedItem(item: candidate.item, score: candidate.score, source: source.name))
             }
         }
-        for reranker in rerankers { chosen = reranker.rerank(chosen, count: count) }
+        for reranker in rerankers { chosen = reranker.rerank(chosen, count: count, for: query) }
         return Array(chosen.prefix(count))
     }
 }

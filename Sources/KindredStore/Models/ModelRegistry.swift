@@ -99,6 +99,14 @@ public enum ModelRegistry {
             arguments: [version, name, encoding, data])
     }
 
+    /// Writes an artifact that may be written again for the same version (a learned ranker
+    /// re-trained on top of the model it re-ranks), replacing the earlier one.
+    public static func replaceArtifact(version: Int64, name: String, encoding: String, data: Data, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO model_artifacts (version, name, encoding, data) VALUES (?, ?, ?, ?)",
+            arguments: [version, name, encoding, data])
+    }
+
     public static func readItemVectors(version: Int64, in db: Database) throws -> [(itemPK: Int64, vector: [Float])] {
         try Row.fetchAll(db, sql: "SELECT item_pk, vector FROM model_item_vectors WHERE version = ? ORDER BY item_pk", arguments: [version])
             .map { ($0[0], FloatBlob.decodeFloats($0[1])) }

@@ -1,0 +1,147 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// How a learned ranker is trained (`kindred ranker train`, `kindred ranker export`).
+public struct RankerOptions: Sendable {
+    public var settings = LambdaMARTSettings()
+    /// Candidates per person: what the ranker re-orders, in training as in serving.
+    public var candidates = 200
+    /// The share of people whose lists stop the boosting early and measure it (none of their
+    /// lists is trained on).
+    public var validationShare = 0.2
+    /// The validation split the candidates come from, as `kindred train` carves it.
+    public var validationDays = 30
+    public var relevantKinds: Set<InteractionKind> = [.purchase, .addToCart]
+    public var split: SplitMethod?
+    public var weights = EventWeights()
+    public var includeAnonymousSessions = true
+    public var threads = 2
+    public var seed: UInt64 = 42
+
+    public init() {}
+}
+
+/// The lists a ranker learns from: for each person of the validation split who acted on one of
+/// their candidates after the cut, the active algorithm's top candidates (fitted before the
+/// cut), each row labelled 1 when the person then bought or carted it (the split's relevant
+/// events), else 0.
+public struct RankerDataset: Sendable {
+    public var train: RankingDataset
+    public var validation: RankingDataset
+    public var modelVersion: Int64
+    public var spec: AlgorithmSpec
+    public var split: String
+    public var cutMs: Int64
+    /// People of the split whose candidates held nothing they later acted on: a list of equal
+    /// labels teaches nothing, so it is left out (and said so).
+    public var droppedPeople: Int
+    public var evaluablePeople: Int
+    /// Relevant items of the kept people that were not among their candidates: what no
+    /// re-ranking can reach.
+    public var missedRelevant: Int
+}
+
+extension Engine {
+    /// Builds the ranker's lists on the active model's algorithm and settings.
+    public func rankerDataset(_ options: RankerOptions, progress: (String) -> Void = { _ in }) throws -> RankerDataset {
+        guard let active = try database.writer.read({ db in try ModelRegistry.active(in: db) }) else {
+            throw DataError(file: database.path, message: "no active model to learn a ranking for; run `kindred train` first")
+        }
+        let spec = try StoredSpec.spec(of: active)
+        let data = try TrainingData.load(
+            from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: spec.sequenceGrouping != nil)
+        try spec.checkFits(items: data.catalog.itemPKs.count, database: database.path)
+        var evaluation = EvaluationOptions()
+        evaluation.testDays = options.validationDays
+        evaluation.weights = options.weights
+        evaluation.relevantKinds = options.relevantKinds
+        evaluation.split = options.split
+        evaluation.seed = options.seed
+        evaluation.withSequences = Set([spec.sequenceGrouping].compactMap { $0 })
+        guard let split = TimeSplit.evaluable(data, options: evaluation), !split.evaluation.cases.isEmpty else {
+            throw DataError(
+                file: database.path,
+                message: "nobody to learn a ranking from: no one has a purchase or cart after the validation cut and history before it")
+        }
+        progress("fitting \(spec.name) on the data before the cut (\(split.method))")
+        let model = try spec.make(threads: options.threads, seed: options.seed).fit(split.evaluation.train)
+        return try rankerDataset(
+            model: model, spec: spec, version: active.version, data: data, split: split, options: options, progress: progress)
+    }
+
+    /// The lists of a model already fitted on `split`'s training part: what training reuses
+    /// when it re-learns the ranker of a new version from the model it validated.
+    func rankerDataset(
+        model: any RecommenderModel, spec: AlgorithmSpec, version: Int64, data: TrainingData, split: TimeSplit, options: RankerOptions,
+        progress: (String) -> Void
+    ) throws -> RankerDataset {
+        let facts = try rerankerFacts(itemPKs: data.catalog.itemPKs, catalog: data.catalog, asOfMs: split.cutMs)
+        progress("listing \(options.candidates) candidates for \(split.evaluation.cases.count) people")
+        let lists = Self.candidateLists(
+            model: model, on: split.evaluation, facts: facts, candidates: options.candidates, threads: options.threads)
+
+        var train = RankingDataset(featureCount: RerankerFeatures.count)
+        var validation = RankingDataset(featureCount: RerankerFeatures.count)
+        var dropped = 0
+        var missed = 0
+        for (index, list) in lists.enumerated() {
+            let positives = list.labels.reduce(0) { $0 + Int($1) }
+            guard positives > 0 else {
+                dropped += 1
+                continue
+            }
+            missed += split.evaluation.cases[index].relevant.count - positives
+            if Self.holdsOut(user: split.evaluation.cases[index].user, share: options.validationShare, seed: options.seed) {
+                validation.appendGroup(features: list.features, labels: list.labels)
+            } else {
+                train.appendGroup(features: list.features, labels: list.labels)
+            }
+        }
+        return RankerDataset(
+            train: train, validation: validation, modelVersion: version, spec: spec, split: split.method, cutMs: split.cutMs,
+            droppedPeople: dropped, evaluablePeople: split.evaluation.cases.count, missedRelevant: missed)
+    }
+
+    /// Each case's candidates as serving retrieves them (the model, then the popular items to
+    /// fill), with their feature rows and labels.
+    static func candidateLists(model: any RecommenderModel, on set: EvaluationSet, facts: RerankerItemFacts, candidates: Int, threads: Int)
+        -> [(features: [Float], labels: [Float])]
+    {
+        let pipeline = RankingPipeline(sources: [
+            ModelCandidates(model: model),
+            ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
+        ])
+        var lists = [(features: [Float], labels: [Float])](repeating: ([], []), count: set.cases.count)
+        let workers = max(1, min(threads, set.cases.count))
+        lists.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedPointer(buffer.baseAddress!)
+            Parallel.run(workers: workers) { worker in
+                var index = worker
+                while index < set.cases.count {
+                    let testCase = set.cases[index]
+                    let history = SparseVector(row: set.train.interactions.row(testCase.user))
+                    let ranked = pipeline.run(RankingQuery(user: testCase.user, history: history), count: candidates) {
+                        !testCase.excluded.contains(Int32($0))
+                    }
+                    var features: [Float] = []
+                    features.reserveCapacity(ranked.count * RerankerFeatures.count)
+                    RerankerFeatures.append(ranked, person: .init(history: history, facts: facts), facts: facts, to: &features)
+                    out[index] = (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 })
+                    index += workers
+                }
+            }
+        }
+        return lists
+    }
+
+    /// Whether a person's list is held out for validation: a hash of who they are, so that the
+    /// same people are held out on every run with the same seed.
+    static func holdsOut(user: Int, share: Double, seed: UInt64) -> Bool {
+        var value = UInt64(user) &+ seed &* 0x9E37_79B9_7F4A_7C15
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        value ^= value >> 31
+        return Double(value) / Double(UInt64.max) < share
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+/// What `kindred ranker train` did: the lists it learnt from, the boosting it ran, and whether
+/// the trees now re-rank the active model's lists (only when they beat the candidates' own
+/// order on the people held out).
+public struct RankerReport: Sendable, Codable, Equatable {
+    public var version: Int64
+    public var algorithm: String
+    public var split: String
+    public var cutMs: Int64
+    public var candidates: Int
+    public var features: [String]
+    public var evaluablePeople: Int
+    public var droppedPeople: Int
+    public var trainQueries: Int
+    public var validationQueries: Int
+    public var trainRows: Int
+    public var settings: LambdaMARTSettings
+    public var trees: Int
+    public var roundsRun: Int
+    /// NDCG@`settings.evaluationDepth` of the held-out lists in the model's order, and after
+    /// re-ranking by the trees kept; LightGBM's definition (`RankingNDCG`).
+    public var validationNDCGBefore: Double
+    public var validationNDCGAfter: Double
+    public var fitSeconds: Double
+    public var kept: Bool
+    public var reason: String
+    /// The method behind each number, as every report here says.
+    public var method = "LambdaMART (lambdarank gradients, histogram trees grown leaf-wise), early stopping on validation NDCG"
+
+    enum CodingKeys: String, CodingKey {
+        case version, algorithm, split, cutMs = "cut_ms", candidates, features, evaluablePeople = "evaluable_people"
+        case droppedPeople = "dropped_people", trainQueries = "train_queries", validationQueries = "validation_queries"
+        case trainRows = "train_rows", settings, trees, roundsRun = "rounds_run"
+        case validationNDCGBefore = "validation_ndcg_before", validationNDCGAfter = "validation_ndcg_after"
+        case fitSeconds = "fit_seconds", kept, reason, method
+    }
+}
+
+/// A ranker as stored with the model version it re-ranks (artifact `ranker`, JSON): readable
+/// with `sqlite3` and `kindred ranker show`.
+public struct StoredRanker: Sendable, Codable, Equatable {
+    public var features: [String]
+    public var candidates: Int
+    public var model: LambdaMARTModel
+    public var report: RankerReport
+
+    static let artifact = "ranker"
+}
+
+extension Engine {
+    /// Learns a re-ranking of the active model's lists and stores it with that version when it
+    /// beats the model's own order on the held-out people; the serving pipeline then re-ranks
+    /// each personalized list's top candidates with it.
+    public func trainRanker(_ options: RankerOptions, progress: (String) -> Void = { _ in }) throws -> RankerReport {
+        let built = try rankerDataset(options, progress: progress)
+        let (stored, report) = try fitRanker(built, options: options, progress: progress)
+        let now = clock.now()
+        try database.writer.write { db in
+            if let stored { try Self.store(stored, version: built.modelVersion, in: db, nowMs: now) }
+            try AuditLog.append(
+                action: "ranker_train", actor: actor,
+                details: [
+                    "version": built.modelVersion, "kept": report.kept, "trees": report.trees, "ndcg_before": report.validationNDCGBefore,
+                    "ndcg_after": report.validationNDCGAfter,
+                ], in: db, nowMs: now)
+        }
+        return report
+    }
+
+    /// Boosts on the lists; returns the ranker to store (nil when it does not beat the model's
+    /// order on the held-out lists) and the report either way.
+    func fitRanker(_ built: RankerDataset, options: RankerOptions, progress: (String) -> Void) throws -> (StoredRanker?, RankerReport) {
+        guard built.train.groupCount >= 10, built.validation.groupCount >= 2 else {
+            throw DataError(
+                file: database.path,
+                message:
+                    "too few lists to learn a ranking from: \(built.train.groupCount + built.validation.groupCount) people acted on one of their \(options.candidates) candidates after the cut (\(built.split)); a ranker needs at least 12"
+            )
+        }
+        progress("boosting on \(built.train.groupCount) lists, stopping early on \(built.validation.groupCount)")
+        let started = WallClock.monotonicSeconds()
+        var settings = options.settings
+        settings.workers = options.threads
+        let fit = LambdaMART.train(built.train, validation: built.validation, settings: settings)
+        let seconds = WallClock.monotonicSeconds() - started
+        let before = fit.validationNDCGBefore ?? 0
+        let after = fit.model.trees.isEmpty ? before : fit.validationNDCG[fit.model.trees.count - 1]
+        let kept = !fit.model.trees.isEmpty && after > before
+        let depth = settings.evaluationDepth
+        let reason =
+            kept
+            ? String(format: "re-ranking lifts held-out NDCG@%d from %.4f to %.4f", depth, before, after)
+            : String(
+                format: "not kept: re-ranking does not beat the model's order on held-out NDCG@%d (%.4f, trees %.4f)", depth, before, after)
+        let report = RankerReport(
+            version: built.modelVersion, algorithm: built.spec.name, split: built.split, cutMs: built.cutMs, candidates: options.candidates,
+            features: RerankerFeatures.names, evaluablePeople: built.evaluablePeople, droppedPeople: built.droppedPeople,
+            trainQueries: built.train.groupCount, validationQueries: built.validation.groupCount, trainRows: built.train.rowCount,
+            settings: settings, trees: fit.model.trees.count, roundsRun: fit.roundsRun, validationNDCGBefore: before,
+            validationNDCGAfter: after, fitSeconds: seconds, kept: kept, reason: reason)
+        let stored =
+            kept ? StoredRanker(features: RerankerFeatures.names, candidates: options.candidates, model: fit.model, report: report) : nil
+        return (stored, report)
+    }
+
+    /// Stores a ranker with a version, and tells a serving process holding that version to
+    /// load it.
+    static func store(_ ranker: StoredRanker, version: Int64, in db: StoreConnection, nowMs: Int64) throws {
+        var ranker = ranker
+        ranker.report.version = version
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try ModelRegistry.replaceArtifact(
+            version: version, name: StoredRanker.artifact, encoding: "json", data: try encoder.encode(ranker), in: db)
+        try SettingsStore.set("ranker.changed_ms", to: String(nowMs), in: db, nowMs: nowMs)
+    }
+
+    /// The options the ranker of `version` was learnt with, to learn the next version's alike.
+    func rankerOptions(ofVersion version: Int64, threads: Int, seed: UInt64) throws -> RankerOptions? {
+        try database.writer.read { db in
+            guard let data = try ModelRegistry.readArtifact(version: version, name: StoredRanker.artifact, in: db),
+                let stored = try? JSONDecoder().decode(StoredRanker.self, from: data)
+            else { return nil }
+            var options = RankerOptions()
+            options.settings = stored.report.settings
+            options.candidates = stored.candidates
+            options.threads = threads
+            options.seed = seed
+            return options
+        }
+    }
+
+    /// The ranker stored with the active version (nil when it has none).
+    public func activeRanker() throws -> StoredRanker? {
+        try database.writer.read { db in
+            guard let version = try ModelRegistry.activeVersion(in: db),
+                let data = try ModelRegistry.readArtifact(version: version, name: StoredRanker.artifact, in: db)
+            else { return nil }
+            return try JSONDecoder().decode(StoredRanker.self, from: data)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import KindredLearning
+import KindredStore
+
+extension Engine {
+    /// The item facts a learned ranker reads, for the items `itemPKs` (a model's item order),
+    /// from the feature store as of the start of `asOfMs`'s day (nil: now): the same query
+    /// whether the facts are for training (as of the validation cut) or for serving (now).
+    func rerankerFacts(itemPKs: [Int64], catalog: CatalogSnapshot, asOfMs: Int64?) throws -> RerankerItemFacts {
+        try database.writer.read { db in
+            try Self.rerankerFacts(itemPKs: itemPKs, catalog: catalog, asOfMs: asOfMs, now: clock.now(), in: db)
+        }
+    }
+
+    static func rerankerFacts(itemPKs: [Int64], catalog: CatalogSnapshot, asOfMs: Int64?, now: Int64, in db: StoreConnection) throws
+        -> RerankerItemFacts
+    {
+        let end = asOfMs.map { $0 / 86_400_000 } ?? now / 86_400_000 + 1
+        let referenceMs = asOfMs.map { _ in end * 86_400_000 } ?? now
+        let quartiles = FeatureContext.quartiles(ofAscending: try FeatureStore.catalogPrices(in: db))
+        var sumsByID: [String: FeatureStore.ItemSums] = [:]
+        for sums in try FeatureStore.itemSums(end: end, in: db) { sumsByID[sums.itemID] = sums }
+        var catalogRow: [Int64: Int] = [:]
+        for (row, pk) in catalog.itemPKs.enumerated() { catalogRow[pk] = row }
+
+        var facts = RerankerItemFacts(items: itemPKs.count)
+        var categoryNumber: [String: Int32] = [:]
+        var categoryEvents: [Float] = []
+        var totalEvents: Float = 0
+        for (item, pk) in itemPKs.enumerated() {
+            guard let row = catalogRow[pk] else { continue }
+            if let price = catalog.prices[row], price >= 0 {
+                facts.price[item] = Float(price)
+                if quartiles.count == 3, price > 0 { facts.priceBand[item] = Float(1 + quartiles.filter { price > $0 }.count) }
+            }
+            if let category = catalog.categories[row], !category.isEmpty {
+                let number =
+                    categoryNumber[category]
+                    ?? {
+                        let next = Int32(categoryNumber.count)
+                        categoryNumber[category] = next
+                        categoryEvents.append(0)
+                        return next
+                    }()
+                facts.category[item] = number
+            }
+            guard let sums = sumsByID[catalog.itemIDs[row]] else { continue }
+            facts.popularity[item] = Float(sums.events30)
+            if sums.eventsWeekBefore > 0 { facts.trend[item] = Float(sums.eventsLastWeek) / Float(sums.eventsWeekBefore) }
+            if sums.views > 0 { facts.conversionRate[item] = Float(sums.purchases) / Float(sums.views) }
+            facts.revenue[item] = Float(sums.revenue)
+            // An item first seen after the reference moment is not known yet: an age of 0 would
+            // tell training which items the weeks after its cut brought.
+            if sums.createdMs <= referenceMs { facts.ageDays[item] = Float(Double(referenceMs - sums.createdMs) / 86_400_000) }
+            totalEvents += Float(sums.events30)
+            if facts.category[item] >= 0 { categoryEvents[Int(facts.category[item])] += Float(sums.events30) }
+        }
+        facts.categoryShare = categoryEvents.map { totalEvents > 0 ? $0 / totalEvents : 0 }
+        return facts
+    }
+}

@@ -1,0 +1,43 @@
+/// Rows of candidate features grouped by query (one person's list): what a learning-to-rank
+/// model trains on. Labels are graded relevance (0 not chosen; higher is better), compared only
+/// within a group, so a group whose labels are all equal teaches nothing and is worth leaving out.
+public struct RankingDataset: Sendable, Equatable {
+    public let featureCount: Int
+    /// Row-major: row `r`'s features are `features[r * featureCount ..< (r + 1) * featureCount]`.
+    public private(set) var features: [Float]
+    public private(set) var labels: [Float]
+    /// Group `g` holds rows `groupStarts[g] ..< groupStarts[g + 1]`.
+    public private(set) var groupStarts: [Int]
+
+    public init(featureCount: Int) {
+        precondition(featureCount > 0, "a ranking dataset needs at least one feature")
+        self.featureCount = featureCount
+        self.features = []
+        self.labels = []
+        self.groupStarts = [0]
+    }
+
+    public var rowCount: Int { labels.count }
+    public var groupCount: Int { groupStarts.count - 1 }
+
+    public func group(_ index: Int) -> Range<Int> { groupStarts[index]..<groupStarts[index + 1] }
+
+    public func value(row: Int, feature: Int) -> Float { features[row * featureCount + feature] }
+
+    /// Appends one query's candidates: `rows` flat and row-major, one label per row.
+    public mutating func appendGroup(features rows: [Float], labels rowLabels: [Float]) {
+        precondition(rows.count == rowLabels.count * featureCount, "each row needs exactly \(featureCount) features")
+        guard !rowLabels.isEmpty else { return }
+        features.append(contentsOf: rows)
+        labels.append(contentsOf: rowLabels)
+        groupStarts.append(labels.count)
+    }
+
+    /// Calls `body` with one row's features, without copying them.
+    @inline(__always)
+    public func withRow<Result>(_ row: Int, _ body: (UnsafeBufferPointer<Float>) -> Result) -> Result {
+        features.withUnsafeBufferPointer { all in
+            body(UnsafeBufferPointer(rebasing: all[(row * featureCount)..<((row + 1) * featureCount)]))
+        }
+    }
+}

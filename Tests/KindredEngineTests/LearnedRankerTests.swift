@@ -1,0 +1,134 @@
+import Foundation
+import KindredLearning
+import KindredStore
+import KindredTestSupport
+import Testing
+
+@testable import KindredEngine
+
+/// `kindred ranker train` and `export` on the small generated shop, and the stage serving runs.
+@Suite(.serialized) struct LearnedRankerTests {
+    let directory = TemporaryDirectory()
+
+    func options() -> RankerOptions {
+        var options = RankerOptions()
+        options.settings.trees = 30
+        options.settings.minDataInLeaf = 10
+        return options
+    }
+
+    @Test func withoutAnActiveModelThereIsNothingToRerank() throws {
+        let engine = try SmallShop.engine(in: directory, trained: false)
+        #expect(throws: DataError.self) { _ = try engine.trainRanker(options()) }
+        #expect(try engine.activeRanker() == nil)
+    }
+
+    @Test func aRankerThatBeatsTheModelIsStoredAndServed() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        let report = try engine.trainRanker(options())
+        #expect(report.features == RerankerFeatures.names)
+        #expect(report.trainQueries >= 10 && report.validationQueries >= 2)
+        #expect(report.trainQueries + report.validationQueries + report.droppedPeople == report.evaluablePeople)
+        // On this shop the trees do beat the model's order on the held-out people (the test
+        // pins that it is kept, and so that serving uses it).
+        #expect(report.kept, "\(report.reason)")
+        print("small shop ranker: \(report.reason); \(report.trees) trees, \(report.trainQueries)/\(report.validationQueries) lists")
+        #expect(report.validationNDCGAfter > report.validationNDCGBefore)
+        let stored = try #require(try engine.activeRanker())
+        #expect(stored.model.trees.count == report.trees && stored.report == report)
+
+        // Serving: the same person's list with the ranker on and off.
+        let person = try SmallShop.person(1, in: engine)
+        _ = try engine.setSetting("serving.ranker", to: "off")
+        let plain = try engine.recommend(RecommendationRequest(userID: person, k: 10))
+        _ = try engine.setSetting("serving.ranker", to: "on")
+        let reranked = try engine.recommend(RecommendationRequest(userID: person, k: 10))
+        #expect(plain.personalized && reranked.personalized)
+        #expect(plain.items.map(\.itemID) != reranked.items.map(\.itemID), "the trees re-order the list")
+        // The scores served are the ranker's, best first, from the trees stored.
+        let scores = reranked.items.map(\.score)
+        #expect(scores == scores.sorted(by: >))
+        let serving = try #require(try engine.servingCache.model(database: engine.database))
+        let ranker = try #require(serving.ranker)
+        #expect(ranker.model == stored.model)
+    }
+
+    /// The hourly retrain keeps a shop's ranker: the new version gets its own, re-learnt with
+    /// the same settings from the model validation fitted, in the same transaction as the version.
+    @Test func trainingRelearnsTheRankerOfTheActiveVersion() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        #expect(try engine.trainRanker(options()).kept)
+        var train = TrainOptions()
+        train.algorithm = AlgorithmSpec(name: "als", parameters: ["factors": 16, "iterations": 5])
+        train.activationMargin = 1
+        let report = try engine.train(train)
+        let ranker = try #require(report.ranker)
+        #expect(report.activated && ranker.version == report.version)
+        #expect(ranker.settings.trees == 30 && ranker.settings.minDataInLeaf == 10, "the settings of the ranker it replaces")
+        if ranker.kept {
+            #expect(try engine.activeRanker()?.report.version == report.version)
+        } else {
+            #expect(try engine.activeRanker() == nil)
+        }
+
+        // A shop without a ranker gets none from training.
+        let plain = try SmallShop.engine(in: TemporaryDirectory(), trained: true)
+        #expect(try plain.train(train).ranker == nil)
+    }
+
+    @Test func aRankerForOtherFeaturesIsNotServed() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        let report = try engine.trainRanker(options())
+        #expect(report.kept)
+        var stored = try #require(try engine.activeRanker())
+        stored.features = Array(stored.features.dropLast())
+        let data = try JSONEncoder().encode(stored)
+        try engine.database.writer.write { db in
+            try ModelRegistry.replaceArtifact(version: report.version, name: StoredRanker.artifact, encoding: "json", data: data, in: db)
+            try SettingsStore.set("ranker.changed_ms", to: "1", in: db, nowMs: 1)
+        }
+        let serving = try #require(try engine.servingCache.model(database: engine.database))
+        #expect(serving.ranker == nil)
+    }
+
+    /// The export holds the very lists training learns from, in LightGBM's LibSVM text with
+    /// query files whose sizes add up to the rows.
+    @Test func theExportIsTheTrainingDataInLightGBMText() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        let folder = directory.file("lists")
+        let exported = try engine.exportRanker(options(), to: folder)
+        let report = try engine.trainRanker(options())
+        #expect(exported.trainQueries == report.trainQueries && exported.trainRows == report.trainRows)
+        #expect(exported.validationQueries == report.validationQueries)
+
+        for (name, rows, queries) in [
+            ("train.txt", exported.trainRows, exported.trainQueries), ("valid.txt", exported.validationRows, exported.validationQueries),
+        ] {
+            let lines = try String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == rows)
+            for line in lines.prefix(500) {
+                let fields = line.split(separator: " ")
+                #expect(fields[0] == "0" || fields[0] == "1")
+                for pair in fields.dropFirst() {
+                    let parts = pair.split(separator: ":")
+                    #expect(
+                        parts.count == 2 && Int(parts[0]).map { (0..<RerankerFeatures.count).contains($0) } == true
+                            && Float(parts[1]) != nil)
+                }
+            }
+            let sizes = try String(contentsOfFile: "\(folder)/\(name).query", encoding: .utf8).split(separator: "\n").map { Int($0)! }
+            #expect(sizes.count == queries && sizes.reduce(0, +) == rows)
+        }
+        let features = try String(contentsOfFile: "\(folder)/features.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(features == RerankerFeatures.names)
+        let manifest =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(folder)/manifest.json"))) as! [String: Any]
+        #expect(manifest["sha256"] as? String == exported.sha256)
+        #expect((manifest["lightgbm_params"] as? [String: Any])?["num_leaves"] as? Int == 31)
+
+        // A second export into the same (now full) folder is refused, and leaves it as it was.
+        #expect(throws: RequestProblem.self) { _ = try engine.exportRanker(options(), to: folder) }
+        #expect(
+            try String(contentsOfFile: "\(folder)/features.txt", encoding: .utf8).split(separator: "\n").count == RerankerFeatures.count)
+    }
+}
