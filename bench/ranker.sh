@@ -61,7 +61,11 @@ print(f"| Kindred LambdaMART, defaults (early stopping 20) | {default['trees']} 
       f"{default['validation_ndcg_before']:.4f} | {default['validation_ndcg_after']:.4f} | {default['fit_seconds']:.2f} | "
       f"{rss('default.rss'):,.0f} (whole command) |")
 ratio = fixed["validation_ndcg_after"] / peer["ndcg10_after"]
-print(f"\nKindred / LightGBM NDCG@10 at {fixed['trees']} trees: {ratio:.4f}")
+print(f"\nKindred / LightGBM NDCG@10 at {fixed['trees']} trees: {ratio:.6f}")
+stage = default["stage"]
+print(f"\nThe stage alone, in process (`kindred ranker train`'s report, defaults: {default['trees']} trees): "
+      f"{stage['candidates']} candidates x {len(default['features'])} features re-ranked in {stage['p50_ms']:.3f} ms at p50, "
+      f"{stage['p99_ms']:.3f} ms at p99, {stage['max_ms']:.3f} ms at most over {stage['lists']} held-out lists.")
 print()
 print("| `kindred latency` (2,000 requests, k = 10) | p50 ms | p90 ms | p99 ms | max ms |")
 print("|---|---|---|---|---|")

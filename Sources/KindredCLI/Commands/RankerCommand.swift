@@ -104,6 +104,12 @@ struct RankerTrainCommand: ParsableCommand {
                 + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) people had nothing relevant among their candidates)"
         )
         print(report.reason)
+        if let stage = report.stage {
+            print(
+                String(
+                    format: "stage: re-ranking %d candidates takes %.3f ms at p50, %.3f ms at p99 in process (%d held-out lists)",
+                    stage.candidates, stage.p50Ms, stage.p99Ms, stage.lists))
+        }
     }
 }
 

@@ -40,6 +40,10 @@ public struct RankerDataset: Sendable {
     /// Relevant items of the kept people that were not among their candidates: what no
     /// re-ranking can reach.
     public var missedRelevant: Int
+    /// Up to 1,000 held-out lists as serving would hand them to the stage (the person's
+    /// history and the candidates), and the item facts: what the stage's speed is measured on.
+    var stageSamples: [(query: RankingQuery, candidates: [RankedItem])] = []
+    var facts: RerankerItemFacts
 }
 
 extension Engine {
@@ -85,6 +89,7 @@ extension Engine {
         var validation = RankingDataset(featureCount: RerankerFeatures.count)
         var dropped = 0
         var missed = 0
+        var samples: [(query: RankingQuery, candidates: [RankedItem])] = []
         for (index, list) in lists.enumerated() {
             let positives = list.labels.reduce(0) { $0 + Int($1) }
             guard positives > 0 else {
@@ -94,25 +99,28 @@ extension Engine {
             missed += split.evaluation.cases[index].relevant.count - positives
             if Self.holdsOut(user: split.evaluation.cases[index].user, share: options.validationShare, seed: options.seed) {
                 validation.appendGroup(features: list.features, labels: list.labels)
+                if samples.count < 1_000 { samples.append((list.query, list.candidates)) }
             } else {
                 train.appendGroup(features: list.features, labels: list.labels)
             }
         }
         return RankerDataset(
             train: train, validation: validation, modelVersion: version, spec: spec, split: split.method, cutMs: split.cutMs,
-            droppedPeople: dropped, evaluablePeople: split.evaluation.cases.count, missedRelevant: missed)
+            droppedPeople: dropped, evaluablePeople: split.evaluation.cases.count, missedRelevant: missed, stageSamples: samples,
+            facts: facts)
     }
 
     /// Each case's candidates as serving retrieves them (the model, then the popular items to
     /// fill), with their feature rows and labels.
     static func candidateLists(model: any RecommenderModel, on set: EvaluationSet, facts: RerankerItemFacts, candidates: Int, threads: Int)
-        -> [(features: [Float], labels: [Float])]
+        -> [(features: [Float], labels: [Float], query: RankingQuery, candidates: [RankedItem])]
     {
         let pipeline = RankingPipeline(sources: [
             ModelCandidates(model: model),
             ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
         ])
-        var lists = [(features: [Float], labels: [Float])](repeating: ([], []), count: set.cases.count)
+        var lists = [(features: [Float], labels: [Float], query: RankingQuery, candidates: [RankedItem])](
+            repeating: ([], [], RankingQuery(user: nil, history: SparseVector()), []), count: set.cases.count)
         let workers = max(1, min(threads, set.cases.count))
         lists.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
@@ -121,13 +129,12 @@ extension Engine {
                 while index < set.cases.count {
                     let testCase = set.cases[index]
                     let history = SparseVector(row: set.train.interactions.row(testCase.user))
-                    let ranked = pipeline.run(RankingQuery(user: testCase.user, history: history), count: candidates) {
-                        !testCase.excluded.contains(Int32($0))
-                    }
+                    let query = RankingQuery(user: testCase.user, history: history)
+                    let ranked = pipeline.run(query, count: candidates) { !testCase.excluded.contains(Int32($0)) }
                     var features: [Float] = []
                     features.reserveCapacity(ranked.count * RerankerFeatures.count)
                     RerankerFeatures.append(ranked, person: .init(history: history, facts: facts), facts: facts, to: &features)
-                    out[index] = (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 })
+                    out[index] = (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }, query, ranked)
                     index += workers
                 }
             }

@@ -27,6 +27,9 @@ public struct RankerReport: Sendable, Codable, Equatable {
     public var fitSeconds: Double
     public var kept: Bool
     public var reason: String
+    /// The stage's own time per list, in process: features, trees and sort over the held-out
+    /// people's candidates (at most 1,000 lists), as serving runs it for a list of 10.
+    public var stage: StageTiming?
     /// The method behind each number, as every report here says.
     public var method = "LambdaMART (lambdarank gradients, histogram trees grown leaf-wise), early stopping on validation NDCG"
 
@@ -35,7 +38,38 @@ public struct RankerReport: Sendable, Codable, Equatable {
         case droppedPeople = "dropped_people", trainQueries = "train_queries", validationQueries = "validation_queries"
         case trainRows = "train_rows", settings, trees, roundsRun = "rounds_run"
         case validationNDCGBefore = "validation_ndcg_before", validationNDCGAfter = "validation_ndcg_after"
-        case fitSeconds = "fit_seconds", kept, reason, method
+        case fitSeconds = "fit_seconds", kept, reason, method, stage
+    }
+}
+
+/// Percentiles of the learned re-ranking stage's time per list.
+public struct StageTiming: Sendable, Codable, Equatable {
+    public var lists: Int
+    public var candidates: Int
+    public var p50Ms: Double
+    public var p99Ms: Double
+    public var maxMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case lists, candidates, p50Ms = "p50_ms", p99Ms = "p99_ms", maxMs = "max_ms"
+    }
+
+    /// Times `reranker` on each sample (after one unmeasured pass that warms caches).
+    static func measure(_ reranker: LearnedReranker, on samples: [(query: RankingQuery, candidates: [RankedItem])]) -> StageTiming? {
+        guard !samples.isEmpty else { return nil }
+        for sample in samples.prefix(20) { _ = reranker.rerank(sample.candidates, count: 10, for: sample.query) }
+        var timings: [Double] = []
+        timings.reserveCapacity(samples.count)
+        for sample in samples {
+            let started = DispatchTime.now().uptimeNanoseconds
+            _ = reranker.rerank(sample.candidates, count: 10, for: sample.query)
+            timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+        }
+        timings.sort()
+        func percentile(_ p: Double) -> Double { timings[min(timings.count - 1, Int((p * Double(timings.count)).rounded(.up)) - 1)] }
+        return StageTiming(
+            lists: samples.count, candidates: samples.map(\.candidates.count).max() ?? 0, p50Ms: percentile(0.5), p99Ms: percentile(0.99),
+            maxMs: timings.last!)
     }
 }
 
@@ -95,12 +129,14 @@ extension Engine {
             ? String(format: "re-ranking lifts held-out NDCG@%d from %.4f to %.4f", depth, before, after)
             : String(
                 format: "not kept: re-ranking does not beat the model's order on held-out NDCG@%d (%.4f, trees %.4f)", depth, before, after)
-        let report = RankerReport(
+        var report = RankerReport(
             version: built.modelVersion, algorithm: built.spec.name, split: built.split, cutMs: built.cutMs, candidates: options.candidates,
             features: RerankerFeatures.names, evaluablePeople: built.evaluablePeople, droppedPeople: built.droppedPeople,
             trainQueries: built.train.groupCount, validationQueries: built.validation.groupCount, trainRows: built.train.rowCount,
             settings: settings, trees: fit.model.trees.count, roundsRun: fit.roundsRun, validationNDCGBefore: before,
             validationNDCGAfter: after, fitSeconds: seconds, kept: kept, reason: reason)
+        report.stage = StageTiming.measure(
+            LearnedReranker(model: fit.model, facts: built.facts, candidates: options.candidates), on: built.stageSamples)
         let stored =
             kept ? StoredRanker(features: RerankerFeatures.names, candidates: options.candidates, model: fit.model, report: report) : nil
         return (stored, report)

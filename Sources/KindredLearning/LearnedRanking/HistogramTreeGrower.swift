@@ -55,7 +55,13 @@ struct HistogramTreeGrower {
         var scratch = [Int32](repeating: 0, count: rows.count)
 
         while leaves.count < limits.leaves {
-            guard let chosen = leaves.indices.filter({ leaves[$0].best != nil }).max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain })
+            // The leaf whose split gains most; on equal gains the split on the lower feature, then
+            // the first leaf (LightGBM's order of `SplitInfo`).
+            guard
+                let chosen = leaves.indices.filter({ leaves[$0].best != nil }).max(by: {
+                    let (a, b) = (leaves[$0].best!, leaves[$1].best!)
+                    return a.gain != b.gain ? a.gain < b.gain : a.feature > b.feature
+                })
             else { break }
             let split = leaves[chosen].best!
             let parent = leaves[chosen]
@@ -88,7 +94,7 @@ struct HistogramTreeGrower {
             leaves[chosen] = left
             leaves.append(right)
         }
-        tree.leafValue = leaves.map { Float(-$0.gradient / ($0.hessian + limits.l2) * limits.learningRate) }
+        tree.leafValue = leaves.map { -$0.gradient / ($0.hessian + limits.l2) * limits.learningRate }
         return (tree, leaves.map { $0.begin..<$0.end })
     }
 

@@ -44,17 +44,17 @@ public struct LambdaMARTModel: Sendable, Codable, Equatable {
     }
 
     @inline(__always)
-    public func score(_ row: UnsafeBufferPointer<Float>) -> Float {
-        var total: Float = 0
+    public func score(_ row: UnsafeBufferPointer<Float>) -> Double {
+        var total = 0.0
         for tree in trees { total += tree.predict(row) }
         return total
     }
 
-    public func score(_ row: [Float]) -> Float { row.withUnsafeBufferPointer { score($0) } }
+    public func score(_ row: [Float]) -> Double { row.withUnsafeBufferPointer { score($0) } }
 
     /// Every row's score.
     public func scores(_ data: RankingDataset) -> [Double] {
-        (0..<data.rowCount).map { row in Double(data.withRow(row) { score($0) }) }
+        (0..<data.rowCount).map { row in data.withRow(row) { score($0) } }
     }
 
     /// Whether the model can score rows of `featureCount` features: checked before a stored
@@ -110,13 +110,13 @@ public enum LambdaMART {
             rounds = round + 1
             guard tree.leafCount > 1 else { break }
             for (leaf, range) in ranges.enumerated() {
-                let value = Double(tree.leafValue[leaf])
+                let value = tree.leafValue[leaf]
                 for position in range { scores[Int(rows[position])] += value }
             }
             trees.append(tree)
             guard let validation else { continue }
             for row in 0..<validation.rowCount {
-                validationScores[row] += Double(validation.withRow(row) { tree.predict($0) })
+                validationScores[row] += validation.withRow(row) { tree.predict($0) }
             }
             let ndcg = RankingNDCG.mean(validation, scores: validationScores, k: settings.evaluationDepth)
             curve.append(ndcg)

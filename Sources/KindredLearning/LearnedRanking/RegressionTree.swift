@@ -6,15 +6,16 @@ public struct RegressionTree: Sendable, Codable, Equatable {
     public var threshold: [Float]
     public var leftChild: [Int]
     public var rightChild: [Int]
-    /// What the tree adds to a row's score, learning rate included.
-    public var leafValue: [Float]
+    /// What the tree adds to a row's score, learning rate included; in double precision, as
+    /// LightGBM keeps it, because training adds it to every row's score round after round.
+    public var leafValue: [Double]
 
     enum CodingKeys: String, CodingKey {
         case splitFeature = "split_feature", threshold, leftChild = "left_child", rightChild = "right_child"
         case leafValue = "leaf_value"
     }
 
-    public init(splitFeature: [Int] = [], threshold: [Float] = [], leftChild: [Int] = [], rightChild: [Int] = [], leafValue: [Float]) {
+    public init(splitFeature: [Int] = [], threshold: [Float] = [], leftChild: [Int] = [], rightChild: [Int] = [], leafValue: [Double]) {
         self.splitFeature = splitFeature
         self.threshold = threshold
         self.leftChild = leftChild
@@ -37,7 +38,7 @@ public struct RegressionTree: Sendable, Codable, Equatable {
     }
 
     @inline(__always)
-    public func predict(_ row: UnsafeBufferPointer<Float>) -> Float { leafValue[leaf(for: row)] }
+    public func predict(_ row: UnsafeBufferPointer<Float>) -> Double { leafValue[leaf(for: row)] }
 
     /// Whether the arrays describe a tree over `featureCount` features: a stored model is read
     /// back through this before it serves.

@@ -157,10 +157,10 @@ public struct LearnedReranker: Reranker {
         rows.reserveCapacity(candidates.count * RerankerFeatures.count)
         RerankerFeatures.append(candidates, person: person, facts: facts, to: &rows)
         let width = RerankerFeatures.count
-        let scores: [Float] = rows.withUnsafeBufferPointer { all in
+        let scores: [Double] = rows.withUnsafeBufferPointer { all in
             (0..<candidates.count).map { row in model.score(UnsafeBufferPointer(rebasing: all[(row * width)..<((row + 1) * width)])) }
         }
         let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-        return order.map { RankedItem(item: candidates[$0].item, score: scores[$0], source: candidates[$0].source) }
+        return order.map { RankedItem(item: candidates[$0].item, score: Float(scores[$0]), source: candidates[$0].source) }
     }
 }
