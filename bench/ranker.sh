@@ -9,7 +9,9 @@
 # limits, while `kindred ranker train --early-stopping-rounds 0` fits Kindred on the very same
 # lists (the "before" NDCG, the row and list counts must agree). Both on two threads; NDCG@10
 # of the held-out lists by the same definition. Then the default (early stopping) as a user
-# runs it, and `kindred latency` with the ranker off and on: the stage's cost on the serving path.
+# runs it; `kindred evaluate --algorithm default` without and with --ranker (what the ranker does
+# to the test period's recall and NDCG); and `kindred latency` with the ranker off and on: the
+# stage's cost on the serving path.
 #
 # Usage: bench/ranker.sh [PATH/online-retail.csv] [TREES]
 set -euo pipefail
@@ -33,6 +35,9 @@ python3 bench/ranker_peer.py "$work/lists" "$trees" > "$work/peer.json"
 /usr/bin/time -f '%M' -o "$work/fixed.rss" \
   "$kindred" ranker train --db "$db" "${protocol[@]}" --trees "$trees" --early-stopping-rounds 0 --json > "$work/fixed.json"
 /usr/bin/time -f '%M' -o "$work/default.rss" "$kindred" ranker train --db "$db" "${protocol[@]}" --json > "$work/default.json"
+eval_protocol=(--weights purchase=1,return=0 --no-anonymous-sessions --relevant purchase --test-days 30 -k 20)
+"$kindred" evaluate --db "$db" "${eval_protocol[@]}" --algorithm default --json > "$work/default-row.json"
+"$kindred" evaluate --db "$db" "${eval_protocol[@]}" --algorithm default --ranker --json > "$work/default-row-ranker.json"
 "$kindred" settings set serving.ranker off --db "$db" >/dev/null
 "$kindred" latency --db "$db" --requests 2000 --json > "$work/latency-off.json"
 "$kindred" settings set serving.ranker on --db "$db" >/dev/null
@@ -66,6 +71,14 @@ stage = default["stage"]
 print(f"\nThe stage alone, in process (`kindred ranker train`'s report, defaults: {default['trees']} trees): "
       f"{stage['candidates']} candidates x {len(default['features'])} features re-ranked in {stage['p50_ms']:.3f} ms at p50, "
       f"{stage['p99_ms']:.3f} ms at p99, {stage['max_ms']:.3f} ms at most over {stage['lists']} held-out lists.")
+print()
+print("| `kindred evaluate --algorithm default` (bench/accuracy.sh's protocol) | recall@20 | NDCG@20 | the ranker's held-out NDCG@10 |")
+print("|---|---|---|---|")
+for name in ("default-row.json", "default-row-ranker.json"):
+    row = load(name)["results"][0]
+    r = row.get("ranker")
+    held = f"{r['validation_ndcg_before']:.4f} -> {r['validation_ndcg_after']:.4f} ({'kept' if r['kept'] else 'not kept'}, {r['trees']} trees)" if r else "-"
+    print(f"| default ({row['chosen']}) | {row['metrics']['recall']:.4f} | {row['metrics']['ndcg']:.4f} | {held} |")
 print()
 print("| `kindred latency` (2,000 requests, k = 10) | p50 ms | p90 ms | p99 ms | max ms |")
 print("|---|---|---|---|---|")

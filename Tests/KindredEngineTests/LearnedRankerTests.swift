@@ -71,9 +71,36 @@ import Testing
             #expect(try engine.activeRanker() == nil)
         }
 
-        // A shop without a ranker gets none from training.
+        // A shop without a ranker gets none from training unless it asks (--ranker), and
+        // --no-ranker leaves a version without one.
         let plain = try SmallShop.engine(in: TemporaryDirectory(), trained: true)
         #expect(try plain.train(train).ranker == nil)
+        var asking = train
+        asking.learnsRanker = true
+        let learnt = try #require(try plain.train(asking).ranker)
+        #expect(learnt.settings.trees == RankerOptions().settings.trees, "the defaults when there is no ranker to follow")
+        var refusing = train
+        refusing.learnsRanker = false
+        let bare = try engine.train(refusing)
+        #expect(bare.ranker == nil && bare.activated)
+        #expect(try engine.activeRanker() == nil)
+    }
+
+    /// `kindred evaluate --ranker`: the default row learns its ranker on the search's split and,
+    /// when it is kept, re-ranks the test lists with it (and says so in its name).
+    @Test func theDefaultRowCanCarryItsRanker() throws {
+        let engine = try SmallShop.engine(in: directory, trained: false)
+        var options = EvaluationOptions()
+        options.algorithms = []
+        options.includeDefault = true
+        options.search.budget = 3
+        let plain = try engine.evaluate(options).results[0]
+        options.defaultRanker = true
+        let ranked = try engine.evaluate(options).results[0]
+        #expect(plain.ranker == nil && plain.chosen?.contains("ranker") == false)
+        let report = try #require(ranked.ranker)
+        #expect(ranked.chosen == plain.chosen! + (report.kept ? " + ranker" : ""))
+        if !report.kept { #expect(ranked.metrics == plain.metrics) }
     }
 
     @Test func aRankerForOtherFeaturesIsNotServed() throws {

@@ -62,6 +62,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Every list holds at least this share of long-tail items, 0-1 (0: no quota; default: serving.long_tail_share).")
     var longTailShare: Double?
 
+    @Flag(
+        help:
+            "The default row also learns a re-ranker on its search's split, as `kindred train --ranker` does, and re-ranks its lists with it when it is kept."
+    )
+    var ranker = false
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -122,6 +128,7 @@ struct EvaluateCommand: ParsableCommand {
         options.algorithms = try specs()
         options.skipAlgorithmsTheCatalogOutgrows = algorithms.isEmpty
         options.includeDefault = includeDefault && task == "ranking"
+        options.defaultRanker = ranker
         options.search.budget = budget
         options.split = learning.split
         options.threads = learning.threads

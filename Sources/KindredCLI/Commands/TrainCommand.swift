@@ -62,6 +62,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Keep the new model beside the active one without activating it (a model for an experiment's algorithm:NAME).")
     var noActivate = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Learn a re-ranker for this version (LambdaMART, kept only if it beats the model's order), or none; default: re-learn the active version's ranker when it has one (see `kindred ranker`)."
+    )
+    var ranker: Bool?
+
     @Flag(help: "Print as JSON.")
     var json = false
 
@@ -108,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         }
         options.activationMargin = margin
         options.keepBesideActive = noActivate
+        options.learnsRanker = ranker
         options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed

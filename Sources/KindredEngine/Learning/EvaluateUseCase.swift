@@ -48,6 +48,9 @@ public struct EvaluationOptions: Sendable {
     /// these options), searched on a split of the training period alone, then fitted on all of
     /// it and scored on the test cases like every other row.
     public var includeDefault = false
+    /// The `default` row learns a ranker on the search's split as `kindred train --ranker`
+    /// does, and re-ranks its lists with it when it is kept.
+    public var defaultRanker = false
     public var search = ModelSearchOptions()
 
     public init() {}
@@ -63,6 +66,8 @@ public struct EvaluationReport: Sendable, Codable {
         /// For the `default` row: the algorithm the search chose, and the search.
         public var chosen: String?
         public var search: SearchReport?
+        /// For the `default` row: the ranker learnt on the search's split (used when kept).
+        public var ranker: RankerReport?
     }
 
     public var testProtocol: String
@@ -187,6 +192,7 @@ extension Engine {
         let started = WallClock.monotonicSeconds()
         var spec = TrainOptions().algorithm
         var search: SearchReport?
+        var ranker: (stored: StoredRanker?, report: RankerReport)?
         if let inner = TimeSplit.evaluable(data, options: options, within: split), !inner.evaluation.cases.isEmpty {
             let found = try ModelSearch.run(
                 on: inner, items: data.catalog.itemPKs.count, options: options.search, k: options.k, threads: options.threads,
@@ -195,13 +201,33 @@ extension Engine {
                 progress: progress)
             spec = found.winner
             search = found.report
+            if options.defaultRanker {
+                // As `kindred train` learns it: on the search's split, from the winner fitted there.
+                var rankerOptions = RankerOptions()
+                rankerOptions.relevantKinds = options.relevantKinds
+                rankerOptions.weights = options.weights
+                rankerOptions.includeAnonymousSessions = options.includeAnonymousSessions
+                rankerOptions.threads = options.threads
+                rankerOptions.seed = options.seed
+                progress("learning the default's ranker")
+                let lists = try rankerDataset(
+                    model: found.model, spec: spec, version: 0, data: data, split: inner, options: rankerOptions, progress: progress)
+                ranker = try? fitRanker(lists, options: rankerOptions, progress: progress)
+            }
         }
         progress("fitting the default, \(spec.name)")
         let algorithm = try spec.make(threads: options.threads, seed: options.seed)
         let model = algorithm.fit(split.evaluation.train)
-        let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads, stages: stages(model))
+        var listStages = stages(model)
+        if let stored = ranker?.stored {
+            // Item facts as of the test cut, as serving reads them as of the model's data.
+            let facts = try rerankerFacts(itemPKs: data.catalog.itemPKs, catalog: data.catalog, asOfMs: split.cutMs)
+            listStages.rerankers.insert(LearnedReranker(model: stored.model, facts: facts, candidates: stored.candidates), at: 0)
+        }
+        let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads, stages: listStages)
         return .init(
             algorithm: "default", parameters: spec.recordedParameters(of: algorithm), metrics: metrics,
-            fitSeconds: WallClock.monotonicSeconds() - started, chosen: spec.name, search: search)
+            fitSeconds: WallClock.monotonicSeconds() - started, chosen: spec.name + (ranker?.stored != nil ? " + ranker" : ""),
+            search: search, ranker: ranker?.report)
     }
 }

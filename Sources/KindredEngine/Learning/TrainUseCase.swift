@@ -34,6 +34,13 @@ public struct TrainOptions: Sendable {
     public var seed: UInt64 = 42
     /// Who asked for the run, recorded with the job: "cli", "api", "scheduler".
     public var trigger = "cli"
+    /// Learn a re-ranking of the new version's lists (LambdaMART, as `kindred ranker train`):
+    /// true learns one (with the active version's ranker settings, or the defaults), false
+    /// learns none, nil re-learns the active version's ranker when it has one. The ranker is
+    /// kept only when it beats the model's order on the held-out people. Not on by default: on
+    /// Online Retail a ranker kept by that rule lowered the test period's recall@20
+    /// (docs/benchmarks.md).
+    public var learnsRanker: Bool?
 
     public init() {}
 }
@@ -62,9 +69,10 @@ public struct TrainReport: Sendable, Codable {
     public var search: SearchReport?
     /// How validation held data out (`SplitMethod.reportName`), when there was validation.
     public var validationSplit: String?
-    /// The learned ranker re-learnt for this version because the active version had one.
+    /// The learned ranker learnt for this version (the search chose the algorithm, or the
+    /// active version had a ranker).
     public var ranker: RankerReport?
-    /// Why the active version's ranker could not be re-learnt for this version, when it could not.
+    /// Why no ranker was learnt for this version, when one was to be.
     public var rankerNote: String?
 }
 
@@ -148,22 +156,27 @@ extension Engine {
         let fitSeconds = WallClock.monotonicSeconds() - fitStarted
 
         // A shop that uses a learned ranker keeps one: the active version's is re-learnt for
-        // this version, with the same settings, from the model validated above (no extra fit).
+        // this version with the same settings (or one is learnt when asked), from the model
+        // validated above (no extra fit).
         var ranker: (stored: StoredRanker?, report: RankerReport)?
         var rankerNote: String?
-        if let active = try database.writer.read({ db in try ModelRegistry.active(in: db) }),
-            var rankerOptions = try rankerOptions(ofVersion: active.version, threads: options.threads, seed: options.seed),
+        let active = try database.writer.read { db in try ModelRegistry.active(in: db) }
+        let previous = try active.flatMap { try rankerOptions(ofVersion: $0.version, threads: options.threads, seed: options.seed) }
+        if options.learnsRanker != false, var rankerOptions = previous ?? (options.learnsRanker == true ? RankerOptions() : nil),
             let validatedModel, let split, usable
         {
             rankerOptions.relevantKinds = options.relevantKinds
             rankerOptions.weights = options.weights
-            progress("re-learning the ranker of version \(active.version)")
-            let lists = try rankerDataset(
-                model: validatedModel, spec: spec, version: 0, data: data, split: split, options: rankerOptions, progress: progress)
+            rankerOptions.includeAnonymousSessions = options.includeAnonymousSessions
+            rankerOptions.threads = options.threads
+            rankerOptions.seed = options.seed
+            progress(previous != nil ? "re-learning the ranker of version \(active!.version)" : "learning a ranker")
             do {
+                let lists = try rankerDataset(
+                    model: validatedModel, spec: spec, version: 0, data: data, split: split, options: rankerOptions, progress: progress)
                 ranker = try fitRanker(lists, options: rankerOptions, progress: progress)
             } catch let error as DataError {
-                rankerNote = "the ranker of version \(active.version) was not re-learnt: \(error.message)"
+                rankerNote = "no ranker: \(error.message)"
             }
         }
 
