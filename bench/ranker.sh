@@ -67,6 +67,13 @@ print(f"| Kindred LambdaMART, defaults (early stopping 20) | {default['trees']} 
       f"{rss('default.rss'):,.0f} (whole command) |")
 ratio = fixed["validation_ndcg_after"] / peer["ndcg10_after"]
 print(f"\nKindred / LightGBM NDCG@10 at {fixed['trees']} trees: {ratio:.6f}")
+same = next((i for i, (a, b) in enumerate(zip(fixed["validation_curve"], peer["curve"])) if abs(a - b) > 1e-9), len(peer["curve"]))
+print(f"The two validation curves are equal (to 1e-9) for the first {same} trees; "
+      + (f"at tree {same + 1}: Kindred {fixed['validation_curve'][same]:.6f}, LightGBM {peer['curve'][same]:.6f}." if same < len(peer["curve"]) else "all of them."))
+for trees in (10, 20, 30, 50, 100):
+    if trees <= len(peer["curve"]):
+        a, b = fixed["validation_curve"][trees - 1], peer["curve"][trees - 1]
+        print(f"  {trees} trees: Kindred {a:.4f}, LightGBM {b:.4f} ({(a / b - 1) * 100:+.1f}%)")
 stage = default["stage"]
 print(f"\nThe stage alone, in process (`kindred ranker train`'s report, defaults: {default['trees']} trees): "
       f"{stage['candidates']} candidates x {len(default['features'])} features re-ranked in {stage['p50_ms']:.3f} ms at p50, "

@@ -64,6 +64,7 @@ def main():
         "ndcg10_before": ndcg_at(y_valid, np.zeros(len(y_valid)), g_valid),
         "ndcg10_after": ndcg_at(y_valid, scores, g_valid),
         "lightgbm_eval_ndcg10": evals["valid"]["ndcg@10"][-1],
+        "curve": evals["valid"]["ndcg@10"],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }))
 

@@ -20,6 +20,11 @@ struct RecommendCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Only items in stock.") var inStock = true
     @Option(help: ArgumentHelp("Item ids to leave out.", valueName: "id,...")) var exclude: String?
     @Flag(inversion: .prefixedNo, help: "Leave out what the person already bought.") var excludePurchased = true
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Leave out everything the person has seen: viewed, clicked, carted, rated or bought (default: serving.exclude_seen.recommendations)."
+    ) var excludeSeen: Bool?
     @Option(help: "Device class (desktop, mobile, tablet, ...).") var device: String?
     @Option(help: "Country, for the non-personalized ranking.") var country: String?
     @Option(help: "Local hour 0-23.") var hour: Int?
@@ -47,6 +52,7 @@ struct RecommendCommand: ParsableCommand {
         request.inStockOnly = inStock
         request.excludeItemIDs = split(exclude)
         request.excludePurchased = excludePurchased
+        request.excludeSeen = excludeSeen
         request.device = device
         request.country = country
         request.hour = hour

@@ -24,6 +24,8 @@ public struct RankerReport: Sendable, Codable, Equatable {
     /// re-ranking by the trees kept; LightGBM's definition (`RankingNDCG`).
     public var validationNDCGBefore: Double
     public var validationNDCGAfter: Double
+    /// Held-out NDCG after each round, the curve early stopping read.
+    public var validationCurve: [Double] = []
     public var fitSeconds: Double
     public var kept: Bool
     public var reason: String
@@ -38,6 +40,7 @@ public struct RankerReport: Sendable, Codable, Equatable {
         case droppedPeople = "dropped_people", trainQueries = "train_queries", validationQueries = "validation_queries"
         case trainRows = "train_rows", settings, trees, roundsRun = "rounds_run"
         case validationNDCGBefore = "validation_ndcg_before", validationNDCGAfter = "validation_ndcg_after"
+        case validationCurve = "validation_curve"
         case fitSeconds = "fit_seconds", kept, reason, method, stage
     }
 }
@@ -135,6 +138,7 @@ extension Engine {
             trainQueries: built.train.groupCount, validationQueries: built.validation.groupCount, trainRows: built.train.rowCount,
             settings: settings, trees: fit.model.trees.count, roundsRun: fit.roundsRun, validationNDCGBefore: before,
             validationNDCGAfter: after, fitSeconds: seconds, kept: kept, reason: reason)
+        report.validationCurve = fit.validationNDCG
         report.stage = StageTiming.measure(
             LearnedReranker(model: fit.model, facts: built.facts, candidates: options.candidates), on: built.stageSamples)
         let stored =

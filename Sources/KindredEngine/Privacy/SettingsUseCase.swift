@@ -53,6 +53,12 @@ public enum ShopSetting {
                 throw Invalid(description: "\(key): a share 0...1 of long-tail items every list holds at least (0: no quota)")
             }
             return String(share)
+        case "serving.exclude_seen.recommendations", "serving.exclude_seen.pages":
+            guard value == "on" || value == "off" else {
+                throw Invalid(
+                    description: "\(key): on or off (whether the surface's lists leave out what the person viewed, rated or bought)")
+            }
+            return value
         case "serving.ranker":
             guard value == "on" || value == "off" else {
                 throw Invalid(description: "\(key): on or off (whether personalized lists go through the active model's learned ranker)")

@@ -21,7 +21,9 @@ extension Engine {
             request.userID = nil
         }
         let pseudonym = request.userID.map(database.pseudonymizer.pseudonym(of:))
-        let choice = try pseudonym.flatMap { try experimentChoice(surface: "recommendations", pseudonym: $0, device: request.device, country: request.country) }
+        let choice = try pseudonym.flatMap {
+            try experimentChoice(surface: "recommendations", pseudonym: $0, device: request.device, country: request.country)
+        }
         // Without an experiment deciding, the strategy of the person's segment applies.
         let segment = choice == nil ? try pseudonym.flatMap { try segmentChoice(pseudonym: $0) } : nil
         if let segment { request = segment.strategy.apply(to: request) }
@@ -69,7 +71,8 @@ extension Engine {
             requestID: requestID, timestampMs: clock.now(), userPK: userPK, surface: surface, anchorItemID: anchorItemID,
             modelVersion: response.modelVersion, personalized: response.personalized,
             items: response.items.map {
-                .init(itemID: $0.itemID, score: $0.score, explored: $0.explored ?? false, probability: $0.probability ?? 1, reason: $0.reason)
+                .init(
+                    itemID: $0.itemID, score: $0.score, explored: $0.explored ?? false, probability: $0.probability ?? 1, reason: $0.reason)
             })
         record.exploration = response.exploration?.json
         return (response, record)

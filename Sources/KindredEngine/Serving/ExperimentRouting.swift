@@ -26,12 +26,14 @@ extension Engine {
             guard let userPK = try ServingQueries.userPK(pseudonym: pseudonym, in: db) else { return nil }
             let decisions = try ConsentLookup.decisions(userPK: userPK, in: db)
             let policy = try ConsentPolicy.read(in: db)
-            guard policy.permits("experiments", decision: decisions["experiments"]), policy.permits("analytics", decision: decisions["analytics"])
+            guard policy.permits("experiments", decision: decisions["experiments"]),
+                policy.permits("analytics", decision: decisions["analytics"])
             else { return nil }
             let context = ExperimentMembership.Context(
                 pseudonym: pseudonym, userPK: userPK, device: device, country: country)
             for experiment in running {
-                guard case .variant(let name, _) = try ExperimentMembership.decide(experiment, context: context, consentPermits: true, in: db),
+                guard
+                    case .variant(let name, _) = try ExperimentMembership.decide(experiment, context: context, consentPermits: true, in: db),
                     let variant = experiment.variants.first(where: { $0.name == name })
                 else { continue }
                 let strategy = ServingStrategy.of(variant)

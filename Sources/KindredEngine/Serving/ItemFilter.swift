@@ -11,13 +11,17 @@ struct ItemFilter: Sendable {
     /// Per category number: allowed or not; nil when the request has no category rules.
     private let allowedCategories: [Bool]?
     private let excluded: Set<Int32>
+    /// What the person has seen, when the surface or the request leaves it out.
+    private let seen: Set<Int32>
     private let preferences: ServingPreferences
     /// The shop's filter rules in force for this request.
     let rules: ActiveRules?
 
+    /// `seen` is what the person has seen, left out when the surface or the request excludes it
+    /// (empty otherwise).
     init(
-        request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>, preferences: ServingPreferences = .init(),
-        rules: ActiveRules? = nil
+        request: RecommendationRequest, serving: ServingModel, purchased: Set<Int32>, seen: Set<Int32> = [],
+        preferences: ServingPreferences = .init(), rules: ActiveRules? = nil
     ) {
         self.preferences = preferences
         self.rules = rules
@@ -36,6 +40,7 @@ struct ItemFilter: Sendable {
                     && !exclude.contains { Self.category(name, isWithin: $0) }
             }
         }
+        self.seen = seen
         var excluded = request.excludePurchased ? purchased : []
         for id in request.excludeItemIDs {
             if let index = serving.itemIndexByID[id] { excluded.insert(index) }
@@ -48,6 +53,13 @@ struct ItemFilter: Sendable {
     }
 
     func allows(_ item: Int) -> Bool {
+        allows(item, evenIfSeen: false)
+    }
+
+    /// `evenIfSeen`: for lists of what the person has seen by design ("continue where you
+    /// left off"), which "exclude seen" would empty.
+    func allows(_ item: Int, evenIfSeen: Bool) -> Bool {
+        if !evenIfSeen, !seen.isEmpty, seen.contains(Int32(item)) { return false }
         if inStockOnly, !serving.itemInStock[item] { return false }
         if checksPrice {
             let price = serving.itemPrice[item]

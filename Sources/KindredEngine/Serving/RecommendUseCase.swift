@@ -29,6 +29,9 @@ public struct RecommendationRequest: Sendable {
     public var excludeItemIDs: [String] = []
     /// Leave out what the person already bought (on for discovery slots).
     public var excludePurchased = true
+    /// Leave out everything the person has seen (viewed, clicked, carted, rated or bought);
+    /// nil follows the surface's `serving.exclude_seen.<surface>` setting.
+    public var excludeSeen: Bool?
     /// Context: for people the models do not know, what is popular in their country, on
     /// their device class and at their time of day leads the ranking.
     public var device: String?
@@ -145,20 +148,29 @@ extension Engine {
         }
         let loggedUserPK = consent.analytics ? resolvedPK : nil
         guard let serving = loaded else {
-            return (try RecommendationFallback.withoutModel(request, database: database, userPK: stated.isEmpty ? nil : resolvedPK), loggedUserPK)
+            return (
+                try RecommendationFallback.withoutModel(request, database: database, userPK: stated.isEmpty ? nil : resolvedPK),
+                loggedUserPK
+            )
         }
         let userPK = consent.personalization ? resolvedPK : nil
         let preferences = ServingPreferences(stated, serving: serving)
         let history = UserHistory(userPK: userPK, newEvents: newEvents, serving: serving, preferences: preferences)
         let personalized = !history.vector.isEmpty && !(serving.model is PopularityModel)
-        let rules = withoutRules ? nil : try activeRules(
-            userPK: resolvedPK, request: request, surface: ruleSurface, personalized: personalized, history: history, serving: serving)
-        let filter = ItemFilter(request: request, serving: serving, purchased: history.purchased, preferences: preferences, rules: rules)
-        let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
-        let query = RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector)
+        let rules =
+            withoutRules
+            ? nil
+            : try activeRules(
+                userPK: resolvedPK, request: request, surface: ruleSurface, personalized: personalized, history: history, serving: serving)
         let settings = try servingSettingsCache.value(nowMs: clock.now()) {
             try database.writer.read { db in try ServingSettings.read(in: db) }
         }
+        let filter = ItemFilter(
+            request: request, serving: serving, purchased: history.purchased,
+            seen: request.excludeSeen ?? settings.excludesSeen(on: "recommendations") ? history.seen : [], preferences: preferences,
+            rules: rules)
+        let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
+        let query = RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector)
         let pipeline = ServingPipeline(
             request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences,
             filter: filter, trace: trace)
@@ -173,17 +185,22 @@ extension Engine {
         if explorationSettings.explores, let seed = exploreSeed, rules?.pins.isEmpty ?? true {
             let pool = pipeline.run(count: request.k + explorationSettings.pool, filter: filter)
             let now = clock.now()
-            let bandit = explorationSettings.policy.usesBandit
+            let bandit =
+                explorationSettings.policy.usesBandit
                 ? try bandits.bandit(surface: "recommendations", nowMs: now, database: database) : nil
             // A bandit's context includes the person's segment, learnt from what they did: only
             // with their consent to personalization.
-            let segment = try bandit == nil ? nil : userPK.flatMap { pk in
-                try database.writer.read { db in try SegmentStore.clusterSegmentKey(userPK: pk, in: db) }
-            }
+            let segment =
+                try bandit == nil
+                ? nil
+                : userPK.flatMap { pk in
+                    try database.writer.read { db in try SegmentStore.clusterSegmentKey(userPK: pk, in: db) }
+                }
             let (slots, record) = ExplorationStage.run(
                 pool: pool.map(\.item), count: request.k, settings: explorationSettings, bandit: bandit, seed: seed,
                 context: BanditContextRecord(
-                    hour: request.hour, device: request.device, country: request.country, region: request.region, segment: segment, nowMs: now),
+                    hour: request.hour, device: request.device, country: request.country, region: request.region, segment: segment,
+                    nowMs: now),
                 serving: serving)
             items = ServingPipeline.explained(slots.map { pool[$0.poolIndex] }, history: history, serving: serving, request: request)
             for (index, slot) in slots.enumerated() {

@@ -18,7 +18,8 @@ struct ServingPreferences {
 
     /// The interactions each reason type stands for.
     static let kindsOfReason: [String: [InteractionKind]] = [
-        "purchases": [.purchase, .return], "cart": [.addToCart, .removeFromCart], "ratings": [.rating], "views": [.view, .click, .dwell, .scroll],
+        "purchases": [.purchase, .return], "cart": [.addToCart, .removeFromCart], "ratings": [.rating],
+        "views": [.view, .click, .dwell, .scroll],
     ]
 
     init() {}

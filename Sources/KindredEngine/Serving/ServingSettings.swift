@@ -15,6 +15,15 @@ struct ServingSettings: Sendable, Equatable {
     /// Whether personalized lists go through the active model's learned ranker, when it has one
     /// (`kindred ranker train`); off serves the model's own order.
     var learnedRanker = true
+    /// Per surface (`recommendations`, `pages`), whether lists leave out everything the person
+    /// has seen (viewed, clicked, carted, rated or bought), not only what they bought: what a
+    /// discovery slot wants. A request may say otherwise (`exclude_seen`).
+    var excludeSeenBySurface: [String: Bool] = [:]
+
+    /// The surfaces with an "exclude seen" setting.
+    static let exclusionSurfaces = ["recommendations", "pages"]
+
+    func excludesSeen(on surface: String) -> Bool { excludeSeenBySurface[surface] ?? false }
     /// How displayed lists of each surface explore (`exploration.<surface>.*`).
     var explorationBySurface: [String: ExplorationSettings] = [:]
 
@@ -27,7 +36,7 @@ struct ServingSettings: Sendable, Equatable {
         ] + explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { "exploration.\(surface).\($0.key)" } }
     static let defaults = [
         "serving.diversity": "1", "serving.max_per_category": "0", "serving.max_per_brand": "0", "serving.long_tail_share": "0",
-        "serving.ranker": "on",
+        "serving.ranker": "on", "serving.exclude_seen.recommendations": "off", "serving.exclude_seen.pages": "off",
     ].merging(
         explorationSurfaces.flatMap { surface in ExplorationSettings.defaults.map { ("exploration.\(surface).\($0.key)", $0.value) } }
     ) { first, _ in first }
@@ -51,6 +60,9 @@ struct ServingSettings: Sendable, Equatable {
         settings.maxPerBrand = try SettingsStore.value("serving.max_per_brand", in: db).flatMap(Int.init) ?? 0
         settings.longTailShare = try SettingsStore.value("serving.long_tail_share", in: db).flatMap(Double.init) ?? 0
         settings.learnedRanker = try SettingsStore.value("serving.ranker", in: db) != "off"
+        for surface in exclusionSurfaces {
+            settings.excludeSeenBySurface[surface] = try SettingsStore.value("serving.exclude_seen.\(surface)", in: db) == "on"
+        }
         for surface in explorationSurfaces {
             func value(_ name: String) throws -> String? { try SettingsStore.value("exploration.\(surface).\(name)", in: db) }
             var exploration = ExplorationSettings()

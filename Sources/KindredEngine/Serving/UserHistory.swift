@@ -64,6 +64,10 @@ struct UserHistory {
         vector = SparseVector(indices: kept.map(\.key), values: kept.map(\.value))
     }
 
+    /// Everything the person has seen, as far as the model knows: every item of their history
+    /// (views, clicks, carts, ratings, purchases) and what they bought.
+    var seen: Set<Int32> { purchased.union(vector.indices) }
+
     func reason(for item: Int, model: any RecommenderModel, serving: ServingModel) -> String {
         var candidates = vector
         if candidates.indices.count > Self.explanationCandidates {

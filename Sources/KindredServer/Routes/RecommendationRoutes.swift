@@ -37,6 +37,8 @@ struct RecommendationRoutes {
             userID: try PathID.read("id", context), k: try query.integer("k", in: RecommendationRequest.kRange) ?? 10)
         recommendation.includeCategories = try query.list("category", maxLength: 64)
         recommendation.excludeItemIDs = try query.list("exclude", maxLength: 200)
+        recommendation.excludePurchased = try query.flag("exclude_purchased") ?? true
+        recommendation.excludeSeen = try query.flag("exclude_seen")
         recommendation.device = try query.device()
         recommendation.country = try query.text("country", maxLength: 16)
         recommendation.region = try query.text("region", maxLength: 64)

@@ -45,8 +45,9 @@ enum BlockSources {
 
     static func fill(_ block: BlockStore.Block, context c: BlockContext, used: Set<Int>) -> FilledBlock? {
         let categoryRule = block.category?.lowercased()
+        // "Continue" shows what the person looked at by design: "exclude seen" does not apply.
         let keep: (Int) -> Bool = { item in
-            guard !used.contains(item), c.filter.allows(item) else { return false }
+            guard !used.contains(item), c.filter.allows(item, evenIfSeen: block.source == "continue") else { return false }
             guard let categoryRule else { return true }
             let number = c.serving.itemCategory[item]
             return number >= 0 && ItemFilter.category(c.serving.categoryNames[Int(number)], isWithin: categoryRule)
@@ -121,7 +122,9 @@ enum BlockSources {
             // What the person was interested in first, then by the shop's popularity blend.
             let theirs = Set(c.history.vector.indices.map(Int.init))
             var heap = TopKHeap(k: size)
-            for item in restocked { heap.offer(item, score: (theirs.contains(item) ? 2 : 0) + c.serving.nonPersonalizedBase[item]) { _ in true } }
+            for item in restocked {
+                heap.offer(item, score: (theirs.contains(item) ? 2 : 0) + c.serving.nonPersonalizedBase[item]) { _ in true }
+            }
             let picked = heap.sorted()
             return FilledBlock(
                 title: block.title, reason: "restocked in the last \(BlockContext.restockDays) days",
@@ -160,6 +163,7 @@ enum BlockSources {
         let name = c.serving.catalogRow[anchor].flatMap { c.serving.catalog.titles[$0] ?? c.serving.catalog.itemIDs[$0] } ?? "an item"
         return FilledBlock(
             title: block.title.replacingOccurrences(of: "{item}", with: name), reason: "\(reason) \(name)",
-            items: similar.prefix(block.size).map { c.serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(name)") })
+            items: similar.prefix(block.size).map { c.serving.recommendation(item: $0.item, score: $0.score, reason: "similar to \(name)") }
+        )
     }
 }

@@ -31,7 +31,8 @@ extension Engine {
             request.userID = nil
         }
         if request.surface == .product, request.itemID == nil {
-            throw RequestProblem(.invalid, code: "missing_parameter", message: "a product page needs item (the page's item id)", field: "item")
+            throw RequestProblem(
+                .invalid, code: "missing_parameter", message: "a product page needs item (the page's item id)", field: "item")
         }
         let pseudonym = request.userID.map(database.pseudonymizer.pseudonym(of:))
         let now = clock.now()
@@ -100,7 +101,8 @@ extension Engine {
             serving: serving, history: history, query: RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector),
             personalized: personalized,
             filter: ItemFilter(
-                request: recommendation, serving: serving, purchased: history.purchased, preferences: preferences,
+                request: recommendation, serving: serving, purchased: history.purchased,
+                seen: settings.excludesSeen(on: "pages") ? history.seen : [], preferences: preferences,
                 rules: try activeRules(
                     userPK: read.userPK, request: recommendation, surface: "page", personalized: personalized, history: history,
                     serving: serving)),
