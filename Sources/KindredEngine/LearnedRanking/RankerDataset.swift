@@ -20,6 +20,30 @@ public struct RankerOptions: Sendable {
     public var seed: UInt64 = 42
 
     public init() {}
+
+    /// The options that follow an evaluation's (or a training's) choices of what counts: the
+    /// relevant events, the weights, anonymous sessions, the split, threads and seed.
+    init(following evaluation: EvaluationOptions) {
+        relevantKinds = evaluation.relevantKinds
+        weights = evaluation.weights
+        includeAnonymousSessions = evaluation.includeAnonymousSessions
+        split = evaluation.split
+        threads = evaluation.threads
+        seed = evaluation.seed
+    }
+
+    /// The validation split the lists come from, as evaluation options.
+    var validation: EvaluationOptions {
+        var evaluation = EvaluationOptions()
+        evaluation.testDays = validationDays
+        evaluation.weights = weights
+        evaluation.relevantKinds = relevantKinds
+        evaluation.includeAnonymousSessions = includeAnonymousSessions
+        evaluation.split = split
+        evaluation.threads = threads
+        evaluation.seed = seed
+        return evaluation
+    }
 }
 
 /// The lists a ranker learns from: for each person of the validation split who acted on one of
@@ -56,12 +80,7 @@ extension Engine {
         let data = try TrainingData.load(
             from: database, includeAnonymousSessions: options.includeAnonymousSessions, withSessions: spec.sequenceGrouping != nil)
         try spec.checkFits(items: data.catalog.itemPKs.count, database: database.path)
-        var evaluation = EvaluationOptions()
-        evaluation.testDays = options.validationDays
-        evaluation.weights = options.weights
-        evaluation.relevantKinds = options.relevantKinds
-        evaluation.split = options.split
-        evaluation.seed = options.seed
+        var evaluation = options.validation
         evaluation.withSequences = Set([spec.sequenceGrouping].compactMap { $0 })
         guard let split = TimeSplit.evaluable(data, options: evaluation), !split.evaluation.cases.isEmpty else {
             throw DataError(
@@ -115,31 +134,12 @@ extension Engine {
     static func candidateLists(model: any RecommenderModel, on set: EvaluationSet, facts: RerankerItemFacts, candidates: Int, threads: Int)
         -> [(features: [Float], labels: [Float], query: RankingQuery, candidates: [RankedItem])]
     {
-        let pipeline = RankingPipeline(sources: [
-            ModelCandidates(model: model),
-            ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
-        ])
-        var lists = [(features: [Float], labels: [Float], query: RankingQuery, candidates: [RankedItem])](
-            repeating: ([], [], RankingQuery(user: nil, history: SparseVector()), []), count: set.cases.count)
-        let workers = max(1, min(threads, set.cases.count))
-        lists.withUnsafeMutableBufferPointer { buffer in
-            let out = SharedPointer(buffer.baseAddress!)
-            Parallel.run(workers: workers) { worker in
-                var index = worker
-                while index < set.cases.count {
-                    let testCase = set.cases[index]
-                    let history = SparseVector(row: set.train.interactions.row(testCase.user))
-                    let query = RankingQuery(user: testCase.user, history: history)
-                    let ranked = pipeline.run(query, count: candidates) { !testCase.excluded.contains(Int32($0)) }
-                    var features: [Float] = []
-                    features.reserveCapacity(ranked.count * RerankerFeatures.count)
-                    RerankerFeatures.append(ranked, person: .init(history: history, facts: facts), facts: facts, to: &features)
-                    out[index] = (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }, query, ranked)
-                    index += workers
-                }
-            }
+        Evaluator.mapLists(model, on: set, count: candidates, threads: threads) { testCase, query, ranked in
+            var features: [Float] = []
+            features.reserveCapacity(ranked.count * RerankerFeatures.count)
+            RerankerFeatures.append(ranked, person: .init(history: query.history, facts: facts), facts: facts, to: &features)
+            return (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }, query, ranked)
         }
-        return lists
     }
 
     /// Whether a person's list is held out for validation: a hash of who they are, so that the

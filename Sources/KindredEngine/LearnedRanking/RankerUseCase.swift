@@ -158,18 +158,14 @@ extension Engine {
         try SettingsStore.set("ranker.changed_ms", to: String(nowMs), in: db, nowMs: nowMs)
     }
 
-    /// The options the ranker of `version` was learnt with, to learn the next version's alike.
-    func rankerOptions(ofVersion version: Int64, threads: Int, seed: UInt64) throws -> RankerOptions? {
+    /// The boosting settings and candidates the ranker of `version` was learnt with, to learn
+    /// the next version's alike; nil when the version has none.
+    func storedRankerSettings(ofVersion version: Int64) throws -> (settings: LambdaMARTSettings, candidates: Int)? {
         try database.writer.read { db in
             guard let data = try ModelRegistry.readArtifact(version: version, name: StoredRanker.artifact, in: db),
                 let stored = try? JSONDecoder().decode(StoredRanker.self, from: data)
             else { return nil }
-            var options = RankerOptions()
-            options.settings = stored.report.settings
-            options.candidates = stored.candidates
-            options.threads = threads
-            options.seed = seed
-            return options
+            return (stored.report.settings, stored.candidates)
         }
     }
 

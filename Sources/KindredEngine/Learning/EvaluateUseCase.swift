@@ -203,12 +203,7 @@ extension Engine {
             search = found.report
             if options.defaultRanker {
                 // As `kindred train` learns it: on the search's split, from the winner fitted there.
-                var rankerOptions = RankerOptions()
-                rankerOptions.relevantKinds = options.relevantKinds
-                rankerOptions.weights = options.weights
-                rankerOptions.includeAnonymousSessions = options.includeAnonymousSessions
-                rankerOptions.threads = options.threads
-                rankerOptions.seed = options.seed
+                let rankerOptions = RankerOptions(following: options)
                 progress("learning the default's ranker")
                 let lists = try rankerDataset(
                     model: found.model, spec: spec, version: 0, data: data, split: inner, options: rankerOptions, progress: progress)

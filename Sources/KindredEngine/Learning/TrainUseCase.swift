@@ -102,6 +102,8 @@ extension Engine {
         evaluation.withSequences = groupings
         evaluation.split = options.split
         evaluation.seed = options.seed
+        evaluation.threads = options.threads
+        evaluation.includeAnonymousSessions = options.includeAnonymousSessions
         let split = options.validationDays > 0 ? TimeSplit.evaluable(data, options: evaluation) : nil
         let usable = split.map { !$0.evaluation.cases.isEmpty } ?? false
 
@@ -161,15 +163,13 @@ extension Engine {
         var ranker: (stored: StoredRanker?, report: RankerReport)?
         var rankerNote: String?
         let active = try database.writer.read { db in try ModelRegistry.active(in: db) }
-        let previous = try active.flatMap { try rankerOptions(ofVersion: $0.version, threads: options.threads, seed: options.seed) }
-        if options.learnsRanker != false, var rankerOptions = previous ?? (options.learnsRanker == true ? RankerOptions() : nil),
-            let validatedModel, let split, usable
-        {
-            rankerOptions.relevantKinds = options.relevantKinds
-            rankerOptions.weights = options.weights
-            rankerOptions.includeAnonymousSessions = options.includeAnonymousSessions
-            rankerOptions.threads = options.threads
-            rankerOptions.seed = options.seed
+        let previous = try active.flatMap { try storedRankerSettings(ofVersion: $0.version) }
+        if options.learnsRanker != false, previous != nil || options.learnsRanker == true, let validatedModel, let split, usable {
+            var rankerOptions = RankerOptions(following: evaluation)
+            if let previous {
+                rankerOptions.settings = previous.settings
+                rankerOptions.candidates = previous.candidates
+            }
             progress(previous != nil ? "re-learning the ranker of version \(active!.version)" : "learning a ranker")
             do {
                 let lists = try rankerDataset(

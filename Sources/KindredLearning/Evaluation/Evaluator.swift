@@ -126,6 +126,16 @@ extension Evaluator {
     public static func rankedLists(
         _ model: any RecommenderModel, on set: EvaluationSet, k: Int, threads: Int = 2, stages: EvaluationStages = .init()
     ) -> [[Int]] {
+        mapLists(model, on: set, count: k, threads: threads, stages: stages) { _, _, ranked in ranked.map(\.item) }
+    }
+
+    /// Runs `evaluate`'s pipeline (the model, popular items to fill, the stages) for every case,
+    /// in parallel, and gives each case's list, with the query that made it, to `transform`:
+    /// the one loop over cases that lists, audits and a learned ranker's training data share.
+    public static func mapLists<Result>(
+        _ model: any RecommenderModel, on set: EvaluationSet, count: Int, threads: Int = 2, stages: EvaluationStages = .init(),
+        _ transform: @Sendable (EvaluationSet.Case, RankingQuery, [RankedItem]) -> Result
+    ) -> [Result] {
         guard !set.cases.isEmpty else { return [] }
         let pipeline = RankingPipeline(
             sources: [
@@ -133,23 +143,21 @@ extension Evaluator {
                 ScoreCandidates(name: "context", scores: PopularityBlend.scores(for: set.train), reportedScore: 0),
             ],
             rerankers: stages.rerankers)
-        var lists = [[Int]](repeating: [], count: set.cases.count)
+        var results = [Result?](repeating: nil, count: set.cases.count)
         let workers = max(1, min(threads, set.cases.count))
-        lists.withUnsafeMutableBufferPointer { buffer in
+        results.withUnsafeMutableBufferPointer { buffer in
             let out = SharedPointer(buffer.baseAddress!)
             Parallel.run(workers: workers) { worker in
                 var index = worker
                 while index < set.cases.count {
                     let testCase = set.cases[index]
-                    let history = SparseVector(row: set.train.interactions.row(testCase.user))
+                    let query = RankingQuery(user: testCase.user, history: SparseVector(row: set.train.interactions.row(testCase.user)))
                     let excluded = testCase.excluded
-                    out[index] = pipeline.run(RankingQuery(user: testCase.user, history: history), count: k) {
-                        !excluded.contains(Int32($0))
-                    }.map(\.item)
+                    out[index] = transform(testCase, query, pipeline.run(query, count: count) { !excluded.contains(Int32($0)) })
                     index += workers
                 }
             }
         }
-        return lists
+        return results.map { $0! }
     }
 }
