@@ -73,6 +73,20 @@ import Testing
         let again = try kindred("ranker", "export", "--out", "lists")
         #expect(again.status != 0 && again.stderr.contains("not empty"), "\(again.stderr)")
 
+        // `kindred train` re-learns the active version's ranker; --no-ranker leaves the new one without.
+        let retrained = try kindred("train", "--algorithm", "als", "--params", "factors=16,iterations=5", "--margin", "1", "--json")
+        let retrainedReport = try JSONSerialization.jsonObject(with: Data(retrained.stdout.utf8)) as! [String: Any]
+        #expect((retrainedReport["ranker"] as? [String: Any])?["version"] as? Int == retrainedReport["version"] as? Int)
+        let bare = try kindred("train", "--algorithm", "als", "--params", "factors=16,iterations=5", "--margin", "1", "--no-ranker")
+        #expect(bare.status == 0 && !bare.stdout.contains("ranker"), "\(bare.stdout)")
+        #expect(try kindred("ranker", "show").status == 65)
+
+        // `kindred evaluate --ranker`: the default row carries the ranker learnt before the test period.
+        let evaluated = try kindred("evaluate", "--algorithm", "default", "--budget", "3", "--ranker", "--json")
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        let rows = (try JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as! [String: Any])["results"] as! [[String: Any]]
+        #expect(rows.first?["algorithm"] as? String == "default" && rows.first?["ranker"] != nil)
+
         #expect(try kindred("settings", "set", "serving.ranker", "maybe").status != 0)
         #expect(try kindred("settings", "set", "serving.ranker", "off").status == 0)
         #expect(try kindred("recommend", "c00001", "--k", "5").status == 0)
