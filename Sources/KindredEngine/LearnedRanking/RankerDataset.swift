@@ -102,7 +102,8 @@ extension Engine {
         let facts = try rerankerFacts(itemPKs: data.catalog.itemPKs, catalog: data.catalog, asOfMs: split.cutMs)
         progress("listing \(options.candidates) candidates for \(split.evaluation.cases.count) people")
         let lists = Self.candidateLists(
-            model: model, on: split.evaluation, facts: facts, candidates: options.candidates, threads: options.threads)
+            model: model, on: split.evaluation, facts: facts, candidates: options.candidates, threads: options.threads
+        ) { Self.holdsOut(user: $0.user, share: options.validationShare, seed: options.seed) }
 
         var train = RankingDataset(featureCount: RerankerFeatures.count)
         var validation = RankingDataset(featureCount: RerankerFeatures.count)
@@ -118,7 +119,7 @@ extension Engine {
             missed += split.evaluation.cases[index].relevant.count - positives
             if Self.holdsOut(user: split.evaluation.cases[index].user, share: options.validationShare, seed: options.seed) {
                 validation.appendGroup(features: list.features, labels: list.labels)
-                if samples.count < 1_000 { samples.append((list.query, list.candidates)) }
+                if samples.count < 1_000, let query = list.query { samples.append((query, list.candidates)) }
             } else {
                 train.appendGroup(features: list.features, labels: list.labels)
             }
@@ -130,15 +131,19 @@ extension Engine {
     }
 
     /// Each case's candidates as serving retrieves them (the model, then the popular items to
-    /// fill), with their feature rows and labels.
-    static func candidateLists(model: any RecommenderModel, on set: EvaluationSet, facts: RerankerItemFacts, candidates: Int, threads: Int)
-        -> [(features: [Float], labels: [Float], query: RankingQuery, candidates: [RankedItem])]
-    {
+    /// fill), with their feature rows and labels; the query and the candidates themselves only
+    /// for the cases `sampled` picks (what the stage is timed on), so that a large shop's lists
+    /// hold no more than their features.
+    static func candidateLists(
+        model: any RecommenderModel, on set: EvaluationSet, facts: RerankerItemFacts, candidates: Int, threads: Int,
+        sampled: @escaping @Sendable (EvaluationSet.Case) -> Bool
+    ) -> [(features: [Float], labels: [Float], query: RankingQuery?, candidates: [RankedItem])] {
         Evaluator.mapLists(model, on: set, count: candidates, threads: threads) { testCase, query, ranked in
             var features: [Float] = []
             features.reserveCapacity(ranked.count * RerankerFeatures.count)
             RerankerFeatures.append(ranked, person: .init(history: query.history, facts: facts), facts: facts, to: &features)
-            return (features, ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }, query, ranked)
+            let labels: [Float] = ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }
+            return sampled(testCase) ? (features, labels, query, ranked) : (features, labels, nil, [])
         }
     }
 
