@@ -55,6 +55,16 @@ import Testing
         #expect(FeatureBins.upperBounds(sorted: [-1, -1, -1, 0, 0, 0, 2, 2, 2], maxBins: 255) == [-1e-35, 1e-35, .infinity])
     }
 
+    /// A feature with only 5 rows off its common value cannot give two leaves of 20 rows: it is
+    /// never split on (LightGBM's feature_pre_filter); with 50 and 50 it can be.
+    @Test func aFeatureNoThresholdCanSplitIntoTwoLeavesIsLeftOut() {
+        var data = RankingDataset(featureCount: 2)
+        let rows = (0..<105).flatMap { row -> [Float] in [row < 100 ? 0 : 1, row < 50 ? 0 : 1] }
+        data.appendGroup(features: rows, labels: Array(repeating: 0, count: 105))
+        #expect(FeatureBins.fit(data, minDataInLeaf: 20).splittable == [false, true])
+        #expect(FeatureBins.fit(data).splittable == [true, true])
+    }
+
     /// 1,000 distinct values in ten bins: zero alone, the other 999 in nine bins of 111.
     @Test func manyDistinctValuesShareAtMostTheBinsAllowed() {
         let values = (0..<1000).map(Float.init)

@@ -9,19 +9,28 @@ public struct FeatureBins: Sendable, Equatable {
     /// Where each feature's bins start in a histogram that lays all features end to end.
     public let offsets: [Int]
     public var totalBins: Int { offsets.last ?? 0 }
+    /// Per feature, whether some threshold leaves enough rows on both sides for a leaf: one that
+    /// cannot is never split on (LightGBM's `feature_pre_filter`). Without a leaf minimum, all.
+    public let splittable: [Bool]
 
-    public init(upperBounds: [[Float]]) {
+    public init(upperBounds: [[Float]], splittable: [Bool]? = nil) {
         self.upperBounds = upperBounds
         var offsets = [0]
         for bounds in upperBounds { offsets.append(offsets.last! + bounds.count) }
         self.offsets = offsets
+        self.splittable = splittable ?? Array(repeating: true, count: upperBounds.count)
     }
 
-    /// Bins learned from at most `sampleRows` rows spread evenly over the dataset.
-    public static func fit(_ data: RankingDataset, maxBins: Int = 255, minDataInBin: Int = 3, sampleRows: Int = 200_000) -> FeatureBins {
+    /// Bins learned from at most `sampleRows` rows spread evenly over the dataset; a feature
+    /// whose bins cannot put `minDataInLeaf` sampled rows on both sides of any threshold is
+    /// marked unsplittable.
+    public static func fit(
+        _ data: RankingDataset, maxBins: Int = 255, minDataInBin: Int = 3, minDataInLeaf: Int = 0, sampleRows: Int = 200_000
+    ) -> FeatureBins {
         let bins = min(255, max(2, maxBins))
         let stride = max(1, data.rowCount / max(1, sampleRows))
         var bounds: [[Float]] = []
+        var splittable: [Bool] = []
         bounds.reserveCapacity(data.featureCount)
         for feature in 0..<data.featureCount {
             var values: [Float] = []
@@ -31,9 +40,22 @@ public struct FeatureBins: Sendable, Equatable {
                 values.append(data.value(row: row, feature: feature))
                 row += stride
             }
-            bounds.append(upperBounds(sorted: values.sorted(), maxBins: bins, minDataInBin: minDataInBin))
+            values.sort()
+            let featureBounds = upperBounds(sorted: values, maxBins: bins, minDataInBin: minDataInBin)
+            bounds.append(featureBounds)
+            splittable.append(Self.splittable(sorted: values, bounds: featureBounds, minDataInLeaf: minDataInLeaf))
         }
-        return FeatureBins(upperBounds: bounds)
+        return FeatureBins(upperBounds: bounds, splittable: splittable)
+    }
+
+    /// Whether some bin boundary has at least `minDataInLeaf` of the sorted values on each side.
+    static func splittable(sorted values: [Float], bounds: [Float], minDataInLeaf: Int) -> Bool {
+        var below = 0
+        for bound in bounds.dropLast() {
+            while below < values.count, values[below] <= bound { below += 1 }
+            if below >= minDataInLeaf, values.count - below >= minDataInLeaf { return true }
+        }
+        return false
     }
 
     /// Values this close to zero are zero, as LightGBM's `kZeroThreshold` has it.

@@ -179,7 +179,7 @@ struct HistogramTreeGrower {
         guard leaf.hessian > 0 else { return nil }
         let rowsPerHessian = Double(leaf.count) / leaf.hessian
         var best: Split?
-        for feature in 0..<featureCount {
+        for feature in 0..<featureCount where layout.splittable[feature] {
             let first = layout.offsets[feature]
             let binCount = layout.offsets[feature + 1] - first
             var rightGradient = 0.0

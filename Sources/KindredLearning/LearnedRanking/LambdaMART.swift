@@ -84,7 +84,7 @@ public enum LambdaMART {
     public static func train(_ train: RankingDataset, validation: RankingDataset? = nil, settings: LambdaMARTSettings = .init())
         -> LambdaMARTFit
     {
-        let layout = FeatureBins.fit(train, maxBins: settings.maxBins)
+        let layout = FeatureBins.fit(train, maxBins: settings.maxBins, minDataInLeaf: max(1, settings.minDataInLeaf))
         let grower = HistogramTreeGrower(
             bins: layout.binned(train), featureCount: train.featureCount, layout: layout,
             limits: .init(
