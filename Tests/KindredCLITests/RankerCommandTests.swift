@@ -90,6 +90,11 @@ import Testing
         #expect(try kindred("settings", "set", "serving.ranker", "maybe").status != 0)
         #expect(try kindred("settings", "set", "serving.ranker", "off").status == 0)
         #expect(try kindred("recommend", "c00001", "--k", "5").status == 0)
+        // "Exclude seen": the flag both ways, and the surfaces' settings, as the API takes them.
+        #expect(try kindred("recommend", "c00001", "--k", "5", "--exclude-seen").status == 0)
+        #expect(try kindred("recommend", "c00001", "--k", "5", "--no-exclude-seen", "--no-exclude-purchased").status == 0)
+        #expect(try kindred("settings", "set", "serving.exclude_seen.pages", "on").status == 0)
+        #expect(try kindred("settings", "set", "serving.exclude_seen.recommendations", "yes").status != 0)
         let audit = try kindred("audit", "list", "--json")
         #expect(audit.stdout.contains("ranker_train") && audit.stdout.contains("ranker_export"))
     }
