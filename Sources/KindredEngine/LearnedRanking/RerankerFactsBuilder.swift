@@ -31,7 +31,7 @@ extension Engine {
             guard let row = catalogRow[pk] else { continue }
             if let price = catalog.prices[row], price >= 0 {
                 facts.price[item] = Float(price)
-                if quartiles.count == 3, price > 0 { facts.priceBand[item] = Float(1 + quartiles.filter { price > $0 }.count) }
+                if let band = FeatureContext.priceBand(of: price, quartiles: quartiles) { facts.priceBand[item] = Float(band) }
             }
             if let category = catalog.categories[row], !category.isEmpty {
                 let number =
@@ -45,13 +45,14 @@ extension Engine {
                 facts.category[item] = number
             }
             guard let sums = sumsByID[catalog.itemIDs[row]] else { continue }
-            facts.popularity[item] = Float(sums.events30)
-            if sums.eventsWeekBefore > 0 { facts.trend[item] = Float(sums.eventsLastWeek) / Float(sums.eventsWeekBefore) }
-            if sums.views > 0 { facts.conversionRate[item] = Float(sums.purchases) / Float(sums.views) }
-            facts.revenue[item] = Float(sums.revenue)
+            let features = ItemFeatureRow(sums, quartiles: quartiles, referenceMs: referenceMs)
+            facts.popularity[item] = Float(features.popularity)
+            if let trend = features.trend { facts.trend[item] = Float(trend) }
+            if let conversion = features.conversionRate { facts.conversionRate[item] = Float(conversion) }
+            facts.revenue[item] = Float(features.revenue)
             // An item first seen after the reference moment is not known yet: an age of 0 would
             // tell training which items the weeks after its cut brought.
-            if sums.createdMs <= referenceMs { facts.ageDays[item] = Float(Double(referenceMs - sums.createdMs) / 86_400_000) }
+            if sums.createdMs <= referenceMs { facts.ageDays[item] = Float(features.ageDays) }
             totalEvents += Float(sums.events30)
             if facts.category[item] >= 0 { categoryEvents[Int(facts.category[item])] += Float(sums.events30) }
         }
