@@ -38,7 +38,16 @@ import Testing
             collaborative: ALSAlgorithm(factors: 2, alpha: 5, iterations: 10, seed: 3), content: ContentAlgorithm(maxDocumentShare: 1)),
         // Without sessions it reads each person's row as one; 41 short rows want many epochs.
         Item2VecAlgorithm(parameters: contractSkipGram, threads: 1, seed: 3),
+        NeuralCFAlgorithm(parameters: contractNeuralCF, threads: 1, seed: 3),
     ]
+
+    static let contractNeuralCF: NeuralCFParameters = {
+        var p = NeuralCFParameters()
+        p.factors = 4
+        p.layers = 2
+        p.epochs = 40
+        return p
+    }()
 
     static let contractSkipGram: SkipGramParameters = {
         var p = SkipGramParameters()

@@ -38,6 +38,11 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
             "closed-form item-item autoencoder (Steck 2019); dense, 8 bytes x items² while fitting"
         ),
         (
+            "ncf",
+            ["factors": 16, "layers": 2, "negatives": 4, "epochs": 10, "learning_rate": 0.05, "regularization": 0.001],
+            "neural collaborative filtering (NeuMF: GMF and MLP towers, He et al. 2017), negative sampling"
+        ),
+        (
             "hybrid", ["factors": 64, "regularization": 0.1, "alpha": 1, "iterations": 15, "content_shrink": 5],
             "ALS blended with content for users and items with little history"
         ),
@@ -114,6 +119,25 @@ public struct AlgorithmSpec: Sendable, Codable, Equatable {
                     algorithm: name, items: items, maxItems: int("max_items"), bytes: EASEAlgorithm.bytesNeeded(items: items))
             }
             return EASEAlgorithm(regularization: float("regularization"), neighbours: int("neighbours"), threads: threads)
+        case "ncf":
+            for (key, lowest, highest) in [("factors", 1.0, 256.0), ("layers", 1, 4), ("negatives", 1, 50), ("epochs", 1, 1000)]
+            where !(p[key]! >= lowest && p[key]! <= highest) {
+                throw .outOfRange(
+                    algorithm: name, parameter: key, value: p[key]!, expected: "from \(lowest.formatted()) to \(highest.formatted())")
+            }
+            for key in ["learning_rate", "regularization"]
+            where !(p[key]!.isFinite && p[key]! >= (key == "learning_rate" ? .leastNonzeroMagnitude : 0)) {
+                throw .outOfRange(
+                    algorithm: name, parameter: key, value: p[key]!, expected: key == "learning_rate" ? "above 0" : "at least 0")
+            }
+            var neural = NeuralCFParameters()
+            neural.factors = int("factors")
+            neural.layers = int("layers")
+            neural.negatives = int("negatives")
+            neural.epochs = int("epochs")
+            neural.learningRate = float("learning_rate")
+            neural.regularization = float("regularization")
+            return NeuralCFAlgorithm(parameters: neural, threads: threads, seed: seed)
         case "hybrid":
             return HybridAlgorithm(
                 collaborative: ALSAlgorithm(

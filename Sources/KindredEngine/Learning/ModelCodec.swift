@@ -62,6 +62,14 @@ enum ModelCodec {
             let placed = item2vec.placedByWords.indices.filter { item2vec.placedByWords[$0] }.map { Int32($0) }
             try ModelRegistry.writeArtifact(
                 version: version, name: "placed_by_words", encoding: "int32le", data: FloatBlob.encode(placed), in: db)
+        case let neural as NeuralCFModel:
+            // Rows hold both towers' embeddings (GMF then MLP); the layers are one artifact.
+            let rows = neural.weights
+            try ModelRegistry.writeItemVectors(
+                version: version, itemPKs: itemPKs, vectors: rows.items, dimension: rows.shape.rowLength, in: db)
+            try saveUserRows(rows.users, dimension: rows.shape.rowLength, version: version, userPKs: userPKs, present: present, in: db)
+            try ModelRegistry.writeArtifact(
+                version: version, name: "ncf_dense", encoding: "float32le", data: FloatBlob.encode(rows.dense), in: db)
         case is PopularityModel:
             break  // the popularity artifact every version has is the model
         default:
@@ -73,20 +81,26 @@ enum ModelCodec {
         _ mf: MatrixFactorizationModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], present: Set<Int64>, in db: StoreConnection
     ) throws {
         try ModelRegistry.writeItemVectors(version: version, itemPKs: itemPKs, vectors: mf.itemFactors, dimension: mf.factors, in: db)
-        let f = mf.factors
+        try saveUserRows(mf.userFactors, dimension: mf.factors, version: version, userPKs: userPKs, present: present, in: db)
+        if !mf.itemBias.isEmpty {
+            try ModelRegistry.writeArtifact(
+                version: version, name: "item_bias", encoding: "float32le", data: FloatBlob.encode(mf.itemBias), in: db)
+        }
+    }
+
+    /// One vector per real user still present, in `userPKs` order.
+    private static func saveUserRows(
+        _ rows: [Float], dimension f: Int, version: Int64, userPKs: [Int64], present: Set<Int64>, in db: StoreConnection
+    ) throws {
         var keptPKs: [Int64] = []
         var kept: [Float] = []
         keptPKs.reserveCapacity(userPKs.count)
         kept.reserveCapacity(userPKs.count * f)
         for (row, pk) in userPKs.enumerated() where present.contains(pk) {
             keptPKs.append(pk)
-            kept += mf.userFactors[(row * f)..<((row + 1) * f)]
+            kept += rows[(row * f)..<((row + 1) * f)]
         }
         try ModelRegistry.writeUserVectors(version: version, userPKs: keptPKs, vectors: kept, dimension: f, in: db)
-        if !mf.itemBias.isEmpty {
-            try ModelRegistry.writeArtifact(
-                version: version, name: "item_bias", encoding: "float32le", data: FloatBlob.encode(mf.itemBias), in: db)
-        }
     }
 
     /// Rebuilds a model from the registry. Items are in `itemPKs` order; users who are no
@@ -110,6 +124,8 @@ enum ModelCodec {
                 try ModelRegistry.readArtifact(version: version, name: "placed_by_words", in: db).map(FloatBlob.decodeInt32s) ?? []
             for index in indices where Int(index) < placed.count { placed[Int(index)] = true }
             return (Item2VecModel(vectors: vectors, dimensions: dimensions, placedByWords: placed), [:])
+        case "ncf":
+            return try loadNeuralCF(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
         case "hybrid":
             let (mf, users) = try loadFactors(version: version, itemPKs: itemPKs, parameters: parameters, in: db)
             let data = try ModelRegistry.readArtifact(version: version, name: "content_neighbours", in: db) ?? Data()
@@ -138,6 +154,36 @@ enum ModelCodec {
             if let index = position[pk] { itemFactors.replaceSubrange((index * factors)..<((index + 1) * factors), with: vector) }
         }
         return (itemFactors, factors)
+    }
+
+    private static func loadNeuralCF(
+        version: Int64, itemPKs: [Int64], parameters: [String: Double], in db: StoreConnection
+    ) throws -> (model: any RecommenderModel, userIndex: [Int64: Int32]) {
+        let shape = NeuralCFShape(factors: max(1, Int(parameters["factors"] ?? 16)), layers: max(1, Int(parameters["layers"] ?? 2)))
+        let dense = try ModelRegistry.readArtifact(version: version, name: "ncf_dense", in: db).map(FloatBlob.decodeFloats) ?? []
+        guard dense.count == shape.denseCount else {
+            throw DataError(
+                file: "model_artifacts", field: "ncf_dense",
+                message:
+                    "version \(version) holds \(dense.count) network parameters; factors \(shape.factors) and layers \(shape.layers) need \(shape.denseCount)"
+            )
+        }
+        var items = [Float](repeating: 0, count: itemPKs.count * shape.rowLength)
+        var position: [Int64: Int] = [:]
+        for (index, pk) in itemPKs.enumerated() { position[pk] = index }
+        for (pk, vector) in try ModelRegistry.readItemVectors(version: version, in: db) where vector.count == shape.rowLength {
+            if let index = position[pk] { items.replaceSubrange((index * shape.rowLength)..<((index + 1) * shape.rowLength), with: vector) }
+        }
+        var users: [Float] = []
+        var userIndex: [Int64: Int32] = [:]
+        for (pk, vector) in try ModelRegistry.readUserVectors(version: version, in: db) where vector.count == shape.rowLength {
+            userIndex[pk] = Int32(userIndex.count)
+            users += vector
+        }
+        let weights = NeuralCFWeights(shape: shape, users: users, items: items, dense: dense)
+        let model = NeuralCFModel(
+            weights: weights, negatives: Int(parameters["negatives"] ?? 4), regularization: Float(parameters["regularization"] ?? 0.0001))
+        return (model, userIndex)
     }
 
     private static func loadFactors(

@@ -85,6 +85,8 @@ enum ModelSearch {
             return grid([("regularization", [100, 250, 500, 1000, 2500])])
         case "bpr":
             return grid([("factors", [32, 64]), ("learning_rate", [0.01, 0.05]), ("epochs", [20, 50])])
+        case "ncf":
+            return grid([("learning_rate", [0.05, 0.01]), ("regularization", [0.001, 0.01]), ("epochs", [10, 20])])
         default:
             return [AlgorithmSpec(name: algorithm)]
         }

@@ -239,6 +239,8 @@ enum TuningGrid {
             return grid([("neighbours", [20, 50, 100, 200])])
         case "ease":
             return grid([("regularization", [50, 100, 250, 500, 1000, 2500])])
+        case "ncf":
+            return grid([("learning_rate", [0.05, 0.01]), ("regularization", [0.001, 0.01]), ("epochs", [10, 20])])
         default:
             return [spec]
         }
