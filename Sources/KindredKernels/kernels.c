@@ -239,3 +239,42 @@ void kk_kmeans_seed_trials(const double *points, long n, long d, const double *c
         }
     }
 }
+
+KK_CLONES
+void kk_ncf_logits(long first_item, long count, const float *item_first, const float *person_first, long first_width,
+                   const float *item_rows, long row_length, const float *gmf_query, long factors, const float *tail,
+                   const long *widths, long layers, float out_bias, float *scratch, float *out) {
+#pragma clang fp reassociate(on) contract(fast)
+    float *current = scratch;
+    float *next = scratch + first_width;
+    for (long n = 0; n < count; n++) {
+        long item = first_item + n;
+        const float *half = item_first + item * first_width;
+        for (long u = 0; u < first_width; u++) {
+            float pre = person_first[u] + half[u];
+            current[u] = pre > 0 ? pre : 0;
+        }
+        const float *layer = tail;
+        float *in = current;
+        float *outs = next;
+        for (long l = 1; l < layers; l++) {
+            long inputs = widths[l - 1];
+            long width = widths[l];
+            const float *bias = layer + inputs * width;
+            for (long o = 0; o < width; o++) outs[o] = bias[o];
+            for (long j = 0; j < inputs; j++) {
+                float x = in[j];
+                if (x == 0) continue;
+                const float *column = layer + j * width;
+#pragma clang loop vectorize(enable)
+                for (long o = 0; o < width; o++) outs[o] += x * column[o];
+            }
+            for (long o = 0; o < width; o++) outs[o] = outs[o] > 0 ? outs[o] : 0;
+            layer = bias + width;
+            float *swap = in;
+            in = outs;
+            outs = swap;
+        }
+        out[n] = out_bias + kk_dot_inline(gmf_query, item_rows + item * row_length, factors) + kk_dot_inline(layer, in, factors);
+    }
+}

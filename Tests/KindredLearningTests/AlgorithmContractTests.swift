@@ -41,11 +41,14 @@ import Testing
         NeuralCFAlgorithm(parameters: contractNeuralCF, threads: 1, seed: 3),
     ]
 
+    /// Five epochs: on 41 people and 12 items more let each person's row memorize their own
+    /// items and push the rest of their shelf down with the other shelf (over 100 seeds, 0 miss
+    /// this test at 5 epochs, 3 at 10 on two threads, 14 of 30 at 40 on one).
     static let contractNeuralCF: NeuralCFParameters = {
         var p = NeuralCFParameters()
         p.factors = 4
         p.layers = 2
-        p.epochs = 40
+        p.epochs = 5
         return p
     }()
 

@@ -151,6 +151,20 @@ import Testing
             NeuralCFModel.seed(of: [3, 1]) == NeuralCFModel.seed(of: [1, 3]) && NeuralCFModel.seed(of: [1]) != NeuralCFModel.seed(of: [2]))
     }
 
+    /// Fold-in's negatives are different items outside the history, all of them when there
+    /// are no more than it wants, and the same for the same seed.
+    @Test func foldInDrawsDifferentUnseenNegatives() {
+        let model =
+            NeuralCFAlgorithm(parameters: AlgorithmContractTests.contractNeuralCF, threads: 1, seed: 3)
+            .fit(AlgorithmContractTests.data) as! NeuralCFModel
+        let seen: Set<Int32> = [0, 1, 2]
+        #expect(model.distinctNegatives(count: 9, avoiding: seen, seed: 7) == Array(3..<12))
+        #expect(model.distinctNegatives(count: 20, avoiding: seen, seed: 7) == Array(3..<12))
+        let some = model.distinctNegatives(count: 8, avoiding: seen, seed: 7)
+        #expect(some.count == 8 && Set(some).count == 8 && some.allSatisfy { $0 >= 3 && $0 < 12 })
+        #expect(some == model.distinctNegatives(count: 8, avoiding: seen, seed: 7))
+    }
+
     static func logit(_ weights: NeuralCFWeights, user: Int, item: Int) -> Float {
         let pass = NeuralCFPass(shape: weights.shape)
         let row = weights.shape.rowLength

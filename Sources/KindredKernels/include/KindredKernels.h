@@ -14,6 +14,17 @@ void kk_axpy(float alpha, const float *x, float *y, long n);
 /// out[r] = dot(rows[r], v) for `count` rows of `dim` floats.
 void kk_gemv(const float *rows, long count, long dim, const float *v, float *out);
 
+/// NeuMF logits of items first_item ..< first_item + count for one person, written to out[0 ..< count]:
+/// h = relu(person_first + item_first[item]) (first_width floats per item: the item's half of the
+/// first layer with its bias); for each further layer, h = relu(W h + b); then
+/// out = out_bias + dot(gmf_query, item_rows[item][0 ..< factors]) + dot(w_out, h).
+/// `tail` packs, per further layer, its weights transposed (inputs x width, so that each input
+/// adds a column) then its bias, and last the output weights on the final layer (`factors`).
+/// widths[0 ..< layers] are the layer widths; scratch holds 2 x first_width floats.
+void kk_ncf_logits(long first_item, long count, const float *item_first, const float *person_first, long first_width,
+                   const float *item_rows, long row_length, const float *gmf_query, long factors, const float *tail,
+                   const long *widths, long layers, float out_bias, float *scratch, float *out);
+
 
 
 /// A few conjugate-gradient steps on one row's implicit-ALS least-squares problem

@@ -14,16 +14,9 @@ extension NeuralCFModel {
             positives = Array(positives.prefix(Self.foldInHistory))
         }
         let seen = Set(history.indices)
-        var random = SeededGenerator(seed: Self.seed(of: positives.map(\.0)))
         var samples = positives.map { (item: Int($0.0), label: Float(1)) }
-        let wanted = negatives * positives.count
-        var drawn = 0
-        for _ in 0..<(wanted * 10) where drawn < wanted {
-            let item = random.nextInt(below: itemCount)
-            if !seen.contains(Int32(item)) {
-                samples.append((item, 0))
-                drawn += 1
-            }
+        for item in distinctNegatives(count: negatives * positives.count, avoiding: seen, seed: Self.seed(of: positives.map(\.0))) {
+            samples.append((item, 0))
         }
         let k = shape.factors
         let e = shape.mlpEmbedding
@@ -65,6 +58,24 @@ extension NeuralCFModel {
             }
         }
         return row
+    }
+
+    /// `count` different items outside the history, or all of them when there are no more.
+    /// Drawn without replacement because fold-in keeps its negatives for every step: an item
+    /// drawn twice is pushed down twice as hard as one never drawn, for no reason but the draw,
+    /// which on a small catalog decides the list.
+    func distinctNegatives(count: Int, avoiding seen: Set<Int32>, seed: UInt64) -> [Int] {
+        let unseen = itemCount - seen.count(where: { $0 >= 0 && Int($0) < itemCount })
+        if unseen <= count { return (0..<itemCount).filter { !seen.contains(Int32($0)) } }
+        var random = SeededGenerator(seed: seed)
+        var chosen = Set<Int>()
+        var order: [Int] = []
+        // Ends: more unseen items than `count` means one is always left to draw.
+        while order.count < count {
+            let item = random.nextInt(below: itemCount)
+            if !seen.contains(Int32(item)), chosen.insert(item).inserted { order.append(item) }
+        }
+        return order
     }
 
     /// FNV-1a over the history's items: the same history draws the same negatives.

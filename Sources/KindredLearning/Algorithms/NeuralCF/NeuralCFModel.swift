@@ -1,4 +1,5 @@
 import Foundation
+import KindredKernels
 
 /// A fitted NeuMF network. Scores are probabilities that the person interacts with the item
 /// (the network's logistic output), so every item scores above zero.
@@ -16,6 +17,9 @@ public struct NeuralCFModel: CandidateRanking {
     let itemFirstLayers: [Float]
     /// The mean of the trained people's rows, where fold-in starts.
     let meanUserRow: [Float]
+    /// The layers after the first, packed for the scoring kernel (`kk_ncf_logits`): per layer
+    /// its weights transposed then its bias, then the output weights on the last layer.
+    let packedTail: [Float]
     /// Per item, what it brings to both towers (see `similarItems`), scaled to unit length
     /// (zero rows stay zero): items x (factors + first width).
     let itemProfiles: [Float]
@@ -57,6 +61,16 @@ public struct NeuralCFModel: CandidateRanking {
         }
         meanUserRow = mean
         itemProfiles = Self.profiles(weights: weights, itemFirstLayers: halves)
+        var tail: [Float] = []
+        for layer in 1..<max(shape.layers, 1) {
+            let inputs = shape.inputs(of: layer)
+            let width = shape.widths[layer]
+            let offset = shape.weightOffset(of: layer)
+            for j in 0..<inputs { for unit in 0..<width { tail.append(weights.dense[offset + unit * inputs + j]) } }
+            tail += weights.dense[shape.biasOffset(of: layer)..<(shape.biasOffset(of: layer) + width)]
+        }
+        tail += weights.dense[shape.outputMLPOffset..<(shape.outputMLPOffset + shape.factors)]
+        packedTail = tail
     }
 
     public var itemCount: Int { weights.itemCount }
@@ -71,32 +85,58 @@ public struct NeuralCFModel: CandidateRanking {
     }
 
     public func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
-        let row = userRow(user: user, history: history)
-        let scorer = NeuralCFScorer(weights: weights)
-        let query = row.withUnsafeBufferPointer { scorer.query(userRow: $0.baseAddress!) }
-        withPointers { itemRows, firstLayers, dense in
-            for item in 0..<itemCount {
-                scores[item] = NeuralCFMath.sigmoid(
-                    scorer.logit(query, item: item, itemRows: itemRows, itemFirstLayer: firstLayers, dense: dense))
-            }
+        let query = self.query(user: user, history: history)
+        scores.withUnsafeMutableBufferPointer { out in
+            logits(query, items: 0..<itemCount, into: out.baseAddress!)
+            for item in 0..<itemCount { out[item] = NeuralCFMath.sigmoid(out[item]) }
         }
     }
 
     /// Every allowed item is scored exactly: the tower is not a dot product, so no bound
-    /// prunes the scan as it does for factor models (its cost is measured in
-    /// docs/benchmarks.md).
+    /// prunes the scan as it does for factor models. The scan runs in blocks through one
+    /// kernel (its cost is measured in docs/benchmarks.md).
     public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
-        let row = userRow(user: user, history: history)
-        let scorer = NeuralCFScorer(weights: weights)
-        let query = row.withUnsafeBufferPointer { scorer.query(userRow: $0.baseAddress!) }
+        let query = self.query(user: user, history: history)
         var best = TopKHeap(k: count)
-        withPointers { itemRows, firstLayers, dense in
-            for item in 0..<itemCount where keep(item) {
-                let logit = scorer.logit(query, item: item, itemRows: itemRows, itemFirstLayer: firstLayers, dense: dense)
-                best.offer(item, score: logit, where: { _ in true })
+        var block = ScratchPool.shared.take(count: Self.scanBlock)
+        defer { ScratchPool.shared.give(block) }
+        block.withUnsafeMutableBufferPointer { out in
+            for first in stride(from: 0, to: itemCount, by: Self.scanBlock) {
+                let items = first..<min(itemCount, first + Self.scanBlock)
+                logits(query, items: items, into: out.baseAddress!)
+                for item in items { best.offer(item, score: out[item - first], where: keep) }
             }
         }
         return best.sorted().map { ScoredItem(item: $0.item, score: NeuralCFMath.sigmoid($0.score)) }
+    }
+
+    /// Items scored per kernel call in `top`.
+    static let scanBlock = 1024
+
+    /// The person's part of every score, from their row.
+    func query(user: Int?, history: SparseVector) -> NeuralCFScorer.Query {
+        let row = userRow(user: user, history: history)
+        let scorer = NeuralCFScorer(weights: weights)
+        return row.withUnsafeBufferPointer { scorer.query(userRow: $0.baseAddress!) }
+    }
+
+    /// Logits of `items` for the person of `query`, into `out[0 ..< items.count]`.
+    func logits(_ query: NeuralCFScorer.Query, items: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        let shape = weights.shape
+        let widths = shape.widths
+        var scratch = [Float](repeating: 0, count: 2 * widths[0])
+        withPointers { itemRows, firstLayers, dense in
+            packedTail.withUnsafeBufferPointer { tail in
+                query.firstLayer.withUnsafeBufferPointer { personFirst in
+                    query.gmf.withUnsafeBufferPointer { gmf in
+                        kk_ncf_logits(
+                            items.lowerBound, items.count, firstLayers, personFirst.baseAddress!, widths[0], itemRows, shape.rowLength,
+                            gmf.baseAddress!, shape.factors, tail.baseAddress!, widths, shape.layers, dense[shape.outputBiasOffset],
+                            &scratch, out)
+                    }
+                }
+            }
+        }
     }
 
     /// Cosine neighbours on what an item brings to both towers: its GMF embedding weighted as
