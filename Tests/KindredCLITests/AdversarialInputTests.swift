@@ -80,6 +80,22 @@ import Testing
         }
     }
 
+    /// The search's budgets take the ranges their settings take, in train and evaluate alike.
+    @Test func searchBudgetsOutOfRangeAreRefused() throws {
+        _ = try kindred("init")
+        for command in ["train", "evaluate"] {
+            for (flag, value, message) in [
+                ("--budget", "0", "--budget must be a number of fits above 0"), ("--budget-time", "-1", "--budget-time must be a multiple"),
+                ("--budget-time", "20000", "--budget-time must be a multiple"),
+            ] {
+                let result = try kindred(command, "\(flag)=\(value)")
+                #expect(result.status == 2 && result.stderr.contains(message), "\(command) \(flag) \(value): \(result.stderr)")
+            }
+        }
+        let set = try kindred("settings", "set", "models.search_budget_time", "many")
+        #expect(set.status != 0 && set.stderr.contains("models.search_budget_time"), "\(set.stderr)")
+    }
+
     @Test func idsFollowOneRuleInTheImport() throws {
         _ = try kindred("init")
         let longest = String(repeating: "é", count: 256)  // 256 characters, 512 bytes

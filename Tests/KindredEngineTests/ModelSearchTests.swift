@@ -75,6 +75,8 @@ import Testing
         options.relevantKinds = [.purchase, .addToCart, .click]
         var search = ModelSearchOptions()
         search.budget = 6
+        // The plan by fits alone: time would depend on this machine.
+        search.timeBudget = nil
         // 140 validation cases: all three rungs only without the minimum per rung.
         search.minimumCasesPerRung = 1
         options.search = search
@@ -119,6 +121,80 @@ import Testing
         #expect(
             SearchSchedule.next(active: namedRecord, nowMs: searchedMs + 48 * 3_600_000)
                 == .refit(try StoredSpec.spec(of: namedRecord), searchedMs: nil))
+    }
+
+    /// The clock by hand: nothing is refused before one fit is measured; the first trial sets
+    /// the unit (2 s on a ninth: 18 s a fit), a configuration not yet tried is estimated at it
+    /// (or at its algorithm's latest), one tried at its own rate.
+    @Test func theSearchClockByHand() {
+        let hybrid = AlgorithmSpec(name: "hybrid"), ease = AlgorithmSpec(name: "ease")
+        var clock = SearchClock(started: 100, multiple: 2)
+        #expect(clock.budgetSeconds == nil && clock.allows(1_000_000, now: 100))
+        clock.record(hybrid, seconds: 2, share: 1.0 / 9)
+        #expect(abs(clock.budgetSeconds! - 36) < 1e-9)
+        #expect(abs(clock.estimate(ease, share: 1.0 / 3) - 6) < 1e-9)
+        clock.record(ease, seconds: 4, share: 1.0 / 9)
+        #expect(abs(clock.estimate(ease, share: 1) - 36) < 1e-9 && abs(clock.estimate(hybrid, share: 1) - 18) < 1e-9)
+        // Another EASE configuration, not yet tried, costs what EASE did.
+        let stronger = AlgorithmSpec(name: "ease", parameters: ["regularization": 2500])
+        #expect(abs(clock.estimate(stronger, share: 1.0 / 9) - 4) < 1e-9)
+        #expect(clock.allows(34, now: 102) && !clock.allows(34.5, now: 102))
+        #expect(SearchClock(started: 0, multiple: nil).allows(.infinity, now: 5))
+        var floored = SearchClock(started: 0, multiple: 2, floor: 30)
+        floored.record(hybrid, seconds: 1, share: 1)
+        #expect(floored.budgetSeconds == 30)
+    }
+
+    /// A budget too small for anything but the first trial (a millionth of a fit): every other
+    /// configuration is cut, the leader skips the middle rung, and its final fit is still made,
+    /// so a model is chosen; a budget of a million fits cuts nothing.
+    @Test func aTimeBudgetCutsTrialsButNotTheLeadersFinalFit() throws {
+        let engine = try shop()
+        var options = TrainOptions()
+        options.relevantKinds = [.purchase, .addToCart, .click]
+        var search = ModelSearchOptions()
+        search.minimumCasesPerRung = 1
+        search.timeBudget = 1e-6
+        search.timeBudgetFloor = 0
+        options.search = search
+        let report = try engine.train(options)
+        let tight = try #require(report.search)
+        #expect(tight.configurations == 33)
+        #expect(tight.trials.map(\.share) == [1.0 / 9, 1], "\(tight.trials.map(\.share))")
+        #expect(tight.trials.allSatisfy { $0.algorithm == "hybrid" } && report.algorithm == "hybrid")
+        #expect(tight.cutForTime == 32 + 1)
+        #expect(tight.timeBudgetSeconds != nil && tight.method.contains("0.000001 x one fit's time"))
+
+        search.timeBudget = 1e6
+        search.budget = 6
+        options.search = search
+        let roomy = try #require(try engine.train(options).search)
+        #expect(roomy.cutForTime == 0 && roomy.trials.count == 18 + 6 + 2)
+    }
+
+    /// The budget is two settings the scheduler reads; a command's flags override them; values
+    /// out of range are refused naming the setting.
+    @Test func theBudgetIsASettingThatFlagsOverride() throws {
+        let engine = try shop()
+        let defaults = try engine.searchOptions()
+        #expect(defaults.budget == 16 && defaults.timeBudget == 24)
+        #expect(try engine.setSetting("models.search_budget_fits", to: "6") == "6")
+        #expect(try engine.setSetting("models.search_budget_time", to: "0") == "0")
+        let set = try engine.searchOptions()
+        #expect(set.budget == 6 && set.timeBudget == nil)
+        let flagged = try engine.searchOptions(fits: 3, timeMultiple: 10)
+        #expect(flagged.budget == 3 && flagged.timeBudget == 10)
+        for (key, value) in [
+            ("models.search_budget_fits", "0"), ("models.search_budget_time", "-1"), ("models.search_budget_fits", "many"),
+        ] {
+            #expect {
+                try engine.setSetting(key, to: value)
+            } throws: { error in
+                "\(error)".contains(key)
+            }
+        }
+        let listed = try engine.settings().filter { $0.key.hasPrefix("models.search_budget") }
+        #expect(listed.map(\.key) == ["models.search_budget_fits", "models.search_budget_time"])
     }
 
     /// `kindred evaluate`'s default row searches on the training period alone and is scored on

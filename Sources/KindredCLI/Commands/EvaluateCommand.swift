@@ -35,7 +35,13 @@ struct EvaluateCommand: ParsableCommand {
     var algorithms: [String] = []
 
     @Option(help: ArgumentHelp("The fits the default row's search may spend, as kindred train --budget.", valueName: "fits"))
-    var budget: Double = ModelSearchOptions().budget
+    var budget: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "The time the default row's search may spend, as a multiple of one fit, as kindred train --budget-time.",
+            valueName: "multiple"))
+    var budgetTime: Double?
 
     /// Whether the table has the `default` row: always, unless other algorithms are named alone.
     var includeDefault: Bool { algorithms.isEmpty || algorithms.contains("default") }
@@ -81,7 +87,7 @@ struct EvaluateCommand: ParsableCommand {
         if task == "next-item", learning.split != nil {
             throw ValidationError("--split is for --task ranking; next-item always tests the sessions of the last --test-days")
         }
-        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a number of fits above 0") }
+        try SearchBudgetFlags.validate(fits: budget, timeMultiple: budgetTime)
         if task == "next-item", algorithms.contains("default") {
             throw ValidationError("the default row is for --task ranking (next-item compares similar-item lists)")
         }
@@ -129,7 +135,7 @@ struct EvaluateCommand: ParsableCommand {
         options.skipAlgorithmsTheCatalogOutgrows = algorithms.isEmpty
         options.includeDefault = includeDefault && task == "ranking"
         options.defaultRanker = ranker
-        options.search.budget = budget
+        options.search = try engine.searchOptions(fits: budget, timeMultiple: budgetTime)
         options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed

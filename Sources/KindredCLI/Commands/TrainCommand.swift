@@ -23,8 +23,15 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Without --algorithm: the fits the search may spend (a fit on a share of the people counts that share).", valueName: "fits"))
-    var budget: Double = ModelSearchOptions().budget
+            "Without --algorithm: the fits the search may spend, a fit on a share of the people counting that share (default: setting models.search_budget_fits, 16).",
+            valueName: "fits"))
+    var budget: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Without --algorithm: the time the search may spend, as a multiple of one fit of the default algorithm; 0 for no limit (default: setting models.search_budget_time, 24).",
+            valueName: "multiple"))
+    var budgetTime: Double?
 
     @Option(
         help: ArgumentHelp(
@@ -92,7 +99,7 @@ struct TrainCommand: ParsableCommand {
         if searches, params != nil {
             throw ValidationError("--params sets the parameters of --algorithm; without it a search chooses them")
         }
-        guard budget > 0, budget.isFinite else { throw ValidationError("--budget must be a number of fits above 0") }
+        try SearchBudgetFlags.validate(fits: budget, timeMultiple: budgetTime)
         do { _ = try AlgorithmSpec.parse(name: algorithmName, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
@@ -109,9 +116,7 @@ struct TrainCommand: ParsableCommand {
         options.relevantKinds = RelevantEvents.kinds(relevant)
         options.tune = tune
         if searches {
-            var search = ModelSearchOptions()
-            search.budget = budget
-            options.search = search
+            options.search = try engine.searchOptions(fits: budget, timeMultiple: budgetTime)
         }
         options.activationMargin = margin
         options.keepBesideActive = noActivate
@@ -174,6 +179,7 @@ enum TrainReportText {
             lines.append(
                 "chosen by \(search.method): \(search.configurations) configurations"
                     + (search.leftOut > 0 ? " (\(search.leftOut) left out for the budget)" : "")
+                    + (search.cutForTime > 0 ? ", \(search.cutForTime) trials cut for time" : "")
                     + String(format: ", %.2f fits in %.1f s", search.fits, search.seconds))
             let last = search.trials.filter { $0.share == 1 }.sorted { ($0.ndcg, $0.recall) > ($1.ndcg, $1.recall) }
             for (place, trial) in zip(["winner", "runner-up"], last) {

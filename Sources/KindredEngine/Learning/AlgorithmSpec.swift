@@ -4,7 +4,7 @@ import KindredStore
 
 /// An algorithm by name with its hyper-parameters, as the CLI, the registry and the scheduler
 /// name them: `als` with `factors=64,regularization=0.1`, and so on.
-public struct AlgorithmSpec: Sendable, Codable, Equatable {
+public struct AlgorithmSpec: Sendable, Codable, Hashable {
     public var name: String
     public var parameters: [String: Double]
 

@@ -11,6 +11,15 @@ public struct ModelSearchOptions: Sendable {
     /// Fits allowed, where a fit on a share s of the people counts s: the plan is cut to this
     /// before it starts (see `ModelSearch.plan`).
     public var budget: Double = 16
+    /// Time allowed, as a multiple of one fit of the first configuration (the first algorithm
+    /// with its defaults) on all the people, estimated from its first trial; nil: no limit.
+    /// Counting fits treats every configuration alike; time catches the one that costs a
+    /// hundred of the default's (EASE on a large catalog, NCF): the search stops trying
+    /// configurations whose estimated time, with the final fit of the leader, would overrun it.
+    public var timeBudget: Double? = 24
+    /// Seconds the time budget never goes under: a search of a small shop that takes seconds
+    /// in all is not worth cutting, however cheap its one fit.
+    public var timeBudgetFloor: Double = 30
     /// Successive halving's factor: each rung keeps the best third, on three times the people.
     public var eta = 3
     /// Rungs: the first fits on 1/eta^(rungs-1) of the people, the last on all of them.
@@ -46,6 +55,11 @@ public struct SearchReport: Sendable, Codable {
     public var fits: Double
     public var seconds: Double
     public var trials: [SearchTrial]
+    /// The time budget in seconds (the multiple times the estimated full fit), when there was one.
+    public var timeBudgetSeconds: Double?
+    /// Trials the time budget left out (configurations of the first rung not tried, and
+    /// survivors not carried to a later rung).
+    public var cutForTime: Int = 0
 }
 
 extension SearchReport {
@@ -54,6 +68,7 @@ extension SearchReport {
         [
             "method": method, "winner": winner, "winner_parameters": winnerParameters.mapValues { $0 as any Sendable },
             "configurations": configurations, "left_out": leftOut, "fits": fits, "seconds": seconds,
+            "time_budget_seconds": timeBudgetSeconds.map { $0 as any Sendable } ?? NSNull(), "cut_for_time": cutForTime,
             "trials": trials.map { trial -> [String: any Sendable] in
                 [
                     "algorithm": trial.algorithm, "parameters": trial.parameters.mapValues { $0 as any Sendable }, "share": trial.share,
@@ -162,6 +177,7 @@ enum ModelSearch {
         var survivors = configurations
         var trials: [SearchTrial] = []
         var fits = 0.0
+        var clock = SearchClock(started: started, multiple: options.timeBudget, floor: options.timeBudgetFloor)
         // Only the leader of the last rung keeps its model: a rung of dozens of models held
         // together would multiply the search's memory by as many.
         var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
@@ -171,22 +187,36 @@ enum ModelSearch {
             let evaluation = last ? split.evaluation : subsample(split.evaluation, share: share, seed: seed)
             var scored: [(spec: AlgorithmSpec, metrics: RankingMetrics)] = []
             for spec in survivors {
+                // The leader's final fit is what the search cannot do without; a trial that would
+                // leave no time for it is not started. The last rung always fits its first.
+                let leader = scored.max { ($0.metrics.ndcg, $0.metrics.recall) < ($1.metrics.ndcg, $1.metrics.recall) }?.spec ?? spec
+                let reserve = last ? 0 : clock.estimate(leader, share: 1)
+                if !(last && scored.isEmpty), !clock.allows(clock.estimate(spec, share: share) + reserve, now: WallClock.monotonicSeconds())
+                {
+                    clock.cut += 1
+                    continue
+                }
                 progress("searching: \(spec.name) \(describe(spec.parameters)) on \(percent(share)) of the people")
                 let trialStarted = WallClock.monotonicSeconds()
                 let model = try spec.make(threads: threads, seed: seed, memo: memo).fit(evaluation.train)
                 let metrics = Evaluator.evaluate(model, on: evaluation, k: k, threads: threads, stages: stages(model))
                 fits += share
+                let seconds = WallClock.monotonicSeconds() - trialStarted
+                clock.record(spec, seconds: seconds, share: share)
                 trials.append(
                     SearchTrial(
                         algorithm: spec.name, parameters: spec.parameters, share: share, users: metrics.users, ndcg: metrics.ndcg,
-                        recall: metrics.recall, seconds: WallClock.monotonicSeconds() - trialStarted))
+                        recall: metrics.recall, seconds: seconds))
                 // Best first: NDCG, then recall, then the earlier configuration (defaults lead).
                 if last, best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
                     best = (spec, metrics, model)
                 }
                 scored.append((spec, metrics))
             }
-            if !last {
+            if !last, scored.isEmpty {
+                // The time budget left no trial in this rung: the leader goes on untried.
+                survivors = Array(survivors.prefix(1))
+            } else if !last {
                 let ranked = scored.enumerated().sorted { a, b in
                     (a.element.metrics.ndcg, a.element.metrics.recall, -a.offset) > (
                         b.element.metrics.ndcg, b.element.metrics.recall, -b.offset
@@ -196,11 +226,17 @@ enum ModelSearch {
             }
         }
         let winner = best!
-        let report = SearchReport(
-            method:
-                "successive halving over people (eta \(options.eta), \(options.rungs) rungs from \(percent(share(rung: 0, options: options))) of the people), budget \(options.budget.formatted()) fits",
-            winner: winner.spec.name, winnerParameters: winner.spec.parameters, configurations: configurations.count, leftOut: leftOut,
-            fits: fits, seconds: WallClock.monotonicSeconds() - started, trials: trials)
+        var method =
+            "successive halving over people (eta \(options.eta), \(options.rungs) rungs from \(percent(share(rung: 0, options: options))) of the people), budget \(options.budget.formatted()) fits"
+        if let multiple = options.timeBudget, let seconds = clock.budgetSeconds {
+            method +=
+                " and \(multiple.formatted()) x one fit's time, at least \(options.timeBudgetFloor.formatted()) s (\(seconds.formatted(.number.precision(.fractionLength(1)))) s)"
+        }
+        var report = SearchReport(
+            method: method, winner: winner.spec.name, winnerParameters: winner.spec.parameters, configurations: configurations.count,
+            leftOut: leftOut, fits: fits, seconds: WallClock.monotonicSeconds() - started, trials: trials)
+        report.timeBudgetSeconds = clock.budgetSeconds
+        report.cutForTime = clock.cut
         return (winner.spec, winner.metrics, winner.model, report)
     }
 

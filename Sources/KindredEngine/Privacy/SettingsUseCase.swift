@@ -21,6 +21,7 @@ public enum ShopSetting {
             }
         }
         if let stored = try BanditSettings.validate(key, value) { return stored }
+        if let stored = try SearchBudget.validate(key, value) { return stored }
         switch key {
         case "consent.events_without_analytics":
             guard let choice = EventsWithoutAnalytics(rawValue: value.lowercased()) else {
@@ -89,7 +90,7 @@ public enum ShopSetting {
                 purposes.map { "consent.\($0)" } + [
                     "consent.events_without_analytics", "consent.purposes", "retention.events_days", "models.activation_margin",
                     "segments.refresh_seconds",
-                ] + BiasGate.keys + ServingSettings.keys + BanditSettings.keys
+                ] + SearchBudget.keys + BiasGate.keys + ServingSettings.keys + BanditSettings.keys
             throw Invalid(description: "unknown setting '\(key)' (settings a shop may change: \(known.joined(separator: ", ")))")
         }
     }
@@ -156,6 +157,7 @@ extension Engine {
                 "models.activation_margin": "0.05",
                 "segments.refresh_seconds": "60",
             ].merging(ServingSettings.defaults) { first, _ in first }.merging(BiasGate.defaults) { first, _ in first }
+                .merging(SearchBudget.defaults) { first, _ in first }
                 .merging(BanditSettings.defaults.map { ($0.key, $0.value) }) { first, _ in first }
             for purpose in purposes { defaults["consent.\(purpose)"] = ConsentPolicy.defaultMode.rawValue }
             let keys = Set(stored.keys).union(defaults.keys).sorted()

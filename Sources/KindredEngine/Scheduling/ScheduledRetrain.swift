@@ -40,7 +40,7 @@ extension Engine {
             }
             var options = TrainOptions()
             switch SearchSchedule.next(active: active, nowMs: started) {
-            case .search: options.search = ModelSearchOptions()
+            case .search: options.search = try searchOptions()
             case .refit(let spec, let searchedMs):
                 options.algorithm = spec
                 options.searchedMs = searchedMs
