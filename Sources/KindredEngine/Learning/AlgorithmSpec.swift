@@ -53,6 +53,12 @@ public struct AlgorithmSpec: Sendable, Codable, Hashable {
     /// The sequences the algorithm learns from, if any, so that training data builds them.
     public var sequenceGrouping: SequenceGrouping? { (try? make(threads: 1))?.sequenceGrouping }
 
+    /// Whether a fit's time grows with the people it learns from. EASE's is the inverse of an
+    /// items x items matrix and content's a pass over the catalog's words: a fit on a ninth of
+    /// the people costs them about what a fit on everyone does, which the search's time budget
+    /// must know (`SearchClock`).
+    var fitTimeFollowsPeople: Bool { !["ease", "content"].contains(name) }
+
     /// Builds the algorithm; unknown names or parameters are errors that list what is known.
     /// `memo` shares content neighbours between the fits of one training run.
     /// `items`, when known, is the catalog the algorithm will fit: an algorithm whose memory

@@ -186,13 +186,13 @@ enum ModelSearch {
             let last = rung == options.rungs - 1
             let evaluation = last ? split.evaluation : subsample(split.evaluation, share: share, seed: seed)
             var scored: [(spec: AlgorithmSpec, metrics: RankingMetrics)] = []
-            for spec in survivors {
+            for (place, spec) in survivors.enumerated() {
                 // The leader's final fit is what the search cannot do without; a trial that would
-                // leave no time for it is not started. The last rung always fits its first.
+                // leave no time for it is not started. A rung's first (the previous rung's best,
+                // survivors being in order) always runs, so the leader reaches the last rung.
                 let leader = scored.max { ($0.metrics.ndcg, $0.metrics.recall) < ($1.metrics.ndcg, $1.metrics.recall) }?.spec ?? spec
                 let reserve = last ? 0 : clock.estimate(leader, share: 1)
-                if !(last && scored.isEmpty), !clock.allows(clock.estimate(spec, share: share) + reserve, now: WallClock.monotonicSeconds())
-                {
+                if place > 0, !clock.allows(clock.estimate(spec, share: share) + reserve, now: WallClock.monotonicSeconds()) {
                     clock.cut += 1
                     continue
                 }
@@ -213,10 +213,7 @@ enum ModelSearch {
                 }
                 scored.append((spec, metrics))
             }
-            if !last, scored.isEmpty {
-                // The time budget left no trial in this rung: the leader goes on untried.
-                survivors = Array(survivors.prefix(1))
-            } else if !last {
+            if !last {
                 let ranked = scored.enumerated().sorted { a, b in
                     (a.element.metrics.ndcg, a.element.metrics.recall, -a.offset) > (
                         b.element.metrics.ndcg, b.element.metrics.recall, -b.offset

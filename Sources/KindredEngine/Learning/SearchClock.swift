@@ -5,18 +5,21 @@ import Foundation
 /// of the people, as fits grow about linearly with the people they see). Before then nothing is
 /// refused; after, a trial is started only if what has been spent plus its estimate fits.
 ///
-/// Each configuration's cost per share is learned from its own first trial; one not yet tried is
-/// assumed to cost what the last tried configuration of its algorithm did, or, before any, what
-/// the first configuration did.
+/// Each configuration's cost is learned from its own first trial; one not yet tried is assumed to
+/// cost what the last tried configuration of its algorithm did, or, before any, what the first
+/// configuration did. A cost scales with the share of people, except for algorithms whose fit
+/// does not follow the people (`AlgorithmSpec.fitTimeFollowsPeople`: EASE), which cost on a
+/// ninth what they cost on everyone.
 struct SearchClock {
     let started: Double
     /// The budget as a multiple of one fit; nil: no time limit.
     let multiple: Double?
     /// Seconds the budget never goes under.
     let floor: Double
-    /// Seconds per share of the people, per configuration tried.
+    /// Seconds per share of the people (or per trial, where the fit does not follow the people),
+    /// per configuration tried.
     private var perShare: [AlgorithmSpec: Double] = [:]
-    /// Seconds per share of the algorithm's latest trial, for its configurations not yet tried.
+    /// The same of the algorithm's latest trial, for its configurations not yet tried.
     private var perAlgorithm: [String: Double] = [:]
     /// The first configuration's seconds per share: one full fit, the budget's unit.
     private(set) var oneFit: Double?
@@ -36,7 +39,7 @@ struct SearchClock {
     }
 
     mutating func record(_ spec: AlgorithmSpec, seconds: Double, share: Double) {
-        let rate = seconds / max(share, 1e-9)
+        let rate = spec.fitTimeFollowsPeople ? seconds / max(share, 1e-9) : seconds
         if oneFit == nil { oneFit = rate }
         if perShare[spec] == nil { perShare[spec] = rate }
         perAlgorithm[spec.name] = rate
@@ -44,7 +47,8 @@ struct SearchClock {
 
     /// Seconds a trial of `spec` on `share` of the people is expected to take.
     func estimate(_ spec: AlgorithmSpec, share: Double) -> Double {
-        (perShare[spec] ?? perAlgorithm[spec.name] ?? oneFit ?? 0) * share
+        if let rate = perShare[spec] ?? perAlgorithm[spec.name] { return spec.fitTimeFollowsPeople ? rate * share : rate }
+        return (oneFit ?? 0) * share
     }
 
     /// Whether `seconds` more fit in the budget at `now`.
