@@ -14,6 +14,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var learning: LearningOptions
+    @OptionGroup var searchBudget: SearchBudgetOptions
 
     @Option(help: "Length of the test period in days.")
     var testDays = 30
@@ -33,15 +34,6 @@ struct EvaluateCommand: ParsableCommand {
             "Algorithms to compare (repeatable; default all: default, \(AlgorithmSpec.names.joined(separator: ", "))); default is what kindred train would choose, searched on the training period alone.",
             valueName: "name"))
     var algorithms: [String] = []
-
-    @Option(help: ArgumentHelp("The fits the default row's search may spend, as kindred train --budget.", valueName: "fits"))
-    var budget: Double?
-
-    @Option(
-        help: ArgumentHelp(
-            "The time the default row's search may spend, as a multiple of one fit, as kindred train --budget-time.",
-            valueName: "multiple"))
-    var budgetTime: Double?
 
     /// Whether the table has the `default` row: always, unless other algorithms are named alone.
     var includeDefault: Bool { algorithms.isEmpty || algorithms.contains("default") }
@@ -87,7 +79,6 @@ struct EvaluateCommand: ParsableCommand {
         if task == "next-item", learning.split != nil {
             throw ValidationError("--split is for --task ranking; next-item always tests the sessions of the last --test-days")
         }
-        try SearchBudgetFlags.validate(fits: budget, timeMultiple: budgetTime)
         if task == "next-item", algorithms.contains("default") {
             throw ValidationError("the default row is for --task ranking (next-item compares similar-item lists)")
         }
@@ -135,7 +126,7 @@ struct EvaluateCommand: ParsableCommand {
         options.skipAlgorithmsTheCatalogOutgrows = algorithms.isEmpty
         options.includeDefault = includeDefault && task == "ranking"
         options.defaultRanker = ranker
-        options.search = try engine.searchOptions(fits: budget, timeMultiple: budgetTime)
+        options.search = try searchBudget.searchOptions(of: engine)
         options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed

@@ -14,24 +14,13 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var learning: LearningOptions
+    @OptionGroup var searchBudget: SearchBudgetOptions
 
     @Option(
         help: ArgumentHelp(
             "The algorithm (\(AlgorithmSpec.names.joined(separator: ", "))); default: chosen by a search on the validation split (als on Spark).",
             valueName: "name"))
     var algorithm: String?
-
-    @Option(
-        help: ArgumentHelp(
-            "Without --algorithm: the fits the search may spend, a fit on a share of the people counting that share (default: setting models.search_budget_fits, 16).",
-            valueName: "fits"))
-    var budget: Double?
-
-    @Option(
-        help: ArgumentHelp(
-            "Without --algorithm: the time the search may spend, as a multiple of one fit of the default algorithm; 0 for no limit (default: setting models.search_budget_time, 24).",
-            valueName: "multiple"))
-    var budgetTime: Double?
 
     @Option(
         help: ArgumentHelp(
@@ -99,7 +88,6 @@ struct TrainCommand: ParsableCommand {
         if searches, params != nil {
             throw ValidationError("--params sets the parameters of --algorithm; without it a search chooses them")
         }
-        try SearchBudgetFlags.validate(fits: budget, timeMultiple: budgetTime)
         do { _ = try AlgorithmSpec.parse(name: algorithmName, parameters: params) } catch { throw ValidationError(error.description) }
         _ = try learning.eventWeights()
         guard validationDays >= 0 else { throw ValidationError("--validation-days cannot be negative (0 skips validation)") }
@@ -116,7 +104,7 @@ struct TrainCommand: ParsableCommand {
         options.relevantKinds = RelevantEvents.kinds(relevant)
         options.tune = tune
         if searches {
-            options.search = try engine.searchOptions(fits: budget, timeMultiple: budgetTime)
+            options.search = try searchBudget.searchOptions(of: engine)
         }
         options.activationMargin = margin
         options.keepBesideActive = noActivate
