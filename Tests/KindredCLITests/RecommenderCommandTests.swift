@@ -123,6 +123,14 @@ import Testing
         #expect(
             badWindow.status == 2 && badWindow.stderr.contains("item2vec parameter 'window' is 0; it must be at least 1"),
             "\(badWindow.stderr)")
+        // The neural model's ranges, the same in evaluate and train.
+        let noLayers = try kindred("evaluate", "--algorithm", "ncf", "--params", "layers=0")
+        #expect(
+            noLayers.status == 2 && noLayers.stderr.contains("ncf parameter 'layers' is 0; it must be from 1 to 4"), "\(noLayers.stderr)")
+        let stillRate = try kindred("train", "--algorithm", "ncf", "--params", "learning_rate=0")
+        #expect(
+            stillRate.status == 2 && stillRate.stderr.contains("ncf parameter 'learning_rate' is 0; it must be above 0"),
+            "\(stillRate.stderr)")
     }
 
     /// A catalog beyond EASE's limit: named, it refuses the run; unnamed (every algorithm), it
