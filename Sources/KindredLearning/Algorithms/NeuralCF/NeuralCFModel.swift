@@ -87,7 +87,8 @@ public struct NeuralCFModel: CandidateRanking {
     public func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
         let query = self.query(user: user, history: history)
         scores.withUnsafeMutableBufferPointer { out in
-            logits(query, items: 0..<itemCount, into: out.baseAddress!)
+            var scratch = scanScratch
+            logits(query, items: 0..<itemCount, into: out.baseAddress!, scratch: &scratch)
             for item in 0..<itemCount { out[item] = NeuralCFMath.sigmoid(out[item]) }
         }
     }
@@ -100,10 +101,11 @@ public struct NeuralCFModel: CandidateRanking {
         var best = TopKHeap(k: count)
         var block = ScratchPool.shared.take(count: Self.scanBlock)
         defer { ScratchPool.shared.give(block) }
+        var scratch = scanScratch
         block.withUnsafeMutableBufferPointer { out in
             for first in stride(from: 0, to: itemCount, by: Self.scanBlock) {
                 let items = first..<min(itemCount, first + Self.scanBlock)
-                logits(query, items: items, into: out.baseAddress!)
+                logits(query, items: items, into: out.baseAddress!, scratch: &scratch)
                 for item in items { best.offer(item, score: out[item - first], where: keep) }
             }
         }
@@ -120,11 +122,16 @@ public struct NeuralCFModel: CandidateRanking {
         return row.withUnsafeBufferPointer { scorer.query(userRow: $0.baseAddress!) }
     }
 
-    /// Logits of `items` for the person of `query`, into `out[0 ..< items.count]`.
-    func logits(_ query: NeuralCFScorer.Query, items: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    /// The kernel's working memory for one scan: two layers' activations.
+    var scanScratch: [Float] { [Float](repeating: 0, count: 2 * weights.shape.widths[0]) }
+
+    /// Logits of `items` for the person of `query`, into `out[0 ..< items.count]`; `scratch`
+    /// (from `scanScratch`) is reused from block to block of one scan.
+    func logits(
+        _ query: NeuralCFScorer.Query, items: Range<Int>, into out: UnsafeMutablePointer<Float>, scratch: inout [Float]
+    ) {
         let shape = weights.shape
         let widths = shape.widths
-        var scratch = [Float](repeating: 0, count: 2 * widths[0])
         withPointers { itemRows, firstLayers, dense in
             packedTail.withUnsafeBufferPointer { tail in
                 query.firstLayer.withUnsafeBufferPointer { personFirst in
