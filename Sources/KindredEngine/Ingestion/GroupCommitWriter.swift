@@ -491,7 +491,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                         outcomes.append(nil)
                     }
                 }
-                try ImpressionStore.write(shown, in: db)
+                try ImpressionStore.write(shown, identities: identities, in: db)
                 return outcomes
             }
         } catch {

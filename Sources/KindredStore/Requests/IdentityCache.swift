@@ -16,6 +16,8 @@ public final class IdentityCache {
     var items: [String: Int64] = [:]
     /// What filing's summaries read of each item (`FiledEventFold`), trusted on the same terms.
     var itemFacts: [Int64: ItemFacts] = [:]
+    /// Items' categories by item id, as the KPI fold of logged responses reads them (`ImpressionFold`).
+    var itemCategories: [String: String] = [:]
     private var dataVersion: Int64?
     private var changes: Int64?
     /// Beyond this many entries the cache starts over, so that memory stays bounded.
@@ -24,7 +26,7 @@ public final class IdentityCache {
     public init() {}
 
     /// Entries held, people and items together.
-    public var count: Int { users.count + items.count + itemFacts.count }
+    public var count: Int { users.count + items.count + itemFacts.count + itemCategories.count }
 
     /// One of the writer's own write transactions: validated at its start, stamped at its end,
     /// and forgotten if it rolls back (its new keys may name rows that never were).
@@ -61,6 +63,7 @@ public final class IdentityCache {
         users.removeAll(keepingCapacity: true)
         items.removeAll(keepingCapacity: true)
         itemFacts.removeAll(keepingCapacity: true)
+        itemCategories.removeAll(keepingCapacity: true)
         changes = nil
     }
 

@@ -98,9 +98,13 @@ public struct ImpressionRecord: Sendable, Equatable {
 
 /// Appends what was shown, inside the caller's transaction: one row per response.
 public enum ImpressionStore {
-    public static func write(_ records: [ImpressionRecord], in db: Database) throws {
+    /// Inserts the responses (a request id logged before is kept as it was), records first
+    /// exposures to experiments, and adds the new responses to the KPI rollups.
+    /// `identities` is the server writer's cache, where the KPI fold keeps item categories
+    /// between batches; callers without one pass nothing.
+    public static func write(_ records: [ImpressionRecord], identities: IdentityCache? = nil, in db: Database) throws {
         guard !records.isEmpty else { return }
-        let rollupMark = try KPIRollups.impressionMark(in: db)
+        let fold = try ImpressionFold(in: db, identities: identities)
         let insert = try FastStatement(
             """
             INSERT INTO impressions (request_id, ts_ms, user_pk, surface, anchor_item_id, model_version, personalized, items, experiment, variant,
@@ -119,7 +123,7 @@ public enum ImpressionStore {
             WHERE assignments.exposed_ms IS NULL
             """, in: db)
         for record in records {
-            _ = try insert.run { row in
+            let inserted = try insert.run { row in
                 row.bind(record.requestID)
                 row.bind(record.timestampMs)
                 row.bind(record.userPK)
@@ -135,6 +139,8 @@ public enum ImpressionStore {
                 row.bind(record.block)
                 row.bind(record.exploration)
             }
+            // A request id logged before is not counted again (the insert did nothing).
+            if inserted > 0 { try fold.add(record) }
             if let exposure = record.exposure, let userPK = record.userPK {
                 _ = try expose.run { row in
                     row.bind(exposure.experimentPK)
@@ -145,7 +151,7 @@ public enum ImpressionStore {
                 }
             }
         }
-        try KPIRollups.addImpressions(after: rollupMark, in: db)
+        try fold.write()
     }
 }
 
