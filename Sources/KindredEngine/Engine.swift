@@ -22,12 +22,14 @@ public final class Engine: Sendable {
     let rulesCache: FreshValueCache<[CompiledRule]>
     /// Each surface's contextual bandit, solved.
     let bandits: ServingBandits
+    /// The API keys and token secrets requests are checked against, likewise.
+    let access: AccessCache
 
     init(
         database: KindredDatabase, clock: WallClock, actor: String, servingCache: ServingModelCache? = nil,
         experimentsCache: RunningExperimentsCache? = nil, strategiesCache: SegmentStrategiesCache? = nil,
         servingSettingsCache: FreshValueCache<ServingSettings>? = nil, segmentTrending: SegmentTrendingCache? = nil,
-        rulesCache: FreshValueCache<[CompiledRule]>? = nil, bandits: ServingBandits? = nil
+        rulesCache: FreshValueCache<[CompiledRule]>? = nil, bandits: ServingBandits? = nil, access: AccessCache? = nil
     ) {
         self.database = database
         self.clock = clock
@@ -39,6 +41,7 @@ public final class Engine: Sendable {
         self.segmentTrending = segmentTrending ?? SegmentTrendingCache()
         self.rulesCache = rulesCache ?? FreshValueCache()
         self.bandits = bandits ?? ServingBandits()
+        self.access = access ?? AccessCache()
     }
 
     /// The same engine (database, clock, model in memory) acting for someone else, so that
@@ -47,7 +50,7 @@ public final class Engine: Sendable {
         Engine(
             database: database, clock: clock, actor: actor, servingCache: servingCache, experimentsCache: experimentsCache,
             strategiesCache: strategiesCache, servingSettingsCache: servingSettingsCache,
-            segmentTrending: segmentTrending, rulesCache: rulesCache, bandits: bandits)
+            segmentTrending: segmentTrending, rulesCache: rulesCache, bandits: bandits, access: access)
     }
 
     /// Creates a new database and key file. Fails if the database exists; reuses a key file

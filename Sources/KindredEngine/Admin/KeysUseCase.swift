@@ -51,6 +51,7 @@ extension Engine {
                 action: "key_create", actor: actor, details: ["key_id": generated.keyID, "role": role.rawValue, "label": label ?? ""],
                 in: db, nowMs: now)
         }
+        access.invalidate()
         return CreatedApiKey(keyID: generated.keyID, role: role, label: label, key: generated.key)
     }
 
@@ -66,6 +67,7 @@ extension Engine {
             }
             try AuditLog.append(action: "key_revoke", actor: actor, details: ["key_id": keyID], in: db, nowMs: now)
         }
+        access.invalidate()
     }
 
     /// Whether a key id names a key of that role that is not revoked: a dashboard session asks on
@@ -74,11 +76,15 @@ extension Engine {
         try keys().contains { $0.keyID == keyID && $0.role == role.rawValue && $0.revokedMs == nil }
     }
 
-    /// The key id and role of a presented key, or nil when it is unknown or revoked.
+    /// The key id and role of a presented key, or nil when it is unknown or revoked. Known keys
+    /// are held a second (`AccessCache`): a key revoked by another process stops working
+    /// within that second, one revoked through this engine at once.
     public func authenticate(key: String) throws -> (keyID: String, role: ApiRole)? {
         let hash = ApiKeySecret.hash(key)
-        return try database.writer.read { db in
-            try ApiKeyStore.role(secretHash: hash, in: db).flatMap { found in ApiRole(rawValue: found.role).map { (found.keyID, $0) } }
+        return try access.key(hash: hash, nowMs: clock.now()) {
+            try database.writer.read { db in
+                try ApiKeyStore.role(secretHash: hash, in: db).flatMap { found in ApiRole(rawValue: found.role).map { (found.keyID, $0) } }
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ extension Engine {
             throw RequestProblem(.invalid, code: "invalid_parameter", message: "the grace period cannot be negative", field: "grace")
         }
         let generated = UserToken.generateSecret()
+        defer { access.invalidate() }
         return try database.writer.write { db in
             let now = clock.now()
             let validUntil = now + graceSeconds * 1000
@@ -64,7 +65,9 @@ extension Engine {
     /// `token_malformed`, `token_expired`, `token_invalid` (no secret this server holds signed it).
     public func verifyUserToken(_ token: String) throws -> String {
         let now = clock.now()
-        let secrets = try database.writer.read { db in try TokenSecretStore.valid(in: db, nowMs: now) }
+        let secrets = try access.secrets(nowMs: now) {
+            try database.writer.read { db in try TokenSecretStore.verifiers(in: db, nowMs: now) }
+        }
         do {
             return try UserToken.verify(token, secrets: secrets, nowSeconds: now / 1000)
         } catch .malformed(let why) {

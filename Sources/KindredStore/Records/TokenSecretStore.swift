@@ -17,6 +17,28 @@ public enum TokenSecretStore {
             arguments: [nowMs])
     }
 
+    /// A secret that verifies tokens now or until its grace period ends.
+    public struct Verifier: Sendable, Equatable {
+        public var secret: String
+        /// Nil for the current secret; for a retired one, when its grace period ends.
+        public var validUntilMs: Int64?
+
+        public func verifies(atMs nowMs: Int64) -> Bool { validUntilMs.map { $0 > nowMs } ?? true }
+    }
+
+    /// The secrets `valid` would return at `nowMs` or later, with when each stops verifying:
+    /// for a server that holds them a moment and checks the grace periods on every request.
+    public static func verifiers(in db: Database, nowMs: Int64) throws -> [Verifier] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT secret, CASE WHEN retired_ms IS NULL THEN NULL ELSE valid_until_ms END
+                    FROM token_secrets WHERE retired_ms IS NULL OR valid_until_ms > ? ORDER BY retired_ms IS NOT NULL, created_ms DESC
+                    """),
+            arguments: [nowMs]
+        ).map { Verifier(secret: $0[0], validUntilMs: $0[1]) }
+    }
+
     /// The current secret, which new tokens are signed with.
     public static func current(in db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT secret FROM token_secrets WHERE retired_ms IS NULL")
