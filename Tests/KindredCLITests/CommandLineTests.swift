@@ -12,7 +12,7 @@ import Testing
     @Test func initImportAndStatusWorkAsAScriptWouldUseThem() throws {
         let created = try kindred("init")
         #expect(created.status == 0)
-        #expect(created.stdout.contains("created kindred.sqlite (schema version 22)"))
+        #expect(created.stdout.contains("created kindred.sqlite (schema version 23)"))
         #expect(FileManager.default.fileExists(atPath: directory.file("kindred.sqlite.key")))
 
         directory.write("events.csv", "user_id,item_id,type,ts\nu1,A,view,2026-11-01 10:00:00\nu2,A,purchase,2026-11-01 10:05:00\n")
@@ -30,7 +30,7 @@ import Testing
         #expect((json["table_rows"] as! [String: Int])["events"] == 2)
         #expect((json["table_rows"] as! [String: Int])["event_inbox"] == 0, "imports write to events directly")
         #expect((json["events_by_type"] as! [String: Int]) == ["view": 1, "purchase": 1])
-        #expect(json["schema_version"] as? Int == 22)
+        #expect(json["schema_version"] as? Int == 23)
 
         let human = try kindred("status")
         #expect(human.stdout.contains("events        2 from 2026-11-01 to 2026-11-01 (0 anonymous)"))
