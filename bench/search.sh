@@ -32,5 +32,8 @@ for label, name in (("--algorithm hybrid (the former default)", "hybrid"), ("no 
     search = train.get("search")
     chose = train["algorithm"] + " " + ",".join(f"{k}={v:g}" for k, v in sorted(train["parameters"].items()) if k != "max_items")
     fits = f"{search['fits']:.2f} ({search['configurations']} configurations, {search['seconds']:.1f} s)" if search else "1"
+    if search:
+        budget = search.get("time_budget_seconds")
+        fits += f"; time budget {budget:.0f} s, {search.get('cut_for_time', 0)} trials cut for time" if budget else "; no time budget"
     print(f"| {label} | {chose} | {float(seconds):.1f} | {int(rss_kb) / 1024:,.0f} | {v.get('ndcg', 0):.4f} | {v.get('recall', 0):.4f} | {fits} |")
 PY
