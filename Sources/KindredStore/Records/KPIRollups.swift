@@ -11,11 +11,6 @@ public enum KPIRollups {
         try Int64.fetchOne(db, sql: "SELECT coalesce(max(event_pk), 0) FROM events") ?? 0
     }
 
-    /// The newest logged response now.
-    public static func impressionMark(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT coalesce(max(impression_pk), 0) FROM impressions") ?? 0
-    }
-
     /// Adds the events stored after `mark` (the caller's transaction wrote them; rowids only grow
     /// within it). A response logged later than the events that follow it is not looked for:
     /// responses are logged before anything can follow them.
@@ -23,7 +18,8 @@ public enum KPIRollups {
         try db.cachedStatement(sql: addEventsSQL).execute(arguments: [mark])
     }
 
-    /// Adds the responses logged after `mark`.
+    /// Adds the responses logged after `mark` from the view: what a rebuild runs. Logging sums
+    /// its own batches in Swift (`ImpressionFold`), to the same result.
     public static func addImpressions(after mark: Int64, in db: Database) throws {
         try db.cachedStatement(sql: addImpressionsSQL).execute(arguments: [mark])
     }
