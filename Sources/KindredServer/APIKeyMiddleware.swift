@@ -52,10 +52,21 @@ struct APIKeyMiddleware: RouterMiddleware {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return bounded(parts[1].trimmingCharacters(in: .whitespaces))
+                return bounded(trimmed(parts[1]))
             }
         }
         return bounded(request.headers[.apiKey])
+    }
+
+    /// The credential without surrounding blanks. Keys are ASCII, so an ASCII value is trimmed
+    /// of spaces and tabs byte by byte (Foundation's trimming cost a percent of a request);
+    /// anything else is trimmed of every Unicode blank, as before.
+    static func trimmed(_ value: Substring) -> String {
+        guard value.utf8.allSatisfy({ $0 < 0x80 }) else { return value.trimmingCharacters(in: .whitespaces) }
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let bytes = value.utf8
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(value[first...last])
     }
 
     private static func bounded(_ key: String?) -> String? {
