@@ -13,9 +13,9 @@
 # Usage: bench/accuracy.sh [PATH/online-retail.csv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 peer_script=${PEER_SCRIPT:-../shared/peers/online_retail_implicit.py}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 python3 -c "import implicit" 2>/dev/null || pip install --quiet implicit==0.7.3 scipy numpy
 swift build -c release --product kindred >/dev/null
 kindred=$(swift build -c release --show-bin-path)/kindred
@@ -23,7 +23,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 db="$work/or.sqlite"
-source bench/lib/online-retail.sh
 import_online_retail "$kindred" "$db" "$csv" "$work"
 protocol=(--weights purchase=1,return=0 --no-anonymous-sessions --relevant purchase --test-days 30 -k 20)
 "$kindred" evaluate --db "$db" "${protocol[@]}" --json > "$work/defaults.json"

@@ -9,15 +9,14 @@
 # Usage: bench/debias.sh [PATH/online-retail.csv]   (SHARES="0 0.1 0.2 0.3 0.5")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 shares=${SHARES:-0 0.1 0.2 0.3 0.5}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 swift build -c release --product kindred >/dev/null
 kindred=$(swift build -c release --show-bin-path)/kindred
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="$work/or.sqlite"
-source bench/lib/online-retail.sh
 import_online_retail "$kindred" "$db" "$csv" "$work"
 "$kindred" train --db "$db" --json > "$work/train.json"
 algorithm=$(python3 -c "import json; print(json.load(open('$work/train.json'))['algorithm'])")

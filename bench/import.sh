@@ -7,9 +7,9 @@
 # Usage: bench/import.sh [PATH/online-retail.csv] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 runs=${2:-3}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 is needed: apt-get install sqlite3" >&2; exit 1; }
 
 swift build -c release --product kindred >/dev/null

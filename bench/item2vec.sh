@@ -9,10 +9,10 @@
 # Usage: bench/item2vec.sh [PATH/online-retail.csv]   (EXPONENTS=0.75,0,-0.5  K=20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 exponents=${EXPONENTS:-0.75,0,-0.5}
 k=${K:-20}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 python3 -c "import gensim" 2>/dev/null || pip install --quiet gensim==4.4.0
 swift build -c release --product kindred >/dev/null
 kindred=$(swift build -c release --show-bin-path)/kindred
@@ -20,7 +20,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 db="$work/or.sqlite"
-source bench/lib/online-retail.sh
 import_online_retail "$kindred" "$db" "$csv" "$work"
 
 # Same machine, same moment: each side's fits one after the other, never side by side.

@@ -14,11 +14,10 @@
 # Usage: bench/ncf.sh [PATH/online-retail.csv]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 source bench/lib/bench-shop.sh
 source bench/lib/generated-shop.sh
-source bench/lib/online-retail.sh
 kindred=$(kindred_binary)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

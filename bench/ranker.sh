@@ -16,12 +16,11 @@
 # Usage: bench/ranker.sh [PATH/online-retail.csv] [TREES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 trees=${2:-100}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 python3 -c "import lightgbm, sklearn" 2>/dev/null || pip install --quiet lightgbm==4.6.0 scikit-learn
 source bench/lib/bench-shop.sh
-source bench/lib/online-retail.sh
 kindred=$(kindred_binary)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

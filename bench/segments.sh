@@ -10,9 +10,9 @@
 # Usage: bench/segments.sh [PATH/online-retail.csv] [k, default 4]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-csv=${1:-../shared/data/online-retail/online-retail.csv}
+source bench/lib/online-retail.sh
+csv=$(online_retail_csv "${1:-}")
 k=${2:-4}
-[ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; exit 1; }
 python3 -c "import sklearn" 2>/dev/null || pip install --quiet scikit-learn==1.9.1 numpy
 swift build -c release --product kindred >/dev/null
 kindred=$(swift build -c release --show-bin-path)/kindred
@@ -20,7 +20,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 db="$work/or.sqlite"
-source bench/lib/online-retail.sh
 import_online_retail "$kindred" "$db" "$csv" "$work"
 
 at=2011-12-10   # the day after the last invoice

@@ -10,3 +10,12 @@ import_online_retail() {
   "$kindred" import catalog "$csv" --db "$db" --skip-bad --rejects "$work/catalog.rejects.csv" \
     --map item_id=StockCode,title=Description,price=UnitPrice >/dev/null
 }
+
+# The Online Retail CSV the benchmarks read: PATH when given, else the shared data folder's;
+# fails, saying where the data comes from, when the file is not there.
+# Usage (sourced): csv=$(online_retail_csv "${1:-}")
+online_retail_csv() {
+  local csv=${1:-../shared/data/online-retail/online-retail.csv}
+  [ -f "$csv" ] || { echo "no data at $csv (see ../shared/data/README.md)" >&2; return 1; }
+  echo "$csv"
+}
