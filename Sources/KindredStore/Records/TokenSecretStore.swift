@@ -9,14 +9,6 @@ public enum TokenSecretStore {
         public var validUntilMs: Int64?
     }
 
-    /// The secrets that verify tokens at `nowMs`: the current one and any still in their grace period.
-    public static func valid(in db: Database, nowMs: Int64) throws -> [String] {
-        try String.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT secret FROM token_secrets WHERE retired_ms IS NULL OR valid_until_ms > ? ORDER BY retired_ms IS NOT NULL, created_ms DESC"),
-            arguments: [nowMs])
-    }
-
     /// A secret that verifies tokens now or until its grace period ends.
     public struct Verifier: Sendable, Equatable {
         public var secret: String
@@ -26,8 +18,9 @@ public enum TokenSecretStore {
         public func verifies(atMs nowMs: Int64) -> Bool { validUntilMs.map { $0 > nowMs } ?? true }
     }
 
-    /// The secrets `valid` would return at `nowMs` or later, with when each stops verifying:
-    /// for a server that holds them a moment and checks the grace periods on every request.
+    /// The secrets that verify tokens at `nowMs` (the current one first, then any still in its
+    /// grace period), each with when it stops verifying: for a server that holds them a moment
+    /// and checks the grace periods on every request.
     public static func verifiers(in db: Database, nowMs: Int64) throws -> [Verifier] {
         try Row.fetchAll(
             db.cachedStatement(
