@@ -19,6 +19,11 @@ final class ImpressionFold {
     private struct Sums {
         var lists = 0
         var impressions = 0
+
+        mutating func add(lists: Int, impressions: Int) {
+            self.lists += lists
+            self.impressions += impressions
+        }
     }
 
     private let db: Database
@@ -38,8 +43,7 @@ final class ImpressionFold {
         let day = record.timestampMs / 86_400_000
         func count(_ dimension: String, _ value: String?, lists: Int, impressions: Int) {
             guard let value else { return }
-            sums[Key(day: day, dimension: dimension, value: value), default: Sums()].lists += lists
-            sums[Key(day: day, dimension: dimension, value: value), default: Sums()].impressions += impressions
+            sums[Key(day: day, dimension: dimension, value: value), default: Sums()].add(lists: lists, impressions: impressions)
         }
         // Once per response, in each breakdown the view gives a value (per_item = 0).
         let shown = record.items.count
