@@ -23,9 +23,13 @@ for _ in $(seq 1 100); do
 done
 # The recommendation stream never ends by design, so schemathesis would wait on it for ever;
 # RecommendationStreamTests reads it over a socket instead.
+# One worker: hypothesis parses lambdas' source with `ast` while it generates, and CPython 3.11's
+# AST constructor is not safe across threads (python/cpython#106905): with two workers CI failed
+# once with "SystemError: AST constructor recursion depth mismatch", a fault of the tool, not
+# of the API under test.
 schemathesis run openapi.yaml --url "http://127.0.0.1:$port" \
   --header "Authorization: Bearer $key" \
   --exclude-operation-id recommendationStream \
-  --max-examples "$examples" --workers 2 --seed "${SEED:-1}" \
+  --max-examples "$examples" --workers 1 --seed "${SEED:-1}" \
   --suppress-health-check too_slow
 echo "openapi.yaml holds against kindred serve (port $port)"
