@@ -254,6 +254,47 @@ import Testing
         await writer.close()
         #expect(try count("event_inbox") == 8)
     }
+
+    func shown(_ requestID: String) -> ImpressionRecord {
+        ImpressionRecord(
+            requestID: requestID, timestampMs: 1, userPK: nil, surface: .recommendations, anchorItemID: nil,
+            modelVersion: nil, personalized: false, items: [.init(itemID: "I0", score: 1, reason: nil)])
+    }
+
+    /// Responses logged within the linger share one transaction, however many arrive.
+    @Test func impressionsAloneWaitForCompanyAndCommitTogether() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system, impressions: .init(linger: 1, responses: 256))
+        try writer.start()
+        for n in 0..<5 { writer.log([shown("r\(n)")]) }
+        #expect(try await Self.waitFor { writer.statistics.impressions == 5 })
+        #expect(writer.statistics.commits == 1)
+        #expect(try count("impressions") == 5)
+        await writer.close()
+    }
+
+    /// An event someone waits for does not wait for the linger, and takes the impressions
+    /// queued before it into its transaction, so a click is never stored before its list.
+    @Test func anEventTakesTheWaitingImpressionsAlongAtOnce() async throws {
+        let writer = GroupCommitWriter(
+            database: database, clock: .system, filing: Self.patient, impressions: .init(linger: 3600, responses: 256))
+        try writer.start()
+        writer.log([shown("before-the-click")])
+        #expect(try await writer.write(drafts("c", count: 2)).stored == 2)
+        #expect(try count("impressions", where: "request_id = 'before-the-click'") == 1)
+        #expect(writer.statistics.commits == 1)
+        await writer.close()
+    }
+
+    /// Enough responses commit without waiting out the linger; closing commits the rest.
+    @Test func enoughResponsesCommitAtOnceAndClosingCommitsTheRest() async throws {
+        let writer = GroupCommitWriter(database: database, clock: .system, impressions: .init(linger: 3600, responses: 3))
+        try writer.start()
+        for n in 0..<3 { writer.log([shown("full\(n)")]) }
+        #expect(try await Self.waitFor { try count("impressions") == 3 })
+        writer.log([shown("last")])
+        await writer.close()
+        #expect(try count("impressions") == 4)
+    }
 }
 
 /// Messages a writer reported, from its thread.

@@ -15,7 +15,8 @@ import KindredStore
 /// SQLite's foreign-key checks, as their references hold by construction (`ForeignKeyChecks`).
 ///
 /// Impressions ride the same transactions but nobody waits for them: logging what was shown
-/// never slows a recommendation response.
+/// never slows a recommendation response. Impressions alone wait a moment for company
+/// (`ImpressionBatching`); events, which someone waits for, take them along at once.
 ///
 /// It runs on a thread of its own: SQLite blocks, and the async executor's few threads belong
 /// to requests. Another thread copies the WAL into the database file meanwhile (`CheckpointLoop`).
@@ -59,6 +60,23 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public var quietPause = 0.05
 
         public init() {}
+    }
+
+    /// How long impressions alone may wait before they are committed. Every commit writes each
+    /// page it touched to the WAL again (the log's table and index leaves, the rollups), and the
+    /// checkpointer copies it again: one transaction per response cost a third of a core at
+    /// 1,000 responses a second. Nobody waits for an impression, and an event that arrives
+    /// meanwhile commits them with it, in order, so a click is never stored before the list it
+    /// was on. Readers see an impression at most `linger` seconds later.
+    public struct ImpressionBatching: Sendable {
+        public var linger = 0.05
+        /// Responses that commit at once, however recent the first of them.
+        public var responses = 256
+
+        public init(linger: Double = 0.05, responses: Int = 256) {
+            self.linger = linger
+            self.responses = responses
+        }
     }
 
     /// How much may wait for the writer at once: events and request bytes from the moment a
@@ -123,6 +141,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var filingRetryAt = 0.0
     static let filingRetryDelay = 5.0
     private let filing: FilingPolicy
+    private let impressionBatching: ImpressionBatching
+    /// When the oldest impression waiting alone was queued (monotonic seconds), and how many
+    /// responses wait (under `condition`).
+    private var impressionsWaitingSince: Double?
+    private var impressionsWaiting = 0
     private var favouritesRefreshedAt = WallClock.monotonicSeconds()
     /// A recount runs on a reader and its counts have not come back yet (writer thread only).
     private var favouritesInFlight = false
@@ -140,6 +163,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     public init(
         database: KindredDatabase, clock: WallClock, filing: FilingPolicy = FilingPolicy(), limits: QueueLimits = QueueLimits(),
+        impressions: ImpressionBatching = ImpressionBatching(),
         onCommit: @escaping @Sendable (_ seconds: Double) -> Void = { _ in },
         onFiling: @escaping @Sendable (_ events: Int, _ seconds: Double, _ people: [Int64]) -> Void = { _, _, _ in },
         onError: @escaping @Sendable (String) -> Void = { _ in }
@@ -147,6 +171,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         self.database = database
         self.clock = clock
         self.filing = filing
+        self.impressionBatching = impressions
         self.limits = limits
         self.onCommit = onCommit
         self.onFiling = onFiling
@@ -212,7 +237,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         pending.append(.impressions(impressions))
-        condition.signal()
+        impressionsWaiting += 1
+        // The writer needs waking for the first of them and when enough wait; in between it
+        // sleeps out the linger.
+        if impressionsWaitingSince == nil {
+            impressionsWaitingSince = WallClock.monotonicSeconds()
+            condition.signal()
+        } else if impressionsWaiting >= impressionBatching.responses {
+            condition.signal()
+        }
     }
 
     /// Stops taking work, writes everything queued, brings every profile up to date, and
@@ -334,8 +367,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 waiting.forEach { $0.resume() }
                 return
             }
+            if let since = impressionsWaitingSince, lingers(since: since) {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: since + impressionBatching.linger - WallClock.monotonicSeconds()))
+                condition.unlock()
+                continue
+            }
             let jobs = pending
             pending = []
+            impressionsWaitingSince = nil
+            impressionsWaiting = 0
             condition.unlock()
             let started = WallClock.monotonicSeconds()
             let results = commit(jobs)
@@ -353,6 +393,19 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
             if WallClock.monotonicSeconds() - favouritesRefreshedAt > Self.favouritesInterval { recountFavourites() }
             finishCheckpoint()
+        }
+    }
+
+    /// Whether what is pending is impressions alone that may wait longer for company: the server
+    /// is not closing or settling, too few wait, and the oldest is younger than the linger.
+    /// Called under `condition`.
+    private func lingers(since: Double) -> Bool {
+        guard accepting, settling.isEmpty, impressionsWaiting < impressionBatching.responses,
+            WallClock.monotonicSeconds() < since + impressionBatching.linger
+        else { return false }
+        return pending.allSatisfy {
+            if case .impressions = $0 { return true }
+            return false
         }
     }
 
