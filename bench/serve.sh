@@ -30,20 +30,12 @@ port=$((20000 + RANDOM % 20000))
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
+source bench/lib/serve-shop.sh
 shop="$work/shop"
 db="$work/shop.sqlite"
-"$kindred" generate --out "$shop" --users 50000 --items 100000 --events 2000000 >/dev/null
-"$kindred" init --db "$db" >/dev/null
-"$kindred" import catalog "$shop/catalog.csv" --db "$db" >/dev/null
-for f in "$shop"/events-*.csv "$shop"/events-recent.jsonl; do "$kindred" import events "$f" --db "$db" >/dev/null; done
-"$kindred" train --db "$db" --algorithm als --params factors=64,iterations=15,regularization=0.1,alpha=1 \
-  --validation-days 0 --no-anonymous-sessions --threads 2 --json > "$work/train.json"
-public=$("$kindred" keys create --role public --db "$db" 2>/dev/null)
+serve_shop "$kindred" "$work"
+public=$(cat "$work/public.key")
 admin=$("$kindred" keys create --role admin --db "$db" 2>/dev/null)
-# People who bought or browsed (known to the model) and a share of strangers (never seen).
-tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | awk "NR <= 9000" > "$work/users"
-for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$work/users"
-tail -n +2 "$shop/catalog.csv" | cut -d, -f1 > "$work/items"
 
 start_server() {
   "$kindred" serve --db "$db" --port "$port" --retrain-every off --log-level warning "$@" > "$work/serve.log" 2>&1 &
@@ -63,30 +55,12 @@ pause=$(python3 -c "import json; print(max(0.0, 16 * 1000 / 1000 - json.load(ope
 run_wrk steady 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$pause"
 run_wrk max 32 bench/wrk/recommend.lua
 run_wrk healthz 32 bench/wrk/recommend.lua ROUTE=healthz
-# Known people with their user tokens, as a storefront sends them after login.
-secret=$("$kindred" tokens secret --db "$db" 2>/dev/null)
-python3 - "$secret" "$work/users" "$work/tokens" <<'PY'
-import base64, hashlib, hmac, sys, time
-secret, users, out = sys.argv[1], sys.argv[2], sys.argv[3]
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-with open(out, "w") as f:
-    for user in [line.strip() for line in open(users)][:9000]:
-        body = f"kt1.{b64(user.encode())}.{int(time.time()) + 86400}"
-        f.write(f"{user}\t{body}.{b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())}\n")
-PY
+# Known people with their user tokens (made by serve_shop), as a storefront sends them after login.
 run_wrk personal-warmup 16 bench/wrk/recommend.lua RATE=1000 TOKENS="$work/tokens"
 personal_pause=$(python3 -c "import json; print(max(0.0, 16 - json.load(open('$work/personal-warmup.json'))['p50_ms']))")
 run_wrk personal 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$personal_pause" TOKENS="$work/tokens"
 # Everything on: rules of each kind, diversity and a cap (seen by the server within two seconds).
-"$kindred" settings set serving.diversity 0.8 --db "$db" >/dev/null
-"$kindred" settings set serving.max_per_category 3 --db "$db" >/dev/null
-top_category=$(sqlite3 "$db" "SELECT category FROM items WHERE category IS NOT NULL GROUP BY category ORDER BY count(*) DESC LIMIT 1")
-pinned=$(head -1 "$work/items")
-"$kindred" rules add "boost 1.5 where category = '$top_category' and in_stock
-bury where price > person.p75_price
-pin $pinned at 3 for device = 'mobile'
-filter where tags contains 'adult'
-cap 2 per brand" --db "$db" >/dev/null
+everything_on "$kindred" "$work"
 sleep 3
 run_wrk everything 16 bench/wrk/recommend.lua RATE=1000 DELAY_MS="$personal_pause" TOKENS="$work/tokens"
 run_wrk page-warmup 16 bench/wrk/recommend.lua RATE=1000 ROUTE=page TOKENS="$work/tokens"
