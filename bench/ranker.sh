@@ -33,6 +33,9 @@ protocol=(--weights purchase=1,return=0 --no-anonymous-sessions --relevant purch
 python3 bench/ranker_peer.py "$work/lists" "$trees" > "$work/peer.json"
 /usr/bin/time -f '%M' -o "$work/fixed.rss" \
   "$kindred" ranker train --db "$db" "${protocol[@]}" --trees "$trees" --early-stopping-rounds 0 --json > "$work/fixed.json"
+# Where the two fits part, and the gains of the two splits there (bench/ranker_tie.py).
+"$kindred" ranker show --db "$db" --json > "$work/fixed-trees.json"
+python3 bench/ranker_tie.py "$work/lists" "$work/fixed-trees.json" > "$work/tie.json"
 /usr/bin/time -f '%M' -o "$work/default.rss" "$kindred" ranker train --db "$db" "${protocol[@]}" --json > "$work/default.json"
 eval_protocol=(--weights purchase=1,return=0 --no-anonymous-sessions --relevant purchase --test-days 30 -k 20)
 "$kindred" evaluate --db "$db" "${eval_protocol[@]}" --algorithm default --json > "$work/default-row.json"
@@ -69,6 +72,12 @@ print(f"\nKindred / LightGBM NDCG@10 at {fixed['trees']} trees: {ratio:.6f}")
 same = next((i for i, (a, b) in enumerate(zip(fixed["validation_curve"], peer["curve"])) if abs(a - b) > 1e-9), len(peer["curve"]))
 print(f"The two validation curves are equal (to 1e-9) for the first {same} trees; "
       + (f"at tree {same + 1}: Kindred {fixed['validation_curve'][same]:.6f}, LightGBM {peer['curve'][same]:.6f}." if same < len(peer["curve"]) else "all of them."))
+tie = load("tie.json")
+if tie["first_differing_tree"]:
+    a, b = tie["splits"]
+    print(f"Scores of the training rows part after tree {tie['first_differing_tree']} ({tie['rows_differing']} rows), on a leaf of "
+          f"{tie['leaf_rows']} rows at depth {tie['leaf_depth']}: Kindred split on {a['feature']} (gain {a['gain_double']!r} in double, "
+          f"{a['gain_float32']!r} in float32), LightGBM on {b['feature']} (gain {b['gain_double']!r} in double, {b['gain_float32']!r} in float32).")
 for trees in (10, 20, 30, 50, 100):
     if trees <= len(peer["curve"]):
         a, b = fixed["validation_curve"][trees - 1], peer["curve"][trees - 1]
