@@ -23,27 +23,11 @@ port=$((20000 + RANDOM % 20000))
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
-shop="$work/shop"
+source bench/lib/serve-shop.sh
 db="$work/shop.sqlite"
-"$kindred" generate --out "$shop" --users 50000 --items 100000 --events 1000000 >/dev/null
-"$kindred" init --db "$db" >/dev/null
-"$kindred" import catalog "$shop/catalog.csv" --db "$db" >/dev/null
-for f in "$shop"/events-*.csv "$shop"/events-recent.jsonl; do "$kindred" import events "$f" --db "$db" >/dev/null; done
-"$kindred" train --db "$db" --algorithm als --params factors=64,iterations=15,regularization=0.1,alpha=1 \
-  --validation-days 0 --no-anonymous-sessions --threads 2 --json > "$work/train.json"
-public=$("$kindred" keys create --role public --db "$db" 2>/dev/null)
+serve_shop "$kindred" "$work" 1000000 0
+public=$(cat "$work/public.key")
 admin=$("$kindred" keys create --role admin --db "$db" 2>/dev/null)
-tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | awk "NR <= 9000" > "$work/users"
-secret=$("$kindred" tokens secret --db "$db" 2>/dev/null)
-python3 - "$secret" "$work/users" "$work/tokens" <<'PY'
-import base64, hashlib, hmac, sys, time
-secret, users, out = sys.argv[1], sys.argv[2], sys.argv[3]
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-with open(out, "w") as f:
-    for user in [line.strip() for line in open(users)]:
-        body = f"kt1.{b64(user.encode())}.{int(time.time()) + 86400}"
-        f.write(f"{user}\t{body}.{b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())}\n")
-PY
 
 start_server() {
   "$kindred" serve --db "$db" --port "$port" --retrain-every off --log-level warning > "$work/serve.log" 2>&1 &

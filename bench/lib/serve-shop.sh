@@ -1,13 +1,14 @@
-# The shop of the serving benchmarks (bench/serve.sh, bench/serve-ab.sh, bench/tail.sh): 50,000
-# people, 100,000 items, 2,000,000 events, ALS with 64 factors active.
-# Usage (sourced): serve_shop KINDRED WORK
+# The shop of the serving benchmarks (bench/serve.sh, bench/serve-ab.sh, bench/tail.sh,
+# bench/bandit.sh): 50,000 people, 100,000 items, EVENTS events (default 2,000,000), ALS with 64
+# factors active.
+# Usage (sourced): serve_shop KINDRED WORK [EVENTS] [STRANGERS]
 # leaves in WORK: shop/ (the generated CSVs), shop.sqlite, train.json, public.key, users (9,000
-# known people and 1,000 strangers), items, and tokens ("user<TAB>user token" for the first
-# 9,000 users, valid a day).
+# known people, then STRANGERS never seen, default 1,000), items, and tokens ("user<TAB>user
+# token" for the 9,000 known people, valid a day).
 serve_shop() {
-  local kindred=$1 work=$2
+  local kindred=$1 work=$2 events=${3:-2000000} strangers=${4:-1000}
   local shop="$work/shop" db="$work/shop.sqlite"
-  "$kindred" generate --out "$shop" --users 50000 --items 100000 --events 2000000 >/dev/null
+  "$kindred" generate --out "$shop" --users 50000 --items 100000 --events "$events" >/dev/null
   "$kindred" init --db "$db" >/dev/null
   "$kindred" import catalog "$shop/catalog.csv" --db "$db" >/dev/null
   for f in "$shop"/events-*.csv "$shop"/events-recent.jsonl; do "$kindred" import events "$f" --db "$db" >/dev/null; done
@@ -16,7 +17,7 @@ serve_shop() {
   "$kindred" keys create --role public --db "$db" 2>/dev/null > "$work/public.key"
   # People who bought or browsed (known to the model) and a share of strangers (never seen).
   tail -n +2 "$shop/events-2026-11.csv" | cut -d, -f1 | sort -u | awk "NR <= 9000" > "$work/users"
-  for n in $(seq 1 1000); do echo "visitor-$n"; done >> "$work/users"
+  for n in $(seq 1 "$strangers"); do echo "visitor-$n"; done >> "$work/users"
   tail -n +2 "$shop/catalog.csv" | cut -d, -f1 > "$work/items"
   # Known people's user tokens, as a storefront sends them after login.
   local secret
