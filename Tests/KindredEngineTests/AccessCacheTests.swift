@@ -17,6 +17,25 @@ import Testing
         return (server, try Engine.open(at: location, clock: WallClock { clock.value }))
     }
 
+    /// Two engines on one file, and a token for u1 minted by the server under a fresh secret
+    /// (the directory is kept so that the file outlives the set-up).
+    struct Minted {
+        let directory: TemporaryDirectory
+        let clock: TestClockTime
+        let server: Engine
+        let other: Engine
+        let token: String
+    }
+
+    func minted() throws -> Minted {
+        let directory = TemporaryDirectory()
+        let clock = TestClockTime(Self.startMs)
+        let (server, other) = try engines(directory, clock: clock)
+        _ = try server.rotateTokenSecret(graceSeconds: 0)
+        let token = try server.mintUserToken(userID: "u1", lifetimeSeconds: 3_600).token
+        return Minted(directory: directory, clock: clock, server: server, other: other, token: token)
+    }
+
     @Test func aKeyRevokedElsewhereStopsWorkingWithinASecond() throws {
         let directory = TemporaryDirectory()
         let clock = TestClockTime(Self.startMs)
@@ -43,11 +62,8 @@ import Testing
     }
 
     @Test func aSecretRotatedElsewhereWithoutGraceEndsWithinASecond() throws {
-        let directory = TemporaryDirectory()
-        let clock = TestClockTime(Self.startMs)
-        let (server, other) = try engines(directory, clock: clock)
-        _ = try server.rotateTokenSecret(graceSeconds: 0)
-        let token = try server.mintUserToken(userID: "u1", lifetimeSeconds: 3_600).token
+        let minted = try minted()
+        let (clock, server, other, token) = (minted.clock, minted.server, minted.other, minted.token)
         #expect(try server.verifyUserToken(token) == "u1")
         _ = try other.rotateTokenSecret(graceSeconds: 0)
         #expect(try server.verifyUserToken(token) == "u1")
@@ -56,11 +72,8 @@ import Testing
     }
 
     @Test func aHeldSecretsGraceEndsOnTime() throws {
-        let directory = TemporaryDirectory()
-        let clock = TestClockTime(Self.startMs)
-        let (server, _) = try engines(directory, clock: clock)
-        _ = try server.rotateTokenSecret(graceSeconds: 0)
-        let token = try server.mintUserToken(userID: "u1", lifetimeSeconds: 3_600).token
+        let minted = try minted()
+        let (clock, server, token) = (minted.clock, minted.server, minted.token)
         _ = try server.rotateTokenSecret(graceSeconds: 5)
         // Read 0.5 s before the grace ends, still held 0.1 s after it.
         clock.value += 4_500
