@@ -73,7 +73,10 @@ same = next((i for i, (a, b) in enumerate(zip(fixed["validation_curve"], peer["c
 print(f"The two validation curves are equal (to 1e-9) for the first {same} trees; "
       + (f"at tree {same + 1}: Kindred {fixed['validation_curve'][same]:.6f}, LightGBM {peer['curve'][same]:.6f}." if same < len(peer["curve"]) else "all of them."))
 tie = load("tie.json")
-if tie["first_differing_tree"]:
+if tie["first_differing_tree"] and not tie["splits"]:
+    print(f"Scores of the training rows part after tree {tie['first_differing_tree']} ({tie['rows_differing']} rows) "
+          "with the same splits: the leaves' values differ.")
+elif tie["first_differing_tree"]:
     a, b = tie["splits"]
     print(f"Scores of the training rows part after tree {tie['first_differing_tree']} ({tie['rows_differing']} rows), on a leaf of "
           f"{tie['leaf_rows']} rows at depth {tie['leaf_depth']}: Kindred split on {a['feature']} (gain {a['gain_double']!r} in double, "

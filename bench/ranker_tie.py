@@ -133,7 +133,11 @@ def main():
         return
     row = x[differing[0]]
     ours, theirs = kindred_path(trees[n - 1], row), lightgbm_path(dumped[n - 1]["tree_structure"], row)
-    depth = next(d for d, (a, b) in enumerate(zip(ours, theirs)) if a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 * max(1, abs(b[1])))
+    depth = next((d for d, (a, b) in enumerate(zip(ours, theirs)) if a[0] != b[0] or abs(a[1] - b[1]) > 1e-6 * max(1, abs(b[1]))), None)
+    if depth is None:
+        # The row takes the same splits in both trees: the leaves' values differ, not the splits.
+        print(json.dumps({"trees": len(trees), "first_differing_tree": n, "rows_differing": int(len(differing)), "splits": []}))
+        return
     leaf = np.ones(len(x), bool)
     for feature, threshold, left in theirs[:depth]:
         leaf &= (x[:, feature] <= threshold) if left else (x[:, feature] > threshold)
