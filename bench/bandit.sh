@@ -11,13 +11,13 @@
 #      its request id, and GET /v1/bandits is polled every 5 ms until the click is folded in;
 #      the time from the click's acknowledgement to the bandit showing it.
 # The steady runs pace each connection with a pause of (period - p50) from a warm-up.
-# Usage: bench/bandit.sh [seconds per run, default 20]
+# Usage: bench/bandit.sh [seconds per run, default 20]   (KINDRED_BIN: the binary to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-swift build -c release --product kindred >/dev/null
-kindred=$(swift build -c release --show-bin-path)/kindred
+source bench/lib/bench-shop.sh
+kindred=$(kindred_binary)
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 server=

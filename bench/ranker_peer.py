@@ -21,6 +21,16 @@ def groups(path):
     return [int(line) for line in open(path) if line.strip()]
 
 
+def lightgbm_params(manifest):
+    """LightGBM's settings for the lists of `manifest`: what `kindred ranker train` used, no
+    sampling, two threads, deterministic."""
+    p = manifest["lightgbm_params"]
+    return dict(objective="lambdarank", num_leaves=p["num_leaves"], learning_rate=p["learning_rate"],
+                min_data_in_leaf=p["min_data_in_leaf"], min_sum_hessian_in_leaf=p["min_sum_hessian_in_leaf"],
+                lambda_l2=p["lambda_l2"], max_bin=p["max_bin"], lambdarank_truncation_level=p["lambdarank_truncation_level"],
+                num_threads=2, deterministic=True, verbosity=-1, seed=1)
+
+
 def ndcg_at(labels, scores, sizes, k=10):
     total, start = 0.0, 0
     for size in sizes:
@@ -46,10 +56,7 @@ def main():
     x_valid, y_valid = load_svmlight_file(f"{folder}/valid.txt", n_features=features, zero_based=True)
     x_train, x_valid = x_train.toarray(), x_valid.toarray()
     g_train, g_valid = groups(f"{folder}/train.txt.query"), groups(f"{folder}/valid.txt.query")
-    params = dict(objective="lambdarank", num_leaves=p["num_leaves"], learning_rate=p["learning_rate"],
-                  min_data_in_leaf=p["min_data_in_leaf"], min_sum_hessian_in_leaf=p["min_sum_hessian_in_leaf"],
-                  lambda_l2=p["lambda_l2"], max_bin=p["max_bin"], lambdarank_truncation_level=p["lambdarank_truncation_level"],
-                  eval_at=[10], metric="ndcg", num_threads=2, deterministic=True, verbosity=-1, seed=1)
+    params = dict(lightgbm_params(manifest), eval_at=[10], metric="ndcg")
     started = time.perf_counter()
     train = lightgbm.Dataset(x_train, y_train, group=g_train)
     valid = lightgbm.Dataset(x_valid, y_valid, group=g_valid, reference=train)

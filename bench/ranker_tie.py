@@ -24,6 +24,8 @@ import lightgbm
 import numpy as np
 from sklearn.datasets import load_svmlight_file
 
+from ranker_peer import groups as read_groups, lightgbm_params
+
 
 def kindred_trees(path):
     def find(node):
@@ -113,13 +115,9 @@ def main():
     p = manifest["lightgbm_params"]
     x, labels = load_svmlight_file(f"{folder}/train.txt", n_features=len(manifest["features"]), zero_based=True)
     x = x.toarray()
-    groups = [int(line) for line in open(f"{folder}/train.txt.query")]
+    groups = read_groups(f"{folder}/train.txt.query")
     trees = kindred_trees(kindred_json)
-    params = dict(objective="lambdarank", num_leaves=p["num_leaves"], learning_rate=p["learning_rate"],
-                  min_data_in_leaf=p["min_data_in_leaf"], min_sum_hessian_in_leaf=p["min_sum_hessian_in_leaf"],
-                  lambda_l2=p["lambda_l2"], max_bin=p["max_bin"], lambdarank_truncation_level=p["lambdarank_truncation_level"],
-                  num_threads=2, deterministic=True, verbosity=-1, seed=1)
-    booster = lightgbm.train(params, lightgbm.Dataset(x, labels, group=groups), num_boost_round=len(trees))
+    booster = lightgbm.train(lightgbm_params(manifest), lightgbm.Dataset(x, labels, group=groups), num_boost_round=len(trees))
     dumped = booster.dump_model()["tree_info"]
     kindred_scores = np.zeros(len(x))
     for n, tree in enumerate(trees, start=1):

@@ -18,20 +18,19 @@
 # p50 taken from a warm-up at the same rate.
 # The machine's two cores serve both wrk and the server. Figures go to docs/benchmarks.md.
 #
-# Usage: bench/serve.sh [seconds per run, default 30]
+# Usage: bench/serve.sh [seconds per run, default 30]   (KINDRED_BIN: the binary to measure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-swift build -c release --product kindred >/dev/null
-kindred=$(swift build -c release --show-bin-path)/kindred
+source bench/lib/bench-shop.sh
+kindred=$(kindred_binary)
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 source bench/lib/serve-shop.sh
-shop="$work/shop"
 db="$work/shop.sqlite"
 serve_shop "$kindred" "$work"
 public=$(cat "$work/public.key")
