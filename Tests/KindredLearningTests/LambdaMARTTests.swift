@@ -15,6 +15,38 @@ import Testing
         #expect(abs(hessians[0] - 0.113299) < 1e-6 && abs(hessians[1] - 0.113299) < 1e-6)
     }
 
+    /// The same pair with the relevant row weighing 2 (shown with probability 1/2): the pull
+    /// doubles before the query's normalization, so ΔNDCG is 0.738140, the lambda -0.369070 and
+    /// the hessian 0.184535; the query's lambdas sum to 0.738140 and are scaled by
+    /// log2(1.738140) / 0.738140 = 1.080478: gradients -0.398772 and +0.398772, hessians
+    /// 0.199386. A weight on the irrelevant row changes nothing (it is never the pair's more
+    /// relevant member), and weights of 1 give LightGBM's gradients exactly.
+    @Test func aWeightScalesThePairsItsRowLeads() {
+        let objective = LambdaRankObjective()
+        let (gradients, hessians) = objective.query(labels: [1, 0], scores: [0, 0], weights: [2, 1])
+        #expect(abs(gradients[0] - -0.398772) < 1e-6 && abs(gradients[1] - 0.398772) < 1e-6)
+        #expect(abs(hessians[0] - 0.199386) < 1e-6 && abs(hessians[1] - 0.199386) < 1e-6)
+        let plain = objective.query(labels: [1, 0], scores: [0, 0])
+        let irrelevantWeighed = objective.query(labels: [1, 0], scores: [0, 0], weights: [1, 5])
+        #expect(irrelevantWeighed.gradients == plain.gradients && irrelevantWeighed.hessians == plain.hessians)
+        let labels: [Float] = [2, 0, 1, 0, 1]
+        let scores = [0.3, -0.1, 0.8, 0.0, 0.2]
+        let ones = objective.query(labels: labels, scores: scores, weights: [1, 1, 1, 1, 1])
+        let none = objective.query(labels: labels, scores: scores)
+        #expect(ones.gradients == none.gradients && ones.hessians == none.hessians)
+    }
+
+    /// A dataset holds weights only once a row weighs other than 1, and then one per row.
+    @Test func datasetsKeepWeightsOnlyWhenTheyMatter() {
+        var data = RankingDataset(featureCount: 1)
+        data.appendGroup(features: [1, 2], labels: [1, 0])
+        data.appendGroup(features: [3, 4], labels: [1, 0], weights: [1, 1])
+        #expect(!data.isWeighted)
+        data.appendGroup(features: [5, 6, 7], labels: [0, 1, 0], weights: [1, 4, 1])
+        data.appendGroup(features: [8, 9], labels: [1, 0])
+        #expect(data.isWeighted && data.weights == [1, 1, 1, 1, 1, 4, 1, 1, 1])
+    }
+
     @Test func aQueryWithoutAnythingRelevantHasNoGradient() {
         let (gradients, hessians) = LambdaRankObjective().query(labels: [0, 0, 0], scores: [3, 1, 2])
         #expect(gradients == [0, 0, 0] && hessians == [0, 0, 0])

@@ -4,7 +4,9 @@ import Foundation
 /// candidates with different labels, among the top `truncationLevel` by current score and any
 /// below, a logistic pull towards the right order, weighted by how much swapping the pair would
 /// change NDCG. Pulls are scaled down by the score gap (`lambdarank_norm`) and each query's total
-/// is normalized, so that a long query does not outweigh a short one.
+/// is normalized, so that a long query does not outweigh a short one. With row weights, a pair
+/// counts as much as its more relevant row weighs (the propensity-weighted pairwise loss of
+/// Joachims et al. 2017): without them the gradients are LightGBM's exactly.
 public struct LambdaRankObjective: Sendable {
     public var truncationLevel: Int
     public var sigmoid: Double
@@ -28,7 +30,8 @@ public struct LambdaRankObjective: Sendable {
                     for group in (groups * worker / chunks)..<(groups * (worker + 1) / chunks) {
                         let rows = data.group(group)
                         let (lambdas, weights) = self.query(
-                            labels: Array(data.labels[rows]), scores: Array(scores[rows]))
+                            labels: Array(data.labels[rows]), scores: Array(scores[rows]),
+                            weights: data.isWeighted ? Array(data.weights[rows]) : nil)
                         for (offset, row) in rows.enumerated() {
                             gradientOut[row] = lambdas[offset]
                             hessianOut[row] = weights[offset]
@@ -52,8 +55,9 @@ public struct LambdaRankObjective: Sendable {
         return 1 / (1 + exp(sigmoid * (index / steps - bound)))
     }
 
-    /// One query's gradients and hessians, in the order of its rows.
-    public func query(labels: [Float], scores: [Double]) -> (gradients: [Double], hessians: [Double]) {
+    /// One query's gradients and hessians, in the order of its rows; `weights`, one per row,
+    /// scale each pair by its more relevant row's.
+    public func query(labels: [Float], scores: [Double], weights: [Float]? = nil) -> (gradients: [Double], hessians: [Double]) {
         let count = labels.count
         var lambdas = [Double](repeating: 0, count: count)
         var hessians = [Double](repeating: 0, count: count)
@@ -75,6 +79,7 @@ public struct LambdaRankObjective: Sendable {
                 let discountGap = abs(RankingNDCG.discount(highRank) - RankingNDCG.discount(lowRank))
                 var deltaNDCG = gainGap * discountGap * inverseIdeal
                 if best != worst { deltaNDCG /= 0.01 + abs(delta) }
+                if let weights { deltaNDCG *= Double(weights[high]) }
                 let probability = logistic(delta)
                 let lambda = -sigmoid * deltaNDCG * probability
                 let hessian = sigmoid * sigmoid * deltaNDCG * probability * (1 - probability)

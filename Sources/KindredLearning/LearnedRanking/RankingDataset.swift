@@ -6,6 +6,11 @@ public struct RankingDataset: Sendable, Equatable {
     /// Row-major: row `r`'s features are `features[r * featureCount ..< (r + 1) * featureCount]`.
     public private(set) var features: [Float]
     public private(set) var labels: [Float]
+    /// Per row, how much the pairs it is the more relevant member of count: 1 unless the row's
+    /// outcome was logged under a policy that showed it with a probability below 1, whose
+    /// inverse (Joachims et al. 2017, "Unbiased learning-to-rank with biased feedback") makes
+    /// up for the lists in which it was not shown. Empty when every row weighs 1.
+    public private(set) var weights: [Float]
     /// Group `g` holds rows `groupStarts[g] ..< groupStarts[g + 1]`.
     public private(set) var groupStarts: [Int]
 
@@ -14,6 +19,7 @@ public struct RankingDataset: Sendable, Equatable {
         self.featureCount = featureCount
         self.features = []
         self.labels = []
+        self.weights = []
         self.groupStarts = [0]
     }
 
@@ -24,12 +30,22 @@ public struct RankingDataset: Sendable, Equatable {
 
     public func value(row: Int, feature: Int) -> Float { features[row * featureCount + feature] }
 
-    /// Appends one query's candidates: `rows` flat and row-major, one label per row.
-    public mutating func appendGroup(features rows: [Float], labels rowLabels: [Float]) {
+    public var isWeighted: Bool { !weights.isEmpty }
+
+    /// Appends one query's candidates: `rows` flat and row-major, one label per row, and one
+    /// positive weight per row when given (nil: 1 each).
+    public mutating func appendGroup(features rows: [Float], labels rowLabels: [Float], weights rowWeights: [Float]? = nil) {
         precondition(rows.count == rowLabels.count * featureCount, "each row needs exactly \(featureCount) features")
+        precondition(
+            rowWeights.map { $0.count == rowLabels.count && $0.allSatisfy { $0 > 0 && $0.isFinite } } ?? true, "one positive weight per row"
+        )
         guard !rowLabels.isEmpty else { return }
+        if let rowWeights, !isWeighted, rowWeights.contains(where: { $0 != 1 }) {
+            weights = [Float](repeating: 1, count: labels.count)
+        }
         features.append(contentsOf: rows)
         labels.append(contentsOf: rowLabels)
+        if isWeighted { weights.append(contentsOf: rowWeights ?? [Float](repeating: 1, count: rowLabels.count)) }
         groupStarts.append(labels.count)
     }
 
