@@ -26,7 +26,10 @@ import Testing
         #expect(none.status == 65 && none.stderr.contains("no active model to learn a ranking for"), "\(none.stderr)")
         let show = try kindred("ranker", "show")
         #expect(show.status == 65 && show.stderr.contains("has no ranker"))
-        for bad in [["--trees", "0"], ["--leaves", "1"], ["--learning-rate", "2"], ["--candidates", "1"], ["--relevant", "nonsense"]] {
+        for bad in [
+            ["--trees", "0"], ["--leaves", "1"], ["--learning-rate", "2"], ["--candidates", "1"], ["--relevant", "nonsense"],
+            ["--from", "clicks"], ["--propensity-clip", "0.5"],
+        ] {
             let refused = try KindredProcess.run(["ranker", "train"] + bad, in: directory.path)
             #expect(refused.status == 2, "\(bad): \(refused.stderr)")
         }
@@ -58,6 +61,11 @@ import Testing
         #expect((report["validation_ndcg_after"] as! Double) > (report["validation_ndcg_before"] as! Double))
         #expect((report["features"] as? [String])?.first == "candidate_score")
         #expect(report["method"] as? String != nil)
+        // No list has been shown yet: `--from auto` learns from purchases and says why, and
+        // `--from impressions` refuses with what it found.
+        #expect(report["source"] as? String == "purchases" && (report["source_note"] as? String)?.contains("only 0 lists") == true)
+        let noLog = try kindred("ranker", "train", "--from", "impressions")
+        #expect(noLog.status == 65 && noLog.stderr.contains("too few lists") && noLog.stderr.contains("0 lists shown"), "\(noLog.stderr)")
 
         let shown = try kindred("ranker", "show")
         #expect(

@@ -118,6 +118,60 @@ import Testing
         #expect(serving.ranker == nil)
     }
 
+    /// A ranker stored by a binary that computed only the first 20 features (before the
+    /// context ones were appended) keeps serving: its trees read none past its own. Here one
+    /// tree on `item_price` (feature 10): items priced at most 5 first.
+    @Test func aRankerOfAnEarlierBinarysFeaturesStillServes() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        let report = try engine.trainRanker(options())
+        #expect(report.kept)
+        var stored = try #require(try engine.activeRanker())
+        stored.features = Array(RerankerFeatures.names.prefix(20))
+        stored.model = LambdaMARTModel(
+            featureCount: 20,
+            trees: [RegressionTree(splitFeature: [10], threshold: [5], leftChild: [-1], rightChild: [-2], leafValue: [1, -1])])
+        let data = try JSONEncoder().encode(stored)
+        try engine.database.writer.write { db in
+            try ModelRegistry.replaceArtifact(version: report.version, name: StoredRanker.artifact, encoding: "json", data: data, in: db)
+            try SettingsStore.set("ranker.changed_ms", to: "2", in: db, nowMs: 2)
+        }
+        let serving = try #require(try engine.servingCache.model(database: engine.database))
+        #expect(serving.ranker?.model == stored.model)
+        let served = try engine.recommend(RecommendationRequest(userID: try SmallShop.person(1, in: engine), k: 10)).items
+        #expect(served.first?.score == 1, "the served list starts with an item the tree lifts")
+    }
+
+    /// Serving hands the request's context to the ranker: one tree on `item_device_share`
+    /// (feature 23) lifts the items whose events came mostly from the request's device class,
+    /// so that one person's list on a phone and on a desktop start apart.
+    @Test func theRequestsDeviceReachesTheRanker() throws {
+        let engine = try SmallShop.engine(in: directory, trained: true)
+        let report = try engine.trainRanker(options())
+        #expect(report.kept)
+        var stored = try #require(try engine.activeRanker())
+        stored.model = LambdaMARTModel(
+            featureCount: RerankerFeatures.count,
+            trees: [RegressionTree(splitFeature: [23], threshold: [0.5], leftChild: [-1], rightChild: [-2], leafValue: [-1, 1])])
+        let data = try JSONEncoder().encode(stored)
+        try engine.database.writer.write { db in
+            try ModelRegistry.replaceArtifact(version: report.version, name: StoredRanker.artifact, encoding: "json", data: data, in: db)
+            try SettingsStore.set("ranker.changed_ms", to: "3", in: db, nowMs: 3)
+        }
+        let serving = try #require(try engine.servingCache.model(database: engine.database))
+        let facts = try #require(serving.ranker?.facts)
+        let person = try SmallShop.person(2, in: engine)
+        for (device, deviceClass) in [("mobile", 0), ("desktop", 2)] {
+            var request = RecommendationRequest(userID: person, k: 5)
+            request.device = device
+            let items = try engine.recommend(request).items
+            for item in items where item.score == 1 {
+                let index = Int(try #require(serving.itemIndexByID[item.itemID]))
+                #expect(facts.deviceShare[index * 3 + deviceClass] > 0.5, "\(item.itemID) on \(device)")
+            }
+            #expect(items.first?.score == 1, "some item's events on \(device) are mostly from \(device)s")
+        }
+    }
+
     /// The export holds the very lists training learns from, in LightGBM's LibSVM text with
     /// query files whose sizes add up to the rows.
     @Test func theExportIsTheTrainingDataInLightGBMText() throws {

@@ -38,8 +38,18 @@ struct RankerSettingsOptions: ParsableArguments {
     @Option(help: "Length of the validation period the lists come from, in days.")
     var validationDays = 30
 
-    @Option(help: ArgumentHelp("Event types that make a candidate relevant after the cut.", valueName: "type,..."))
+    @Option(help: ArgumentHelp("Event types that make a candidate relevant after the cut (purchases only).", valueName: "type,..."))
     var relevant = "purchase,add_to_cart"
+
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp(
+            "What to learn from: the lists shown after the cut with what followed them (impressions), each person's purchases after the cut (purchases), or impressions when at least 100 shown lists had an outcome (auto).",
+            valueName: "auto|impressions|purchases"))
+    var source = "auto"
+
+    @Option(help: "The largest weight of an item shown by exploration with a small probability (1 / probability, at most this).")
+    var propensityClip = 10.0
 
     func validate() throws {
         guard trees >= 1 else { throw ValidationError("--trees must be at least 1") }
@@ -50,6 +60,11 @@ struct RankerSettingsOptions: ParsableArguments {
         guard (2...10_000).contains(candidates) else { throw ValidationError("--candidates must be between 2 and 10000") }
         guard validationDays >= 1 else { throw ValidationError("--validation-days must be at least 1") }
         try RelevantEvents.validate(relevant)
+        guard RankerListSource(rawValue: source) != nil else {
+            throw ValidationError(
+                "--from must be one of \(RankerListSource.allCases.map(\.rawValue).joined(separator: ", ")), not '\(source)'")
+        }
+        guard propensityClip >= 1, propensityClip.isFinite else { throw ValidationError("--propensity-clip must be at least 1") }
     }
 
     func options(_ learning: LearningOptions) throws -> RankerOptions {
@@ -67,6 +82,8 @@ struct RankerSettingsOptions: ParsableArguments {
         options.split = learning.split
         options.threads = learning.threads
         options.seed = learning.seed
+        options.source = RankerListSource(rawValue: source) ?? .auto
+        options.propensityClip = propensityClip
         return options
     }
 }
@@ -75,7 +92,7 @@ struct RankerTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Learn a re-ranking of the active model's lists (LambdaMART) and keep it if it helps.",
         discussion: """
-            The active algorithm is fitted on the data before the validation cut; each person who bought or carted something after the cut gets their top candidates (the model's, then popular items), with the features in `kindred ranker show`. A fifth of the people (by a seeded hash) are held out: boosting stops when their NDCG@10 stops improving, and the trees are kept, stored with the active model version, only when they beat the model's own order on them. Serving then re-ranks each personalized list's top candidates with them, before rules, caps and diversity.
+            The active algorithm is fitted on the data before the validation cut. With --from impressions (and by default once 100 lists shown after the cut had a click, cart or purchase), each list shown to a known person after the cut is a list to learn from: its items scored by that model for the person as they were then, labelled 3 bought, 2 carted, 1 clicked, 0 nothing, an item with an outcome weighted by 1 / the probability an exploring list showed it with (at most --propensity-clip). With --from purchases, each person who bought or carted something after the cut gets their top candidates (the model's, then popular items), labelled by what they then bought. The features are in `kindred ranker show`. A fifth of the people (by a seeded hash) are held out: boosting stops when their NDCG@10 stops improving, and the trees are kept, stored with the active model version, only when they beat the model's own order on them. Serving then re-ranks each personalized list's top candidates with them, before rules, caps and diversity.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -99,10 +116,17 @@ struct RankerTrainCommand: ParsableCommand {
         print(
             "ranker for model version \(report.version) (\(report.algorithm)): \(report.trees) trees of \(report.settings.leaves) leaves "
                 + "after \(report.roundsRun) rounds in \(String(format: "%.2f", report.fitSeconds)) s")
-        print(
-            "lists: \(report.trainQueries) learnt from, \(report.validationQueries) held out (\(report.trainRows) rows, \(report.candidates) candidates each at most; "
-                + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) people had nothing relevant among their candidates)"
-        )
+        print("learnt from \(report.source.rawValue)" + (report.sourceNote.map { ": \($0)" } ?? ""))
+        if report.source == .impressions {
+            print(
+                "lists: \(report.trainQueries) learnt from, \(report.validationQueries) held out (\(report.trainRows) rows, \(report.weightedRows) weighted for exploration; "
+                    + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) lists had no two items to tell apart)")
+        } else {
+            print(
+                "lists: \(report.trainQueries) learnt from, \(report.validationQueries) held out (\(report.trainRows) rows, \(report.candidates) candidates each at most; "
+                    + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) people had nothing relevant among their candidates)"
+            )
+        }
         print(report.reason)
         if let stage = report.stage {
             print(
@@ -135,6 +159,7 @@ struct RankerShowCommand: ParsableCommand {
         print(
             "version \(report.version) (\(report.algorithm)): \(ranker.model.trees.count) trees, re-ranks the top \(ranker.candidates) candidates"
         )
+        print("learnt from \(report.source.rawValue)" + (report.sourceNote.map { ": \($0)" } ?? ""))
         print(report.reason)
         print("features:")
         for (index, name) in ranker.features.enumerated() { print("  \(index)  \(name)") }

@@ -18,6 +18,15 @@ public struct RankerOptions: Sendable {
     public var includeAnonymousSessions = true
     public var threads = 2
     public var seed: UInt64 = 42
+    /// What the lists are: the shop's logged lists or the purchases after the cut.
+    public var source = RankerListSource.auto
+    /// `auto` learns from logged lists when at least this many shown after the cut had an outcome.
+    public var minimumLoggedLists = 100
+    /// The most logged lists read, newest first.
+    public var maximumLoggedLists = 50_000
+    /// The largest weight an item with an outcome gets for having been shown with a small
+    /// probability: inverse propensities without a bound let one lucky draw outweigh a day.
+    public var propensityClip = 10.0
 
     public init() {}
 
@@ -68,6 +77,13 @@ public struct RankerDataset: Sendable {
     /// history and the candidates), and the item facts: what the stage's speed is measured on.
     var stageSamples: [(query: RankingQuery, candidates: [RankedItem])] = []
     var facts: RerankerItemFacts
+    /// Logged lists or purchases, and why (for `auto`).
+    public var source = RankerListSource.purchases
+    public var sourceNote: String?
+    /// Rows weighted for the probability they were shown with (impressions only).
+    public var weightedRows = 0
+    /// Lists shown to known people after the cut, with an outcome or not (impressions only).
+    public var shownLists: Int?
 }
 
 extension Engine {
@@ -82,7 +98,18 @@ extension Engine {
         try spec.checkFits(items: data.catalog.itemPKs.count, database: database.path)
         var evaluation = options.validation
         evaluation.withSequences = Set([spec.sequenceGrouping].compactMap { $0 })
-        guard let split = TimeSplit.evaluable(data, options: evaluation), !split.evaluation.cases.isEmpty else {
+        // Logged lists are read after a cut in time, whatever else the data would choose; `auto`
+        // cuts in time too when the lists after that cut are enough to learn from.
+        if options.source == .impressions {
+            evaluation.split = .time
+        } else if options.source == .auto, evaluation.split == nil, let end = data.lastEventMs {
+            let cut = end - Int64(evaluation.testDays) * 86_400_000
+            let logged = try database.writer.read { db in try ListWithOutcomes.countWithOutcomes(fromMs: cut + 1, toMs: .max, in: db) }
+            if logged >= options.minimumLoggedLists { evaluation.split = .time }
+        }
+        guard let split = TimeSplit.evaluable(data, options: evaluation),
+            !split.evaluation.cases.isEmpty || options.source == .impressions
+        else {
             throw DataError(
                 file: database.path,
                 message: "nobody to learn a ranking from: no one has a purchase or cart after the validation cut and history before it")
@@ -99,6 +126,32 @@ extension Engine {
         model: any RecommenderModel, spec: AlgorithmSpec, version: Int64, data: TrainingData, split: TimeSplit, options: RankerOptions,
         progress: (String) -> Void
     ) throws -> RankerDataset {
+        var note: String?
+        if options.source != .purchases {
+            let timed = split.method == SplitMethod.time.reportName
+            let logged: (lists: [ListWithOutcomes], shown: Int) =
+                timed
+                ? try database.writer.read { db in
+                    try ListWithOutcomes.withOutcomes(fromMs: split.cutMs + 1, toMs: .max, limit: options.maximumLoggedLists, in: db)
+                } : ([], 0)
+            if options.source == .impressions || logged.lists.count >= options.minimumLoggedLists {
+                guard timed else {
+                    throw DataError(
+                        file: database.path, message: "logged lists are read after a cut in time; the validation split is \(split.method)")
+                }
+                var dataset = try impressionRankerDataset(
+                    model: model, spec: spec, version: version, data: data, split: split, logged: logged, options: options,
+                    progress: progress)
+                dataset.sourceNote =
+                    "\(logged.lists.count) lists shown to known people after the cut had an outcome"
+                    + (options.source == .auto ? " (at least \(options.minimumLoggedLists) learn from logged lists)" : "")
+                return dataset
+            }
+            note =
+                timed
+                ? "only \(logged.lists.count) lists shown after the cut had an outcome (logged lists need \(options.minimumLoggedLists)); learning from purchases"
+                : "the validation split is \(split.method), not a cut in time; learning from purchases"
+        }
         let facts = try rerankerFacts(itemPKs: data.catalog.itemPKs, catalog: data.catalog, asOfMs: split.cutMs)
         progress("listing \(options.candidates) candidates for \(split.evaluation.cases.count) people")
         let lists = Self.candidateLists(
@@ -124,10 +177,12 @@ extension Engine {
                 train.appendGroup(features: list.features, labels: list.labels)
             }
         }
-        return RankerDataset(
+        var dataset = RankerDataset(
             train: train, validation: validation, modelVersion: version, spec: spec, split: split.method, cutMs: split.cutMs,
             droppedPeople: dropped, evaluablePeople: split.evaluation.cases.count, missedRelevant: missed, stageSamples: samples,
             facts: facts)
+        dataset.sourceNote = note
+        return dataset
     }
 
     /// Each case's candidates as serving retrieves them (the model, then the popular items to
@@ -141,7 +196,8 @@ extension Engine {
         Evaluator.mapLists(model, on: set, count: candidates, threads: threads) { testCase, query, ranked in
             var features: [Float] = []
             features.reserveCapacity(ranked.count * RerankerFeatures.count)
-            RerankerFeatures.append(ranked, person: .init(history: query.history, facts: facts), facts: facts, to: &features)
+            RerankerFeatures.append(
+                ranked, person: .init(history: query.history, facts: facts, context: query.context), facts: facts, to: &features)
             let labels: [Float] = ranked.map { testCase.relevant.contains($0.item) ? 1 : 0 }
             return sampled(testCase) ? (features, labels, query, ranked) : (features, labels, nil, [])
         }

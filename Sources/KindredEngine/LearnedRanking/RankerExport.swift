@@ -40,6 +40,12 @@ enum LightGBMText {
         return text
     }
 
+    /// One weight per line, which LightGBM reads from `<data>.weight` by itself. LightGBM scales
+    /// each row's gradient by its weight; Kindred scales each pair by its more relevant row's.
+    static func weights(_ data: RankingDataset) -> String {
+        data.weights.map { "\($0)\n" }.joined()
+    }
+
     static func groups(_ data: RankingDataset) -> String {
         (0..<data.groupCount).map { "\(data.group($0).count)\n" }.joined()
     }
@@ -72,7 +78,15 @@ extension Engine {
             "format": "LightGBM LibSVM text with .query group files; feature indices from 0",
             "features": RerankerFeatures.names, "version": built.modelVersion, "algorithm": built.spec.name, "split": built.split,
             "cut_ms": built.cutMs, "candidates": options.candidates, "sha256": report.sha256,
-            "label": "1 when the person bought or carted the candidate after the cut, else 0",
+            "source": built.source.rawValue,
+            "label":
+                built.source == .impressions
+                ? "3 when the person bought the shown item from the list, 2 carted, 1 clicked, 0 nothing"
+                : "1 when the person bought or carted the candidate after the cut, else 0",
+            "weights":
+                built.train.isWeighted || built.validation.isWeighted
+                ? "train.txt.weight and valid.txt.weight: 1 / the probability an exploring list showed the item with (at most the clip) for items with an outcome, else 1; LightGBM scales each row's gradient by it, Kindred each pair by its more relevant row's"
+                : "none: every row weighs 1",
             "lightgbm_params": [
                 "objective": "lambdarank", "num_iterations": options.settings.trees, "num_leaves": options.settings.leaves,
                 "learning_rate": options.settings.learningRate, "min_data_in_leaf": options.settings.minDataInLeaf,
@@ -95,6 +109,12 @@ extension Engine {
             try write(LightGBMText.groups(built.train), "train.txt.query")
             try write(validation, "valid.txt")
             try write(LightGBMText.groups(built.validation), "valid.txt.query")
+            if built.train.isWeighted || built.validation.isWeighted {
+                // Both or neither: LightGBM would otherwise weigh one file and not the other.
+                for (data, name) in [(built.train, "train.txt.weight"), (built.validation, "valid.txt.weight")] {
+                    try write(data.isWeighted ? LightGBMText.weights(data) : String(repeating: "1.0\n", count: data.rowCount), name)
+                }
+            }
             try write(RerankerFeatures.names.joined(separator: "\n") + "\n", "features.txt")
             try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 .write(to: staging.appendingPathComponent("manifest.json"))

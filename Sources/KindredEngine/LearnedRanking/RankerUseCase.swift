@@ -34,6 +34,13 @@ public struct RankerReport: Sendable, Codable, Equatable {
     public var stage: StageTiming?
     /// The method behind each number, as every report here says.
     public var method = "LambdaMART (lambdarank gradients, histogram trees grown leaf-wise), early stopping on validation NDCG"
+    /// What the lists were (`impressions` or `purchases`) and why, for `--from auto`.
+    public var source = RankerListSource.purchases
+    public var sourceNote: String?
+    /// Impressions only: the lists shown to known people after the cut, and the rows weighted
+    /// by the inverse of the probability they were shown with.
+    public var shownLists: Int?
+    public var weightedRows = 0
 
     enum CodingKeys: String, CodingKey {
         case version, algorithm, split, cutMs = "cut_ms", candidates, features, evaluablePeople = "evaluable_people"
@@ -42,6 +49,42 @@ public struct RankerReport: Sendable, Codable, Equatable {
         case validationNDCGBefore = "validation_ndcg_before", validationNDCGAfter = "validation_ndcg_after"
         case validationCurve = "validation_curve"
         case fitSeconds = "fit_seconds", kept, reason, method, stage
+        case source, sourceNote = "source_note", shownLists = "shown_lists", weightedRows = "weighted_rows"
+    }
+
+}
+
+extension RankerReport {
+    /// Reports stored before a field was added decode with its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int64.self, forKey: .version)
+        algorithm = try c.decode(String.self, forKey: .algorithm)
+        split = try c.decode(String.self, forKey: .split)
+        cutMs = try c.decode(Int64.self, forKey: .cutMs)
+        candidates = try c.decode(Int.self, forKey: .candidates)
+        features = try c.decode([String].self, forKey: .features)
+        evaluablePeople = try c.decode(Int.self, forKey: .evaluablePeople)
+        droppedPeople = try c.decode(Int.self, forKey: .droppedPeople)
+        trainQueries = try c.decode(Int.self, forKey: .trainQueries)
+        validationQueries = try c.decode(Int.self, forKey: .validationQueries)
+        trainRows = try c.decode(Int.self, forKey: .trainRows)
+        settings = try c.decode(LambdaMARTSettings.self, forKey: .settings)
+        trees = try c.decode(Int.self, forKey: .trees)
+        roundsRun = try c.decode(Int.self, forKey: .roundsRun)
+        validationNDCGBefore = try c.decode(Double.self, forKey: .validationNDCGBefore)
+        validationNDCGAfter = try c.decode(Double.self, forKey: .validationNDCGAfter)
+        validationCurve = try c.decodeIfPresent([Double].self, forKey: .validationCurve) ?? []
+        fitSeconds = try c.decode(Double.self, forKey: .fitSeconds)
+        kept = try c.decode(Bool.self, forKey: .kept)
+        reason = try c.decode(String.self, forKey: .reason)
+        stage = try c.decodeIfPresent(StageTiming.self, forKey: .stage)
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? method
+        // Rankers stored before logged lists could be learnt from were learnt from purchases.
+        source = try c.decodeIfPresent(RankerListSource.self, forKey: .source) ?? .purchases
+        sourceNote = try c.decodeIfPresent(String.self, forKey: .sourceNote)
+        shownLists = try c.decodeIfPresent(Int.self, forKey: .shownLists)
+        weightedRows = try c.decodeIfPresent(Int.self, forKey: .weightedRows) ?? 0
     }
 }
 
@@ -111,10 +154,15 @@ extension Engine {
     /// order on the held-out lists) and the report either way.
     func fitRanker(_ built: RankerDataset, options: RankerOptions, progress: (String) -> Void) throws -> (StoredRanker?, RankerReport) {
         guard built.train.groupCount >= 10, built.validation.groupCount >= 2 else {
+            let lists = built.train.groupCount + built.validation.groupCount
+            let found =
+                built.source == .impressions
+                ? "\(lists) lists shown after the cut had both an item with an outcome and one without, among items the model knows"
+                : "\(lists) people acted on one of their \(options.candidates) candidates after the cut (\(built.split))"
             throw DataError(
                 file: database.path,
                 message:
-                    "too few lists to learn a ranking from: \(built.train.groupCount + built.validation.groupCount) people acted on one of their \(options.candidates) candidates after the cut (\(built.split)); a ranker needs at least 12"
+                    "too few lists to learn a ranking from: \(found); a ranker needs at least 12, 2 of them among the people held out"
             )
         }
         progress("boosting on \(built.train.groupCount) lists, stopping early on \(built.validation.groupCount)")
@@ -139,6 +187,10 @@ extension Engine {
             settings: settings, trees: fit.model.trees.count, roundsRun: fit.roundsRun, validationNDCGBefore: before,
             validationNDCGAfter: after, fitSeconds: seconds, kept: kept, reason: reason)
         report.validationCurve = fit.validationNDCG
+        report.source = built.source
+        report.sourceNote = built.sourceNote
+        report.shownLists = built.shownLists
+        report.weightedRows = built.weightedRows
         report.stage = StageTiming.measure(
             LearnedReranker(model: fit.model, facts: built.facts, candidates: options.candidates), on: built.stageSamples)
         let stored =

@@ -20,14 +20,23 @@ extension Engine {
         let quartiles = FeatureContext.quartiles(ofAscending: try FeatureStore.catalogPrices(in: db))
         var sumsByID: [String: FeatureStore.ItemSums] = [:]
         for sums in try FeatureStore.itemSums(end: end, in: db) { sumsByID[sums.itemID] = sums }
+        let contexts = try ItemContextCounts.read(fromMs: (end - 30) * 86_400_000, toMs: end * 86_400_000, in: db)
         var catalogRow: [Int64: Int] = [:]
         for (row, pk) in catalog.itemPKs.enumerated() { catalogRow[pk] = row }
 
         var facts = RerankerItemFacts(items: itemPKs.count)
         var categoryNumber: [String: Int32] = [:]
         var categoryEvents: [Float] = []
+        var categoryPriceSum: [Double] = []
+        var categoryPriced: [Double] = []
         var totalEvents: Float = 0
+        let devices = RankingContext.DeviceClass.allCases.count
         for (item, pk) in itemPKs.enumerated() {
+            if let counts = contexts[pk], counts.events > 0 {
+                let events = Float(counts.events)
+                for device in 0..<devices { facts.deviceShare[item * devices + device] = Float(counts.devices[device]) / events }
+                for part in 0..<4 { facts.daypartShare[item * 4 + part] = Float(counts.dayparts[part]) / events }
+            }
             guard let row = catalogRow[pk] else { continue }
             if let price = catalog.prices[row], price >= 0 {
                 facts.price[item] = Float(price)
@@ -40,9 +49,15 @@ extension Engine {
                         let next = Int32(categoryNumber.count)
                         categoryNumber[category] = next
                         categoryEvents.append(0)
+                        categoryPriceSum.append(0)
+                        categoryPriced.append(0)
                         return next
                     }()
                 facts.category[item] = number
+                if let price = catalog.prices[row], price > 0 {
+                    categoryPriceSum[Int(number)] += price
+                    categoryPriced[Int(number)] += 1
+                }
             }
             guard let sums = sumsByID[catalog.itemIDs[row]] else { continue }
             let features = ItemFeatureRow(sums, quartiles: quartiles, referenceMs: referenceMs)
@@ -57,6 +72,11 @@ extension Engine {
             if facts.category[item] >= 0 { categoryEvents[Int(facts.category[item])] += Float(sums.events30) }
         }
         facts.categoryShare = categoryEvents.map { totalEvents > 0 ? $0 / totalEvents : 0 }
+        facts.categoryMeanPrice = zip(categoryPriceSum, categoryPriced).map { $1 > 0 ? Float($0 / $1) : -1 }
+        for item in 0..<facts.items where facts.category[item] >= 0 {
+            let events = categoryEvents[Int(facts.category[item])]
+            if events > 0 { facts.shareOfCategory[item] = facts.popularity[item] / events }
+        }
         return facts
     }
 }

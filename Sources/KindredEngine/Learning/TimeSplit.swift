@@ -33,7 +33,7 @@ public enum SplitMethod: String, Sendable, CaseIterable, Codable {
 /// a random share of each person's items.
 public struct TimeSplit: Sendable {
     public let cutMs: Int64
-    public let evaluation: EvaluationSet
+    public var evaluation: EvaluationSet
     /// `SplitMethod.reportName`, and why it is the one chosen when it was chosen from the data.
     public var method = SplitMethod.time.reportName
     public var note: String?
@@ -105,11 +105,42 @@ public struct TimeSplit: Sendable {
 
     /// The split of one method, nil without events.
     static func split(_ method: SplitMethod, _ data: TrainingData, options: EvaluationOptions, within outer: TimeSplit?) -> TimeSplit? {
-        switch method {
-        case .time: return make(data, options: options, within: outer)
-        case .last: return leaveLastOut(data, options: options, within: outer)
-        case .random: return randomHoldout(data, options: options, within: outer)
+        let made: TimeSplit? =
+            switch method {
+            case .time: make(data, options: options, within: outer)
+            case .last: leaveLastOut(data, options: options, within: outer)
+            case .random: randomHoldout(data, options: options, within: outer)
+            }
+        return made?.withReturnContexts(data)
+    }
+
+    /// Each case with the context of the person's return: their first event after the cut (the
+    /// time split), or the event held out for them (leave-last-out); a random holdout has no
+    /// moment of return, so its cases keep an unknown context. Hours are UTC: the log keeps no
+    /// local hour.
+    func withReturnContexts(_ data: TrainingData) -> TimeSplit {
+        guard method != SplitMethod.random.reportName, !evaluation.cases.isEmpty else { return self }
+        let leaveLast = method == SplitMethod.last.reportName
+        var wanted: [Int32: Int] = [:]
+        for (index, testCase) in evaluation.cases.enumerated() { wanted[Int32(testCase.user)] = index }
+        var returned: [Int: (time: Int64, event: Int)] = [:]
+        for index in 0..<data.log.count {
+            let time = data.log.times[index]
+            guard let caseIndex = wanted[data.log.users[index]] else { continue }
+            if leaveLast {
+                guard time == heldFromMs[data.log.users[index]], returned[caseIndex] == nil else { continue }
+            } else {
+                guard time > cutMs, returned[caseIndex].map({ time < $0.time }) ?? true else { continue }
+            }
+            returned[caseIndex] = (time, index)
         }
+        var split = self
+        for (caseIndex, moment) in returned {
+            let device = data.logDevices[moment.event]
+            split.evaluation.cases[caseIndex].context = RankingContext(
+                atMs: moment.time, localHour: nil, device: device > 0 ? Device.allCases[Int(device) - 1].rawValue : nil)
+        }
+        return split
     }
 
     /// What a split may use: the events up to the end of the data (`options.dataEndMs`, or the

@@ -170,7 +170,9 @@ extension Engine {
             seen: request.excludeSeen ?? settings.excludesSeen(on: "recommendations") ? history.seen : [], preferences: preferences,
             rules: rules)
         let knownRow = userPK.flatMap { serving.userIndex[$0] }.map(Int.init)
-        let query = RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector)
+        let query = RankingQuery(
+            user: history.hasNewEvents ? nil : knownRow, history: history.vector,
+            context: RankingContext(request: request, nowMs: clock.now()))
         let pipeline = ServingPipeline(
             request: request, serving: serving, query: query, personalized: personalized, settings: settings, preferences: preferences,
             filter: filter, trace: trace)

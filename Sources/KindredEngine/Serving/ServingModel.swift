@@ -142,7 +142,8 @@ public final class ServingModel: @unchecked Sendable {
     }
 
     /// The stored ranker, checked before it serves: trees that do not fit the features this
-    /// binary computes are left out rather than trusted. Its item facts are the feature store's
+    /// binary computes are left out rather than trusted (a ranker learnt on fewer features, by
+    /// a binary before some were appended, still fits: its trees read only the first ones). Its item facts are the feature store's
     /// through the last day the model was trained on (as training reads them up to its cut), so
     /// that a shop whose events stopped is not served facts of an empty month.
     private static func ranker(record: ModelVersionRecord, itemPKs: [Int64], catalog: CatalogSnapshot, in db: StoreConnection) throws
@@ -150,7 +151,7 @@ public final class ServingModel: @unchecked Sendable {
     {
         guard let data = try ModelRegistry.readArtifact(version: record.version, name: StoredRanker.artifact, in: db),
             let stored = try? JSONDecoder().decode(StoredRanker.self, from: data),
-            stored.features == RerankerFeatures.names, stored.model.isWellFormed(featureCount: RerankerFeatures.count)
+            RerankerFeatures.servesStored(features: stored.features), stored.model.isWellFormed(featureCount: stored.features.count)
         else { return nil }
         let now = WallClock.system.now()
         let facts = try Engine.rerankerFacts(

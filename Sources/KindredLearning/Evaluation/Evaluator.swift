@@ -8,6 +8,9 @@ public struct EvaluationSet: Sendable {
         public var user: Int
         public var relevant: Set<Int>
         public var excluded: Set<Int32>
+        /// When and on what the person came back after the cut, when known: the context a
+        /// learned ranker reads, as serving reads it from the request.
+        public var context: RankingContext = .unknown
 
         public init(user: Int, relevant: Set<Int>, excluded: Set<Int32>) {
             self.user = user
@@ -70,7 +73,7 @@ public enum Evaluator {
                     let testCase = set.cases[index]
                     let history = SparseVector(row: set.train.interactions.row(testCase.user))
                     let excluded = testCase.excluded
-                    let ranked = pipeline.run(RankingQuery(user: testCase.user, history: history), count: k) {
+                    let ranked = pipeline.run(RankingQuery(user: testCase.user, history: history, context: testCase.context), count: k) {
                         !excluded.contains(Int32($0))
                     }.map(\.item)
                     if let similarity = stages.similarity { diversity += similarity.intraListDiversity(ranked) }
@@ -151,7 +154,9 @@ extension Evaluator {
                 var index = worker
                 while index < set.cases.count {
                     let testCase = set.cases[index]
-                    let query = RankingQuery(user: testCase.user, history: SparseVector(row: set.train.interactions.row(testCase.user)))
+                    let query = RankingQuery(
+                        user: testCase.user, history: SparseVector(row: set.train.interactions.row(testCase.user)),
+                        context: testCase.context)
                     let excluded = testCase.excluded
                     out[index] = transform(testCase, query, pipeline.run(query, count: count) { !excluded.contains(Int32($0)) })
                     index += workers

@@ -15,6 +15,15 @@ public struct RerankerItemFacts: Sendable {
     public var category: [Int32]
     /// Per category number, its share of the last 30 days' events.
     public var categoryShare: [Float]
+    /// Per category number, the mean price of its priced items (-1 when none is priced).
+    public var categoryMeanPrice: [Float]
+    /// The item's share of its category's events in the last 30 days (-1 without either).
+    public var shareOfCategory: [Float]
+    /// Per item, the share of its last 30 days' events from each `RankingContext.DeviceClass`
+    /// (`item * 3 + class`), and from each part of the day (`item * 4 + daypart`); -1 for an
+    /// item without events.
+    public var deviceShare: [Float]
+    public var daypartShare: [Float]
 
     public init(items: Int) {
         popularity = .init(repeating: 0, count: items)
@@ -26,6 +35,10 @@ public struct RerankerItemFacts: Sendable {
         price = .init(repeating: -1, count: items)
         category = .init(repeating: -1, count: items)
         categoryShare = []
+        categoryMeanPrice = []
+        shareOfCategory = .init(repeating: -1, count: items)
+        deviceShare = .init(repeating: -1, count: items * RankingContext.DeviceClass.allCases.count)
+        daypartShare = .init(repeating: -1, count: items * 4)
     }
 
     public var items: Int { popularity.count }
@@ -34,7 +47,9 @@ public struct RerankerItemFacts: Sendable {
 /// The features of one candidate for one person, in a fixed order that a stored ranker's
 /// trees refer to by number. The same function builds the rows a ranker trains on (a model
 /// fitted before a cut, the feature store as of the cut) and the rows it scores when serving
-/// (the active model, the feature store now), so that the two cannot drift apart.
+/// (the active model, the feature store now), so that the two cannot drift apart. Features are
+/// only ever appended: a ranker stored with the first of them still scores rows of all (its
+/// trees read no feature past its own count).
 public enum RerankerFeatures {
     public static let names: [String] = [
         "candidate_score", "candidate_rank", "score_to_best", "from_model",
@@ -42,9 +57,17 @@ public enum RerankerFeatures {
         "item_price", "category_share_30d",
         "person_history_items", "person_history_weight", "person_category_weight_share", "person_category_items",
         "person_item_weight", "person_price_ratio", "person_mean_price", "person_top_category_match",
+        "context_hour", "context_weekday", "context_device", "item_device_share", "item_daypart_share",
+        "item_price_to_category_mean", "item_share_of_category_30d", "person_categories", "person_category_rank", "score_gap_to_next",
     ]
 
     public static var count: Int { names.count }
+
+    /// Whether trees learnt on features named `stored` can score this binary's rows: the names
+    /// must be the first of this binary's, in order.
+    public static func servesStored(features stored: [String]) -> Bool {
+        !stored.isEmpty && stored.count <= count && Array(names.prefix(stored.count)) == stored
+    }
 
     /// What the features need of the person, worked out once per list.
     public struct Person {
@@ -54,10 +77,14 @@ public enum RerankerFeatures {
         var categoryWeight: [Int32: Float]
         var categoryItems: [Int32: Float]
         var topCategory: Int32
+        /// Per category the person touched, its place by their weight on it (0 the heaviest).
+        var categoryRank: [Int32: Float]
         let history: SparseVector
+        let context: RankingContext
 
-        public init(history: SparseVector, facts: RerankerItemFacts) {
+        public init(history: SparseVector, facts: RerankerItemFacts, context: RankingContext = .unknown) {
             self.history = history
+            self.context = context
             var weight: Float = 0
             var priced: Float = 0
             var priceSum: Float = 0
@@ -81,7 +108,9 @@ public enum RerankerFeatures {
             self.meanPrice = priced > 0 ? priceSum / priced : -1
             self.categoryWeight = categoryWeight
             self.categoryItems = categoryItems
-            self.topCategory = categoryWeight.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? -1
+            let ranked = categoryWeight.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }
+            self.topCategory = ranked.first?.key ?? -1
+            self.categoryRank = Dictionary(uniqueKeysWithValues: ranked.enumerated().map { ($1.key, Float($0)) })
         }
 
         /// The person's weight on one item (0 when they have not touched it).
@@ -101,6 +130,8 @@ public enum RerankerFeatures {
         _ candidates: [RankedItem], person: Person, facts: RerankerItemFacts, modelSource: String = "model", to rows: inout [Float]
     ) {
         let best = candidates.first.map { max($0.score, 1e-12) } ?? 1
+        let context = person.context
+        let devices = RankingContext.DeviceClass.allCases.count
         for (rank, candidate) in candidates.enumerated() {
             let item = candidate.item
             let known = item < facts.items
@@ -126,6 +157,17 @@ public enum RerankerFeatures {
             rows.append(price >= 0 && person.meanPrice > 0 ? price / person.meanPrice : -1)
             rows.append(person.meanPrice)
             rows.append(category >= 0 && category == person.topCategory ? 1 : 0)
+            rows.append(context.hour.map(Float.init) ?? -1)
+            rows.append(context.weekday.map(Float.init) ?? -1)
+            rows.append(context.device.map { Float($0.rawValue) } ?? -1)
+            rows.append(known ? context.device.map { facts.deviceShare[item * devices + $0.rawValue] } ?? -1 : -1)
+            rows.append(known ? context.daypart.map { facts.daypartShare[item * 4 + $0] } ?? -1 : -1)
+            let categoryMean = category >= 0 && Int(category) < facts.categoryMeanPrice.count ? facts.categoryMeanPrice[Int(category)] : -1
+            rows.append(price >= 0 && categoryMean > 0 ? price / categoryMean : -1)
+            rows.append(known ? facts.shareOfCategory[item] : -1)
+            rows.append(Float(person.categoryRank.count))
+            rows.append(category >= 0 ? person.categoryRank[category] ?? -1 : -1)
+            rows.append(rank + 1 < candidates.count ? candidate.score - candidates[rank + 1].score : 0)
         }
     }
 }
@@ -152,7 +194,7 @@ public struct LearnedReranker: Reranker {
 
     public func rerank(_ candidates: [RankedItem], count: Int, for query: RankingQuery) -> [RankedItem] {
         guard candidates.count > 1 else { return candidates }
-        let person = RerankerFeatures.Person(history: query.history, facts: facts)
+        let person = RerankerFeatures.Person(history: query.history, facts: facts, context: query.context)
         var rows: [Float] = []
         rows.reserveCapacity(candidates.count * RerankerFeatures.count)
         RerankerFeatures.append(candidates, person: person, facts: facts, to: &rows)

@@ -3,10 +3,13 @@
 public struct RankingQuery: Sendable {
     public var user: Int?
     public var history: SparseVector
+    /// When and on what the list is asked for: what a learned ranker's context features read.
+    public var context: RankingContext
 
-    public init(user: Int?, history: SparseVector) {
+    public init(user: Int?, history: SparseVector, context: RankingContext = .unknown) {
         self.user = user
         self.history = history
+        self.context = context
     }
 }
 

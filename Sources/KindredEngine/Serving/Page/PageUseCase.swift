@@ -98,7 +98,10 @@ extension Engine {
         let knownRow = read.personal ? read.userPK.flatMap { serving.userIndex[$0] }.map(Int.init) : nil
         let settings = try servingSettingsCache.value(nowMs: now) { try database.writer.read { db in try ServingSettings.read(in: db) } }
         let context = BlockContext(
-            serving: serving, history: history, query: RankingQuery(user: history.hasNewEvents ? nil : knownRow, history: history.vector),
+            serving: serving, history: history,
+            query: RankingQuery(
+                user: history.hasNewEvents ? nil : knownRow, history: history.vector,
+                context: RankingContext(request: recommendation, nowMs: now)),
             personalized: personalized,
             filter: ItemFilter(
                 request: recommendation, serving: serving, purchased: history.purchased,
