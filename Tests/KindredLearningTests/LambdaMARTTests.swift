@@ -36,6 +36,18 @@ import Testing
         #expect(ones.gradients == none.gradients && ones.hessians == none.hessians)
     }
 
+    /// Weighted NDCG@2 of labels [0, 1, 1] with weights [1, 1, 4] ranked by [3, 2, 1]: gains
+    /// 0, 1, 4; DCG = 0 + 1/log2(3) = 0.630930; the ideal order (4, 1) gives 4 + 0.630930 =
+    /// 4.630930; NDCG = 0.136243. Unweighted, the same ranking scores 0.630930 / 1.630930 =
+    /// 0.386853: the explored row's weight is what tells the two apart.
+    @Test func weightedNDCGByHand() {
+        #expect(abs(RankingNDCG.query(labels: [0, 1, 1], scores: [3, 2, 1], k: 2, weights: [1, 1, 4]) - 0.136243) < 1e-6)
+        #expect(abs(RankingNDCG.query(labels: [0, 1, 1], scores: [3, 2, 1], k: 2) - 0.386853) < 1e-6)
+        #expect(
+            RankingNDCG.query(labels: [0, 1, 1], scores: [3, 2, 1], k: 2, weights: [1, 1, 1])
+                == RankingNDCG.query(labels: [0, 1, 1], scores: [3, 2, 1], k: 2))
+    }
+
     /// A dataset holds weights only once a row weighs other than 1, and then one per row.
     @Test func datasetsKeepWeightsOnlyWhenTheyMatter() {
         var data = RankingDataset(featureCount: 1)

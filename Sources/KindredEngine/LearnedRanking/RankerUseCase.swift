@@ -187,6 +187,10 @@ extension Engine {
             settings: settings, trees: fit.model.trees.count, roundsRun: fit.roundsRun, validationNDCGBefore: before,
             validationNDCGAfter: after, fitSeconds: seconds, kept: kept, reason: reason)
         report.validationCurve = fit.validationNDCG
+        if built.train.isWeighted || built.validation.isWeighted {
+            report.method +=
+                "; rows weighted by 1 / the probability an exploring list showed them with (at most \(options.propensityClip)), in the pairs and in held-out NDCG"
+        }
         report.source = built.source
         report.sourceNote = built.sourceNote
         report.shownLists = built.shownLists

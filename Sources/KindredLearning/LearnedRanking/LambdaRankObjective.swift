@@ -116,21 +116,33 @@ public enum RankingNDCG {
         labels.sorted(by: >).prefix(k).enumerated().reduce(0) { $0 + gain($1.element) * discount($1.offset) }
     }
 
-    /// NDCG@k of one query ranked by `scores`.
-    public static func query(labels: [Float], scores: [Double], k: Int) -> Double {
-        let ideal = idealDCG(labels: labels, k: k)
+    /// NDCG@k of one query ranked by `scores`. With `weights`, each row's gain is multiplied
+    /// by its weight, in the ranking and in the ideal order alike: the inverse-propensity
+    /// estimate of how a new order would do on lists logged by an exploring policy, which the
+    /// logged order would otherwise be favoured by.
+    public static func query(labels: [Float], scores: [Double], k: Int, weights: [Float]? = nil) -> Double {
+        guard let weights else {
+            let ideal = idealDCG(labels: labels, k: k)
+            guard ideal > 0 else { return 1 }
+            let dcg = order(scores).prefix(k).enumerated().reduce(0) { $0 + gain(labels[$1.element]) * discount($1.offset) }
+            return dcg / ideal
+        }
+        let gains = labels.indices.map { gain(labels[$0]) * Double(weights[$0]) }
+        let ideal = gains.sorted(by: >).prefix(k).enumerated().reduce(0) { $0 + $1.element * discount($1.offset) }
         guard ideal > 0 else { return 1 }
-        let dcg = order(scores).prefix(k).enumerated().reduce(0) { $0 + gain(labels[$1.element]) * discount($1.offset) }
-        return dcg / ideal
+        return order(scores).prefix(k).enumerated().reduce(0) { $0 + gains[$1.element] * discount($1.offset) } / ideal
     }
 
-    /// Mean NDCG@k over the queries of `data`, each ranked by `scores` (one per row).
+    /// Mean NDCG@k over the queries of `data`, each ranked by `scores` (one per row), with the
+    /// data's row weights when it has them.
     public static func mean(_ data: RankingDataset, scores: [Double], k: Int) -> Double {
         guard data.groupCount > 0 else { return 0 }
         var total = 0.0
         for group in 0..<data.groupCount {
             let rows = data.group(group)
-            total += query(labels: Array(data.labels[rows]), scores: Array(scores[rows]), k: k)
+            total += query(
+                labels: Array(data.labels[rows]), scores: Array(scores[rows]), k: k,
+                weights: data.isWeighted ? Array(data.weights[rows]) : nil)
         }
         return total / Double(data.groupCount)
     }
