@@ -106,6 +106,48 @@ import Testing
         #expect(built.weightedRows == 40)
     }
 
+    /// Places are corrected for from exploration's random draws: 120 exploring lists each draw
+    /// the cheap item (probability 0.5) into place 1 or place 2 in turn; every draw in place 1
+    /// is clicked and every other one in place 2, so place 2 is looked at half as often
+    /// (eta = 1). A click in place 1 then weighs 1 / 0.5 = 2, in place 2 1 / (0.5 x 0.5) = 4.
+    @Test func placesAreCorrectedForFromTheExploredDraws() throws {
+        let (cheap, dear) = try priceThirds()
+        var records: [ImpressionRecord] = []
+        var csv = "user_id,item_id,type,ts,request_id\n"
+        let now = ISO8601DateFormatter().string(from: Date())
+        var index = 0
+        for number in 1...300 where index < 120 {
+            let user = String(format: "c%05d", number)
+            var (_, record) = try engine.recommendForDisplay(RecommendationRequest(userID: user, k: 10))
+            guard record.userPK != nil else { continue }
+            let place = index % 2
+            var items = dear.shuffled().prefix(9).map { ImpressionRecord.Shown(itemID: $0, score: 1, reason: nil) }
+            items.insert(
+                ImpressionRecord.Shown(itemID: cheap[index % cheap.count], score: 1, explored: true, probability: 0.5, reason: nil),
+                at: place)
+            record.items = items
+            record.exploration = #"{"policy":"epsilon_greedy","epsilon":0.5,"first_position":1,"pool":[]}"#
+            record.timestampMs -= 3_600_000
+            records.append(record)
+            if place == 0 || index % 4 == 1 { csv += "\(user),\(items[place].itemID),click,\(now),\(record.requestID)\n" }
+            index += 1
+        }
+        try engine.database.writer.write { db in try ImpressionStore.write(records, in: db) }
+        let path = directory.write("places.csv", csv)
+        _ = try engine.importFile(at: path, request: ImportRequest(kind: .events, fileName: path, format: .csv))
+
+        let built = try engine.rankerDataset(options())
+        let bias = try #require(built.positionBias)
+        #expect(bias.eta == 1 && bias.draws == 120 && bias.outcomes == 90)
+        let weights = (built.train.weights + built.validation.weights).filter { $0 != 1 }
+        #expect(
+            weights.filter { $0 == 2 }.count == 60 && weights.filter { $0 == 4 }.count == 30 && weights.count == 90, "\(weights.sorted())")
+        let report = try engine.trainRanker(options())
+        #expect(
+            report.positionBias == bias && report.positionBiasNote?.contains("place 2 looked at 50%") == true,
+            "\(report.positionBiasNote ?? "")")
+    }
+
     /// `auto` learns from the log once enough lists had an outcome, from purchases before, and
     /// says which and why; `impressions` without a log refuses with the count it found.
     @Test func autoChoosesTheLogOnceItHoldsEnough() throws {

@@ -48,6 +48,21 @@ import Testing
                 == RankingNDCG.query(labels: [0, 1, 1], scores: [3, 2, 1], k: 2))
     }
 
+    /// Two places, equally many random draws, half as many outcomes at the second: the power law
+    /// fits exactly, 2^-eta = 1/2, so eta = 1. Draws whose outcomes fall as p^-0.7 over ten
+    /// places give back 0.7. Too few outcomes, or one place only, give no estimate.
+    @Test func positionBiasByHand() throws {
+        let two = try #require(PositionBias.fit(shown: [60, 60], clicked: [40, 20]))
+        #expect(two.eta == 1 && two.draws == 120 && two.outcomes == 60)
+        #expect(abs(two.examination(atPosition: 2) - 0.5) < 1e-12 && two.examination(atPosition: 1) == 1)
+        let places = (1...10).map { Double($0) }
+        let ten = try #require(
+            PositionBias.fit(shown: [Int](repeating: 100_000, count: 10), clicked: places.map { Int((10_000 * pow($0, -0.7)).rounded()) }))
+        #expect(abs(ten.eta - 0.7) < 0.005)
+        #expect(PositionBias.fit(shown: [60, 60], clicked: [20, 9]) == nil, "29 outcomes are fewer than 30")
+        #expect(PositionBias.fit(shown: [60, 0], clicked: [40, 0]) == nil, "one place cannot show a slope")
+    }
+
     /// A dataset holds weights only once a row weighs other than 1, and then one per row.
     @Test func datasetsKeepWeightsOnlyWhenTheyMatter() {
         var data = RankingDataset(featureCount: 1)
@@ -57,6 +72,10 @@ import Testing
         data.appendGroup(features: [5, 6, 7], labels: [0, 1, 0], weights: [1, 4, 1])
         data.appendGroup(features: [8, 9], labels: [1, 0])
         #expect(data.isWeighted && data.weights == [1, 1, 1, 1, 1, 4, 1, 1, 1])
+        var first = RankingDataset(featureCount: 1)
+        first.appendGroup(features: [1, 2], labels: [1, 0], weights: [3, 1])
+        first.appendGroup(features: [3, 4], labels: [1, 0])
+        #expect(first.isWeighted && first.weights == [3, 1, 1, 1], "the first group's own weights are kept")
     }
 
     @Test func aQueryWithoutAnythingRelevantHasNoGradient() {

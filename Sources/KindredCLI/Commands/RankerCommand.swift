@@ -118,6 +118,7 @@ struct RankerTrainCommand: ParsableCommand {
                 + "after \(report.roundsRun) rounds in \(String(format: "%.2f", report.fitSeconds)) s")
         print("learnt from \(report.source.rawValue)" + (report.sourceNote.map { ": \($0)" } ?? ""))
         if report.source == .impressions {
+            if let note = report.positionBiasNote { print("positions: \(note)") }
             print(
                 "lists: \(report.trainQueries) learnt from, \(report.validationQueries) held out (\(report.trainRows) rows, \(report.weightedRows) weighted for exploration; "
                     + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) lists had no two items to tell apart)")

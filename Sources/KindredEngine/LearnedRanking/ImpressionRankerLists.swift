@@ -32,14 +32,18 @@ extension Engine {
     /// list was shown (their events up to that moment folded in, as serving folds them), in
     /// the model's order, with the features serving computes (item facts as of the cut, the
     /// list's device and hour as context). Labels grade the outcome: 3 bought, 2 carted,
-    /// 1 clicked, 0 nothing; an item with an outcome weighs 1 / its logged probability, at most
-    /// `options.propensityClip`, so that exploration's rare placements count for the lists that
-    /// did not make them. Positions are not features: they are what the ranker will change.
+    /// 1 clicked, 0 nothing; an item with an outcome weighs 1 / (its logged probability x how
+    /// often its place is looked at relative to the first, `PositionBias` from the explored
+    /// draws), at most `options.propensityClip`: exploration's rare placements count for the
+    /// lists that did not make them, and an outcome low in a list for the people who never
+    /// scrolled that far. Positions are not features: they are what the ranker will change.
     func impressionRankerDataset(
         model: any RecommenderModel, spec: AlgorithmSpec, version: Int64, data: TrainingData, split: TimeSplit,
         logged: (lists: [ListWithOutcomes], shown: Int), options: RankerOptions, progress: (String) -> Void
     ) throws -> RankerDataset {
         let facts = try rerankerFacts(itemPKs: data.catalog.itemPKs, catalog: data.catalog, asOfMs: split.cutMs)
+        let explored = try database.writer.read { db in try ExploredPlaces.counts(fromMs: split.cutMs + 1, toMs: .max, in: db) }
+        let positionBias = PositionBias.fit(shown: explored.shown, clicked: explored.followed)
         progress("scoring \(logged.lists.count) shown lists with an outcome (of \(logged.shown) shown to known people after the cut)")
         let itemIndex = Dictionary(data.catalog.itemIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         // Each listed person's events, in time order, to rebuild their history at each list.
@@ -66,7 +70,7 @@ extension Engine {
                 while index < lists.count {
                     out[index] = Self.rankerList(
                         lists[index], model: model, data: data, itemIndex: itemIndex, eventsOf: eventsOf, cutMs: cut, weights: weights,
-                        facts: facts, clip: clip, scores: &scores)
+                        facts: facts, clip: clip, positionBias: positionBias ?? .none, scores: &scores)
                     index += workers
                 }
             }
@@ -95,6 +99,8 @@ extension Engine {
         dataset.source = .impressions
         dataset.weightedRows = weighted
         dataset.shownLists = logged.shown
+        dataset.positionBias = positionBias
+        dataset.exploredDraws = (explored.shown.reduce(0, +), explored.followed.reduce(0, +))
         return dataset
     }
 
@@ -102,7 +108,7 @@ extension Engine {
     /// its labels are all equal (nothing to learn).
     static func rankerList(
         _ list: ListWithOutcomes, model: any RecommenderModel, data: TrainingData, itemIndex: [String: Int], eventsOf: [Int32: [Int]],
-        cutMs: Int64, weights: EventWeights, facts: RerankerItemFacts, clip: Float, scores: inout [Float]
+        cutMs: Int64, weights: EventWeights, facts: RerankerItemFacts, clip: Float, positionBias: PositionBias, scores: inout [Float]
     ) -> ImpressionRankerList? {
         let known = list.items.compactMap { shown in itemIndex[shown.itemID].map { (index: $0, shown: shown) } }
         guard known.count >= 2, Set(known.map(\.shown.outcome)).count > 1 else { return nil }
@@ -137,7 +143,8 @@ extension Engine {
         let labels = order.map { Float(known[$0].shown.outcome) }
         let rowWeights = order.map { position -> Float in
             let shown = known[position].shown
-            return shown.outcome > 0 ? min(clip, Float(1 / shown.probability)) : 1
+            let propensity = shown.probability * positionBias.examination(atPosition: shown.position)
+            return shown.outcome > 0 ? min(clip, Float(1 / propensity)) : 1
         }
         return ImpressionRankerList(
             features: features, labels: labels, weights: rowWeights, userPK: list.userPK, query: query, candidates: candidates)

@@ -84,6 +84,10 @@ public struct RankerDataset: Sendable {
     public var weightedRows = 0
     /// Lists shown to known people after the cut, with an outcome or not (impressions only).
     public var shownLists: Int?
+    /// How much less often lower places are looked at, from exploration's random draws after
+    /// the cut (impressions only; nil when too few draws had an outcome to tell).
+    public var positionBias: PositionBias?
+    public var exploredDraws: (shown: Int, followed: Int) = (0, 0)
 }
 
 extension Engine {

@@ -41,6 +41,10 @@ public struct RankerReport: Sendable, Codable, Equatable {
     /// by the inverse of the probability they were shown with.
     public var shownLists: Int?
     public var weightedRows = 0
+    /// Impressions only: how much less often lower places are looked at, estimated from the
+    /// explored draws (nil when too few had an outcome), and what the estimate rests on.
+    public var positionBias: PositionBias?
+    public var positionBiasNote: String?
 
     enum CodingKeys: String, CodingKey {
         case version, algorithm, split, cutMs = "cut_ms", candidates, features, evaluablePeople = "evaluable_people"
@@ -50,6 +54,7 @@ public struct RankerReport: Sendable, Codable, Equatable {
         case validationCurve = "validation_curve"
         case fitSeconds = "fit_seconds", kept, reason, method, stage
         case source, sourceNote = "source_note", shownLists = "shown_lists", weightedRows = "weighted_rows"
+        case positionBias = "position_bias", positionBiasNote = "position_bias_note"
     }
 
 }
@@ -85,6 +90,8 @@ extension RankerReport {
         sourceNote = try c.decodeIfPresent(String.self, forKey: .sourceNote)
         shownLists = try c.decodeIfPresent(Int.self, forKey: .shownLists)
         weightedRows = try c.decodeIfPresent(Int.self, forKey: .weightedRows) ?? 0
+        positionBias = try c.decodeIfPresent(PositionBias.self, forKey: .positionBias)
+        positionBiasNote = try c.decodeIfPresent(String.self, forKey: .positionBiasNote)
     }
 }
 
@@ -189,7 +196,19 @@ extension Engine {
         report.validationCurve = fit.validationNDCG
         if built.train.isWeighted || built.validation.isWeighted {
             report.method +=
-                "; rows weighted by 1 / the probability an exploring list showed them with (at most \(options.propensityClip)), in the pairs and in held-out NDCG"
+                "; rows weighted by 1 / (the probability an exploring list showed them with x their place's examination probability), at most \(options.propensityClip), in the pairs and in held-out NDCG"
+        }
+        if built.source == .impressions {
+            let (draws, followed) = built.exploredDraws
+            report.positionBias = built.positionBias
+            report.positionBiasNote =
+                built.positionBias.map {
+                    String(
+                        format:
+                            "examination p^-%.2f (place 2 looked at %.0f%% as often as place 1, place 10 %.0f%%), from %d explored draws, %d with an outcome",
+                        $0.eta, 100 * $0.examination(atPosition: 2), 100 * $0.examination(atPosition: 10), draws, followed)
+                }
+                ?? "places not corrected for: \(followed) of \(draws) explored draws had an outcome, and an estimate needs 30"
         }
         report.source = built.source
         report.sourceNote = built.sourceNote

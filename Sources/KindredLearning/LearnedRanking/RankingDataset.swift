@@ -30,7 +30,8 @@ public struct RankingDataset: Sendable, Equatable {
 
     public func value(row: Int, feature: Int) -> Float { features[row * featureCount + feature] }
 
-    public var isWeighted: Bool { !weights.isEmpty }
+    /// Whether some row weighs other than 1 (and `weights` then holds one per row).
+    public private(set) var isWeighted = false
 
     /// Appends one query's candidates: `rows` flat and row-major, one label per row, and one
     /// positive weight per row when given (nil: 1 each).
@@ -41,7 +42,9 @@ public struct RankingDataset: Sendable, Equatable {
         )
         guard !rowLabels.isEmpty else { return }
         if let rowWeights, !isWeighted, rowWeights.contains(where: { $0 != 1 }) {
+            // The rows before weighed 1 each (none, when this is the first group).
             weights = [Float](repeating: 1, count: labels.count)
+            isWeighted = true
         }
         features.append(contentsOf: rows)
         labels.append(contentsOf: rowLabels)

@@ -7,6 +7,8 @@ import GRDB
 public struct ListWithOutcomes: Sendable, Equatable {
     public struct Shown: Sendable, Equatable {
         public var itemID: String
+        /// 1-based, as shown.
+        public var position: Int
         /// The chance the policy gave the item its place (1 for a deterministic ranking).
         public var probability: Double
         public var explored: Bool
@@ -73,11 +75,11 @@ public struct ListWithOutcomes: Sendable, Equatable {
                 grade[pair[0]] = max(grade[pair[0]] ?? 0, grades[pair[1]] ?? 0)
             }
             var seen = Set<String>()
-            let shownItems = items.compactMap { item -> Shown? in
+            let shownItems = items.enumerated().compactMap { position, item -> Shown? in
                 guard let id = item["item_id"] as? String, seen.insert(id).inserted else { return nil }
                 let probability = (item["probability"] as? NSNumber)?.doubleValue ?? 1
                 return Shown(
-                    itemID: id, probability: probability > 0 && probability <= 1 ? probability : 1,
+                    itemID: id, position: position + 1, probability: probability > 0 && probability <= 1 ? probability : 1,
                     explored: (item["explored"] as? NSNumber)?.boolValue ?? false, outcome: grade[id] ?? 0)
             }
             lists.append(
@@ -86,5 +88,34 @@ public struct ListWithOutcomes: Sendable, Equatable {
                     items: shownItems))
         }
         return (lists, shown)
+    }
+}
+
+/// Items exploring lists drew at random, per place: what position bias is estimated from.
+public enum ExploredPlaces {
+    /// Per 1-based place (index place - 1), the explored items shown there in `[fromMs, toMs)`,
+    /// to anyone, and those followed by a click, cart or purchase carrying the list's request id.
+    public static func counts(fromMs: Int64, toMs: Int64, in db: Database) throws -> (shown: [Int], followed: [Int]) {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT j.key + 1 AS place, count(*),
+                       sum(EXISTS (SELECT 1 FROM events AS e JOIN items AS it USING (item_pk)
+                                   WHERE e.request_id = i.request_id AND it.item_id = json_extract(j.value, '$.item_id')
+                                     AND e.type IN ('click', 'add_to_cart', 'purchase')))
+                FROM impressions AS i, json_each(i.items) AS j
+                WHERE i.surface = 'recommendations' AND i.ts_ms >= ? AND i.ts_ms < ? AND i.exploration IS NOT NULL
+                  AND json_extract(j.value, '$.explored') = 1
+                GROUP BY place ORDER BY place
+                """, arguments: [fromMs, toMs])
+        let places = rows.map { row -> Int in row[0] }.max() ?? 0
+        var shown = [Int](repeating: 0, count: places)
+        var followed = [Int](repeating: 0, count: places)
+        for row in rows {
+            let place: Int = row[0]
+            shown[place - 1] = row[1]
+            followed[place - 1] = row[2]
+        }
+        return (shown, followed)
     }
 }
