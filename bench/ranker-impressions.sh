@@ -79,4 +79,9 @@ for arm in arms:
         weighted = str(r.get("weighted_rows", 0))
     print(f"| {arm} | {learnt} | {kept} | {ndcg} | {weighted} | {places} | {rate:.4f} | {rate - half:.4f} to {rate + half:.4f} | "
           f"{a / places:.4f} | {b / places:.4f} |")
+print()
+for arm in arms:
+    note = json.load(open(f"{work}/{arm}/ranker.json")).get("position_bias_note")
+    if note:
+        print(f"{arm}: positions: {note}")
 PY

@@ -2,7 +2,7 @@
 # The learned ranker on a large generated shop: how many lists, how long, how much memory.
 # A shop from `kindred generate` (20,000 people, 100,000 items, 600,000 events by default);
 # BM25 item-kNN trained with a 30-day validation period, then `kindred ranker train` with its
-# defaults (200 candidates, 20 features, early stopping), its peak RSS measured by
+# defaults (200 candidates, 30 features, early stopping), its peak RSS measured by
 # /usr/bin/time, and the report's stage timing. Beside it, in the same run, the same
 # command's lists exported (`kindred ranker export`) and fitted by LightGBM (bench/ranker_peer.py)
 # with the same trees Kindred kept.

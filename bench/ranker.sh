@@ -4,7 +4,7 @@
 # Online Retail imported as bench/accuracy.sh imports it, EASE trained with that protocol
 # (purchase=1,return=0, no anonymous sessions, relevant = purchase, the last 30 days as
 # validation); then `kindred ranker export` writes the lists (each validation person's top 200
-# EASE candidates fitted before the cut, 20 features, label 1 when bought after it) and
+# EASE candidates fitted before the cut, 30 features, label 1 when bought after it) and
 # bench/ranker_peer.py fits LightGBM on them with the same trees, leaves, learning rate and leaf
 # limits, while `kindred ranker train --early-stopping-rounds 0` fits Kindred on the very same
 # lists (the "before" NDCG, the row and list counts must agree). Both on two threads; NDCG@10

@@ -136,13 +136,20 @@ import Testing
         let path = directory.write("places.csv", csv)
         _ = try engine.importFile(at: path, request: ImportRequest(kind: .events, fileName: path, format: .csv))
 
-        let built = try engine.rankerDataset(options())
+        var weighing = options()
+        weighing.propensityClip = 10
+        let built = try engine.rankerDataset(weighing)
         let bias = try #require(built.positionBias)
         #expect(bias.eta == 1 && bias.draws == 120 && bias.outcomes == 90)
         let weights = (built.train.weights + built.validation.weights).filter { $0 != 1 }
         #expect(
             weights.filter { $0 == 2 }.count == 60 && weights.filter { $0 == 4 }.count == 30 && weights.count == 90, "\(weights.sorted())")
-        let report = try engine.trainRanker(options())
+        let report = try engine.trainRanker(weighing)
+        #expect(report.propensityClip == 10)
+        // By default a log of 90 lists is learnt from unweighted: weights' variance needs data.
+        let unweighted = try engine.rankerDataset(options())
+        #expect(!unweighted.train.isWeighted && !unweighted.validation.isWeighted && unweighted.propensityClip == 1)
+        #expect(unweighted.positionBias == bias, "the estimate is made, and reported, either way")
         #expect(
             report.positionBias == bias && report.positionBiasNote?.contains("place 2 looked at 50%") == true,
             "\(report.positionBiasNote ?? "")")
@@ -167,7 +174,9 @@ import Testing
     @Test func theExportOfLoggedListsCarriesLabelsAndWeights() throws {
         try showAndClickTheCheapOne(people: 60) { $0 % 2 == 0 ? 0.5 : 1 }
         let folder = directory.file("lists")
-        let exported = try engine.exportRanker(options(), to: folder)
+        var weighing = options()
+        weighing.propensityClip = 10
+        let exported = try engine.exportRanker(weighing, to: folder)
         let weights = try String(contentsOfFile: "\(folder)/train.txt.weight", encoding: .utf8).split(separator: "\n")
         #expect(weights.count == exported.trainRows && weights.contains("2.0"))
         let validationWeights = try String(contentsOfFile: "\(folder)/valid.txt.weight", encoding: .utf8).split(separator: "\n")

@@ -48,8 +48,11 @@ struct RankerSettingsOptions: ParsableArguments {
             valueName: "auto|impressions|purchases"))
     var source = "auto"
 
-    @Option(help: "The largest weight of an item shown by exploration with a small probability (1 / probability, at most this).")
-    var propensityClip = 10.0
+    @Option(
+        help:
+            "The largest weight of an outcome in a logged list: 1 / (the probability its place was drawn with x how often its place is looked at), at most this (1: every row weighs 1). Default: 1 below 2,000 lists with an outcome, 10 from there."
+    )
+    var propensityClip: Double?
 
     func validate() throws {
         guard trees >= 1 else { throw ValidationError("--trees must be at least 1") }
@@ -64,7 +67,9 @@ struct RankerSettingsOptions: ParsableArguments {
             throw ValidationError(
                 "--from must be one of \(RankerListSource.allCases.map(\.rawValue).joined(separator: ", ")), not '\(source)'")
         }
-        guard propensityClip >= 1, propensityClip.isFinite else { throw ValidationError("--propensity-clip must be at least 1") }
+        if let propensityClip, !(propensityClip >= 1 && propensityClip.isFinite) {
+            throw ValidationError("--propensity-clip must be at least 1")
+        }
     }
 
     func options(_ learning: LearningOptions) throws -> RankerOptions {
@@ -92,7 +97,7 @@ struct RankerTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Learn a re-ranking of the active model's lists (LambdaMART) and keep it if it helps.",
         discussion: """
-            The active algorithm is fitted on the data before the validation cut. With --from impressions (and by default once 100 lists shown after the cut had a click, cart or purchase), each list shown to a known person after the cut is a list to learn from: its items scored by that model for the person as they were then, labelled 3 bought, 2 carted, 1 clicked, 0 nothing, an item with an outcome weighted by 1 / the probability an exploring list showed it with (at most --propensity-clip). With --from purchases, each person who bought or carted something after the cut gets their top candidates (the model's, then popular items), labelled by what they then bought. The features are in `kindred ranker show`. A fifth of the people (by a seeded hash) are held out: boosting stops when their NDCG@10 stops improving, and the trees are kept, stored with the active model version, only when they beat the model's own order on them. Serving then re-ranks each personalized list's top candidates with them, before rules, caps and diversity.
+            The active algorithm is fitted on the data before the validation cut. With --from impressions (and by default once 100 lists shown after the cut had a click, cart or purchase), each list shown to a known person after the cut is a list to learn from: its items scored by that model for the person as they were then, labelled 3 bought, 2 carted, 1 clicked, 0 nothing, an item with an outcome weighted by 1 / (the probability an exploring list showed it with x how often its place is looked at, estimated from exploration's random draws), at most --propensity-clip (by default no weighting below 2,000 such lists, where the weights' variance costs more than their bias). With --from purchases, each person who bought or carted something after the cut gets their top candidates (the model's, then popular items), labelled by what they then bought. The features are in `kindred ranker show`. A fifth of the people (by a seeded hash) are held out: boosting stops when their NDCG@10 stops improving, and the trees are kept, stored with the active model version, only when they beat the model's own order on them. Serving then re-ranks each personalized list's top candidates with them, before rules, caps and diversity.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -119,6 +124,10 @@ struct RankerTrainCommand: ParsableCommand {
         print("learnt from \(report.source.rawValue)" + (report.sourceNote.map { ": \($0)" } ?? ""))
         if report.source == .impressions {
             if let note = report.positionBiasNote { print("positions: \(note)") }
+            if let clip = report.propensityClip {
+                print(
+                    clip > 1 ? "weights: outcomes weigh 1 / propensity, at most \(clip.formatted())" : "weights: none (every row weighs 1)")
+            }
             print(
                 "lists: \(report.trainQueries) learnt from, \(report.validationQueries) held out (\(report.trainRows) rows, \(report.weightedRows) weighted for exploration; "
                     + "split \(report.split); \(report.droppedPeople) of \(report.evaluablePeople) lists had no two items to tell apart)")

@@ -59,7 +59,8 @@ extension Engine {
         let lists = logged.lists
         let cut = split.cutMs
         let weights = options.weights
-        let clip = Float(options.propensityClip)
+        let clipValue = options.clip(forLists: logged.lists.count)
+        let clip = Float(clipValue)
         var built = [ImpressionRankerList?](repeating: nil, count: lists.count)
         let workers = max(1, min(options.threads, lists.count))
         built.withUnsafeMutableBufferPointer { buffer in
@@ -100,6 +101,7 @@ extension Engine {
         dataset.weightedRows = weighted
         dataset.shownLists = logged.shown
         dataset.positionBias = positionBias
+        dataset.propensityClip = clipValue
         dataset.exploredDraws = (explored.shown.reduce(0, +), explored.followed.reduce(0, +))
         return dataset
     }

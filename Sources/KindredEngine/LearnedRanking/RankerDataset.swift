@@ -26,7 +26,19 @@ public struct RankerOptions: Sendable {
     public var maximumLoggedLists = 50_000
     /// The largest weight an item with an outcome gets for having been shown with a small
     /// probability: inverse propensities without a bound let one lucky draw outweigh a day.
-    public var propensityClip = 10.0
+    /// Nil chooses by the log's size (`clip(forLists:)`).
+    public var propensityClip: Double?
+
+    /// Below this many logged lists with an outcome, `propensityClip` nil weighs every row 1.
+    public static let weightedListsMinimum = 2_000
+
+    /// The clip a log of `lists` lists with an outcome is learnt with when none is set: 1 (no
+    /// weighting) below `weightedListsMinimum`, 10 from there. In bench/ranker-impressions.sh
+    /// (docs/benchmarks.md) inverse-propensity weights cost simulated visitors clicks when
+    /// learnt from about 800 lists, and earned them from about 2,900: their variance needs data.
+    public func clip(forLists lists: Int) -> Double {
+        propensityClip ?? (lists >= Self.weightedListsMinimum ? 10 : 1)
+    }
 
     public init() {}
 
@@ -88,6 +100,8 @@ public struct RankerDataset: Sendable {
     /// the cut (impressions only; nil when too few draws had an outcome to tell).
     public var positionBias: PositionBias?
     public var exploredDraws: (shown: Int, followed: Int) = (0, 0)
+    /// The clip the weights were capped at (impressions only; 1: no row weighted).
+    public var propensityClip: Double?
 }
 
 extension Engine {

@@ -45,6 +45,8 @@ public struct RankerReport: Sendable, Codable, Equatable {
     /// explored draws (nil when too few had an outcome), and what the estimate rests on.
     public var positionBias: PositionBias?
     public var positionBiasNote: String?
+    /// Impressions only: the largest weight a row could get (1: none weighted).
+    public var propensityClip: Double?
 
     enum CodingKeys: String, CodingKey {
         case version, algorithm, split, cutMs = "cut_ms", candidates, features, evaluablePeople = "evaluable_people"
@@ -54,7 +56,7 @@ public struct RankerReport: Sendable, Codable, Equatable {
         case validationCurve = "validation_curve"
         case fitSeconds = "fit_seconds", kept, reason, method, stage
         case source, sourceNote = "source_note", shownLists = "shown_lists", weightedRows = "weighted_rows"
-        case positionBias = "position_bias", positionBiasNote = "position_bias_note"
+        case positionBias = "position_bias", positionBiasNote = "position_bias_note", propensityClip = "propensity_clip"
     }
 
 }
@@ -92,6 +94,7 @@ extension RankerReport {
         weightedRows = try c.decodeIfPresent(Int.self, forKey: .weightedRows) ?? 0
         positionBias = try c.decodeIfPresent(PositionBias.self, forKey: .positionBias)
         positionBiasNote = try c.decodeIfPresent(String.self, forKey: .positionBiasNote)
+        propensityClip = try c.decodeIfPresent(Double.self, forKey: .propensityClip)
     }
 }
 
@@ -196,11 +199,12 @@ extension Engine {
         report.validationCurve = fit.validationNDCG
         if built.train.isWeighted || built.validation.isWeighted {
             report.method +=
-                "; rows weighted by 1 / (the probability an exploring list showed them with x their place's examination probability), at most \(options.propensityClip), in the pairs and in held-out NDCG"
+                "; rows weighted by 1 / (the probability an exploring list showed them with x their place's examination probability), at most \(built.propensityClip ?? 1), in the pairs and in held-out NDCG"
         }
         if built.source == .impressions {
             let (draws, followed) = built.exploredDraws
             report.positionBias = built.positionBias
+            report.propensityClip = built.propensityClip
             report.positionBiasNote =
                 built.positionBias.map {
                     String(
