@@ -74,6 +74,7 @@ import Testing
         #expect(report.shownLists == shown && report.trainQueries + report.validationQueries == shown && report.droppedPeople == 0)
         #expect(report.trainRows == report.trainQueries * 10 && report.weightedRows == 0, "a deterministic log weighs every row 1")
         #expect(report.sourceNote?.contains("\(shown) lists") == true)
+        #expect(report.stage?.candidates == 200, "the stage is timed on the model's 200 candidates, as serving runs it")
         // The model's order knows nothing of the taste; the trees learn it from price.
         #expect(report.kept, "\(report.reason)")
         #expect(report.validationNDCGBefore < 0.7 && report.validationNDCGAfter > 0.95, "\(report.reason)")

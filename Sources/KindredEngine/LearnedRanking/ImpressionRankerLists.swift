@@ -94,6 +94,14 @@ extension Engine {
                 train.appendGroup(features: list.features, labels: list.labels, weights: list.weights)
             }
         }
+        // The stage is timed as serving runs it: on the model's top candidates for the person,
+        // not on the ten a list showed.
+        var scores = [Float](repeating: 0, count: model.itemCount)
+        samples = samples.map { sample in
+            model.score(user: sample.query.user, history: sample.query.history, into: &scores)
+            let top = TopK.select(scores, k: options.candidates)
+            return (sample.query, top.map { RankedItem(item: $0.item, score: $0.score, source: "model") })
+        }
         var dataset = RankerDataset(
             train: train, validation: validation, modelVersion: version, spec: spec, split: split.method, cutMs: split.cutMs,
             droppedPeople: dropped, evaluablePeople: lists.count, missedRelevant: 0, stageSamples: samples, facts: facts)
