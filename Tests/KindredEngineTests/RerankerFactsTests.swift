@@ -12,8 +12,7 @@ import Testing
 @Suite struct RerankerFactsTests {
     @Test func contextSharesAndCategoryFactsByHand() throws {
         let directory = TemporaryDirectory()
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        let (engine, _) = try Engine.create(at: location)
+        let engine = try EmptyShop.engine(in: directory)
         let catalog = directory.write(
             "catalog.csv", "item_id,title,category,price\nA,Apron,kitchen,10\nB,Bowl,kitchen,30\nC,Chair,garden,\n")
         _ = try engine.importFile(at: catalog, request: ImportRequest(kind: .catalog, fileName: catalog, format: .csv))

@@ -12,8 +12,7 @@ import Testing
 @Suite struct ReturnContextTests {
     @Test func casesCarryTheMomentAndDeviceOfThePersonsReturn() throws {
         let directory = TemporaryDirectory()
-        let location = DatabaseLocation(databasePath: directory.file("shop.sqlite"), keyPath: directory.file("shop.sqlite.key"))
-        let (engine, _) = try Engine.create(at: location)
+        let engine = try EmptyShop.engine(in: directory)
         // Day 0 is 2026-09-01, 00:00 UTC. Each person views two items and buys four on day 0,
         // buys another on day 40 (a Sunday) at 10:00 on a tablet, then views on a phone.
         let day0: Int64 = 1_788_220_800
