@@ -85,7 +85,7 @@ extension Engine {
                 : "1 when the person bought or carted the candidate after the cut, else 0",
             "weights":
                 built.train.isWeighted || built.validation.isWeighted
-                ? "train.txt.weight and valid.txt.weight: 1 / the probability an exploring list showed the item with (at most the clip) for items with an outcome, else 1; LightGBM scales each row's gradient by it, Kindred each pair by its more relevant row's"
+                ? "train.txt.weight and valid.txt.weight: for items with an outcome, 1 / (the probability an exploring list drew the item into its place x the place's examination probability), at most \(built.propensityClip ?? 1); else 1. LightGBM scales each row's gradient by it, Kindred each pair by its more relevant row's"
                 : "none: every row weighs 1",
             "lightgbm_params": [
                 "objective": "lambdarank", "num_iterations": options.settings.trees, "num_leaves": options.settings.leaves,
