@@ -35,10 +35,15 @@ import Testing
     }
 
     /// Shows `people` known people a list of ten: one cheap item among nine dear ones, in a
-    /// seeded random place, an hour ago; each then clicks the cheap one (now, after the list).
-    /// `probability` is what the log says the cheap item's place was drawn with.
+    /// seeded random place (or the n-th list's `place`, 0-based), an hour ago; each then clicks
+    /// the cheap one (now, after the list) unless `clicked` says the n-th list's is not.
+    /// `probability` is what the log says the cheap item's place was drawn with; an `exploring`
+    /// log says the list explored (what position bias is estimated from).
     @discardableResult
-    func showAndClickTheCheapOne(people: Int, probability: (Int) -> Double = { _ in 1 }) throws -> Int {
+    func showAndClickTheCheapOne(
+        people: Int, probability: (Int) -> Double = { _ in 1 }, place: ((Int) -> Int)? = nil, clicked: (Int) -> Bool = { _ in true },
+        exploring: Bool = false
+    ) throws -> Int {
         let (cheap, dear) = try priceThirds()
         var random = SeededGenerator(seed: 7)
         var records: [ImpressionRecord] = []
@@ -52,13 +57,15 @@ import Testing
             let chosen = cheap.randomElement(using: &random)!
             var items = dear.shuffled(using: &random).prefix(9).map { ImpressionRecord.Shown(itemID: $0, score: 1, reason: nil) }
             let p = probability(shown)
+            let drawnPlace = Int.random(in: 0...9, using: &random)
             items.insert(
                 ImpressionRecord.Shown(itemID: chosen, score: 1, explored: p < 1, probability: p, reason: nil),
-                at: Int.random(in: 0...9, using: &random))
+                at: place?(shown) ?? drawnPlace)
             record.items = items
+            if exploring { record.exploration = #"{"policy":"epsilon_greedy","epsilon":0.5,"first_position":1,"pool":[]}"# }
             record.timestampMs -= 3_600_000
             records.append(record)
-            csv += "\(user),\(chosen),click,\(now),\(record.requestID)\n"
+            if clicked(shown) { csv += "\(user),\(chosen),click,\(now),\(record.requestID)\n" }
             shown += 1
         }
         try engine.database.writer.write { db in try ImpressionStore.write(records, in: db) }
@@ -112,30 +119,8 @@ import Testing
     /// is clicked and every other one in place 2, so place 2 is looked at half as often
     /// (eta = 1). A click in place 1 then weighs 1 / 0.5 = 2, in place 2 1 / (0.5 x 0.5) = 4.
     @Test func placesAreCorrectedForFromTheExploredDraws() throws {
-        let (cheap, dear) = try priceThirds()
-        var records: [ImpressionRecord] = []
-        var csv = "user_id,item_id,type,ts,request_id\n"
-        let now = ISO8601DateFormatter().string(from: Date())
-        var index = 0
-        for number in 1...300 where index < 120 {
-            let user = String(format: "c%05d", number)
-            var (_, record) = try engine.recommendForDisplay(RecommendationRequest(userID: user, k: 10))
-            guard record.userPK != nil else { continue }
-            let place = index % 2
-            var items = dear.shuffled().prefix(9).map { ImpressionRecord.Shown(itemID: $0, score: 1, reason: nil) }
-            items.insert(
-                ImpressionRecord.Shown(itemID: cheap[index % cheap.count], score: 1, explored: true, probability: 0.5, reason: nil),
-                at: place)
-            record.items = items
-            record.exploration = #"{"policy":"epsilon_greedy","epsilon":0.5,"first_position":1,"pool":[]}"#
-            record.timestampMs -= 3_600_000
-            records.append(record)
-            if place == 0 || index % 4 == 1 { csv += "\(user),\(items[place].itemID),click,\(now),\(record.requestID)\n" }
-            index += 1
-        }
-        try engine.database.writer.write { db in try ImpressionStore.write(records, in: db) }
-        let path = directory.write("places.csv", csv)
-        _ = try engine.importFile(at: path, request: ImportRequest(kind: .events, fileName: path, format: .csv))
+        try showAndClickTheCheapOne(
+            people: 120, probability: { _ in 0.5 }, place: { $0 % 2 }, clicked: { $0 % 2 == 0 || $0 % 4 == 1 }, exploring: true)
 
         var weighing = options()
         weighing.propensityClip = 10

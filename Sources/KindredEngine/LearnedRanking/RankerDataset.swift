@@ -35,7 +35,7 @@ public struct RankerOptions: Sendable {
     /// The clip a log of `lists` lists with an outcome is learnt with when none is set: 1 (no
     /// weighting) below `weightedListsMinimum`, 10 from there. In bench/ranker-impressions.sh
     /// (docs/benchmarks.md) inverse-propensity weights cost simulated visitors clicks when
-    /// learnt from about 800 lists, and earned them from about 2,900: their variance needs data.
+    /// learnt from about 800 lists, and earned them from about 2,800: their variance needs data.
     public func clip(forLists lists: Int) -> Double {
         propensityClip ?? (lists >= Self.weightedListsMinimum ? 10 : 1)
     }

@@ -11,7 +11,6 @@ public struct ListWithOutcomes: Sendable, Equatable {
         public var position: Int
         /// The chance the policy gave the item its place (1 for a deterministic ranking).
         public var probability: Double
-        public var explored: Bool
         /// 0 nothing, 1 clicked, 2 carted, 3 bought: the strongest outcome that followed.
         public var outcome: Int
     }
@@ -26,16 +25,21 @@ public struct ListWithOutcomes: Sendable, Equatable {
     /// The outcomes as grades, strongest wins.
     static let grades = ["click": 1, "add_to_cart": 2, "purchase": 3]
 
+    /// The event types that are outcomes, as an SQL list.
+    static let outcomeTypes = "(" + grades.keys.sorted().map { "'\($0)'" }.joined(separator: ", ") + ")"
+
+    /// The lists counted and read: the recommendations surface's (plain lists and page blocks),
+    /// shown to known people in `[?, ?)`, with an outcome that carries their request id.
+    static let listsWithAnOutcome = """
+        FROM impressions AS i
+        WHERE i.user_pk IS NOT NULL AND i.surface = 'recommendations' AND i.ts_ms >= ? AND i.ts_ms < ?
+          AND EXISTS (SELECT 1 FROM events AS e WHERE e.request_id = i.request_id AND e.type IN \(outcomeTypes))
+        """
+
     /// How many lists `withOutcomes` would find in `[fromMs, toMs)` without a limit: whether a
     /// shop has enough to learn from, without reading them.
     public static func countWithOutcomes(fromMs: Int64, toMs: Int64, in db: Database) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: """
-                SELECT count(*) FROM impressions AS i
-                WHERE i.user_pk IS NOT NULL AND i.surface = 'recommendations' AND i.ts_ms >= ? AND i.ts_ms < ?
-                  AND EXISTS (SELECT 1 FROM events AS e WHERE e.request_id = i.request_id AND e.type IN ('click', 'add_to_cart', 'purchase'))
-                """, arguments: [fromMs, toMs]) ?? 0
+        try Int.fetchOne(db, sql: "SELECT count(*) \(listsWithAnOutcome)", arguments: [fromMs, toMs]) ?? 0
     }
 
     /// Lists of the recommendations surface (plain lists and page blocks) shown to known people
@@ -56,10 +60,8 @@ public struct ListWithOutcomes: Sendable, Equatable {
             sql: """
                 SELECT i.request_id, i.ts_ms, i.user_pk, i.device, i.items,
                        (SELECT json_group_array(json_array(it.item_id, e.type)) FROM events AS e JOIN items AS it USING (item_pk)
-                        WHERE e.request_id = i.request_id AND e.type IN ('click', 'add_to_cart', 'purchase')) AS outcomes
-                FROM impressions AS i
-                WHERE i.user_pk IS NOT NULL AND i.surface = 'recommendations' AND i.ts_ms >= ? AND i.ts_ms < ?
-                  AND EXISTS (SELECT 1 FROM events AS e WHERE e.request_id = i.request_id AND e.type IN ('click', 'add_to_cart', 'purchase'))
+                        WHERE e.request_id = i.request_id AND e.type IN \(outcomeTypes)) AS outcomes
+                \(listsWithAnOutcome)
                 ORDER BY i.impression_pk DESC LIMIT ?
                 """, arguments: [fromMs, toMs, limit])
         var lists: [ListWithOutcomes] = []
@@ -80,7 +82,7 @@ public struct ListWithOutcomes: Sendable, Equatable {
                 let probability = (item["probability"] as? NSNumber)?.doubleValue ?? 1
                 return Shown(
                     itemID: id, position: position + 1, probability: probability > 0 && probability <= 1 ? probability : 1,
-                    explored: (item["explored"] as? NSNumber)?.boolValue ?? false, outcome: grade[id] ?? 0)
+                    outcome: grade[id] ?? 0)
             }
             lists.append(
                 ListWithOutcomes(
@@ -102,7 +104,7 @@ public enum ExploredPlaces {
                 SELECT j.key + 1 AS place, count(*),
                        sum(EXISTS (SELECT 1 FROM events AS e JOIN items AS it USING (item_pk)
                                    WHERE e.request_id = i.request_id AND it.item_id = json_extract(j.value, '$.item_id')
-                                     AND e.type IN ('click', 'add_to_cart', 'purchase')))
+                                     AND e.type IN \(ListWithOutcomes.outcomeTypes)))
                 FROM impressions AS i, json_each(i.items) AS j
                 WHERE i.surface = 'recommendations' AND i.ts_ms >= ? AND i.ts_ms < ? AND i.exploration IS NOT NULL
                   AND json_extract(j.value, '$.explored') = 1
