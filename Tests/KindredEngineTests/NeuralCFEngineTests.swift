@@ -117,7 +117,7 @@ import Testing
             try engine.database.writer.read { db in
                 _ = try ModelCodec.load(
                     algorithm: "ncf", parameters: ["factors": 4, "layers": 2], version: record.version, itemPKs: itemPKs,
-                    popularity: [], in: db)
+                    popularity: [], trending: [], in: db)
             }
         } throws: { error in
             "\(error)".contains("ncf_dense") && "\(error)".contains("holds 10 network parameters")

@@ -102,8 +102,9 @@ struct EvaluateCommand: ParsableCommand {
         let given = try AlgorithmSpec.parameters(from: params)
         var used = Set<String>()
         let specs = try names.map { name in
-            guard let known = AlgorithmSpec.known.first(where: { $0.name == name }) else { throw AlgorithmSpecError.unknownAlgorithm(name) }
-            let mine = given.filter { known.parameters[$0.key] != nil }
+            guard AlgorithmSpec.names.contains(name) else { throw AlgorithmSpecError.unknownAlgorithm(name) }
+            let accepted = AlgorithmSpec.accepted(by: name)
+            let mine = given.filter { accepted.contains($0.key) }
             used.formUnion(mine.keys)
             return AlgorithmSpec(name: name, parameters: mine)
         }

@@ -67,9 +67,44 @@ public struct AlgorithmSpec: Sendable, Codable, Hashable {
         threads: Int = 2, seed: UInt64 = 42, memo: ContentMemo? = nil, items: Int? = nil
     ) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
         guard let entry = Self.known.first(where: { $0.name == name }) else { throw .unknownAlgorithm(name) }
-        for key in parameters.keys where entry.parameters[key] == nil {
-            throw .unknownParameter(algorithm: name, parameter: key, known: entry.parameters.keys.sorted())
+        let accepted = Self.accepted(by: name)
+        for key in parameters.keys where !accepted.contains(key) {
+            throw .unknownParameter(algorithm: name, parameter: key, known: accepted.sorted())
         }
+        let weight = parameters[Self.trendWeight] ?? 0
+        guard weight.isFinite, weight >= 0, weight <= Self.largestTrendWeight else {
+            throw .outOfRange(
+                algorithm: name, parameter: Self.trendWeight, value: weight,
+                expected: "from 0 to \(Self.largestTrendWeight.formatted()) (0: the model alone)")
+        }
+        let base = try AlgorithmSpec(name: name, parameters: parameters.filter { $0.key != Self.trendWeight })
+            .makeBase(entry: entry, threads: threads, seed: seed, memo: memo, items: items)
+        return weight > 0 ? TrendBlendAlgorithm(base: base, weight: Float(weight)) : base
+    }
+
+    /// The parameter every personalized algorithm takes besides its own: how much this week's
+    /// trend counts beside the model (`TrendBlendAlgorithm`). It is not among the defaults of
+    /// `known`: at 0 the model is served alone, and its spec reads as it always did.
+    public static let trendWeight = "trend_weight"
+    static let largestTrendWeight = 10.0
+    /// The algorithms a trend can be blended with: all but the non-personalized ones.
+    public static let blendable: Set<String> = Set(names).subtracting(["popularity", "trending"])
+
+    /// The parameters the algorithm `name` takes: its own and, if it is personalized, the
+    /// trend weight.
+    public static func accepted(by name: String) -> Set<String> {
+        let own = Set(known.first { $0.name == name }?.parameters.keys ?? [:].keys)
+        return blendable.contains(name) ? own.union([trendWeight]) : own
+    }
+
+    /// The spec without its trend weight: what is fitted (the search scores one fit under
+    /// several weights).
+    var withoutTrend: AlgorithmSpec { AlgorithmSpec(name: name, parameters: parameters.filter { $0.key != Self.trendWeight }) }
+
+    private func makeBase(
+        entry: (name: String, parameters: [String: Double], summary: String), threads: Int, seed: UInt64, memo: ContentMemo?,
+        items: Int?
+    ) throws(AlgorithmSpecError) -> any RecommenderAlgorithm {
         let p = entry.parameters.merging(parameters) { _, new in new }
         func int(_ key: String) -> Int { Int(p[key]!.rounded()) }
         func float(_ key: String) -> Float { Float(p[key]!) }

@@ -136,10 +136,16 @@ extension Engine {
                 var best: (AlgorithmSpec, RankingMetrics)?
                 for candidate in TuningGrid.candidates(for: spec) {
                     progress("tuning \(candidate.name) \(candidate.parameters)")
-                    let model = try candidate.make(threads: options.threads, seed: options.seed).fit(tuningSplit.evaluation.train)
-                    let metrics = Evaluator.evaluate(
-                        model, on: tuningSplit.evaluation, k: options.k, threads: options.threads, stages: stages(model))
-                    if best == nil || (metrics.ndcg, metrics.recall) > (best!.1.ndcg, best!.1.recall) { best = (candidate, metrics) }
+                    let fitted = try candidate.withoutTrend.make(threads: options.threads, seed: options.seed)
+                        .fit(tuningSplit.evaluation.train)
+                    let scored = ModelSearch.blended(
+                        fitted, spec: candidate, on: tuningSplit.evaluation, weights: TuningGrid.trendWeights(for: candidate)
+                    ) { model in
+                        Evaluator.evaluate(model, on: tuningSplit.evaluation, k: options.k, threads: options.threads, stages: stages(model))
+                    }.best
+                    if best == nil || (scored.metrics.ndcg, scored.metrics.recall) > (best!.1.ndcg, best!.1.recall) {
+                        best = (scored.spec, scored.metrics)
+                    }
                 }
                 spec = best!.0
             }

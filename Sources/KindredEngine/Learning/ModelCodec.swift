@@ -44,6 +44,9 @@ enum ModelCodec {
         _ model: any RecommenderModel, version: Int64, itemPKs: [Int64], userPKs: [Int64], present: Set<Int64>, in db: StoreConnection
     ) throws {
         switch model {
+        case let blend as TrendBlendModel:
+            // The weight is a hyper-parameter and the trend the version's `trending` artifact.
+            try save(blend.base, version: version, itemPKs: itemPKs, userPKs: userPKs, present: present, in: db)
         case let mf as MatrixFactorizationModel:
             try saveFactors(mf, version: version, itemPKs: itemPKs, userPKs: userPKs, present: present, in: db)
         case let knn as ItemKNNModel:
@@ -104,8 +107,21 @@ enum ModelCodec {
     }
 
     /// Rebuilds a model from the registry. Items are in `itemPKs` order; users who are no
-    /// longer in the database (erased) are simply absent.
+    /// longer in the database (erased) are simply absent. A version with a `trend_weight` is
+    /// served blended with its `trending` artifact, as it was validated.
     static func load(
+        algorithm: String, parameters: [String: Double], version: Int64, itemPKs: [Int64], popularity: [Float], trending: [Float],
+        in db: StoreConnection
+    ) throws -> (model: any RecommenderModel, userIndex: [Int64: Int32]) {
+        let (model, users) = try loadBase(
+            algorithm: algorithm, parameters: parameters, version: version, itemPKs: itemPKs, popularity: popularity, in: db)
+        guard let weight = parameters[AlgorithmSpec.trendWeight], weight > 0, AlgorithmSpec.blendable.contains(algorithm) else {
+            return (model, users)
+        }
+        return (TrendBlendModel(base: model, trending: trending, weight: Float(weight)), users)
+    }
+
+    private static func loadBase(
         algorithm: String, parameters: [String: Double], version: Int64, itemPKs: [Int64], popularity: [Float], in db: StoreConnection
     ) throws -> (model: any RecommenderModel, userIndex: [Int64: Int32]) {
         switch algorithm {

@@ -28,6 +28,11 @@ public struct ModelSearchOptions: Sendable {
     /// and good configurations are dropped by chance, so the search starts at a larger share
     /// with fewer rungs (`ModelSearch.rungs(cases:options:)`).
     public var minimumCasesPerRung = 100
+    /// The trend weights every personalized configuration is scored under (`TrendBlendModel`;
+    /// 0 is the model alone). They cost evaluations, not fits: each fit is scored once per
+    /// weight, and the configuration counts with its best. `--tune` tries the same.
+    public var trendWeights: [Double] = ModelSearchOptions.defaultTrendWeights
+    public static let defaultTrendWeights: [Double] = [0, 0.25, 0.5, 1]
 
     public init() {}
 }
@@ -42,6 +47,16 @@ public struct SearchTrial: Sendable, Codable {
     public var ndcg: Double
     public var recall: Double
     public var seconds: Double
+    /// The fit's scores under each trend weight tried, in order; `parameters` holds the best
+    /// one's weight (absent when it was 0) and `ndcg` and `recall` are its scores.
+    public var trendWeights: [TrendWeightScore] = []
+}
+
+/// One fitted configuration scored with one trend weight.
+public struct TrendWeightScore: Sendable, Codable {
+    public var weight: Double
+    public var ndcg: Double
+    public var recall: Double
 }
 
 /// What the search did, kept in the chosen model's metrics and shown by `kindred train`.
@@ -73,6 +88,9 @@ extension SearchReport {
                 [
                     "algorithm": trial.algorithm, "parameters": trial.parameters.mapValues { $0 as any Sendable }, "share": trial.share,
                     "users": trial.users, "ndcg": trial.ndcg, "recall": trial.recall, "seconds": trial.seconds,
+                    "trend_weights": trial.trendWeights.map { score -> [String: any Sendable] in
+                        ["weight": score.weight, "ndcg": score.ndcg, "recall": score.recall]
+                    },
                 ]
             },
         ]
@@ -198,19 +216,25 @@ enum ModelSearch {
                 }
                 progress("searching: \(spec.name) \(describe(spec.parameters)) on \(percent(share)) of the people")
                 let trialStarted = WallClock.monotonicSeconds()
-                let model = try spec.make(threads: threads, seed: seed, memo: memo).fit(evaluation.train)
-                let metrics = Evaluator.evaluate(model, on: evaluation, k: k, threads: threads, stages: stages(model))
+                let fitted = try spec.withoutTrend.make(threads: threads, seed: seed, memo: memo).fit(evaluation.train)
+                let scoredWeights = blended(fitted, spec: spec, on: evaluation, weights: options.trendWeights) { model in
+                    Evaluator.evaluate(model, on: evaluation, k: k, threads: threads, stages: stages(model))
+                }
+                let (weighted, metrics, model) = scoredWeights.best
                 fits += share
                 let seconds = WallClock.monotonicSeconds() - trialStarted
                 clock.record(spec, seconds: seconds, share: share)
-                trials.append(
-                    SearchTrial(
-                        algorithm: spec.name, parameters: spec.parameters, share: share, users: metrics.users, ndcg: metrics.ndcg,
-                        recall: metrics.recall, seconds: seconds))
+                var trial = SearchTrial(
+                    algorithm: spec.name, parameters: weighted.parameters, share: share, users: metrics.users, ndcg: metrics.ndcg,
+                    recall: metrics.recall, seconds: seconds)
+                trial.trendWeights = scoredWeights.all
+                trials.append(trial)
                 // Best first: NDCG, then recall, then the earlier configuration (defaults lead).
                 if last, best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
-                    best = (spec, metrics, model)
+                    best = (weighted, metrics, model)
                 }
+                // A configuration goes on to the next rung as fitted, without its weight: the
+                // weights are tried again there, on more people.
                 scored.append((spec, metrics))
             }
             if !last {
@@ -237,6 +261,31 @@ enum ModelSearch {
         return (winner.spec, winner.metrics, winner.model, report)
     }
 
+    /// `fitted` (a fit of `spec.withoutTrend`) blended with the trend under each of `weights`
+    /// (0: alone) for the algorithms a trend blends with; the others are scored alone. The best
+    /// (NDCG, then recall, then the earlier weight) with its spec and model, and every weight's
+    /// scores when there was more than one.
+    static func blended(
+        _ fitted: any RecommenderModel, spec: AlgorithmSpec, on evaluation: EvaluationSet, weights: [Double],
+        evaluate: (any RecommenderModel) -> RankingMetrics
+    ) -> (best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel), all: [TrendWeightScore]) {
+        let tried = AlgorithmSpec.blendable.contains(spec.name) && !weights.isEmpty ? weights : [0]
+        var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
+        var all: [TrendWeightScore] = []
+        for weight in tried {
+            let model: any RecommenderModel =
+                weight > 0 ? TrendBlendModel(base: fitted, trending: evaluation.train.recentActivity, weight: Float(weight)) : fitted
+            let metrics = evaluate(model)
+            if tried.count > 1 { all.append(TrendWeightScore(weight: weight, ndcg: metrics.ndcg, recall: metrics.recall)) }
+            if best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
+                var weighted = spec.withoutTrend
+                if weight > 0 { weighted.parameters[AlgorithmSpec.trendWeight] = weight }
+                best = (weighted, metrics, model)
+            }
+        }
+        return (best!, all)
+    }
+
     /// The evaluation restricted to a share of the people: their training rows and their cases
     /// (every other row emptied, so indices stay those of the full data).
     static func subsample(_ evaluation: EvaluationSet, share: Double, seed: UInt64) -> EvaluationSet {
@@ -256,7 +305,9 @@ enum ModelSearch {
         }
         let matrix = SparseMatrix(
             rows: interactions.rows, columns: interactions.columns, rowStarts: rowStarts, columnIndices: columns, values: values)
-        let train = TrainingSet(interactions: matrix, itemText: evaluation.train.itemText)
+        // Trend (recent activity) stays the whole shop's: it is a fact about the items, which
+        // a blended configuration reads as serving does.
+        let train = TrainingSet(interactions: matrix, recentActivity: evaluation.train.recentActivity, itemText: evaluation.train.itemText)
         return EvaluationSet(train: train, cases: evaluation.cases.filter { kept($0.user) })
     }
 

@@ -137,11 +137,16 @@ extension Engine {
                 progress(
                     "validating \(candidate.name) \(candidate.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"
                 )
-                let model = try candidate.make(threads: options.threads, seed: options.seed, memo: memo).fit(split.evaluation.train)
-                let metrics = Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads)
-                tuning.append(.init(parameters: candidate.parameters, metrics: metrics))
-                if best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
-                    best = (candidate, metrics, model)
+                let fitted = try candidate.withoutTrend.make(threads: options.threads, seed: options.seed, memo: memo)
+                    .fit(split.evaluation.train)
+                let weights =
+                    options.tune ? TuningGrid.trendWeights(for: candidate) : [candidate.parameters[AlgorithmSpec.trendWeight] ?? 0]
+                let scored = ModelSearch.blended(fitted, spec: candidate, on: split.evaluation, weights: weights) { model in
+                    Evaluator.evaluate(model, on: split.evaluation, k: options.k, threads: options.threads)
+                }.best
+                tuning.append(.init(parameters: scored.spec.parameters, metrics: scored.metrics))
+                if best == nil || (scored.metrics.ndcg, scored.metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {
+                    best = scored
                 }
             }
             spec = best!.spec
@@ -209,7 +214,8 @@ enum StoredSpec {
             throw AlgorithmSpecError.unknownAlgorithm(record.algorithm)
         }
         var parameters: [String: Double] = [:]
-        for (key, value) in object where known.parameters[key] != nil { parameters[key] = (value as? NSNumber)?.doubleValue }
+        let accepted = AlgorithmSpec.accepted(by: known.name)
+        for (key, value) in object where accepted.contains(key) { parameters[key] = (value as? NSNumber)?.doubleValue }
         return AlgorithmSpec(name: record.algorithm, parameters: parameters)
     }
 }
@@ -223,6 +229,12 @@ enum TuningGrid {
             result = result.flatMap { base in values.map { base.merging([name: $0]) { _, new in new } } }
         }
         return result.map { AlgorithmSpec(name: spec.name, parameters: $0) }
+    }
+
+    /// The trend weights tuning scores each fit under: the one the spec names, else the
+    /// search's (`ModelSearchOptions.trendWeights`).
+    static func trendWeights(for spec: AlgorithmSpec) -> [Double] {
+        spec.parameters[AlgorithmSpec.trendWeight].map { [$0] } ?? ModelSearchOptions.defaultTrendWeights
     }
 
     static func candidates(for spec: AlgorithmSpec) -> [AlgorithmSpec] {

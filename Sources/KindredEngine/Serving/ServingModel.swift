@@ -91,7 +91,8 @@ public final class ServingModel: @unchecked Sendable {
         let parameters = ((try? JSONSerialization.jsonObject(with: Data(record.hyperparameters.utf8))) as? [String: Any] ?? [:])
             .compactMapValues { ($0 as? NSNumber)?.doubleValue }
         (model, userIndex) = try ModelCodec.load(
-            algorithm: record.algorithm, parameters: parameters, version: version, itemPKs: itemPKs, popularity: popularity, in: db)
+            algorithm: record.algorithm, parameters: parameters, version: version, itemPKs: itemPKs, popularity: popularity,
+            trending: trending, in: db)
         catalog = try CatalogSnapshot.read(in: db)
         var rows: [Int64: Int] = [:]
         for (row, pk) in catalog.itemPKs.enumerated() { rows[pk] = row }

@@ -13,6 +13,9 @@ public enum ItemEmbeddings {
         if let hybrid = model as? HybridModel {
             return similarity(of: hybrid.collaborative)
         }
+        if let blend = model as? TrendBlendModel {
+            return similarity(of: blend.base)
+        }
         return nil
     }
 }

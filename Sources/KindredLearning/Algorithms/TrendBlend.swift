@@ -1,0 +1,126 @@
+/// A personalized model with what the shop is selling this week mixed in: each item scores
+///
+///     base(i) / (the best base score the person can be shown) + weight x trend(i) / max trend
+///
+/// where trend is recency-weighted activity (`TrainingSet.recentActivity`, a 7-day half-life).
+/// A shop whose season moves fast (Online Retail's test month is the Christmas rush) rewards
+/// leaning on what is bought now; one whose tastes are stable does not, so the weight is a
+/// hyper-parameter the search chooses on validation (0, the default, is the base model alone),
+/// and it costs no fit: the same fitted base is scored under each weight.
+public struct TrendBlendAlgorithm: RecommenderAlgorithm {
+    public var base: any RecommenderAlgorithm
+    public var weight: Float
+
+    public init(base: any RecommenderAlgorithm, weight: Float) {
+        self.base = base
+        self.weight = weight
+    }
+
+    public var name: String { base.name }
+    public var hyperparameters: [String: Double] {
+        base.hyperparameters.merging(["trend_weight": Double(decimal: weight)]) { _, new in new }
+    }
+    public var sequenceGrouping: SequenceGrouping? { base.sequenceGrouping }
+
+    public func fit(_ data: TrainingSet) -> any RecommenderModel {
+        TrendBlendModel(base: base.fit(data), trending: data.recentActivity, weight: weight)
+    }
+}
+
+/// A fitted base model and the trend it is blended with (see `TrendBlendAlgorithm`).
+///
+/// Item likeness, explanations and stored weights are the base model's: the blend changes which
+/// items a person is offered, not what the model learnt.
+public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel {
+    public let base: any RecommenderModel
+    public let trending: [Float]
+    public let weight: Float
+    /// Items by descending trend, ties to the lower index: where trending candidates come from.
+    let trendOrder: [Int32]
+    /// weight / max trend: what one unit of trend adds.
+    let trendScale: Float
+
+    public init(base: any RecommenderModel, trending: [Float], weight: Float) {
+        self.base = base
+        self.weight = weight
+        var trend = [Float](repeating: 0, count: base.itemCount)
+        for index in 0..<min(trending.count, trend.count) { trend[index] = max(0, trending[index]) }
+        self.trending = trend
+        trendScale = weight / max(trend.max() ?? 0, 1e-12)
+        trendOrder = trend.indices.filter { trend[$0] > 0 }.sorted { trend[$0] > trend[$1] || (trend[$0] == trend[$1] && $0 < $1) }
+            .map { Int32($0) }
+    }
+
+    public var itemCount: Int { base.itemCount }
+
+    /// The blend with the base scaled by its largest score over every item (no items are left
+    /// out here); `top` scales by the largest over the items the person may be shown.
+    public func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
+        base.score(user: user, history: history, into: &scores)
+        let best = scores.max() ?? 0
+        let scale: Float = best > 0 ? 1 / best : 0
+        for index in scores.indices { scores[index] = scores[index] * scale + trending[index] * trendScale }
+    }
+
+    /// The top items by the blend. A base that ranks its own candidates (the factor models'
+    /// int8 scan) proposes `max(4 count, 100)` of them, and as many of the most trending
+    /// allowed items join them; a trending item the base did not propose is scored exactly where
+    /// the base scores subsets (factor models do), otherwise given the base's lowest proposed
+    /// score, an upper bound on its own. Other bases score every item, and the blend is exact.
+    ///
+    /// As with `ModelCandidates`, a neighbour model's items without evidence and without trend
+    /// (blend 0) are left for a later source to fill.
+    public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        guard count > 0 else { return [] }
+        guard let ranking = base as? any CandidateRanking else {
+            var scores = ScratchPool.shared.takeZeroed(count: itemCount)
+            defer { ScratchPool.shared.give(scores) }
+            base.score(user: user, history: history, into: &scores)
+            let best = scores.withUnsafeBufferPointer { TopK.select($0, k: 1, where: keep) }.first?.score ?? 0
+            let scale: Float = best > 0 ? 1 / best : 0
+            for index in scores.indices { scores[index] = scores[index] * scale + trending[index] * trendScale }
+            return scores.withUnsafeBufferPointer { TopK.select($0, k: count, where: keep) }.filter { $0.score > 0 }
+        }
+        let pool = max(count * 4, MatrixFactorizationModel.candidatePool)
+        let proposed = ranking.top(user: user, history: history, count: pool, keep: keep)
+        let best = proposed.first?.score ?? 0
+        let scale: Float = best > 0 ? 1 / best : 0
+        var heap = TopKHeap(k: count)
+        var offered = Set<Int>(minimumCapacity: proposed.count * 2)
+        for candidate in proposed {
+            offered.insert(candidate.item)
+            heap.offer(candidate.item, score: candidate.score * scale + trending[candidate.item] * trendScale) { _ in true }
+        }
+        var rising: [Int] = []
+        for item in trendOrder where rising.count < pool && !offered.contains(Int(item)) && keep(Int(item)) {
+            rising.append(Int(item))
+        }
+        let floor = proposed.last?.score ?? 0
+        let exact = (base as? any SubsetScoring)?.scores(of: rising, user: user, history: history)
+        for (place, item) in rising.enumerated() {
+            heap.offer(item, score: (exact?[place] ?? floor) * scale + trending[item] * trendScale) { _ in true }
+        }
+        return heap.sorted()
+    }
+
+    /// A subset's blend, the base scaled by its largest score within the subset.
+    public func scores(of items: [Int], user: Int?, history: SparseVector) -> [Float] {
+        let baseScores: [Float]
+        if let subset = base as? any SubsetScoring {
+            baseScores = subset.scores(of: items, user: user, history: history)
+        } else {
+            var all = [Float](repeating: 0, count: itemCount)
+            base.score(user: user, history: history, into: &all)
+            baseScores = items.map { all[$0] }
+        }
+        let best = baseScores.max() ?? 0
+        let scale: Float = best > 0 ? 1 / best : 0
+        return zip(items, baseScores).map { item, score in score * scale + trending[item] * trendScale }
+    }
+
+    public func similarItems(to item: Int, count: Int) -> [ScoredItem] { base.similarItems(to: item, count: count) }
+
+    public func explain(item: Int, history: SparseVector) -> Int? {
+        (base as? any ExplainableModel)?.explain(item: item, history: history)
+    }
+}
