@@ -76,6 +76,10 @@ import Testing
         options.training.algorithm = AlgorithmSpec(name: "item-knn-bm25")
         let problem = try #require(throws: RequestProblem.self) { try engine.trainOnSpark(options) }
         #expect(problem.field == "algorithm")
+        // A trend weight would be lost on the way back from Spark: refused, not dropped.
+        options.training.algorithm = AlgorithmSpec(name: "als", parameters: ["trend_weight": 0.5])
+        let weighted = try #require(throws: RequestProblem.self) { try engine.trainOnSpark(options) }
+        #expect(weighted.field == "params" && weighted.message.contains("trend_weight"))
     }
 
     @Test func theBinaryCarriesTheJobInTheRepository() throws {

@@ -57,13 +57,14 @@ import Testing
         let trend = (0..<60).map { _ in Float(random.nextUnit()) * (random.nextUnit() < 0.3 ? 0 : 5) }
         for weight: Float in [0.25, 1, 4] {
             let blend = TrendBlendModel(base: model, trending: trend, weight: weight)
+            let largestTrend = trend.max()!
             for user in [0, 7, 31] {
                 let keep: (Int) -> Bool = { $0 % 5 != user % 5 }
                 var scores = [Float](repeating: 0, count: 60)
                 model.score(user: user, history: SparseVector(), into: &scores)
                 let best = (0..<60).filter(keep).map { scores[$0] }.max()!
                 let expected = (0..<60).filter(keep).map {
-                    ScoredItem(item: $0, score: scores[$0] / best + weight * trend[$0] / trend.max()!)
+                    ScoredItem(item: $0, score: scores[$0] / best + weight * trend[$0] / largestTrend)
                 }
                 .sorted { $0.score > $1.score }.prefix(10)
                 let top = blend.top(user: user, history: SparseVector(), count: 10, keep: keep)
@@ -91,6 +92,29 @@ import Testing
         let top = blend.top(user: 3, history: SparseVector(), count: 20) { _ in true }
         #expect(top.map(\.item) == expected.map(\.item))
         #expect(Set(top.map(\.item)).intersection(worst).count > 0, "the trend reaches past the pool")
+    }
+
+    /// A trend on every item of a 5,000-item catalog: the first pool (the count) is often not
+    /// provably enough, the pool grows, and every list is still the exact blend's.
+    @Test func thePoolGrowsUntilTheListIsExact() {
+        let model = CandidateRankingTests.randomModel(items: 5_000, factors: 8, seed: 8)
+        var random = SeededGenerator(seed: 12)
+        let trend = (0..<5_000).map { _ in Float(pow(random.nextUnit(), 3)) }
+        let blend = TrendBlendModel(base: model, trending: trend, weight: 1)
+        let largestTrend = trend.max()!
+        var grew = 0
+        for user in 0..<40 {
+            let keep: (Int) -> Bool = { $0 % 7 != 3 }
+            var scores = [Float](repeating: 0, count: 5_000)
+            model.score(user: user, history: SparseVector(), into: &scores)
+            let best = (0..<5_000).filter(keep).map { scores[$0] }.max()!
+            let expected = (0..<5_000).filter(keep).map { ScoredItem(item: $0, score: scores[$0] / best + trend[$0] / largestTrend) }
+                .sorted { $0.score > $1.score }.prefix(10)
+            let top = blend.top(user: user, history: SparseVector(), count: 10, keep: keep)
+            #expect(top.map(\.item) == expected.map(\.item), "user \(user)")
+            if !blend.blendOfPools(model, pool: 10, user: user, history: SparseVector(), count: 10, keep: keep).exact { grew += 1 }
+        }
+        #expect(grew > 0, "the first pool is sometimes not enough")
     }
 
     @Test func theAlgorithmFitsItsBaseAndNamesTheWeight() {

@@ -47,6 +47,13 @@ extension Engine {
                 message: "Spark trains als (MLlib's implicit ALS); '\(options.training.algorithm.name)' trains here without --engine spark",
                 field: "algorithm")
         }
+        // The factors come back from Spark alone; a trend weight would be dropped on import.
+        if let weight = options.training.algorithm.parameters[AlgorithmSpec.trendWeight], weight > 0 {
+            throw RequestProblem(
+                .invalid, code: "unsupported_parameter",
+                message: "Spark fits als alone; trend_weight blends a model trained here: drop it or train without --engine spark",
+                field: "params")
+        }
         let runtime = try SparkRuntime.locate(environment: options.environment).get()
         let spec = options.training.algorithm.normalized
         let startedMs = clock.now()

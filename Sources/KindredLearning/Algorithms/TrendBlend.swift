@@ -63,10 +63,14 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     }
 
     /// The top items by the blend. A base that ranks its own candidates (the factor models'
-    /// int8 scan) proposes `max(4 count, 100)` of them, and as many of the most trending
-    /// allowed items join them; a trending item the base did not propose is scored exactly where
-    /// the base scores subsets (factor models do), otherwise given the base's lowest proposed
-    /// score, an upper bound on its own. Other bases score every item, and the blend is exact.
+    /// int8 scan) proposes its best `pool` allowed items and the `pool` most trending allowed
+    /// items it did not propose join them; those are scored exactly where the base scores
+    /// subsets (factor models do), otherwise given the base's lowest proposed score, an upper
+    /// bound on their own. Any other allowed item blends to at most that lowest base score plus
+    /// the last joiner's trend (the threshold of Fagin's algorithm): when the `count`-th
+    /// candidate reaches it, the list is exactly what blending every item gives. The pool starts
+    /// at `count` and grows four-fold, at most twice, until it does. Other bases score every
+    /// item, and their blend is exact.
     ///
     /// As with `ModelCandidates`, a neighbour model's items without evidence and without trend
     /// (blend 0) are left for a later source to fill.
@@ -81,7 +85,21 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
             for index in scores.indices { scores[index] = scores[index] * scale + trending[index] * trendScale }
             return scores.withUnsafeBufferPointer { TopK.select($0, k: count, where: keep) }.filter { $0.score > 0 }
         }
-        let pool = max(count * 4, MatrixFactorizationModel.candidatePool)
+        var pool = count
+        while true {
+            let (items, exact) = blendOfPools(ranking, pool: pool, user: user, history: history, count: count, keep: keep)
+            if exact || pool >= count * Self.largestPoolMultiple || pool >= itemCount { return items }
+            pool *= 4
+        }
+    }
+
+    /// The pool grows to at most this many times the count (two four-fold steps).
+    static let largestPoolMultiple = 16
+
+    /// The blend of the base's best `pool` and as many trending items, and whether it is exact.
+    func blendOfPools(
+        _ ranking: any CandidateRanking, pool: Int, user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool
+    ) -> (items: [ScoredItem], exact: Bool) {
         let proposed = ranking.top(user: user, history: history, count: pool, keep: keep)
         let best = proposed.first?.score ?? 0
         let scale: Float = best > 0 ? 1 / best : 0
@@ -96,11 +114,18 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
             rising.append(Int(item))
         }
         let floor = proposed.last?.score ?? 0
-        let exact = (base as? any SubsetScoring)?.scores(of: rising, user: user, history: history)
+        let exactScores = (base as? any SubsetScoring)?.scores(of: rising, user: user, history: history)
         for (place, item) in rising.enumerated() {
-            heap.offer(item, score: (exact?[place] ?? floor) * scale + trending[item] * trendScale) { _ in true }
+            heap.offer(item, score: (exactScores?[place] ?? floor) * scale + trending[item] * trendScale) { _ in true }
         }
-        return heap.sorted()
+        let items = heap.sorted()
+        // Fewer proposals than asked: the base has no other allowed item.
+        if proposed.count < pool { return (items, true) }
+        // Items outside both lists have at most the floor and at most the last joiner's trend
+        // (none when the trending items ran out first).
+        let trendBound = rising.count < pool ? 0 : trending[rising.last!]
+        let bound = floor * scale + trendBound * trendScale
+        return (items, items.count == count && items.last!.score >= bound)
     }
 
     /// A subset's blend, the base scaled by its largest score within the subset.
