@@ -22,7 +22,7 @@ import Testing
         let top = half.top(user: nil, history: Self.history, count: 5) { $0 != 0 }
         #expect(top.map(\.item) == [1, 2, 3])
         #expect(zip(top.map(\.score), [1, 0.75, 0.5] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
-        let double = TrendBlendModel(base: Self.base, trending: Self.trend, weight: 2)
+        let double = half.reweighted(2)
         let reordered = double.top(user: nil, history: Self.history, count: 2) { $0 != 0 }
         #expect(reordered.map(\.item) == [3, 2])
         #expect(zip(reordered.map(\.score), [2, 1.5] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })

@@ -272,9 +272,15 @@ enum ModelSearch {
         let tried = AlgorithmSpec.blendable.contains(spec.name) && !weights.isEmpty ? weights : [0]
         var best: (spec: AlgorithmSpec, metrics: RankingMetrics, model: any RecommenderModel)?
         var all: [TrendWeightScore] = []
+        var blend: TrendBlendModel?
         for weight in tried {
-            let model: any RecommenderModel =
-                weight > 0 ? TrendBlendModel(base: fitted, trending: evaluation.train.recentActivity, weight: Float(weight)) : fitted
+            var model: any RecommenderModel = fitted
+            if weight > 0 {
+                blend =
+                    blend?.reweighted(Float(weight))
+                    ?? TrendBlendModel(base: fitted, trending: evaluation.train.recentActivity, weight: Float(weight))
+                model = blend!
+            }
             let metrics = evaluate(model)
             if tried.count > 1 { all.append(TrendWeightScore(weight: weight, ndcg: metrics.ndcg, recall: metrics.recall)) }
             if best == nil || (metrics.ndcg, metrics.recall) > (best!.metrics.ndcg, best!.metrics.recall) {

@@ -51,6 +51,21 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
             .map { Int32($0) }
     }
 
+    private init(base: any RecommenderModel, trending: [Float], weight: Float, trendOrder: [Int32], largestTrend: Float) {
+        self.base = base
+        self.trending = trending
+        self.weight = weight
+        self.trendOrder = trendOrder
+        trendScale = weight / largestTrend
+    }
+
+    /// The same base and trend under another weight, without sorting the catalog by trend
+    /// again: the search scores each fit under several weights.
+    public func reweighted(_ weight: Float) -> TrendBlendModel {
+        TrendBlendModel(
+            base: base, trending: trending, weight: weight, trendOrder: trendOrder, largestTrend: max(trending.max() ?? 0, 1e-12))
+    }
+
     public var itemCount: Int { base.itemCount }
 
     /// The blend with the base scaled by its largest score over every item (no items are left
