@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import KindredLearning
@@ -117,6 +118,34 @@ import Testing
         #expect(grew > 0, "the first pool is sometimes not enough")
     }
 
+    /// A blend that remembers its base's candidates gives the lists of one that does not,
+    /// under every weight; its reweighted copies ask the base only for a person and pool not
+    /// asked before (a higher weight can need a larger pool), so a second round asks nothing.
+    @Test func rememberedCandidatesGiveTheSameListsAndAskTheBaseOnce() {
+        let factors = CandidateRankingTests.randomModel(items: 3_000, factors: 8, seed: 15)
+        let asked = CountingRanking(base: factors)
+        let rememberedAsked = CountingRanking(base: factors)
+        var random = SeededGenerator(seed: 16)
+        let trend = (0..<3_000).map { _ in Float(pow(random.nextUnit(), 3)) }
+        let plain = TrendBlendModel(base: asked, trending: trend, weight: 0.25)
+        let remembered = TrendBlendModel(base: rememberedAsked, trending: trend, weight: 0.25).rememberingCandidates()
+        let keep: (Int) -> Bool = { $0 % 5 != 1 }
+        for round in 1...2 {
+            for weight: Float in [0.25, 0.5, 1] {
+                for user in 0..<30 {
+                    let expected = plain.reweighted(weight).top(user: user, history: SparseVector(), count: 20, keep: keep)
+                    let got = remembered.reweighted(weight).top(user: user, history: SparseVector(), count: 20, keep: keep)
+                    #expect(got.map(\.item) == expected.map(\.item) && got.map(\.score) == expected.map(\.score))
+                }
+            }
+            if round == 1 {
+                #expect(rememberedAsked.calls.withLock { $0 } < asked.calls.withLock { $0 })
+                rememberedAsked.calls.withLock { $0 = 0 }
+            }
+        }
+        #expect(rememberedAsked.calls.withLock { $0 } == 0, "every person and pool was asked in the first round")
+    }
+
     @Test func theAlgorithmFitsItsBaseAndNamesTheWeight() {
         let data = TrainingSet(
             interactions: SparseMatrix(rows: 2, columns: 3, entries: [(0, 0, 1), (0, 1, 1), (1, 1, 1), (1, 2, 1)]),
@@ -127,4 +156,31 @@ import Testing
         let model = algorithm.fit(data) as! TrendBlendModel
         #expect(model.trending == [0, 0, 4] && model.weight == 0.5 && model.base is ItemKNNModel)
     }
+}
+
+/// A factor model that counts how often its candidates are asked for.
+final class CountingRanking: CandidateRanking, SubsetScoring, @unchecked Sendable {
+    let base: MatrixFactorizationModel
+    let calls = Mutex(0)
+
+    init(base: MatrixFactorizationModel) {
+        self.base = base
+    }
+
+    var itemCount: Int { base.itemCount }
+
+    func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        calls.withLock { $0 += 1 }
+        return base.top(user: user, history: history, count: count, keep: keep)
+    }
+
+    func scores(of items: [Int], user: Int?, history: SparseVector) -> [Float] {
+        base.scores(of: items, user: user, history: history)
+    }
+
+    func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
+        base.score(user: user, history: history, into: &scores)
+    }
+
+    func similarItems(to item: Int, count: Int) -> [ScoredItem] { base.similarItems(to: item, count: count) }
 }

@@ -276,9 +276,11 @@ enum ModelSearch {
         for weight in tried {
             var model: any RecommenderModel = fitted
             if weight > 0 {
+                // One blend per fit, its copies sharing the base's candidates per person.
                 blend =
                     blend?.reweighted(Float(weight))
                     ?? TrendBlendModel(base: fitted, trending: evaluation.train.recentActivity, weight: Float(weight))
+                    .rememberingCandidates()
                 model = blend!
             }
             let metrics = evaluate(model)

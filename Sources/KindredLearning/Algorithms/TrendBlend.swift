@@ -1,3 +1,5 @@
+import Foundation
+
 /// A personalized model with what the shop is selling this week mixed in: each item scores
 ///
 ///     base(i) / (the best base score the person can be shown) + weight x trend(i) / max trend
@@ -39,9 +41,13 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     let trendOrder: [Int32]
     /// weight / max trend: what one unit of trend adds.
     let trendScale: Float
+    /// Where the base's candidates come from: the base itself, or, while one fit is scored
+    /// under several weights, a `RememberedCandidates` over it that its reweighted copies share.
+    let proposer: (any CandidateRanking)?
 
     public init(base: any RecommenderModel, trending: [Float], weight: Float) {
         self.base = base
+        proposer = base as? any CandidateRanking
         self.weight = weight
         var trend = [Float](repeating: 0, count: base.itemCount)
         for index in 0..<min(trending.count, trend.count) { trend[index] = max(0, trending[index]) }
@@ -51,8 +57,12 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
             .map { Int32($0) }
     }
 
-    private init(base: any RecommenderModel, trending: [Float], weight: Float, trendOrder: [Int32], largestTrend: Float) {
+    private init(
+        base: any RecommenderModel, proposer: (any CandidateRanking)?, trending: [Float], weight: Float, trendOrder: [Int32],
+        largestTrend: Float
+    ) {
         self.base = base
+        self.proposer = proposer
         self.trending = trending
         self.weight = weight
         self.trendOrder = trendOrder
@@ -63,7 +73,18 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     /// again: the search scores each fit under several weights.
     public func reweighted(_ weight: Float) -> TrendBlendModel {
         TrendBlendModel(
-            base: base, trending: trending, weight: weight, trendOrder: trendOrder, largestTrend: max(trending.max() ?? 0, 1e-12))
+            base: base, proposer: proposer, trending: trending, weight: weight, trendOrder: trendOrder,
+            largestTrend: max(trending.max() ?? 0, 1e-12))
+    }
+
+    /// The same blend with the base's candidates remembered per person, for its reweighted
+    /// copies to share: one fit scored under several weights asks the base once per person
+    /// and pool. Only for scoring fixed cases (each person's allowed items the same on every
+    /// call), never for serving.
+    public func rememberingCandidates() -> TrendBlendModel {
+        TrendBlendModel(
+            base: base, proposer: proposer.map { RememberedCandidates(base: $0) }, trending: trending, weight: weight,
+            trendOrder: trendOrder, largestTrend: max(trending.max() ?? 0, 1e-12))
     }
 
     public var itemCount: Int { base.itemCount }
@@ -91,7 +112,7 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     /// (blend 0) are left for a later source to fill.
     public func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
         guard count > 0 else { return [] }
-        guard let ranking = base as? any CandidateRanking else {
+        guard let ranking = proposer else {
             var scores = ScratchPool.shared.takeZeroed(count: itemCount)
             defer { ScratchPool.shared.give(scores) }
             base.score(user: user, history: history, into: &scores)
@@ -163,4 +184,39 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     public func explain(item: Int, history: SparseVector) -> Int? {
         (base as? any ExplainableModel)?.explain(item: item, history: history)
     }
+}
+
+/// A candidate ranking that remembers each known person's candidates per count (see
+/// `TrendBlendModel.rememberingCandidates`). It assumes what `keep` allows for a person is the
+/// same on every call, which holds for an evaluation's cases and not for serving.
+final class RememberedCandidates: CandidateRanking, @unchecked Sendable {
+    let base: any CandidateRanking
+    private struct Key: Hashable {
+        let user: Int
+        let count: Int
+    }
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var lists: [Key: [ScoredItem]] = [:]
+
+    init(base: any CandidateRanking) {
+        self.base = base
+    }
+
+    var itemCount: Int { base.itemCount }
+
+    func top(user: Int?, history: SparseVector, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
+        guard let user else { return base.top(user: user, history: history, count: count, keep: keep) }
+        let key = Key(user: user, count: count)
+        if let known = lock.withLock({ lists[key] }) { return known }
+        let list = base.top(user: user, history: history, count: count, keep: keep)
+        lock.withLock { lists[key] = list }
+        return list
+    }
+
+    func score(user: Int?, history: SparseVector, into scores: inout [Float]) {
+        base.score(user: user, history: history, into: &scores)
+    }
+
+    func similarItems(to item: Int, count: Int) -> [ScoredItem] { base.similarItems(to: item, count: count) }
 }
