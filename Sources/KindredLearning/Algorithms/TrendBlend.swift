@@ -39,8 +39,10 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     public let weight: Float
     /// Items by descending trend, ties to the lower index: where trending candidates come from.
     let trendOrder: [Int32]
-    /// weight / max trend: what one unit of trend adds.
-    let trendScale: Float
+    /// The largest trend (at least a tiny positive number): the trend's scale.
+    let largestTrend: Float
+    /// weight / largest trend: what one unit of trend adds.
+    var trendScale: Float { weight / largestTrend }
     /// Where the base's candidates come from: the base itself, or, while one fit is scored
     /// under several weights, a `RememberedCandidates` over it that its reweighted copies share.
     let proposer: (any CandidateRanking)?
@@ -52,7 +54,7 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
         var trend = [Float](repeating: 0, count: base.itemCount)
         for index in 0..<min(trending.count, trend.count) { trend[index] = max(0, trending[index]) }
         self.trending = trend
-        trendScale = weight / max(trend.max() ?? 0, 1e-12)
+        largestTrend = max(trend.max() ?? 0, 1e-12)
         trendOrder = trend.indices.filter { trend[$0] > 0 }.sorted { trend[$0] > trend[$1] || (trend[$0] == trend[$1] && $0 < $1) }
             .map { Int32($0) }
     }
@@ -66,15 +68,14 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
         self.trending = trending
         self.weight = weight
         self.trendOrder = trendOrder
-        trendScale = weight / largestTrend
+        self.largestTrend = largestTrend
     }
 
     /// The same base and trend under another weight, without sorting the catalog by trend
     /// again: the search scores each fit under several weights.
     public func reweighted(_ weight: Float) -> TrendBlendModel {
         TrendBlendModel(
-            base: base, proposer: proposer, trending: trending, weight: weight, trendOrder: trendOrder,
-            largestTrend: max(trending.max() ?? 0, 1e-12))
+            base: base, proposer: proposer, trending: trending, weight: weight, trendOrder: trendOrder, largestTrend: largestTrend)
     }
 
     /// The same blend with the base's candidates remembered per person, for its reweighted
@@ -84,7 +85,7 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
     public func rememberingCandidates() -> TrendBlendModel {
         TrendBlendModel(
             base: base, proposer: proposer.map { RememberedCandidates(base: $0) }, trending: trending, weight: weight,
-            trendOrder: trendOrder, largestTrend: max(trending.max() ?? 0, 1e-12))
+            trendOrder: trendOrder, largestTrend: largestTrend)
     }
 
     public var itemCount: Int { base.itemCount }
@@ -166,14 +167,7 @@ public struct TrendBlendModel: CandidateRanking, SubsetScoring, ExplainableModel
 
     /// A subset's blend, the base scaled by its largest score within the subset.
     public func scores(of items: [Int], user: Int?, history: SparseVector) -> [Float] {
-        let baseScores: [Float]
-        if let subset = base as? any SubsetScoring {
-            baseScores = subset.scores(of: items, user: user, history: history)
-        } else {
-            var all = [Float](repeating: 0, count: itemCount)
-            base.score(user: user, history: history, into: &all)
-            baseScores = items.map { all[$0] }
-        }
+        let baseScores = base.exactScores(of: items, user: user, history: history)
         let best = baseScores.max() ?? 0
         let scale: Float = best > 0 ? 1 / best : 0
         return zip(items, baseScores).map { item, score in score * scale + trending[item] * trendScale }

@@ -16,6 +16,17 @@ extension MatrixFactorizationModel: SubsetScoring {
     }
 }
 
+extension RecommenderModel {
+    /// The scores of a few items: by the model's subset scoring where it has one, otherwise
+    /// from an exact score of every item, which is what a neighbour model costs anyway.
+    public func exactScores(of items: [Int], user: Int?, history: SparseVector) -> [Float] {
+        if let subset = self as? any SubsetScoring { return subset.scores(of: items, user: user, history: history) }
+        var all = [Float](repeating: 0, count: itemCount)
+        score(user: user, history: history, into: &all)
+        return items.map { all[$0] }
+    }
+}
+
 /// A candidate source over a short list of items (the new arrivals, what is back in stock):
 /// ranked by the model where it can score a subset, otherwise by an exact score of every item,
 /// which is what a neighbour model costs anyway.
@@ -32,14 +43,7 @@ public struct SubsetCandidates: CandidateSource {
     public func candidates(for query: RankingQuery, count: Int, keep: (Int) -> Bool) -> [ScoredItem] {
         let allowed = items.filter(keep)
         guard !allowed.isEmpty else { return [] }
-        let scores: [Float]
-        if let subset = model as? any SubsetScoring {
-            scores = subset.scores(of: allowed, user: query.user, history: query.history)
-        } else {
-            var all = [Float](repeating: 0, count: model.itemCount)
-            model.score(user: query.user, history: query.history, into: &all)
-            scores = allowed.map { all[$0] }
-        }
+        let scores = model.exactScores(of: allowed, user: query.user, history: query.history)
         var heap = TopKHeap(k: count)
         for (item, score) in zip(allowed, scores) { heap.offer(item, score: score) { _ in true } }
         return heap.sorted()
