@@ -240,11 +240,70 @@ void kk_kmeans_seed_trials(const double *points, long n, long d, const double *c
     }
 }
 
+/// The tower of a two-layer NeuMF (first layer 2 w wide, second w) for one item, with w a
+/// compile-time constant after inlining, so that the activations and accumulators stay in
+/// registers: the general loop below keeps them in memory, a store and a load per input, which
+/// made it twice as slow (docs/benchmarks.md).
+static inline __attribute__((always_inline)) float kk_ncf_two_layer_tower(const float *restrict person_first,
+                                                                         const float *restrict half,
+                                                                         const float *restrict tail, const long w) {
+    float h[64];
+    float acc[32];
+    for (long u = 0; u < 2 * w; u++) {
+        const float pre = person_first[u] + half[u];
+        h[u] = pre > 0 ? pre : 0;
+    }
+    const float *bias = tail + 2 * w * w;
+    for (long o = 0; o < w; o++) acc[o] = bias[o];
+    for (long j = 0; j < 2 * w; j++) {
+        const float x = h[j];
+        const float *column = tail + j * w;
+        for (long o = 0; o < w; o++) acc[o] += x * column[o];
+    }
+    const float *output = bias + w;
+    float sum = 0;
+    for (long o = 0; o < w; o++) sum += (acc[o] > 0 ? acc[o] : 0) * output[o];
+    return sum;
+}
+
+static inline __attribute__((always_inline)) void kk_ncf_two_layer_logits(long first_item, long count,
+                                                                         const float *item_first, const float *person_first,
+                                                                         const float *item_rows, long row_length,
+                                                                         const float *gmf_query, const float *tail, float out_bias,
+                                                                         float *out, const long w) {
+    for (long n = 0; n < count; n++) {
+        const long item = first_item + n;
+        out[n] = out_bias + kk_dot_inline(gmf_query, item_rows + item * row_length, w) +
+                 kk_ncf_two_layer_tower(person_first, item_first + item * 2 * w, tail, w);
+    }
+}
+
 KK_CLONES
 void kk_ncf_logits(long first_item, long count, const float *item_first, const float *person_first, long first_width,
                    const float *item_rows, long row_length, const float *gmf_query, long factors, const float *tail,
                    const long *widths, long layers, float out_bias, float *scratch, float *out) {
 #pragma clang fp reassociate(on) contract(fast)
+    // Two layers (widths 2 factors and factors, as every two-layer shape is) of 8, 16 or 32
+    // factors, the default among them, take the register-resident path; any other shape the
+    // general loop.
+    if (layers == 2 && widths[1] == factors && first_width == 2 * factors) {
+        switch (factors) {
+        case 8:
+            kk_ncf_two_layer_logits(first_item, count, item_first, person_first, item_rows, row_length, gmf_query, tail,
+                                    out_bias, out, 8);
+            return;
+        case 16:
+            kk_ncf_two_layer_logits(first_item, count, item_first, person_first, item_rows, row_length, gmf_query, tail,
+                                    out_bias, out, 16);
+            return;
+        case 32:
+            kk_ncf_two_layer_logits(first_item, count, item_first, person_first, item_rows, row_length, gmf_query, tail,
+                                    out_bias, out, 32);
+            return;
+        default:
+            break;
+        }
+    }
     float *current = scratch;
     float *next = scratch + first_width;
     for (long n = 0; n < count; n++) {
