@@ -80,6 +80,13 @@ import Testing
         let figures = try JSONSerialization.jsonObject(with: Data(latency.stdout.utf8)) as! [String: Any]
         #expect(figures["requests"] as? Int == 50)
         #expect((figures["p99_ms"] as? Double ?? 0) >= (figures["p50_ms"] as? Double ?? 1))
+        // The catalog is smaller than ALS's candidate pool (100), so every item is scored
+        // exactly: the candidate path returns the exhaustive top k for everyone sampled.
+        #expect(figures["candidate_overlap"] as? Double == 1)
+        #expect((figures["overlap_people"] as? Int ?? 0) > 0)
+        #expect(
+            try kindred("latency", "--requests", "5").stdout.contains(
+                "candidate path beside scoring every item: 100.0% of the exact top 10"))
     }
 
     @Test func nextItemEvaluationReportsHitRateAndMRRPerAlgorithm() throws {

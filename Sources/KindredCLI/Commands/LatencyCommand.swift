@@ -32,5 +32,11 @@ struct LatencyCommand: ParsableCommand {
             String(
                 format: "p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms  mean %.3f ms", report.p50Ms, report.p90Ms, report.p99Ms,
                 report.maxMs, report.meanMs))
+        if let overlap = report.candidateOverlap {
+            print(
+                String(
+                    format: "candidate path beside scoring every item: %.1f%% of the exact top %d returned (%d people)", overlap * 100, k,
+                    report.overlapPeople))
+        }
     }
 }

@@ -14,6 +14,12 @@ public struct LatencyReport: Sendable, Codable {
     public var p99Ms: Double
     public var maxMs: Double
     public var meanMs: Double
+    /// Of each sampled person's exhaustive top k (every item scored exactly, no filters), the
+    /// share the model's candidate path returns (1 where it is exact). Nil for models without
+    /// a candidate path.
+    public var candidateOverlap: Double?
+    /// How many people the overlap was measured on.
+    public var overlapPeople: Int
 }
 
 extension Engine {
@@ -46,11 +52,39 @@ extension Engine {
             timings.append(elapsed)
             if response.personalized { personalized += 1 }
         }
+        let overlap = candidateOverlap(serving: serving, userPKs: userPKs, k: k, seed: seed)
         timings.sort()
         func percentile(_ p: Double) -> Double { timings[min(timings.count - 1, Int((p * Double(timings.count)).rounded(.up)) - 1)] }
         return LatencyReport(
             requests: requests, items: serving.itemCount, modelVersion: serving.record.version, algorithm: serving.record.algorithm,
             personalizedShare: Double(personalized) / Double(requests), p50Ms: percentile(0.5), p90Ms: percentile(0.9),
-            p99Ms: percentile(0.99), maxMs: timings.last!, meanMs: timings.reduce(0, +) / Double(timings.count))
+            p99Ms: percentile(0.99), maxMs: timings.last!, meanMs: timings.reduce(0, +) / Double(timings.count),
+            candidateOverlap: overlap.share, overlapPeople: overlap.people)
+    }
+
+    /// People the candidate overlap is measured on, at most: each costs a full exact scoring.
+    static let overlapSample = 200
+
+    /// The candidate path (`CandidateRanking.top`) beside scoring every item, for known people
+    /// drawn at random, with their histories as served.
+    private func candidateOverlap(serving: ServingModel, userPKs: [Int64], k: Int, seed: UInt64) -> (share: Double?, people: Int) {
+        guard let model = serving.model as? any CandidateRanking else { return (nil, 0) }
+        var random = SeededGenerator(seed: seed &+ 1)
+        var scores = [Float](repeating: 0, count: model.itemCount)
+        var shared = 0
+        var people = 0
+        var asked = 0
+        for _ in 0..<min(userPKs.count, Self.overlapSample) {
+            let userPK = userPKs[random.nextInt(below: userPKs.count)]
+            guard let row = serving.userIndex[userPK].map(Int.init) else { continue }
+            let history = UserHistory(userPK: userPK, newEvents: nil, serving: serving).vector
+            let served = model.top(user: row, history: history, count: k) { _ in true }
+            model.score(user: row, history: history, into: &scores)
+            let exact = TopK.select(scores, k: k)
+            shared += Set(served.map(\.item)).intersection(exact.map(\.item)).count
+            asked += exact.count
+            people += 1
+        }
+        return (asked > 0 ? Double(shared) / Double(asked) : nil, people)
     }
 }
