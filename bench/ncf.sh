@@ -7,7 +7,8 @@
 #    their defaults, then with --tune (hyper-parameters chosen on the 30 days before the test
 #    period), each with its fit time.
 # 2. Serving cost on the same log: `kindred train` with the defaults, then `kindred latency`
-#    (recommendations for known people through the serving pipeline), for ncf and for als.
+#    (recommendations for known people through the serving pipeline, and how much of the
+#    exhaustive top 10 the candidate path returns), for ncf and for als.
 # 3. The same at the benchmark shop's size: 50,000 people, 100,000 items, 2,000,000 events
 #    (`kindred generate`), with the whole `kindred train` command's peak RSS.
 #
@@ -56,13 +57,14 @@ for label, name in (("defaults (none)", "defaults"), ("validation before the tes
         m = r["metrics"]
         print(f"| {r['algorithm']} {params} | {label} | {m['recall']:.4f} | {m['ndcg']:.4f} | {r['fit_seconds']:.2f} |")
 print()
-print("| data | algorithm | items | fit s | `kindred train` s | peak RSS MB | latency p50 ms | p99 ms |")
-print("|---|---|---|---|---|---|---|---|")
+print("| data | algorithm | items | fit s | `kindred train` s | peak RSS MB | latency p50 ms | p99 ms | candidate overlap |")
+print("|---|---|---|---|---|---|---|---|---|")
 for label, data in (("retail", "Online Retail"), ("shop", "generated shop")):
     for algorithm in ("ncf", "als"):
         train = json.load(open(work / f"train-{label}-{algorithm}.json"))
         rss_kb, seconds = open(work / f"time-{label}-{algorithm}").read().split()[-2:]
         latency = json.load(open(work / f"latency-{label}-{algorithm}.json"))
         print(f"| {data} | {algorithm} | {train['items']:,} | {train['fit_seconds']:.2f} | {float(seconds):.1f} | "
-              f"{int(rss_kb) / 1024:.0f} | {latency['p50_ms']:.3f} | {latency['p99_ms']:.3f} |")
+              f"{int(rss_kb) / 1024:.0f} | {latency['p50_ms']:.3f} | {latency['p99_ms']:.3f} | "
+              f"{latency['candidate_overlap']:.3f} |")
 PY
