@@ -34,11 +34,13 @@ import Testing
         #expect(!large.configurations.contains { $0.name == "ease" } && large.configurations.count == 28)
     }
 
-    /// A rung's share must hold 100 validation cases: with eta 3, 900 cases keep three rungs
-    /// (a ninth is 100), 899 and 389 two (a ninth is under 100, a third is not), 299 one.
+    /// A rung's share must hold 300 validation cases: with eta 3, 2,700 cases keep three rungs
+    /// (a ninth is 300), 2,699 and 1,036 two (a ninth is under 300, a third is not), 899 and
+    /// 389 one.
     @Test func smallValidationSplitsGetFewerRungs() {
         let options = ModelSearchOptions()
-        #expect([900, 899, 389, 300, 299, 0].map { ModelSearch.rungs(cases: $0, options: options) } == [3, 2, 2, 2, 1, 1])
+        #expect(
+            [2_700, 2_699, 1_036, 900, 899, 389, 0].map { ModelSearch.rungs(cases: $0, options: options) } == [3, 2, 2, 2, 1, 1, 1])
         var two = options
         two.rungs = 2
         // Two rungs from a third: 33/3 + 11 = 22 fits, over the budget of 16, so the plan is cut.
