@@ -253,7 +253,7 @@ enum ModelSearch {
         }
         let winner = best!
         var method =
-            "successive halving over people (eta \(options.eta), \(options.rungs) rungs from \(percent(share(rung: 0, options: options))) of the people), budget \(options.budget.formatted()) fits"
+            "successive halving over people (eta \(options.eta), \(options.rungs) \(options.rungs == 1 ? "rung" : "rungs") from \(percent(share(rung: 0, options: options))) of the people), budget \(options.budget.formatted()) fits"
         if let multiple = options.timeBudget, let seconds = clock.budgetSeconds {
             method +=
                 " and \(multiple.formatted()) x one fit's time, at least \(options.timeBudgetFloor.formatted()) s (\(seconds.formatted(.number.precision(.fractionLength(1)))) s)"
