@@ -7,7 +7,7 @@ struct LatencyCommand: ParsableCommand {
         commandName: "latency",
         abstract: "Measure recommendation latency on this database (in process, with filters).",
         discussion: """
-            Sends recommendation queries for randomly drawn users, with business rules on (in stock, a price ceiling, bought items left out), through the same code path a served request takes, and reports percentiles. Use it to size a box for a shop's own catalog.
+            Sends recommendation queries for randomly drawn users, with business rules on (in stock, a price ceiling, bought items left out), through the same code path a served request takes, and reports percentiles. Use it to size a box for a shop's own catalog. For up to 200 known people it also asks the model's candidate path (the int8 scan of factor models) and scoring every item exactly for the top k, and reports how much of the exact list the candidate path returned.
             """)
 
     @OptionGroup var global: GlobalOptions
