@@ -29,9 +29,9 @@ public struct ModelSearchOptions: Sendable {
     /// with fewer rungs (`ModelSearch.rungs(cases:options:)`). A rung's noise shrinks as one
     /// over the square root of its cases, so 300 has 58% of the noise of 100. At 100, Online
     /// Retail's first rung (114 cases) ranked eleventh of twelve the ALS configuration that
-    /// `--tune` chose on all 1,036, and the default ended 4.7% below it on the test period; at
-    /// 300 the search starts from a third of the people and its winner is above it
-    /// (docs/benchmarks.md).
+    /// `--tune` chose on all 1,036, and the default ended 4.7% and 5.3% below it on the test
+    /// period's NDCG (two builds); at 300 the search starts from a third of the people and its
+    /// winner is above it (docs/benchmarks.md).
     public var minimumCasesPerRung = 300
     /// The trend weights every personalized configuration is scored under (`TrendBlendModel`;
     /// 0 is the model alone). They cost evaluations, not fits: each fit is scored once per
